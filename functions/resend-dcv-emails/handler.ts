@@ -1,0 +1,17 @@
+/**
+ * Lambda entry for resending DigiCert DCV emails. Accepts API Gateway HTTP API (2.0) and REST
+ * (1.0) proxy events, direct invocations, EventBridge Scheduler inputs and EventBridge events.
+ * The runtime is built once per container, on first use; a bad environment is reported to every
+ * caller as a `ConfigurationError` naming the variable.
+ */
+import { createHandler } from '../shared/entry.js';
+import { createRuntime, type Runtime } from '../shared/runtime.js';
+
+let runtime: Runtime | undefined;
+
+function getRuntime(): Runtime {
+  runtime ??= createRuntime(process.env);
+  return runtime;
+}
+
+export const handler = createHandler(getRuntime);

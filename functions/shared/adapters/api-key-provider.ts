@@ -1,0 +1,143 @@
+/**
+ * Reads the DigiCert API key from AWS Secrets Manager, caches it for a TTL, and shares one
+ * in-flight read among all callers (a cold container receiving many requests makes one call).
+ */
+import { GetSecretValueCommand, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { ConfigurationError } from '../domain/errors.js';
+import { registerSecret } from '../observability/logger.js';
+
+/** The port the resend use case depends on. */
+export interface ApiKeyProvider {
+  /** The current API key, from cache when fresh. */
+  getApiKey(): Promise<string>;
+  /** Forgets the cached key (after DigiCert rejected it), so the next call reads the secret again. */
+  invalidate(): void;
+}
+
+export interface SecretsManagerApiKeyProviderOptions {
+  /** A `SecretsManagerClient`, or anything that answers `GetSecretValueCommand` like one. */
+  readonly client: { send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput> };
+  readonly secretId: string;
+  readonly ttlMs: number;
+  readonly now?: () => number;
+  /** Called once per actual Secrets Manager read (for metrics). */
+  readonly onFetch?: () => void;
+}
+
+// Error names the SDK raises for which the fix is on the operator's side, not a retry.
+const PERMANENT = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'AccessDeniedFault',
+  'DecryptionFailure',
+  'InvalidRequestException',
+  'InvalidParameterException',
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
+]);
+
+/**
+ * Extracts the key from a secret string: the bare key, or JSON with an `api_key` field.
+ * Never includes the secret's content in an error.
+ */
+export function parseApiKeySecret(secretString: string | undefined, secretId: string): string {
+  const text = secretString?.trim() ?? '';
+  if (text === '') {
+    throw new ConfigurationError(
+      'secret_unavailable',
+      `Secret ${secretId} has no string value: set it to the DigiCert API key, or to JSON {"api_key": "..."}`,
+    );
+  }
+  let key = text;
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigurationError(
+        'secret_unavailable',
+        `Secret ${secretId} looks like JSON but does not parse`,
+      );
+    }
+    const value =
+      typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).api_key : undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ConfigurationError(
+        'secret_unavailable',
+        `Secret ${secretId} is JSON without a non-empty string field "api_key"`,
+      );
+    }
+    key = value.trim();
+  }
+  // The key travels in an HTTP header: anything outside visible ASCII would break or inject into it.
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ConfigurationError(
+      'secret_unavailable',
+      `Secret ${secretId} holds a value that cannot be an API key (it contains spaces or non-ASCII characters)`,
+    );
+  }
+  return key;
+}
+
+export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
+  readonly #options: SecretsManagerApiKeyProviderOptions;
+  readonly #now: () => number;
+  #cached: { key: string; expiresAt: number } | undefined;
+  #inFlight: Promise<string> | undefined;
+  #generation = 0;
+
+  constructor(options: SecretsManagerApiKeyProviderOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  getApiKey(): Promise<string> {
+    const cached = this.#cached;
+    if (cached && this.#now() < cached.expiresAt) return Promise.resolve(cached.key);
+    this.#inFlight ??= this.#fetch();
+    return this.#inFlight;
+  }
+
+  invalidate(): void {
+    this.#cached = undefined;
+    this.#inFlight = undefined;
+    this.#generation += 1;
+  }
+
+  async #fetch(): Promise<string> {
+    const generation = this.#generation;
+    const { client, secretId, ttlMs } = this.#options;
+    try {
+      this.#options.onFetch?.();
+      let response: GetSecretValueCommandOutput;
+      try {
+        response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      } catch (error) {
+        throw describeSdkError(error, secretId);
+      }
+      const key = parseApiKeySecret(response.SecretString, secretId);
+      registerSecret(key);
+      // A key read before an invalidate() is stale: hand it to the callers that asked, keep it out of the cache.
+      if (generation === this.#generation && ttlMs > 0) {
+        this.#cached = { key, expiresAt: this.#now() + ttlMs };
+      }
+      return key;
+    } finally {
+      if (generation === this.#generation) this.#inFlight = undefined;
+    }
+  }
+}
+
+function describeSdkError(error: unknown, secretId: string): ConfigurationError {
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  const hint = PERMANENT.has(name)
+    ? name === 'ResourceNotFoundException'
+      ? 'the secret does not exist (or has no current version)'
+      : name === 'DecryptionFailure'
+        ? 'the secret cannot be decrypted with its KMS key'
+        : 'access was denied or the request was refused'
+    : 'Secrets Manager did not answer successfully';
+  return new ConfigurationError('secret_unavailable', `Cannot read secret ${secretId}: ${hint} (${name})`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * The DigiCert CertCentral adapter: one `PUT {base}/order/certificate/{id}/resend-emails` attempt
+ * over a keep-alive undici pool, classified into an outcome the use case can act on. It never
+ * throws for an HTTP status or a transport failure; retries and key refresh are the use case's.
+ */
+import type { Dispatcher, Pool as PoolType } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+import Pool from 'undici/lib/dispatcher/pool.js';
+import type { DigiCertErrorEntry } from '../domain/errors.js';
+import type { ResendBody } from '../domain/request-schema.js';
+
+export type AttemptOutcome =
+  | { readonly kind: 'sent'; readonly status: number }
+  /** A 4xx other than 401/429: DigiCert's own error entries, passed on verbatim. */
+  | { readonly kind: 'rejected'; readonly status: number; readonly errors: readonly DigiCertErrorEntry[] }
+  /** 401: the key is wrong, revoked or expired. */
+  | { readonly kind: 'unauthorized'; readonly status: 401 }
+  | { readonly kind: 'rate_limited'; readonly status: 429; readonly retryAfterSeconds: number | undefined }
+  /** 5xx, an unexpected status, a bad response or a broken connection. */
+  | {
+      readonly kind: 'unavailable';
+      readonly status: number | undefined;
+      readonly retryable: boolean;
+      readonly retryAfterSeconds: number | undefined;
+      readonly detail: string;
+    }
+  /** No complete answer within the attempt's time. */
+  | { readonly kind: 'timeout'; readonly detail: string };
+
+/** The port the resend use case depends on. */
+export interface DigiCertClient {
+  resendEmails(
+    orderId: number,
+    body: ResendBody,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<AttemptOutcome>;
+}
+
+export interface AttemptOptions {
+  /** Milliseconds this attempt may take, headers and body. */
+  readonly timeoutMs: number;
+}
+
+export interface UndiciDigiCertClientOptions {
+  readonly baseUrl: string;
+  readonly userAgent?: string;
+  /** Connections kept to DigiCert; more requests than this queue in the pool. */
+  readonly connections?: number;
+}
+
+const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const TRANSPORT_TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+export class UndiciDigiCertClient implements DigiCertClient {
+  readonly #pool: PoolType;
+  readonly #basePath: string;
+  readonly #userAgent: string;
+
+  constructor(options: UndiciDigiCertClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#userAgent = options.userAgent ?? 'dcv-resend';
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections ?? 32,
+      pipelining: 1,
+      // Lambda freezes the container between invocations; short idle times avoid reusing sockets
+      // that DigiCert's side closed meanwhile.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connect: { timeout: 5_000 },
+    });
+  }
+
+  async resendEmails(
+    orderId: number,
+    body: ResendBody,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<AttemptOutcome> {
+    const signal = AbortSignal.timeout(Math.max(1, options.timeoutMs));
+    let response: Dispatcher.ResponseData<unknown>;
+    try {
+      response = await request.call(this.#pool, {
+        method: 'PUT',
+        path: `${this.#basePath}/order/certificate/${orderId}/resend-emails`,
+        headers: {
+          'x-dc-devkey': apiKey,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'user-agent': this.#userAgent,
+        },
+        body: JSON.stringify(body),
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+    } catch (error) {
+      return transportFailure(error, signal);
+    }
+
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      await response.body.dump().catch(() => undefined);
+      return { kind: 'sent', status };
+    }
+    let text: string;
+    try {
+      text = await readCapped(response.body, MAX_ERROR_BODY_BYTES);
+    } catch (error) {
+      return transportFailure(error, signal, status);
+    }
+    const retryAfterSeconds = parseRetryAfter(response.headers['retry-after']);
+    if (status === 401) return { kind: 'unauthorized', status };
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
+    if (status >= 400 && status < 500) {
+      return { kind: 'rejected', status, errors: parseErrorEnvelope(text) ?? [fallbackEntry(status)] };
+    }
+    return {
+      kind: 'unavailable',
+      status,
+      retryable: RETRYABLE_STATUSES.has(status),
+      retryAfterSeconds,
+      detail: describeBody(status, text),
+    };
+  }
+
+  /** Closes the pool's connections (tests, local server shutdown). */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    if (size + buffer.length > limit) {
+      chunks.push(buffer.subarray(0, limit - size));
+      body.destroy();
+      break;
+    }
+    chunks.push(buffer);
+    size += buffer.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function transportFailure(error: unknown, signal: AbortSignal, status?: number): AttemptOutcome {
+  const code = errorCode(error);
+  if (signal.aborted || TRANSPORT_TIMEOUT_CODES.has(code)) {
+    return { kind: 'timeout', detail: `no complete answer from DigiCert in time (${code || 'aborted'})` };
+  }
+  return {
+    kind: 'unavailable',
+    status,
+    retryable: true,
+    retryAfterSeconds: undefined,
+    detail: `connection to DigiCert failed (${code || 'unknown error'})`,
+  };
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const own = (error as { code?: unknown }).code;
+  if (typeof own === 'string') return own;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== error ? errorCode(cause) : '';
+}
+
+/** DigiCert's `{"errors":[{"code","message"}]}`, or `undefined` when the body is anything else. */
+export function parseErrorEnvelope(text: string): DigiCertErrorEntry[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const errors = (parsed as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const entries: DigiCertErrorEntry[] = [];
+  for (const entry of errors) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { code, message } = entry as { code?: unknown; message?: unknown };
+    if (typeof code !== 'string') return undefined;
+    entries.push({ ...(entry as object), code, message: typeof message === 'string' ? message : '' });
+  }
+  return entries;
+}
+
+function fallbackEntry(status: number): DigiCertErrorEntry {
+  return { code: `http_${status}`, message: `DigiCert answered HTTP ${status} without an error envelope` };
+}
+
+function describeBody(status: number, text: string): string {
+  const envelope = parseErrorEnvelope(text);
+  if (envelope) return `DigiCert answered HTTP ${status} (${envelope.map((e) => e.code).join(', ')})`;
+  return `DigiCert answered HTTP ${status}${text ? ' with a non-JSON body' : ''}`;
+}
+
+/** `Retry-After` as seconds (delta-seconds or an HTTP date); `undefined` when absent or unreadable. */
+export function parseRetryAfter(
+  header: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}

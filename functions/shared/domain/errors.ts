@@ -1,0 +1,117 @@
+/**
+ * Typed errors of the resend use case. Their `name` is what Lambda reports as `errorType` to
+ * direct callers and Step Functions (CONTRACT §3), so the names are part of the public contract.
+ * HTTP statuses are decided elsewhere, in `functions/shared/http/error-mapping.ts`.
+ */
+
+/** One problem found in a request: where it is and which rule it broke. */
+export interface Issue {
+  /** Dotted path of the offending field, e.g. `domain_approval_emails.0.email`; `` for the whole request. */
+  readonly field: string;
+  /** The rule that was broken, in words a caller can act on. */
+  readonly message: string;
+  /** A stable code: `invalid_input`, `invalid_order_id` or `invalid_json`. */
+  readonly code: ValidationCode;
+}
+
+export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json';
+
+/** Input rejected before DigiCert was called. Retrying does not help. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  readonly issues: readonly Issue[];
+
+  constructor(issues: readonly Issue[], options?: ErrorOptions) {
+    super(ValidationError.summarise(issues), options);
+    this.issues = issues;
+  }
+
+  static single(field: string, message: string, code: ValidationCode = 'invalid_input'): ValidationError {
+    return new ValidationError([{ field, message, code }]);
+  }
+
+  private static summarise(issues: readonly Issue[]): string {
+    const parts = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message));
+    return `Invalid request: ${parts.join('; ')}`;
+  }
+}
+
+/** One entry of DigiCert's error envelope, as DigiCert sent it. */
+export interface DigiCertErrorEntry {
+  readonly code: string;
+  readonly message: string;
+  readonly [extra: string]: unknown;
+}
+
+/** DigiCert answered with a 4xx (other than 401 and 429). Retrying does not help. */
+export class DigiCertRequestError extends Error {
+  override readonly name = 'DigiCertRequestError';
+  readonly status: number;
+  readonly errors: readonly DigiCertErrorEntry[];
+
+  constructor(status: number, errors: readonly DigiCertErrorEntry[], options?: ErrorOptions) {
+    const codes = errors.map((e) => e.code).join(', ') || 'no error code';
+    const detail = errors.map((e) => e.message).filter(Boolean)[0];
+    super(
+      `DigiCert rejected the request with HTTP ${status} (${codes})${detail ? `: ${detail}` : ''}`,
+      options,
+    );
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+export type UpstreamCode = 'upstream_unavailable' | 'upstream_timeout' | 'request_limit_exceeded';
+
+/** DigiCert was unavailable, rate-limited or too slow, after the retries that fit. Retrying later helps. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly code: UpstreamCode;
+  /** Seconds the caller should wait before trying again, when known. */
+  readonly retryAfterSeconds: number | undefined;
+  /** How many times DigiCert was called for this request. */
+  readonly attempts: number;
+
+  constructor(
+    code: UpstreamCode,
+    message: string,
+    options?: ErrorOptions & { retryAfterSeconds?: number | undefined; attempts?: number },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.attempts = options?.attempts ?? 0;
+  }
+}
+
+export type ConfigurationCode = 'secret_unavailable' | 'upstream_auth_failed' | 'invalid_configuration';
+
+/** The function is misconfigured: a variable, the secret, or the API key itself. Fix, then retry. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  readonly code: ConfigurationCode;
+
+  constructor(code: ConfigurationCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Some orders of a batch failed; the message is JSON with every order's result. */
+export class BatchError extends Error {
+  override readonly name = 'BatchError';
+  readonly summary: unknown;
+
+  constructor(summary: unknown) {
+    super(JSON.stringify(summary));
+    this.summary = summary;
+  }
+}
+
+/** The errors a direct caller may see, by `name`. */
+export type ResendErrorType =
+  | ValidationError['name']
+  | DigiCertRequestError['name']
+  | UpstreamError['name']
+  | ConfigurationError['name']
+  | BatchError['name'];

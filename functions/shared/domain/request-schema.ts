@@ -1,0 +1,140 @@
+/**
+ * The request schema of CONTRACT §1, shared by every entry point: the HTTP body, direct and
+ * scheduled payloads, batches, the CLI and CDK synth (which validates schedule payloads with it).
+ */
+import {
+  array,
+  type core,
+  number,
+  optional,
+  type output,
+  strictObject,
+  string,
+  union,
+  type ZodType,
+} from 'zod';
+import { type Checked, checkEmailDomain, checkLocale, normaliseDomain, normaliseEmail } from './dcv-rules.js';
+import { type Issue, ValidationError } from './errors.js';
+
+export const MAX_ORDER_ID_DIGITS = 12;
+export const MAX_APPROVAL_EMAILS = 100;
+export const MAX_BATCH_ORDERS = 500;
+const MAX_ORDER_ID = 10 ** MAX_ORDER_ID_DIGITS - 1;
+
+const ORDER_ID_RULE = `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`;
+
+/** Parses an order id given as a number or a decimal digit string; `undefined` if it is not one. */
+export function parseOrderId(input: unknown): number | undefined {
+  if (typeof input === 'number') {
+    return Number.isSafeInteger(input) && input > 0 && input <= MAX_ORDER_ID ? input : undefined;
+  }
+  if (typeof input === 'string' && /^[0-9]{1,12}$/.test(input)) {
+    const value = Number(input);
+    return value > 0 ? value : undefined;
+  }
+  return undefined;
+}
+
+function checked<T extends string>(check: (value: string) => Checked<T>) {
+  return string().transform((value, ctx) => {
+    const result = check(value);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.rule, input: value });
+    return value as T;
+  });
+}
+
+const orderId = union([number(), string()], { error: ORDER_ID_RULE }).transform((value, ctx) => {
+  const parsed = parseOrderId(value);
+  if (parsed === undefined) {
+    ctx.addIssue({ code: 'custom', message: ORDER_ID_RULE, input: value });
+    return 0;
+  }
+  return parsed;
+});
+
+const approvalEmail = strictObject({
+  domain: checked(normaliseDomain),
+  email: checked(normaliseEmail),
+  email_domain: optional(string()),
+}).transform((item, ctx) => {
+  if (item.email_domain === undefined) return { domain: item.domain, email: item.email };
+  const result = checkEmailDomain(item.email_domain, item.domain);
+  if (!result.ok) {
+    ctx.addIssue({ code: 'custom', message: result.rule, path: ['email_domain'], input: item.email_domain });
+    return item;
+  }
+  return { domain: item.domain, email: item.email, email_domain: result.value };
+});
+
+const bodyShape = {
+  domain_approval_emails: optional(
+    array(approvalEmail)
+      .min(1, { error: "must list at least 1 item; omit the field for DigiCert's default recipients" })
+      .max(MAX_APPROVAL_EMAILS, { error: `must list at most ${MAX_APPROVAL_EMAILS} items` }),
+  ),
+  locale: optional(checked(checkLocale)),
+};
+
+/** The body DigiCert receives (and the HTTP body this function accepts): CONTRACT §1 without `order_id`. */
+export const resendBodySchema = strictObject(bodyShape);
+
+/** One logical request: one order, with the optional recipients and locale. */
+export const resendRequestSchema = strictObject({ order_id: orderId, ...bodyShape });
+
+/** A batch of direct or scheduled requests. */
+export const batchRequestSchema = strictObject({
+  orders: array(resendRequestSchema)
+    .min(1, { error: 'must list at least 1 order' })
+    .max(MAX_BATCH_ORDERS, { error: `must list at most ${MAX_BATCH_ORDERS} orders` }),
+});
+
+export type ResendBody = output<typeof resendBodySchema>;
+export type ResendRequest = output<typeof resendRequestSchema>;
+export type BatchRequest = output<typeof batchRequestSchema>;
+export type ApprovalEmail = NonNullable<ResendBody['domain_approval_emails']>[number];
+
+/** Turns zod's issues into the contract's: one per problem, with a dotted field path and the rule. */
+export function toIssues(issues: readonly core.$ZodIssue[], prefix: readonly PropertyKey[] = []): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path].map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({
+          field: [...path, key].join('.'),
+          message: 'is not a known field; check its spelling (see the API documentation)',
+          code: 'invalid_input',
+        });
+      }
+      continue;
+    }
+    const field = path.join('.');
+    out.push({
+      field,
+      message: issue.message,
+      code: path[path.length - 1] === 'order_id' ? 'invalid_order_id' : 'invalid_input',
+    });
+  }
+  return out;
+}
+
+/**
+ * Validates `input` against `schema`, returning the normalised value or throwing a
+ * `ValidationError` that lists every problem.
+ */
+export function parseOrThrow<T extends ZodType>(
+  schema: T,
+  input: unknown,
+  prefix: readonly PropertyKey[] = [],
+): output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(toIssues(result.error.issues, prefix));
+}
+
+/** The DigiCert body of a request: every validated field except `order_id`. */
+export function toDigiCertBody(request: ResendRequest): ResendBody {
+  const { order_id: _orderId, ...body } = request;
+  return body;
+}

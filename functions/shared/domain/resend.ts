@@ -1,0 +1,188 @@
+/**
+ * The resend use case: one order's DCV emails resent through DigiCert, within the invocation's
+ * deadline, under the container's rate limit, with bounded retries and one key refresh on 401.
+ * It knows nothing of Lambda events or HTTP statuses; outcomes are returned or thrown as the typed
+ * errors of `errors.ts`.
+ */
+import type { ApiKeyProvider } from '../adapters/api-key-provider.js';
+import type { AttemptOutcome, DigiCertClient } from '../adapters/digicert-client.js';
+import { ConfigurationError, DigiCertRequestError, UpstreamError } from './errors.js';
+import { type ResendRequest, toDigiCertBody } from './request-schema.js';
+
+/** Waits for a slot under DigiCert's rate limits; `false` when none frees up before `deadline`. */
+export interface RateLimiter {
+  acquire(deadline: number): Promise<boolean>;
+}
+
+/** A limiter that never waits (tests of other behaviour, and the local CLI's single call). */
+export const unlimited: RateLimiter = { acquire: () => Promise.resolve(true) };
+
+export interface RetryPolicy {
+  /** DigiCert attempts for one order, the first included (a 401 key refresh adds one more). */
+  readonly maxAttempts: number;
+  /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^(n-1))]. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
+
+/** Observes each DigiCert attempt (metrics and logs); must not throw. */
+export type AttemptObserver = (event: {
+  orderId: number;
+  attempt: number;
+  outcome: AttemptOutcome;
+  durationMs: number;
+}) => void;
+
+export interface ResendDependencies {
+  readonly apiKeys: ApiKeyProvider;
+  readonly digicert: DigiCertClient;
+  readonly limiter: RateLimiter;
+  readonly retry: RetryPolicy;
+  /** Upper bound on one attempt (DIGICERT_TIMEOUT_MS). */
+  readonly attemptTimeoutMs: number;
+  readonly onAttempt?: AttemptObserver;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export interface ResendOptions {
+  /** Epoch milliseconds by which the outcome must be known (the caller still has to be answered). */
+  readonly deadline: number;
+}
+
+export interface ResendResult {
+  readonly orderId: number;
+  /** How many times DigiCert was called. */
+  readonly attempts: number;
+}
+
+/** Below this, an attempt cannot realistically complete: fail instead of starting it. */
+const MIN_ATTEMPT_MS = 200;
+/** What a caller is told to wait after a 429 that came without `Retry-After` (DigiCert's short window). */
+const DEFAULT_RATE_LIMIT_RETRY_AFTER_S = 5;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export type ResendUseCase = (request: ResendRequest, options: ResendOptions) => Promise<ResendResult>;
+
+/**
+ * Builds the use case. Retries are written here rather than with undici's RetryAgent: the decision
+ * needs what undici does not know (the invocation deadline, the rate limiter, the key refresh on
+ * 401), and a retried PUT must be visible to metrics as a separate attempt.
+ */
+export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const random = deps.random ?? Math.random;
+
+  return async function resend(request, { deadline }) {
+    const orderId = request.order_id;
+    const body = toDigiCertBody(request);
+    let attempts = 0;
+    let retries = 0;
+    let keyRefreshed = false;
+
+    for (;;) {
+      if (deadline - now() < MIN_ATTEMPT_MS) {
+        throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
+          attempts,
+        });
+      }
+      const apiKey = await deps.apiKeys.getApiKey();
+      if (!(await deps.limiter.acquire(deadline - MIN_ATTEMPT_MS))) {
+        throw new UpstreamError(
+          'request_limit_exceeded',
+          `DigiCert's request limit for this API key is used up and no slot frees before the deadline (order ${orderId})`,
+          { attempts, retryAfterSeconds: DEFAULT_RATE_LIMIT_RETRY_AFTER_S },
+        );
+      }
+      const remaining = deadline - now();
+      if (remaining < MIN_ATTEMPT_MS) {
+        throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
+          attempts,
+        });
+      }
+      attempts += 1;
+      const started = now();
+      const outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
+        timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
+      });
+      deps.onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
+
+      switch (outcome.kind) {
+        case 'sent':
+          return { orderId, attempts };
+        case 'rejected':
+          throw new DigiCertRequestError(outcome.status, outcome.errors);
+        case 'unauthorized':
+          if (!keyRefreshed) {
+            // The key may have been rotated since it was cached: read the secret again, once.
+            keyRefreshed = true;
+            deps.apiKeys.invalidate();
+            continue;
+          }
+          throw new ConfigurationError(
+            'upstream_auth_failed',
+            'DigiCert rejected the API key (HTTP 401) even after re-reading the secret: check the key in the secret, or whether it was revoked',
+          );
+        default: {
+          const final = finalError(outcome, orderId, attempts);
+          retries += 1;
+          if (!isRetryable(outcome) || retries >= deps.retry.maxAttempts) throw final;
+          const backoff =
+            Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (retries - 1)) * random();
+          const hinted = retryAfterOf(outcome);
+          const delay = hinted === undefined ? backoff : hinted * 1000;
+          if (now() + delay + MIN_ATTEMPT_MS > deadline) throw final;
+          await sleep(delay);
+        }
+      }
+    }
+  };
+}
+
+function isRetryable(outcome: AttemptOutcome): boolean {
+  return (
+    outcome.kind === 'rate_limited' ||
+    outcome.kind === 'timeout' ||
+    (outcome.kind === 'unavailable' && outcome.retryable)
+  );
+}
+
+function retryAfterOf(outcome: AttemptOutcome): number | undefined {
+  return outcome.kind === 'rate_limited' || outcome.kind === 'unavailable'
+    ? outcome.retryAfterSeconds
+    : undefined;
+}
+
+function finalError(outcome: AttemptOutcome, orderId: number, attempts: number): UpstreamError {
+  const tries = `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  switch (outcome.kind) {
+    case 'rate_limited':
+      return new UpstreamError(
+        'request_limit_exceeded',
+        `DigiCert kept rate-limiting requests for order ${orderId} (HTTP 429) ${tries}`,
+        { attempts, retryAfterSeconds: outcome.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_RETRY_AFTER_S },
+      );
+    case 'timeout':
+      return new UpstreamError(
+        'upstream_timeout',
+        `DigiCert did not answer in time for order ${orderId} ${tries}`,
+        {
+          attempts,
+        },
+      );
+    case 'unavailable':
+      return new UpstreamError('upstream_unavailable', `${outcome.detail} for order ${orderId} ${tries}`, {
+        attempts,
+        retryAfterSeconds: outcome.retryAfterSeconds,
+      });
+    default:
+      return new UpstreamError('upstream_unavailable', `Unexpected DigiCert outcome for order ${orderId}`, {
+        attempts,
+      });
+  }
+}

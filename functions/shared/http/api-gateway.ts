@@ -1,0 +1,194 @@
+/**
+ * API Gateway proxy events in (HTTP API payload 2.0 and REST API 1.0) and responses out. This file
+ * turns an event into a validated `ResendRequest` or a typed error; statuses are decided in
+ * `error-mapping.ts`.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ValidationError } from '../domain/errors.js';
+import {
+  parseOrderId,
+  parseOrThrow,
+  type ResendRequest,
+  resendBodySchema,
+} from '../domain/request-schema.js';
+
+export const MAX_BODY_BYTES = 128 * 1024;
+export const ROUTE = 'PUT /order/certificate/{order_id}/resend-emails';
+const ROUTE_PATH = /\/order\/certificate\/([^/]*)\/resend-emails\/?$/;
+
+/** The parts of either payload version this function uses, with header names lower-cased. */
+export interface HttpRequest {
+  readonly version: '1.0' | '2.0';
+  readonly method: string;
+  readonly path: string;
+  readonly orderIdParam: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+  readonly isBase64Encoded: boolean;
+  /** API Gateway's request id, the correlation id returned as `x-request-id`. */
+  readonly requestId: string | undefined;
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** A request the HTTP layer refuses before validation: wrong route, method, media type or size. */
+export class HttpRequestError extends Error {
+  override readonly name = 'HttpRequestError';
+  constructor(
+    readonly status: 404 | 405 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isHttpApiV2Event(event: unknown): event is APIGatewayProxyEventV2 {
+  return (
+    isRecord(event) &&
+    event.version === '2.0' &&
+    isRecord(event.requestContext) &&
+    isRecord(event.requestContext.http) &&
+    typeof event.rawPath === 'string'
+  );
+}
+
+export function isRestApiV1Event(event: unknown): event is APIGatewayProxyEvent {
+  return (
+    isRecord(event) &&
+    typeof event.httpMethod === 'string' &&
+    typeof event.path === 'string' &&
+    isRecord(event.requestContext) &&
+    !('version' in event && event.version === '2.0')
+  );
+}
+
+export function isHttpEvent(event: unknown): event is APIGatewayProxyEvent | APIGatewayProxyEventV2 {
+  return isHttpApiV2Event(event) || isRestApiV1Event(event);
+}
+
+function lowerCaseHeaders(
+  headers: Record<string, string | undefined> | null | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** Normalises either payload version. */
+export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): HttpRequest {
+  if (isHttpApiV2Event(event)) {
+    return {
+      version: '2.0',
+      method: event.requestContext.http.method.toUpperCase(),
+      path: event.rawPath,
+      orderIdParam: event.pathParameters?.order_id,
+      headers: lowerCaseHeaders(event.headers),
+      body: event.body ?? undefined,
+      isBase64Encoded: event.isBase64Encoded === true,
+      requestId: event.requestContext.requestId,
+    };
+  }
+  const v1 = event as APIGatewayProxyEvent;
+  return {
+    version: '1.0',
+    method: v1.httpMethod.toUpperCase(),
+    path: v1.path,
+    orderIdParam: v1.pathParameters?.order_id ?? undefined,
+    headers: lowerCaseHeaders(v1.headers),
+    body: v1.body ?? undefined,
+    isBase64Encoded: v1.isBase64Encoded === true,
+    requestId: v1.requestContext.requestId,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeBody(request: HttpRequest): string {
+  const raw = request.body ?? '';
+  if (!request.isBase64Encoded) {
+    if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw tooLarge();
+    return raw;
+  }
+  // Cheap bound before decoding: base64 is 4 characters per 3 bytes.
+  if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw ValidationError.single('', 'body must be UTF-8 encoded JSON', 'invalid_json');
+  }
+}
+
+function tooLarge(): HttpRequestError {
+  return new HttpRequestError(
+    413,
+    'payload_too_large',
+    `Request body must be at most ${MAX_BODY_BYTES} bytes`,
+  );
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const [type = '', ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');
+}
+
+/**
+ * Checks route, method, order id, media type and size, then validates the body: the
+ * `ResendRequest` to run, or a thrown `HttpRequestError` / `ValidationError`.
+ */
+export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
+  const match = ROUTE_PATH.exec(request.path);
+  if (!match) throw new HttpRequestError(404, 'not_found', `No route for ${request.path}; use ${ROUTE}`);
+  if (request.method !== 'PUT') {
+    throw new HttpRequestError(
+      405,
+      'method_not_allowed',
+      `Method ${request.method} is not allowed; use ${ROUTE}`,
+    );
+  }
+  const rawOrderId = request.orderIdParam ?? safeDecode(match[1] ?? '');
+  const orderId = /^[0-9]+$/.test(rawOrderId) ? parseOrderId(rawOrderId) : undefined;
+  if (orderId === undefined) {
+    throw ValidationError.single(
+      'order_id',
+      'must be a positive integer of at most 12 digits',
+      'invalid_order_id',
+    );
+  }
+
+  const text = decodeBody(request);
+  if (text.trim() === '') return { order_id: orderId };
+  if (!isJsonMediaType(request.headers['content-type'])) {
+    throw new HttpRequestError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw ValidationError.single('', 'body must be valid JSON', 'invalid_json');
+  }
+  const body = parseOrThrow(resendBodySchema, json);
+  return { order_id: orderId, ...body };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
