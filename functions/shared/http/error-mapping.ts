@@ -29,7 +29,9 @@ function map(error: unknown): Mapped {
   if (error instanceof ValidationError) {
     return {
       status: 400,
-      errors: error.issues.map(({ code, message, field }) => ({ code, message, field })),
+      errors: error.issues.map(({ code, message, field }) =>
+        field ? { code, message, field } : { code, message },
+      ),
     };
   }
   if (error instanceof HttpRequestError) {

@@ -1,0 +1,125 @@
+/** A typed fake Lambda `Context` and API Gateway event factories shared by the tests. */
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+let sequence = 0;
+
+/** A Lambda context whose deadline is `remainingMs` from now. */
+export function fakeContext(remainingMs = 30_000, now: () => number = Date.now): Context {
+  const deadline = now() + remainingMs;
+  sequence += 1;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'resend-dcv-emails',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:resend-dcv-emails',
+    memoryLimitInMB: '256',
+    awsRequestId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+    logGroupName: '/aws/lambda/resend-dcv-emails',
+    logStreamName: '2026/11/29/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface HttpEventOptions {
+  /** The path segment after `/order/certificate/`, as sent. @default '123' */
+  readonly orderId?: string;
+  readonly body?: string | undefined;
+  readonly headers?: Record<string, string>;
+  readonly method?: string;
+  readonly isBase64Encoded?: boolean;
+  /** Overrides the whole path. */
+  readonly path?: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** An API Gateway HTTP API (payload 2.0) event for the resend route. */
+export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
+  const orderId = options.orderId ?? '123';
+  const path = options.path ?? `/order/certificate/${orderId}/resend-emails`;
+  const method = options.method ?? 'PUT';
+  sequence += 1;
+  return {
+    version: '2.0',
+    routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { ...JSON_HEADERS, ...options.headers },
+    pathParameters: { order_id: decodeURIComponentSafe(orderId) },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      requestId: `req-v2-${sequence}`,
+      routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+      stage: '$default',
+      time: '29/Nov/2026:16:00:00 +0000',
+      timeEpoch: 1795968000000,
+    },
+    body: options.body,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+/** An API Gateway REST API (payload 1.0) proxy event for the resend route. */
+export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEvent {
+  const orderId = options.orderId ?? '123';
+  const path = options.path ?? `/order/certificate/${orderId}/resend-emails`;
+  sequence += 1;
+  return {
+    resource: '/order/certificate/{order_id}/resend-emails',
+    path,
+    httpMethod: options.method ?? 'PUT',
+    headers: { ...JSON_HEADERS, ...options.headers },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { order_id: decodeURIComponentSafe(orderId) },
+    stageVariables: null,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: options.method ?? 'PUT',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '192.0.2.1',
+        user: null,
+        userAgent: 'vitest',
+        userArn: null,
+      },
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId: `req-v1-${sequence}`,
+      requestTimeEpoch: 1795968000000,
+      resourceId: 'res123',
+      resourcePath: '/order/certificate/{order_id}/resend-emails',
+    },
+    body: options.body ?? null,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A local stand-in for AWS Secrets Manager that speaks the awsJson1_1 wire protocol the SDK uses
+ * (`POST /`, `X-Amz-Target: secretsmanager.GetSecretValue`). Point the real SDK at it with
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Any other target, method or content type is answered with a
+ * loud error and recorded in `protocolErrors`, so a test notices when the code drifts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type SecretFault =
+  | 'ResourceNotFoundException'
+  | 'AccessDeniedException'
+  | 'DecryptionFailure'
+  | 'ThrottlingException'
+  | 'InternalServiceError';
+
+export interface GetSecretValueCall {
+  readonly secretId: string;
+  readonly authorization: string | undefined;
+  readonly receivedAt: number;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const JSON_11 = 'application/x-amz-json-1.1';
+
+const FAULT_STATUS: Record<SecretFault, number> = {
+  ResourceNotFoundException: 400,
+  AccessDeniedException: 400,
+  DecryptionFailure: 400,
+  ThrottlingException: 400,
+  InternalServiceError: 500,
+};
+
+export class SecretsManagerStandIn {
+  readonly calls: GetSecretValueCall[] = [];
+  readonly protocolErrors: string[] = [];
+  #server: Server;
+  #secrets = new Map<string, { value: string; version: number }>();
+  #faults: SecretFault[] = [];
+  #delayMs = 0;
+  #sockets = new Set<Socket>();
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async start(secrets: Record<string, string> = {}): Promise<SecretsManagerStandIn> {
+    const server = createServer();
+    const standIn = new SecretsManagerStandIn(server);
+    for (const [name, value] of Object.entries(secrets)) standIn.setSecret(name, value);
+    server.on('request', (req, res) => standIn.#onRequest(req, res));
+    server.on('connection', (socket) => {
+      standIn.#sockets.add(socket);
+      socket.on('close', () => standIn.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return standIn;
+  }
+
+  /** The value for `AWS_ENDPOINT_URL_SECRETS_MANAGER`. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The ARN the stand-in reports for a secret name. */
+  static arnOf(name: string): string {
+    return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  }
+
+  /** Creates or rotates a secret (a new version becomes current). */
+  setSecret(name: string, value: string): void {
+    const version = (this.#secrets.get(name)?.version ?? 0) + 1;
+    this.#secrets.set(name, { value, version });
+  }
+
+  deleteSecret(name: string): void {
+    this.#secrets.delete(name);
+  }
+
+  /** The next calls fail with these faults, one each, in order. */
+  failNext(...faults: SecretFault[]): void {
+    this.#faults.push(...faults);
+  }
+
+  /** Delays every answer (to widen races in single-flight tests). */
+  setDelay(ms: number): void {
+    this.#delayMs = ms;
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.protocolErrors.length = 0;
+    this.#faults = [];
+    this.#delayMs = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const answer = () => this.#answer(req, Buffer.concat(chunks).toString('utf8'), res);
+      if (this.#delayMs > 0) setTimeout(answer, this.#delayMs);
+      else answer();
+    });
+  }
+
+  #answer(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': JSON_11, 'x-amzn-requestid': `standin-${this.calls.length}` });
+      res.end(JSON.stringify(body));
+    };
+    const refuse = (problem: string) => {
+      this.protocolErrors.push(problem);
+      send(400, { __type: 'UnknownOperationException', message: `Secrets Manager stand-in: ${problem}` });
+    };
+    const target = req.headers['x-amz-target'];
+    if (req.method !== 'POST' || req.url !== '/')
+      return refuse(`expected POST /, got ${req.method} ${req.url}`);
+    if (req.headers['content-type'] !== JSON_11) {
+      return refuse(`expected content-type ${JSON_11}, got ${String(req.headers['content-type'])}`);
+    }
+    if (target !== 'secretsmanager.GetSecretValue') {
+      return refuse(`only secretsmanager.GetSecretValue is supported, got ${String(target)}`);
+    }
+    const authorization = req.headers.authorization;
+    if (typeof authorization !== 'string' || !authorization.startsWith('AWS4-HMAC-SHA256 ')) {
+      return refuse('request is not SigV4-signed');
+    }
+    let secretId: unknown;
+    try {
+      secretId = (JSON.parse(raw) as { SecretId?: unknown }).SecretId;
+    } catch {
+      return refuse('body is not JSON');
+    }
+    if (typeof secretId !== 'string') return refuse('SecretId is missing');
+    this.calls.push({ secretId, authorization, receivedAt: Date.now() });
+
+    const fault = this.#faults.shift();
+    if (fault) return send(FAULT_STATUS[fault], { __type: fault, message: `Injected ${fault}` });
+
+    const name = this.#nameOf(secretId);
+    const secret = name === undefined ? undefined : this.#secrets.get(name);
+    if (name === undefined || secret === undefined) {
+      return send(400, {
+        __type: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret.",
+      });
+    }
+    send(200, {
+      ARN: SecretsManagerStandIn.arnOf(name),
+      Name: name,
+      VersionId: `00000000-0000-4000-8000-${String(secret.version).padStart(12, '0')}`,
+      SecretString: secret.value,
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: Math.floor(Date.now() / 1000),
+    });
+  }
+
+  #nameOf(secretId: string): string | undefined {
+    if (!secretId.startsWith('arn:')) return secretId;
+    for (const name of this.#secrets.keys()) {
+      if (secretId === SecretsManagerStandIn.arnOf(name) || secretId.endsWith(`:secret:${name}`)) return name;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `npm start`: the resend function behind a local HTTP server on 127.0.0.1, turning each request
+ * into an API Gateway HTTP API (2.0) event for the real handler. By default it embeds the DigiCert
+ * simulator and the Secrets Manager stand-in, so it needs no AWS or DigiCert account.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createHandler, HTTP_BUDGET_MS } from '../functions/shared/entry.js';
+import { HttpRequestError, type HttpResponse, MAX_BODY_BYTES } from '../functions/shared/http/api-gateway.js';
+import { errorResponse } from '../functions/shared/http/error-mapping.js';
+import { createRuntime } from '../functions/shared/runtime.js';
+import { DEMO_ORDERS, DigiCertSimulator } from '../test/support/digicert-simulator.js';
+import { pointSdkAt } from '../test/support/harness.js';
+import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
+
+const LOCAL_KEY = 'local-simulator-key';
+const SECRET_NAME = 'dcv-resend/local';
+/** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
+const READ_LIMIT = MAX_BODY_BYTES * 2;
+
+export interface LocalServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(
+  port: number,
+  log: (line: string) => void = console.log,
+): Promise<LocalServer> {
+  const simulator = await DigiCertSimulator.start({ validKeys: [LOCAL_KEY], fixedBehaviours: DEMO_ORDERS });
+  const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
+  pointSdkAt(secrets.endpoint);
+  const runtime = createRuntime({
+    ...process.env,
+    DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
+    DIGICERT_BASE_URL: simulator.baseUrl,
+    DIGICERT_TIMEOUT_MS: process.env.DIGICERT_TIMEOUT_MS ?? '3000',
+  });
+  const handler = createHandler(() => runtime);
+
+  const server = createServer((req, res) => {
+    void serve(req, res, handler).catch((error: unknown) => {
+      log(`local server: unexpected error ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([simulator.close(), secrets.close()]);
+    },
+  };
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: ReturnType<typeof createHandler>,
+): Promise<void> {
+  const requestId = randomUUID();
+  const body = await readBody(req);
+  if (body === undefined) {
+    req.resume();
+    return send(
+      res,
+      errorResponse(new HttpRequestError(413, 'payload_too_large', 'Request body is too large'), requestId),
+    );
+  }
+  const event = toEvent(req, body, requestId);
+  const started = Date.now();
+  const context: Context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'resend-dcv-emails-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:resend-dcv-emails-local',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, started + HTTP_BUDGET_MS + 2_000 - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  const result = await handler(event, context);
+  if ('statusCode' in result) return send(res, result);
+  return send(res, {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(result),
+  });
+}
+
+function send(res: ServerResponse, response: HttpResponse): void {
+  res.writeHead(response.statusCode, response.headers);
+  res.end(response.body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > READ_LIMIT) {
+        req.removeAllListeners('data');
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Builds the event API Gateway's HTTP API would send: textual bodies as-is, others base64. */
+function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const textual = /^(application\/(json|[a-z.+-]*\+json)|text\/)/i.test(headers['content-type'] ?? '');
+  const method = req.method ?? 'GET';
+  const match = /^\/order\/certificate\/([^/]+)\/resend-emails$/.exec(url.pathname);
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: match ? 'PUT /order/certificate/{order_id}/resend-emails' : '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(match?.[1] ? { pathParameters: { order_id: safeDecode(match[1]) } } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: '127.0.0.1',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    ...(body.length > 0
+      ? { body: textual ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !textual }
+      : { isBase64Encoded: false }),
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const port = Number(process.env.PORT ?? 3000);
+  const server = await startLocalServer(port);
+  const example = `curl -i -X PUT ${server.url}/order/certificate/123/resend-emails -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
+  console.log(`dcv-resend listening on ${server.url} (embedded DigiCert simulator and Secrets Manager stand-in; no AWS or DigiCert account used)
+Try:
+  ${example}
+Order ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).
+Press Ctrl+C to stop.`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
