@@ -227,7 +227,7 @@ export class DigiCertSimulator {
     return over;
   }
 
-  #answer(res: ServerResponse, behaviour: Behaviour): void {
+  #answer(res: ServerResponse, behaviour: Behaviour) {
     const json = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body);

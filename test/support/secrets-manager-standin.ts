@@ -113,7 +113,7 @@ export class SecretsManagerStandIn {
     });
   }
 
-  #answer(req: IncomingMessage, raw: string, res: ServerResponse): void {
+  #answer(req: IncomingMessage, raw: string, res: ServerResponse) {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': JSON_11, 'x-amzn-requestid': `standin-${this.calls.length}` });
       res.end(JSON.stringify(body));
