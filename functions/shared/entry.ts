@@ -3,8 +3,7 @@
  * answer. Kept apart from `handler.ts` so tests can build it around their own `Runtime`.
  */
 import type { Context } from 'aws-lambda';
-import { ValidationError } from './domain/errors.js';
-import { parseOrThrow, resendRequestSchema } from './domain/request-schema.js';
+import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './direct.js';
 import { type HttpResponse, isHttpEvent, parseResendHttpRequest, toHttpRequest } from './http/api-gateway.js';
 import { errorResponse, noContentResponse } from './http/error-mapping.js';
 import { describeError } from './observability/logger.js';
@@ -15,12 +14,10 @@ export const ANSWER_MARGIN_MS = 1_000;
 /** API Gateway gives up after 30 s; an HTTP request must be answered well before. */
 export const HTTP_BUDGET_MS = 28_000;
 
-export interface DirectResult {
-  readonly order_id: number;
-  readonly status: 'sent';
-}
+/** Orders of one batch in flight at once; the rate limiter bounds the request rate itself. */
+export const BATCH_CONCURRENCY = 8;
 
-export type HandlerResult = HttpResponse | DirectResult;
+export type HandlerResult = HttpResponse | SentResult | BatchResult;
 export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
 
 /**
@@ -49,14 +46,15 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     const deadline = started + remaining - ANSWER_MARGIN_MS;
     try {
       const runtime = getRuntime();
-      const request = parseOrThrow(resendRequestSchema, event);
-      await runtime.resend(request, { deadline });
-      return { order_id: request.order_id, status: 'sent' };
+      const payload = parseDirectPayload(event);
+      if (payload.kind === 'batch') {
+        return await runBatch(payload.orders, runtime.resend, { deadline, concurrency: BATCH_CONCURRENCY });
+      }
+      await runtime.resend(payload.request, { deadline });
+      return { order_id: payload.request.order_id, status: 'sent' };
     } catch (error) {
       logFailure(getRuntimeSafe(getRuntime), error, context.awsRequestId);
-      throw error instanceof Error
-        ? error
-        : new ValidationError([{ field: '', message: 'unreadable event', code: 'invalid_input' }]);
+      throw error;
     }
   };
 }
