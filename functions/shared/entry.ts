@@ -4,9 +4,12 @@
  */
 import type { Context } from 'aws-lambda';
 import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './direct.js';
+import { BatchError } from './domain/errors.js';
+import { parseOrderId } from './domain/request-schema.js';
+import type { ResendUseCase } from './domain/resend.js';
 import { type HttpResponse, isHttpEvent, parseResendHttpRequest, toHttpRequest } from './http/api-gateway.js';
 import { errorResponse, noContentResponse } from './http/error-mapping.js';
-import { describeError } from './observability/logger.js';
+import { eventBridgeId, fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
 import type { Runtime } from './runtime.js';
 
 /** Time kept back from Lambda's deadline to answer the caller after the last DigiCert attempt. */
@@ -28,47 +31,97 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
   return async function handler(event, context) {
     const started = now();
     const remaining = context.getRemainingTimeInMillis();
+    const loaded = loadRuntime(getRuntime);
+    const telemetry = 'runtime' in loaded ? loaded.runtime.telemetry : fallbackTelemetry();
     if (isHttpEvent(event)) {
       const request = toHttpRequest(event);
       const requestId = request.requestId ?? context.awsRequestId;
       const deadline = started + Math.min(remaining - ANSWER_MARGIN_MS, HTTP_BUDGET_MS);
+      const observer = new InvocationObserver(
+        telemetry,
+        { requestId: context.awsRequestId, correlationId: requestId, source: 'http' },
+        now,
+      );
+      let orderId: number | undefined;
       try {
-        const runtime = getRuntime();
+        const runtime = ready(loaded);
         const resendRequest = parseResendHttpRequest(request);
-        await runtime.resend(resendRequest, { deadline });
+        orderId = resendRequest.order_id;
+        await runtime.resend(resendRequest, { deadline, onAttempt: observer.onAttempt });
+        observer.sent(orderId, { httpStatus: 204 });
         return noContentResponse(requestId);
       } catch (error) {
-        logFailure(getRuntimeSafe(getRuntime), error, context.awsRequestId);
-        return errorResponse(error, requestId);
+        const response = errorResponse(error, requestId);
+        orderId ??= parseOrderId(request.orderIdParam);
+        observer.failed(orderId, error, { httpStatus: response.statusCode });
+        return response;
+      } finally {
+        observer.end();
       }
     }
 
     const deadline = started + remaining - ANSWER_MARGIN_MS;
+    const eventId = eventBridgeId(event);
+    const observer = new InvocationObserver(
+      telemetry,
+      {
+        requestId: context.awsRequestId,
+        correlationId: eventId ?? context.awsRequestId,
+        source: eventId === undefined ? 'direct' : 'eventbridge',
+      },
+      now,
+    );
+    let orderId: number | undefined;
     try {
-      const runtime = getRuntime();
+      const runtime = ready(loaded);
       const payload = parseDirectPayload(event);
+      const resend: ResendUseCase = (request, options) =>
+        runtime.resend(request, { ...options, onAttempt: observer.onAttempt });
       if (payload.kind === 'batch') {
-        return await runBatch(payload.orders, runtime.resend, { deadline, concurrency: BATCH_CONCURRENCY });
+        const result = await runBatch(payload.orders, resend, {
+          deadline,
+          concurrency: BATCH_CONCURRENCY,
+          onResult: observer.batchResult,
+        });
+        observer.batchFinished(result);
+        return result;
       }
-      await runtime.resend(payload.request, { deadline });
-      return { order_id: payload.request.order_id, status: 'sent' };
+      orderId = payload.request.order_id;
+      await resend(payload.request, { deadline });
+      observer.sent(orderId);
+      return { order_id: orderId, status: 'sent' };
     } catch (error) {
-      logFailure(getRuntimeSafe(getRuntime), error, context.awsRequestId);
+      if (error instanceof BatchError) {
+        // Every order already has its own line; this is the batch's summary.
+        observer.batchFinished(batchCounts(error.summary));
+      } else {
+        observer.failed(orderId, error);
+      }
       throw error;
+    } finally {
+      observer.end();
     }
   };
 }
 
-function getRuntimeSafe(getRuntime: () => Runtime): Runtime | undefined {
+type Loaded = { readonly runtime: Runtime } | { readonly error: unknown };
+
+/** Builds (or fetches) the runtime once per invocation, keeping a failure to report it like any other. */
+function loadRuntime(getRuntime: () => Runtime): Loaded {
   try {
-    return getRuntime();
-  } catch {
-    return undefined;
+    return { runtime: getRuntime() };
+  } catch (error) {
+    return { error };
   }
 }
 
-function logFailure(runtime: Runtime | undefined, error: unknown, awsRequestId: string): void {
-  const fields = { awsRequestId, error: describeError(error) };
-  if (runtime) runtime.logger.warn('request failed', fields);
-  else process.stdout.write(`${JSON.stringify({ level: 'ERROR', message: 'request failed', ...fields })}\n`);
+/** The runtime, or the `ConfigurationError` that prevented building it, thrown. */
+function ready(loaded: Loaded): Runtime {
+  if ('runtime' in loaded) return loaded.runtime;
+  throw loaded.error;
+}
+
+function batchCounts(summary: unknown): { sent: number; failed: number } {
+  const { sent, failed } = (summary ?? {}) as { sent?: unknown; failed?: unknown };
+  return { sent: typeof sent === 'number' ? sent : 0, failed: typeof failed === 'number' ? failed : 0 };
 }

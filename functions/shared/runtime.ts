@@ -14,7 +14,8 @@ import {
   type ResendUseCase,
   unlimited,
 } from './domain/resend.js';
-import { createLogger, type Logger, parseLogLevel } from './observability/logger.js';
+import { createTelemetry, type Telemetry } from './observability/invocation.js';
+import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
 
 export const USER_AGENT = 'dcv-resend/0.1.0';
 
@@ -25,6 +26,8 @@ export interface Runtime {
   readonly apiKeys: ApiKeyProvider;
   readonly digicert: DigiCertClient;
   readonly limiter: RateLimiter;
+  /** Logs and metrics settings and the container's counters (cold start, secret reads). */
+  readonly telemetry: Telemetry;
 }
 
 export interface RuntimeOverrides {
@@ -38,7 +41,12 @@ export interface RuntimeOverrides {
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
-  const logger = overrides.logger ?? createLogger({ level: parseLogLevel(env.LOG_LEVEL) });
+  const logger = overrides.logger ?? createLogger({ level: resolveLogLevel(env) });
+  const telemetry = createTelemetry({
+    logger,
+    service: env.SERVICE_NAME,
+    lambdaLogLevel: lambdaLogLevel(env),
+  });
   const apiKeys =
     overrides.apiKeys ??
     new SecretsManagerApiKeyProvider({
@@ -47,6 +55,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
       client: new SecretsManagerClient({}),
       secretId: config.secretId,
       ttlMs: config.secretCacheTtlMs,
+      onFetch: () => telemetry.container.secretRead(),
     });
   const digicert =
     overrides.digicert ??
@@ -60,5 +69,5 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  return { config, resend, logger, apiKeys, digicert, limiter };
+  return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
 }

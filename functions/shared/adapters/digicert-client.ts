@@ -3,6 +3,7 @@
  * over a keep-alive undici pool, classified into an outcome the use case can act on. It never
  * throws for an HTTP status or a transport failure; retries and key refresh are the use case's.
  */
+import { EventEmitter } from 'node:events';
 import type { Dispatcher, Pool as PoolType } from 'undici';
 import request from 'undici/lib/api/api-request.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
@@ -84,7 +85,21 @@ export class UndiciDigiCertClient implements DigiCertClient {
     apiKey: string,
     options: AttemptOptions,
   ): Promise<AttemptOutcome> {
-    const signal = AbortSignal.timeout(Math.max(1, options.timeoutMs));
+    const signal = new AttemptTimeout(Math.max(1, options.timeoutMs));
+    try {
+      return await this.#attempt(orderId, body, apiKey, options, signal);
+    } finally {
+      signal.clear();
+    }
+  }
+
+  async #attempt(
+    orderId: number,
+    body: ResendBody,
+    apiKey: string,
+    options: AttemptOptions,
+    signal: AttemptTimeout,
+  ): Promise<AttemptOutcome> {
     let response: Dispatcher.ResponseData<unknown>;
     try {
       response = await request.call(this.#pool, {
@@ -153,7 +168,35 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function transportFailure(error: unknown, signal: AbortSignal, status?: number): AttemptOutcome {
+/**
+ * An attempt's overall time limit, as the abort source undici accepts besides `AbortSignal` (an
+ * `EventEmitter` emitting `abort`). `AbortSignal.timeout()` costs ~20 µs per attempt on Node 20 (a
+ * third of a whole local round trip; see `npm run bench`) and its timer outlives the attempt; this
+ * one costs ~1 µs and is cleared as soon as the attempt ends.
+ */
+class AttemptTimeout extends EventEmitter {
+  aborted = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    super();
+    this.#timer = setTimeout(() => {
+      this.aborted = true;
+      this.emit('abort');
+    }, ms);
+    this.#timer.unref();
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function transportFailure(
+  error: unknown,
+  signal: { readonly aborted: boolean },
+  status?: number,
+): AttemptOutcome {
   const code = errorCode(error);
   if (signal.aborted || TRANSPORT_TIMEOUT_CODES.has(code)) {
     return { kind: 'timeout', detail: `no complete answer from DigiCert in time (${code || 'aborted'})` };

@@ -51,6 +51,8 @@ export interface ResendDependencies {
 export interface ResendOptions {
   /** Epoch milliseconds by which the outcome must be known (the caller still has to be answered). */
   readonly deadline: number;
+  /** Observes this request's DigiCert attempts (the invocation's logs and metrics); must not throw. */
+  readonly onAttempt?: AttemptObserver;
 }
 
 export interface ResendResult {
@@ -78,7 +80,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
   const sleep = deps.sleep ?? defaultSleep;
   const random = deps.random ?? Math.random;
 
-  return async function resend(request, { deadline }) {
+  return async function resend(request, { deadline, onAttempt }) {
     const orderId = request.order_id;
     const body = toDigiCertBody(request);
     let attempts = 0;
@@ -110,7 +112,11 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
       const outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
         timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
       });
-      deps.onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
+      if (deps.onAttempt || onAttempt) {
+        const observed = { orderId, attempt: attempts, outcome, durationMs: now() - started };
+        deps.onAttempt?.(observed);
+        onAttempt?.(observed);
+      }
 
       switch (outcome.kind) {
         case 'sent':

@@ -2,15 +2,23 @@
  * Structured JSON logs, one object per line on stdout (CloudWatch Logs keeps each as one event).
  * Every line passes through a redactor that removes any registered secret value, as a second
  * line of defence behind never logging the key in the first place.
+ *
+ * Lines are written with `process.stdout.write`, not `console`, so that they stay pure JSON whatever
+ * the function's log format: Lambda's text format prefixes `console` output, which would break both
+ * Logs Insights' field discovery and embedded-metric extraction.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
 
 export interface Logger {
+  /** The least severe level this logger writes. */
+  readonly level: LogLevel;
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Writes `record` as one JSON line whatever the level (metric documents); redacted like every line. */
+  write(record: LogFields): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;
 }
@@ -33,9 +41,46 @@ export function redact(text: string): string {
   return out;
 }
 
+/** `debug|info|warn|error` in any case (Lambda's `TRACE` and `FATAL` map to the nearest); else `undefined`. */
+function toLevel(raw: string | undefined): LogLevel | undefined {
+  switch (raw?.trim().toLowerCase()) {
+    case 'trace':
+    case 'debug':
+      return 'debug';
+    case 'info':
+      return 'info';
+    case 'warn':
+    case 'warning':
+      return 'warn';
+    case 'error':
+    case 'fatal':
+      return 'error';
+    default:
+      return undefined;
+  }
+}
+
 export function parseLogLevel(raw: string | undefined): LogLevel {
-  const value = raw?.toLowerCase();
-  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : 'info';
+  return toLevel(raw) ?? 'info';
+}
+
+/**
+ * The level Lambda itself filters application logs at: set only when the function uses the JSON
+ * log format with an application log level (advanced logging controls); `undefined` otherwise.
+ */
+export function lambdaLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel | undefined {
+  return env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON' ? toLevel(env.AWS_LAMBDA_LOG_LEVEL) : undefined;
+}
+
+/**
+ * The level to log at: `LOG_LEVEL` (default `info`), but never more verbose than Lambda's own
+ * application log level when JSON logging is on, since Lambda would drop those lines anyway.
+ */
+export function resolveLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  const own = toLevel(env.LOG_LEVEL);
+  const lambda = lambdaLogLevel(env);
+  if (own && lambda) return RANK[own] >= RANK[lambda] ? own : lambda;
+  return own ?? lambda ?? 'info';
 }
 
 /** Serialises an error for logs: name, message, code and cause chain; never the request or key. */
@@ -55,17 +100,22 @@ export interface LoggerOptions {
   readonly now?: () => Date;
 }
 
+const writeStdout = (line: string) => {
+  process.stdout.write(`${line}\n`);
+};
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = RANK[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const level = options.level ?? 'info';
+  const threshold = RANK[level];
+  const write = options.write ?? writeStdout;
   const now = options.now ?? (() => new Date());
   const base = options.fields ?? {};
 
-  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
-    if (RANK[level] < threshold) return;
+  const emit = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[lineLevel] < threshold) return;
     const record = {
       timestamp: now().toISOString(),
-      level: level.toUpperCase(),
+      level: lineLevel.toUpperCase(),
       message,
       ...base,
       ...fields,
@@ -74,10 +124,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 
   return {
+    level,
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    write: (record) => write(redact(JSON.stringify(record))),
     child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
   };
 }

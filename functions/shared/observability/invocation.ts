@@ -1,0 +1,306 @@
+/**
+ * What one invocation tells operators: one log line per order with its outcome, and one EMF
+ * document with the invocation's metrics, written when it ends (success or failure). The entry
+ * point creates an `InvocationObserver` per invocation and feeds it through the existing hooks
+ * (`onAttempt` of the use case, `onResult` of `runBatch`); nothing here is shared between
+ * concurrent invocations except the container's counters.
+ */
+import type { AttemptObserver } from '../domain/resend.js';
+import { createLogger, describeError, type Logger, type LogLevel } from './logger.js';
+import { ContainerMetrics, DEFAULT_SERVICE_NAME, InvocationMetrics } from './metrics.js';
+
+/** Container-wide observability settings and state, built once with the runtime. */
+export interface Telemetry {
+  readonly logger: Logger;
+  /** The value of the `Service` dimension. */
+  readonly service: string;
+  readonly container: ContainerMetrics;
+  /**
+   * The `level` written on metric documents. With Lambda's JSON log format and an application log
+   * level, Lambda drops lines below that level and treats lines without one as INFO: metric
+   * documents carry at least Lambda's level so that they are never dropped.
+   */
+  readonly documentLevel: string;
+}
+
+export function createTelemetry(options: {
+  logger: Logger;
+  service?: string | undefined;
+  lambdaLogLevel?: LogLevel | undefined;
+}): Telemetry {
+  const lambda = options.lambdaLogLevel;
+  return {
+    logger: options.logger,
+    service: options.service?.trim() || DEFAULT_SERVICE_NAME,
+    container: new ContainerMetrics(),
+    documentLevel: lambda === 'warn' || lambda === 'error' ? lambda.toUpperCase() : 'INFO',
+  };
+}
+
+let fallback: Telemetry | undefined;
+
+/** Telemetry for invocations that have no runtime (the environment is invalid): stdout, defaults. */
+export function fallbackTelemetry(): Telemetry {
+  fallback ??= createTelemetry({ logger: createLogger() });
+  return fallback;
+}
+
+export type InvocationSource = 'http' | 'direct' | 'eventbridge';
+
+export interface InvocationInfo {
+  /** Lambda's request id (`context.awsRequestId`), as in Lambda's own log lines. */
+  readonly requestId: string;
+  /** The caller's id: API Gateway's request id (also `x-request-id`), the EventBridge event id, else Lambda's. */
+  readonly correlationId: string;
+  readonly source: InvocationSource;
+}
+
+/** A batch order's outcome as `runBatch` reports it. */
+export interface BatchOrderOutcome {
+  readonly order_id: number;
+  readonly status: 'sent' | 'failed';
+  readonly error_type?: string;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+interface OrderStats {
+  attempts: number;
+  digicertMs: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The id of an EventBridge event envelope, if `event` is one. */
+export function eventBridgeId(event: unknown): string | undefined {
+  return isRecord(event) && 'detail-type' in event && 'source' in event && typeof event.id === 'string'
+    ? event.id
+    : undefined;
+}
+
+/** Error fields for a log line: type, contract code, and DigiCert's status and codes when it answered 4xx. */
+function errorFields(error: unknown): {
+  errorType: string;
+  errorCode: string | undefined;
+  /** DigiCert calls the error reports (`UpstreamError.attempts`), if it says. */
+  attempts: number | undefined;
+  fields: Record<string, unknown>;
+} {
+  const errorType = error instanceof Error ? error.name : 'Error';
+  const record = isRecord(error) ? error : {};
+  const errorCode = typeof record.code === 'string' ? record.code : undefined;
+  const digicertCodes = Array.isArray(record.errors)
+    ? record.errors
+        .map((entry: unknown) => (isRecord(entry) && typeof entry.code === 'string' ? entry.code : ''))
+        .filter(Boolean)
+    : [];
+  return {
+    errorType,
+    errorCode,
+    attempts: typeof record.attempts === 'number' ? record.attempts : undefined,
+    fields: {
+      errorType,
+      errorCode,
+      digicertStatus: typeof record.status === 'number' ? record.status : undefined,
+      digicertCodes: digicertCodes.length > 0 ? digicertCodes : undefined,
+      error: describeError(error),
+    },
+  };
+}
+
+function safeErrorFields(error: unknown): ReturnType<typeof errorFields> {
+  try {
+    return errorFields(error);
+  } catch {
+    return { errorType: 'Error', errorCode: undefined, attempts: undefined, fields: { errorType: 'Error' } };
+  }
+}
+
+/** Failures a caller or DigiCert caused: WARN. Anything else (configuration, the key, a bug) needs an operator: ERROR. */
+const WARN_ONLY = new Set(['ValidationError', 'HttpRequestError', 'DigiCertRequestError', 'UpstreamError']);
+
+function levelOf(errorType: string): LogLevel {
+  return WARN_ONLY.has(errorType) ? 'warn' : 'error';
+}
+
+export class InvocationObserver {
+  readonly #telemetry: Telemetry;
+  readonly #info: InvocationInfo;
+  readonly #log: Logger;
+  readonly #metrics = new InvocationMetrics();
+  readonly #started: number;
+  readonly #now: () => number;
+  readonly #stats = new Map<number, OrderStats>();
+  #orderId: number | undefined;
+  #orders = 0;
+  #ended = false;
+
+  constructor(telemetry: Telemetry, info: InvocationInfo, now: () => number = Date.now) {
+    this.#telemetry = telemetry;
+    this.#info = info;
+    this.#now = now;
+    this.#started = now();
+    this.#log = telemetry.logger.child({
+      requestId: info.requestId,
+      correlationId: info.correlationId,
+      source: info.source,
+    });
+  }
+
+  /** Pass to the use case as `onAttempt`: counts and times every DigiCert call. Never throws. */
+  readonly onAttempt: AttemptObserver = (event) => {
+    try {
+      this.#attempted(event);
+    } catch {
+      // Observing must never fail the request it observes.
+    }
+  };
+
+  #attempted({ orderId, attempt, outcome, durationMs }: Parameters<AttemptObserver>[0]): void {
+    this.#metrics.digicertAttempts += 1;
+    if (attempt > 1) this.#metrics.digicertRetries += 1;
+    this.#metrics.latency(durationMs);
+    const stats = this.#stats.get(orderId);
+    if (stats) {
+      stats.attempts += 1;
+      stats.digicertMs += durationMs;
+    } else {
+      this.#stats.set(orderId, { attempts: 1, digicertMs: durationMs });
+    }
+    if (this.#log.level === 'debug') {
+      this.#emit('debug', 'digicert attempt', {
+        orderId,
+        attempt,
+        attemptOutcome: outcome.kind,
+        httpStatus: 'status' in outcome ? outcome.status : undefined,
+        durationMs,
+      });
+    }
+  }
+
+  /** One order was sent (a single request, HTTP or direct). */
+  sent(orderId: number, fields?: Readonly<Record<string, unknown>>): void {
+    this.#metrics.ordersSent += 1;
+    const stats = this.#takeStats(orderId);
+    this.#orderSeen(orderId);
+    // Fixed-shape lines (absent values are `undefined`, which JSON leaves out): this is the hot path,
+    // and V8 builds and serialises a literal of known shape several times faster than a spread one.
+    this.#emit('info', 'order sent', {
+      orderId,
+      outcome: 'sent',
+      attempts: stats?.attempts,
+      digicertMs: stats?.digicertMs,
+      durationMs: this.#now() - this.#started,
+      ...fields,
+    });
+  }
+
+  /** A single request failed; `orderId` when it was known before the failure. */
+  failed(orderId: number | undefined, error: unknown, fields?: Readonly<Record<string, unknown>>): void {
+    const { errorType, errorCode, attempts, fields: errorDetail } = safeErrorFields(error);
+    this.#metrics.failure(errorType, errorCode);
+    const stats = orderId === undefined ? undefined : this.#takeStats(orderId);
+    const line = {
+      orderId,
+      outcome: 'failed',
+      attempts: stats?.attempts ?? attempts,
+      digicertMs: stats?.digicertMs,
+      durationMs: this.#now() - this.#started,
+      ...errorDetail,
+      ...fields,
+    };
+    if (orderId !== undefined) this.#orderSeen(orderId);
+    this.#emit(levelOf(errorType), 'order failed', line);
+  }
+
+  /** Pass to `runBatch` as `onResult`: one line and one count per order of a batch. Never throws. */
+  readonly batchResult = (result: BatchOrderOutcome): void => {
+    try {
+      this.#batchOrder(result);
+    } catch {
+      // Observing must never fail the batch it observes.
+    }
+  };
+
+  #batchOrder(result: BatchOrderOutcome): void {
+    const stats = this.#takeStats(result.order_id);
+    this.#orderSeen(result.order_id);
+    if (result.status === 'sent') {
+      this.#metrics.ordersSent += 1;
+      this.#emit('info', 'order sent', {
+        orderId: result.order_id,
+        outcome: 'sent',
+        attempts: stats?.attempts,
+        digicertMs: stats?.digicertMs,
+      });
+      return;
+    }
+    const errorType = result.error_type ?? 'Error';
+    this.#metrics.failure(errorType, result.code);
+    const line = {
+      orderId: result.order_id,
+      outcome: 'failed',
+      attempts: stats?.attempts,
+      digicertMs: stats?.digicertMs,
+      errorType,
+      errorCode: result.code,
+      error: result.message === undefined ? undefined : { name: errorType, message: result.message },
+    };
+    this.#emit(levelOf(errorType), 'order failed', line);
+  }
+
+  /** The batch's summary line, after every order's own line. */
+  batchFinished(summary: { sent: number; failed: number }): void {
+    const line = { sent: summary.sent, failed: summary.failed, durationMs: this.#now() - this.#started };
+    this.#emit(summary.failed > 0 ? 'warn' : 'info', 'batch finished', line);
+  }
+
+  /** Writes the invocation's EMF document; later calls do nothing. Never throws. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      const timestamp = this.#now();
+      const document = this.#metrics.toDocument({
+        timestamp,
+        service: this.#telemetry.service,
+        container: this.#telemetry.container,
+        properties: {
+          timestamp: new Date(timestamp).toISOString(),
+          level: this.#telemetry.documentLevel,
+          requestId: this.#info.requestId,
+          correlationId: this.#info.correlationId,
+          source: this.#info.source,
+          orderId: this.#orders === 1 ? this.#orderId : undefined,
+          orderCount: this.#orders > 1 ? this.#orders : undefined,
+          durationMs: timestamp - this.#started,
+        },
+      });
+      this.#telemetry.logger.write(document);
+    } catch {
+      // Metrics must never turn an answered request into a failed one.
+    }
+  }
+
+  /** Writes a line; a failure to write never reaches the request being observed. */
+  #emit(level: LogLevel, message: string, fields: Readonly<Record<string, unknown>>): void {
+    try {
+      this.#log[level](message, fields);
+    } catch {
+      // stdout is gone or a field does not serialise: nothing useful to do about it here.
+    }
+  }
+
+  #orderSeen(orderId: number): void {
+    this.#orders += 1;
+    this.#orderId = orderId;
+  }
+
+  #takeStats(orderId: number): OrderStats | undefined {
+    const stats = this.#stats.get(orderId);
+    if (stats) this.#stats.delete(orderId);
+    return stats;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Metrics as CloudWatch embedded metric format (EMF): one JSON document per invocation, written to
+ * stdout with the logs, from which CloudWatch Logs extracts the metrics. No network call, no SDK.
+ *
+ * The names below are the contract with dashboards and alarms (the CDK stack imports them): rename
+ * one and every graph of it goes blank. Only one dimension, `Service`, so that every metric is one
+ * time series; what varies per request (order id, request ids) travels as properties of the
+ * document, searchable with Logs Insights but never a dimension.
+ *
+ * EMF specification: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+
+/** The CloudWatch namespace of every metric of this service. */
+export const METRICS_NAMESPACE = 'DcvResend';
+/** The one dimension; its value is `SERVICE_NAME` from the environment, or `DEFAULT_SERVICE_NAME`. */
+export const SERVICE_DIMENSION = 'Service';
+export const DEFAULT_SERVICE_NAME = 'dcv-resend';
+
+export type MetricUnit = 'Count' | 'Milliseconds';
+
+/** The metrics every invocation reports (counts are reported even when zero, so graphs have no gaps). */
+export const METRIC = {
+  /** Orders DigiCert accepted (204). */
+  ordersSent: 'OrdersSent',
+  /** Requests that failed, whatever the reason; broken down by `failureMetric()`. */
+  ordersFailed: 'OrdersFailed',
+  /** Calls to DigiCert, retries included. */
+  digicertAttempts: 'DigiCertAttempts',
+  /** Calls to DigiCert beyond the first for an order (retries and the one call after a key refresh). */
+  digicertRetries: 'DigiCertRetries',
+  /** Time of one DigiCert call, per call (only in documents of invocations that called DigiCert). */
+  digicertLatency: 'DigiCertLatency',
+  /** Reads of the API key from Secrets Manager (cache misses: cold start, TTL expiry, refresh after a 401). */
+  secretCacheMisses: 'SecretCacheMisses',
+  /** 1 on the first invocation of a container, else 0: Sum counts cold starts, Average is their rate. */
+  coldStart: 'ColdStart',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+export const METRIC_UNITS: Readonly<Record<MetricName, MetricUnit>> = {
+  OrdersSent: 'Count',
+  OrdersFailed: 'Count',
+  DigiCertAttempts: 'Count',
+  DigiCertRetries: 'Count',
+  DigiCertLatency: 'Milliseconds',
+  SecretCacheMisses: 'Count',
+  ColdStart: 'Count',
+};
+
+/**
+ * Error codes that name a failure metric of their own: closed sets defined by the contract. Other
+ * codes (DigiCert's own, validation details) vary too much to be metric names; they are in the logs.
+ */
+const FAILURE_CODES: Readonly<Record<string, readonly string[]>> = {
+  ValidationError: [],
+  HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
+  DigiCertRequestError: [],
+  UpstreamError: ['upstream_unavailable', 'upstream_timeout', 'request_limit_exceeded'],
+  ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
+};
+
+/** The failure metric for anything that is not one of the typed errors (a bug: alarm on it). */
+export const INTERNAL_FAILURE_METRIC = 'OrdersFailed_InternalError';
+
+/**
+ * The breakdown metric of a failed request: `OrdersFailed_<errorType>`, with `_<code>` appended when
+ * the code is one of the contract's closed set for that type, e.g.
+ * `OrdersFailed_UpstreamError_upstream_timeout`. Unknown error types count as `OrdersFailed_InternalError`.
+ */
+export function failureMetric(errorType: string, code?: string): string {
+  const codes = Object.hasOwn(FAILURE_CODES, errorType) ? FAILURE_CODES[errorType] : undefined;
+  if (codes === undefined) return INTERNAL_FAILURE_METRIC;
+  return code !== undefined && codes.includes(code)
+    ? `${METRIC.ordersFailed}_${errorType}_${code}`
+    : `${METRIC.ordersFailed}_${errorType}`;
+}
+
+/** Every failure breakdown metric that `failureMetric` can produce (for dashboards and alarms). */
+export const FAILURE_METRICS: readonly string[] = [
+  ...Object.entries(FAILURE_CODES).flatMap(([type, codes]) => [
+    `${METRIC.ordersFailed}_${type}`,
+    ...codes.map((code) => `${METRIC.ordersFailed}_${type}_${code}`),
+  ]),
+  INTERNAL_FAILURE_METRIC,
+];
+
+/** EMF allows at most 100 values per metric in one document. */
+export const MAX_VALUES_PER_METRIC = 100;
+
+/**
+ * What lives as long as the container: whether the next invocation is its first, and the Secrets
+ * Manager reads not yet reported. The key provider is shared by every invocation, so its reads are
+ * counted here and reported by the next document written (each read is reported exactly once).
+ */
+export class ContainerMetrics {
+  #cold = true;
+  #secretReads = 0;
+
+  /** Called by the key provider for every actual Secrets Manager read. */
+  secretRead(): void {
+    this.#secretReads += 1;
+  }
+
+  /** `true` exactly once: for the first invocation that asks. */
+  takeColdStart(): boolean {
+    const cold = this.#cold;
+    this.#cold = false;
+    return cold;
+  }
+
+  /** Secrets Manager reads since the last call. */
+  takeSecretReads(): number {
+    const reads = this.#secretReads;
+    this.#secretReads = 0;
+    return reads;
+  }
+}
+
+const definition = (name: MetricName) => ({ Name: name, Unit: METRIC_UNITS[name] }) as const;
+
+/** The metrics every document carries, in document order (shared: documents only read it). */
+const ALWAYS: readonly { readonly Name: string; readonly Unit: MetricUnit }[] = [
+  definition(METRIC.ordersSent),
+  definition(METRIC.ordersFailed),
+  definition(METRIC.digicertAttempts),
+  definition(METRIC.digicertRetries),
+  definition(METRIC.secretCacheMisses),
+  definition(METRIC.coldStart),
+];
+const WITH_LATENCY = [...ALWAYS, definition(METRIC.digicertLatency)];
+const DIMENSIONS: readonly (readonly string[])[] = [[SERVICE_DIMENSION]];
+
+/**
+ * One invocation's metrics, written as one EMF document when the invocation ends. Plain fields
+ * and fixed-shape documents: this runs on every invocation, and a dictionary-shaped document costs
+ * ten times more to build and serialise.
+ */
+export class InvocationMetrics {
+  ordersSent = 0;
+  ordersFailed = 0;
+  digicertAttempts = 0;
+  digicertRetries = 0;
+  /** Failure breakdown counts by metric name (see `failureMetric`), when there were failures. */
+  #failures: Map<string, number> | undefined;
+  readonly #latencies: number[] = [];
+  #latencySamples = 0;
+  readonly #random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
+
+  /** Counts one failed request under `OrdersFailed` and its breakdown metric. */
+  failure(errorType: string, code?: string): void {
+    this.ordersFailed += 1;
+    const name = failureMetric(errorType, code);
+    this.#failures ??= new Map();
+    this.#failures.set(name, (this.#failures.get(name) ?? 0) + 1);
+  }
+
+  /**
+   * One DigiCert call's duration. Beyond `MAX_VALUES_PER_METRIC` calls (a large batch), a uniform
+   * random sample of that size is kept (reservoir sampling): percentiles stay representative, and
+   * `DigiCertAttempts` still counts every call.
+   */
+  latency(ms: number): void {
+    this.#latencySamples += 1;
+    if (this.#latencies.length < MAX_VALUES_PER_METRIC) {
+      this.#latencies.push(ms);
+      return;
+    }
+    const slot = Math.floor(this.#random() * this.#latencySamples);
+    if (slot < MAX_VALUES_PER_METRIC) this.#latencies[slot] = ms;
+  }
+
+  /**
+   * The EMF document: the metrics, then `properties` (the `timestamp`/`level` Lambda's JSON log
+   * filter reads, request ids, order id). Property names are lower camelCase and metric names
+   * PascalCase, so neither overwrites the other.
+   */
+  toDocument(options: {
+    readonly timestamp: number;
+    readonly service: string;
+    readonly container: ContainerMetrics;
+    readonly properties?: Readonly<Record<string, unknown>>;
+  }): EmfDocument {
+    const latencies = this.#latencies;
+    let definitions = latencies.length > 0 ? WITH_LATENCY : ALWAYS;
+    if (this.#failures) {
+      definitions = [
+        ...definitions,
+        ...[...this.#failures.keys()].map((Name) => ({ Name, Unit: 'Count' as const })),
+      ];
+    }
+    // A literal of fixed shape, extended afterwards: spreading into it first would make V8 build a
+    // dictionary-mode object, several times slower to build and to serialise.
+    const document: Record<string, unknown> & EmfDocument = {
+      _aws: {
+        Timestamp: options.timestamp,
+        CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: DIMENSIONS, Metrics: definitions }],
+      },
+      Service: options.service,
+      OrdersSent: this.ordersSent,
+      OrdersFailed: this.ordersFailed,
+      DigiCertAttempts: this.digicertAttempts,
+      DigiCertRetries: this.digicertRetries,
+      SecretCacheMisses: options.container.takeSecretReads(),
+      ColdStart: options.container.takeColdStart() ? 1 : 0,
+      DigiCertLatency:
+        latencies.length === 0 ? undefined : latencies.length === 1 ? latencies[0] : [...latencies],
+    };
+    if (this.#failures) {
+      for (const [name, count] of this.#failures) document[name] = count;
+    }
+    return options.properties ? Object.assign(document, options.properties) : document;
+  }
+}
+
+/** An embedded metric format document: the `_aws` metadata plus root members for dimensions, values and properties. */
+export interface EmfDocument {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit: MetricUnit }[];
+    }[];
+  };
+  readonly [member: string]: unknown;
+}

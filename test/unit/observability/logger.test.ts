@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  type LogLevel,
+  lambdaLogLevel,
+  registerSecret,
+  resolveLogLevel,
+} from '../../../functions/shared/observability/logger.js';
+import { CANARY_KEY } from '../../support/harness.js';
+
+const FIXED_NOW = () => new Date('2026-11-29T16:00:00.000Z');
+
+function capture(level: LogLevel = 'info') {
+  const lines: string[] = [];
+  const logger = createLogger({ level, write: (line) => lines.push(line), now: FIXED_NOW });
+  return { lines, logger };
+}
+
+describe('resolveLogLevel', () => {
+  it.each([
+    [{}, 'info'],
+    [{ LOG_LEVEL: 'debug' }, 'debug'],
+    [{ LOG_LEVEL: 'WARN' }, 'warn'],
+    [{ LOG_LEVEL: 'nonsense' }, 'info'],
+    [{ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, 'error'],
+    [{ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'TRACE' }, 'debug'],
+    [{ AWS_LAMBDA_LOG_FORMAT: 'Text', AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, 'info'],
+    [{ LOG_LEVEL: 'debug', AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'WARN' }, 'warn'],
+    [{ LOG_LEVEL: 'error', AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'INFO' }, 'error'],
+  ] as const)('resolves %j to %s', (env, expected) => {
+    expect(resolveLogLevel(env)).toBe(expected);
+  });
+
+  it("ignores Lambda's log level unless the log format is JSON", () => {
+    expect(lambdaLogLevel({ AWS_LAMBDA_LOG_LEVEL: 'WARN' })).toBeUndefined();
+  });
+});
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with timestamp, level, message and fields', () => {
+    const { lines, logger } = capture();
+
+    logger.info('order sent', { orderId: 123, outcome: 'sent' });
+
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      timestamp: '2026-11-29T16:00:00.000Z',
+      level: 'INFO',
+      message: 'order sent',
+      orderId: 123,
+      outcome: 'sent',
+    });
+  });
+
+  it('drops lines below its level', () => {
+    const { lines, logger } = capture('warn');
+
+    logger.debug('noise');
+    logger.info('noise');
+    logger.warn('kept');
+
+    expect(lines.map((line) => JSON.parse(line).message)).toEqual(['kept']);
+  });
+
+  it('adds the fields of a child logger to every line', () => {
+    const { lines, logger } = capture();
+
+    logger.child({ requestId: 'r-1', correlationId: 'c-1' }).info('order sent', { orderId: 1 });
+
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ requestId: 'r-1', correlationId: 'c-1', orderId: 1 });
+  });
+
+  it('writes raw records whatever its level', () => {
+    const { lines, logger } = capture('error');
+
+    logger.write({ _aws: { Timestamp: 1 }, OrdersSent: 1 });
+
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ _aws: { Timestamp: 1 }, OrdersSent: 1 });
+  });
+
+  it('leaves undefined fields out of the line', () => {
+    const { lines, logger } = capture();
+
+    logger.info('order sent', { orderId: 1, attempts: undefined });
+
+    expect(JSON.parse(lines[0] ?? '')).not.toHaveProperty('attempts');
+  });
+
+  it('redacts a registered secret from lines and raw records', () => {
+    registerSecret(CANARY_KEY);
+    const { lines, logger } = capture();
+
+    logger.error('oops', { detail: `key was ${CANARY_KEY}` });
+    logger.write({ property: CANARY_KEY });
+
+    expect(lines.join('\n')).not.toContain(CANARY_KEY);
+    expect(lines.join('\n')).toContain('[REDACTED]');
+  });
+});

@@ -1,0 +1,56 @@
+/** The requests `npm run bench` sends, shared by the benchmark and its child probe. */
+import type { Context } from 'aws-lambda';
+
+/** The body of every benchmark request: a typical one, with one approval address and a locale. */
+export const BENCH_BODY = JSON.stringify({
+  domain_approval_emails: [
+    { domain: 'www.example.com', email: 'admin@example.com', email_domain: 'example.com' },
+  ],
+  locale: 'en',
+});
+export const BENCH_ORDER_ID = 123456;
+
+/** A valid API Gateway HTTP API (2.0) event for the resend route (what the warm row invokes). */
+export function benchHttpEvent(requestId: string): unknown {
+  const path = `/order/certificate/${BENCH_ORDER_ID}/resend-emails`;
+  return {
+    version: '2.0',
+    routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    pathParameters: { order_id: String(BENCH_ORDER_ID) },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'bench',
+      http: { method: 'PUT', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId,
+      routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+      stage: '$default',
+      time: '29/Nov/2026:16:00:00 +0000',
+      timeEpoch: 1795968000000,
+    },
+    body: BENCH_BODY,
+    isBase64Encoded: false,
+  };
+}
+
+/** The minimum of a Lambda context the handler uses: a request id and a generous deadline. */
+export function benchContext(awsRequestId: string, remainingMs = 30_000): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'resend-dcv-emails',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:resend-dcv-emails',
+    memoryLimitInMB: '256',
+    awsRequestId,
+    logGroupName: '/aws/lambda/resend-dcv-emails',
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * How the deployable bundle is built: ONE definition, read by the benchmark (`npm run bench`, which
+ * calls esbuild directly) and by the CDK function construct (`NodejsFunction`, which runs esbuild
+ * with the same settings through its `bundling` props), so that what is measured is what is deployed.
+ *
+ * In the construct:
+ * ```ts
+ * import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+ * import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
+ * new NodejsFunction(this, 'Fn', {
+ *   entry: LAMBDA_ENTRY, runtime: Runtime.NODEJS_24_X,
+ *   bundling: { ...NODEJS_FUNCTION_BUNDLING, format: OutputFormat.ESM },
+ * });
+ * ```
+ * (`format` is the one setting the construct has to spell itself: it is a CDK enum, and importing
+ * aws-cdk-lib here would cost the benchmark a second of start-up.)
+ */
+import type { BuildOptions } from 'esbuild';
+
+/** The Lambda entry, relative to the repository root. */
+export const LAMBDA_ENTRY = 'functions/resend-dcv-emails/handler.ts';
+
+/** The file name NodejsFunction gives an ESM bundle (and the handler is `index.handler`). */
+export const BUNDLE_FILE = 'index.mjs';
+
+/** esbuild target for the nodejs24.x runtime. */
+export const BUNDLE_TARGET = 'node24';
+
+/**
+ * ESM bundles of CommonJS dependencies (undici, parts of the AWS SDK) call `require` for Node's
+ * built-in modules; without this banner they crash with `Dynamic require of "node:https" is not supported`.
+ */
+export const BUNDLE_BANNER =
+  "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
+
+/** Prefer ES module builds of dependencies: they tree-shake (zod, the SDK's `dist-es`). */
+export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
+
+/**
+ * Nothing is external: the AWS SDK is bundled (and pinned in package-lock.json) instead of taken
+ * from the Lambda runtime, so that what runs is what was tested and measured.
+ */
+export const BUNDLE_EXTERNALS: readonly string[] = [];
+
+/** The `bundling` props of `NodejsFunction`, except `format` (add `format: OutputFormat.ESM`). */
+export const NODEJS_FUNCTION_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: BUNDLE_TARGET,
+  mainFields: [...BUNDLE_MAIN_FIELDS],
+  banner: BUNDLE_BANNER,
+  externalModules: [...BUNDLE_EXTERNALS],
+  bundleAwsSDK: true,
+} as const;
+
+/** The same build as esbuild options, writing `<outdir>/index.mjs` (+ `.map`). */
+export function esbuildOptions(options: {
+  readonly projectRoot: string;
+  readonly outdir: string;
+}): BuildOptions {
+  return {
+    absWorkingDir: options.projectRoot,
+    entryPoints: [LAMBDA_ENTRY],
+    outfile: `${options.outdir}/${BUNDLE_FILE}`,
+    bundle: true,
+    platform: 'node',
+    target: BUNDLE_TARGET,
+    format: 'esm',
+    minify: NODEJS_FUNCTION_BUNDLING.minify,
+    sourcemap: NODEJS_FUNCTION_BUNDLING.sourceMap,
+    mainFields: [...BUNDLE_MAIN_FIELDS],
+    banner: { js: BUNDLE_BANNER },
+    external: [...BUNDLE_EXTERNALS],
+    logLevel: 'warning',
+  };
+}
