@@ -1,4 +1,4 @@
-/** The requests `npm run bench` sends, shared by the benchmark and its child probe. */
+/** The requests `npm run bench` sends and the bounds it compares with, shared by the benchmark and its child probe. */
 import type { Context } from 'aws-lambda';
 
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
@@ -53,4 +53,27 @@ export function benchContext(awsRequestId: string, remainingMs = 30_000): Contex
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * The limiter's theoretical bound for `orders` at concurrency `concurrency` and `latencyMs` per
+ * call: whole windows the limiter must wait (per its tightest limit), plus the last window's orders
+ * at full concurrency. No limiter that honours DigiCert's rolling windows can finish sooner.
+ */
+export function limiterBoundMs(
+  orders: number,
+  limits: readonly { limit: number; windowMs: number }[],
+  concurrency: number,
+  latencyMs: number,
+): number {
+  let waitMs = 0;
+  let lastWave = orders;
+  for (const { limit, windowMs } of limits) {
+    const windows = Math.ceil(orders / limit) - 1;
+    if (windows * windowMs > waitMs) {
+      waitMs = windows * windowMs;
+      lastWave = orders - windows * limit;
+    }
+  }
+  return waitMs + Math.ceil(lastWave / concurrency) * latencyMs;
 }

@@ -103,7 +103,7 @@ async function secrets(handler: LambdaHandler): Promise<void> {
 }
 
 /**
- * RSS after 100 invocations and after 10,000. At each point the process settles first: a full GC
+ * RSS after 100, 10,000 and 20,000 invocations. At each point the process settles first: a full GC
  * (with `--expose-gc`), then a pause so that V8's background compilers finish (tiering up undici's
  * WASM parser alone briefly takes ~20 MB), then another GC. What remains is what the container keeps.
  */
@@ -122,13 +122,18 @@ async function memory(handler: LambdaHandler): Promise<void> {
   const early = await settle();
   for (; done < 10_000; done++) await invokeOk(handler, event, context);
   const late = await settle();
+  const rssFileAfter10000 = rssFile();
+  for (; done < 20_000; done++) await invokeOk(handler, event, context);
+  const steady = await settle();
   report({
     gcExposed: gc !== undefined,
-    rssFileAfter10000: rssFile(),
+    rssFileAfter10000,
     rssAfter100: early.rss,
     rssAfter10000: late.rss,
+    rssAfter20000: steady.rss,
     heapUsedAfter100: early.heapUsed,
     heapUsedAfter10000: late.heapUsed,
+    heapUsedAfter20000: steady.heapUsed,
   });
 }
 

@@ -121,6 +121,23 @@ describe('an HTTP request', () => {
     ]);
   });
 
+  it("carries DigiCert's status and codes when DigiCert rejects the order", async () => {
+    harness.simulator.script(1006, { kind: 'not_found' });
+    const handler = harness.handler();
+
+    await handler(httpV2Event({ orderId: '1006' }), fakeContext());
+
+    expect(orderLines()).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        errorType: 'DigiCertRequestError',
+        errorCode: 'not_found|order',
+        digicertStatus: 404,
+        httpStatus: 404,
+      }),
+    ]);
+  });
+
   it('counts a rejected body as a validation failure without a DigiCert call', async () => {
     const handler = harness.handler();
 

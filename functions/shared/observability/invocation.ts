@@ -80,7 +80,7 @@ export function eventBridgeId(event: unknown): string | undefined {
     : undefined;
 }
 
-/** Error fields for a log line: type, contract code, and DigiCert's status and codes when it answered 4xx. */
+/** Error fields for a log line: type, code, and DigiCert's status when it answered 4xx. */
 function errorFields(error: unknown): {
   errorType: string;
   errorCode: string | undefined;
@@ -90,12 +90,18 @@ function errorFields(error: unknown): {
 } {
   const errorType = error instanceof Error ? error.name : 'Error';
   const record = isRecord(error) ? error : {};
-  const errorCode = typeof record.code === 'string' ? record.code : undefined;
   const digicertCodes = Array.isArray(record.errors)
     ? record.errors
         .map((entry: unknown) => (isRecord(entry) && typeof entry.code === 'string' ? entry.code : ''))
         .filter(Boolean)
     : [];
+  // The contract's code, else DigiCert's own codes: the same `errorCode` a batch result carries.
+  const errorCode =
+    typeof record.code === 'string'
+      ? record.code
+      : digicertCodes.length > 0
+        ? digicertCodes.join(',')
+        : undefined;
   return {
     errorType,
     errorCode,
@@ -104,7 +110,6 @@ function errorFields(error: unknown): {
       errorType,
       errorCode,
       digicertStatus: typeof record.status === 'number' ? record.status : undefined,
-      digicertCodes: digicertCodes.length > 0 ? digicertCodes : undefined,
       error: describeError(error),
     },
   };
