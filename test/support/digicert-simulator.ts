@@ -40,6 +40,8 @@ export interface RecordedRequest {
   /** The parsed JSON body, or `undefined` when it was not JSON. */
   readonly body: unknown;
   readonly receivedAt: number;
+  /** The client's port: requests on one keep-alive connection share it. */
+  readonly remotePort: number | undefined;
 }
 
 export interface SimulatorOptions {
@@ -180,6 +182,7 @@ export class DigiCertSimulator {
         rawBody,
         body,
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort,
       });
       const behaviour = this.#decide(req, orderId, rawBody, body);
       this.#later(this.#options.latencyMs ?? 0, () => this.#answer(res, behaviour));
