@@ -20,7 +20,9 @@ afterAll(async () => {
 function record(value: unknown): void {
   if (value instanceof Error) {
     outputs.push(JSON.stringify({ name: value.name, message: value.message, stack: value.stack }));
-    outputs.push(String(value.cause instanceof Error ? `${value.cause.message}\n${value.cause.stack}` : value.cause));
+    outputs.push(
+      String(value.cause instanceof Error ? `${value.cause.message}\n${value.cause.stack}` : value.cause),
+    );
   } else {
     outputs.push(String(JSON.stringify(value)));
   }
@@ -31,7 +33,9 @@ describe('the canary key', () => {
     const stdout = vi.spyOn(process.stdout, 'write');
     const stderr = vi.spyOn(process.stderr, 'write');
     const handler = h.handler({ DIGICERT_TIMEOUT_MS: '200', LOG_LEVEL: 'debug' });
-    const body = JSON.stringify({ domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }] });
+    const body = JSON.stringify({
+      domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }],
+    });
     const behaviours = [
       { kind: 'sent' },
       { kind: 'not_found' },
@@ -62,12 +66,18 @@ describe('the canary key', () => {
       );
     }
     record(
-      await handler({ orders: [{ order_id: 1000 }, { order_id: 1001 }, { order_id: 1003 }] }, fakeContext()).catch(
-        (error: unknown) => error,
-      ),
+      await handler(
+        { orders: [{ order_id: 1000 }, { order_id: 1001 }, { order_id: 1003 }] },
+        fakeContext(),
+      ).catch((error: unknown) => error),
     );
     // A configuration failure and an internal failure too.
-    record(await createHandler(() => h.runtime({ DIGICERT_TIMEOUT_MS: 'x' }))(httpV2Event({ body }), fakeContext()));
+    record(
+      await createHandler(() => h.runtime({ DIGICERT_TIMEOUT_MS: 'x' }))(
+        httpV2Event({ body }),
+        fakeContext(),
+      ),
+    );
 
     for (const call of [...stdout.mock.calls, ...stderr.mock.calls]) outputs.push(String(call[0]));
     stdout.mockRestore();

@@ -40,13 +40,23 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
     ['DigiCert accepted', { kind: 'sent' }, 204, null],
     ['order not found', { kind: 'not_found' }, 404, 'not_found|order'],
     ['view-only key', { kind: 'forbidden' }, 403, 'access_denied|missing_permission'],
-    ['DigiCert refused the DCV address', { kind: 'bad_request', code: 'invalid_dcv_email' }, 400, 'invalid_dcv_email'],
+    [
+      'DigiCert refused the DCV address',
+      { kind: 'bad_request', code: 'invalid_dcv_email' },
+      400,
+      'invalid_dcv_email',
+    ],
     ['rate-limited throughout', { kind: 'rate_limited' }, 429, 'request_limit_exceeded'],
     ['key rejected', { kind: 'unauthorized' }, 502, 'upstream_auth_failed'],
     ['maintenance', { kind: 'maintenance' }, 502, 'upstream_unavailable'],
     ['server error', { kind: 'server_error' }, 502, 'upstream_unavailable'],
     ['an HTML 502 from a proxy', { kind: 'html_bad_gateway' }, 502, 'upstream_unavailable'],
-    ['an unexpected 3xx', { kind: 'custom', status: 302, headers: { location: '/elsewhere' } }, 502, 'upstream_unavailable'],
+    [
+      'an unexpected 3xx',
+      { kind: 'custom', status: 302, headers: { location: '/elsewhere' } },
+      502,
+      'upstream_unavailable',
+    ],
     ['no answer in time', { kind: 'slow', delayMs: 5_000 }, 504, 'upstream_timeout'],
   ])('%s → %s', async (_name, behaviour, status, code) => {
     h.simulator.script(123, behaviour);
@@ -64,7 +74,9 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
     h.simulator.script(123, {
       kind: 'custom',
       status: 400,
-      body: JSON.stringify({ errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }] }),
+      body: JSON.stringify({
+        errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }],
+      }),
     });
     const response = await put();
     expect(response.statusCode).toBe(400);
@@ -110,7 +122,9 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
     const response = await handler(httpV2Event({ body }), fakeContext());
     if (!('statusCode' in response)) throw new Error('expected an HTTP response');
     expect(response.statusCode).toBe(500);
-    expect(JSON.parse(response.body)).toEqual({ errors: [{ code: 'internal_error', message: 'Internal error' }] });
+    expect(JSON.parse(response.body)).toEqual({
+      errors: [{ code: 'internal_error', message: 'Internal error' }],
+    });
   });
 });
 
@@ -140,7 +154,10 @@ describe('HTTP: requests rejected before DigiCert', () => {
 
   it('rejects a schema violation as 400 invalid_input with one entry per problem', async () => {
     const response = await put({
-      body: JSON.stringify({ domain_approval_emails: [{ domain: 'example', email: 'nope' }], locale: 'english' }),
+      body: JSON.stringify({
+        domain_approval_emails: [{ domain: 'example', email: 'nope' }],
+        locale: 'english',
+      }),
     });
     expect(response.statusCode).toBe(400);
     expect(parsed(response).errors.map((e) => [e.code, e.field])).toEqual([
@@ -170,7 +187,10 @@ describe('HTTP: requests rejected before DigiCert', () => {
   });
 
   it('rejects a base64 body that is not UTF-8 as 400 invalid_json', async () => {
-    const response = await put({ body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64'), isBase64Encoded: true });
+    const response = await put({
+      body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64'),
+      isBase64Encoded: true,
+    });
     expect(response.statusCode).toBe(400);
     expect(parsed(response).errors[0]?.code).toBe('invalid_json');
   });
@@ -255,7 +275,7 @@ describe('the request DigiCert receives', () => {
     expect(headers['user-agent']).toMatch(/^dcv-resend\//);
   });
 
-  it('does not forward the caller\'s headers to DigiCert', async () => {
+  it("does not forward the caller's headers to DigiCert", async () => {
     await put({ headers: { authorization: 'AWS4-HMAC-SHA256 caller', 'x-forwarded-for': '192.0.2.9' } });
     const headers = h.simulator.requests[0]?.headers ?? {};
     expect(headers.authorization).toBeUndefined();

@@ -11,17 +11,23 @@ let url: string;
 let banner = '';
 
 function put(path: string, body?: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(`${url}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -50,13 +56,18 @@ afterAll(() => {
 describe('npm start', () => {
   it('says where it listens, that it uses the simulator, and how to call it', () => {
     expect(banner).toMatch(/simulator/);
-    expect(banner).toMatch(/curl -i -X PUT http:\/\/127\.0\.0\.1:\d+\/order\/certificate\/123\/resend-emails/);
+    expect(banner).toMatch(
+      /curl -i -X PUT http:\/\/127\.0\.0\.1:\d+\/order\/certificate\/123\/resend-emails/,
+    );
   });
 
   it('resends for a valid request with 204 and an x-request-id', async () => {
     const response = await put(
       '/order/certificate/123/resend-emails',
-      JSON.stringify({ domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }], locale: 'en' }),
+      JSON.stringify({
+        domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }],
+        locale: 'en',
+      }),
       { 'content-type': 'application/json' },
     );
     expect(response.status).toBe(204);

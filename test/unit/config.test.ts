@@ -35,7 +35,11 @@ describe('configuration from the environment', () => {
     ['the EU alias', 'eu', DIGICERT_BASE_URLS.eu],
     ['the US alias', 'US', DIGICERT_BASE_URLS.us],
     ['a trailing slash, dropped', 'https://www.digicert.com/services/v2/', DIGICERT_BASE_URLS.us],
-    ['plain http on loopback (the simulator)', 'http://127.0.0.1:8080/services/v2', 'http://127.0.0.1:8080/services/v2'],
+    [
+      'plain http on loopback (the simulator)',
+      'http://127.0.0.1:8080/services/v2',
+      'http://127.0.0.1:8080/services/v2',
+    ],
   ])('selects %s', (_name, value, expected) => {
     expect(loadConfig({ ...base, DIGICERT_BASE_URL: value }).digicertBaseUrl).toBe(expected);
   });

@@ -55,7 +55,9 @@ describe('request schema: accepted and normalised', () => {
       item({ domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'Example2.com' }),
       {
         order_id: 1,
-        domain_approval_emails: [{ domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' }],
+        domain_approval_emails: [
+          { domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' },
+        ],
       },
     ],
     [
@@ -63,7 +65,9 @@ describe('request schema: accepted and normalised', () => {
       item({ domain: 'example.com', email: 'hostmaster@example.com', email_domain: 'example.com' }),
       {
         order_id: 1,
-        domain_approval_emails: [{ domain: 'example.com', email: 'hostmaster@example.com', email_domain: 'example.com' }],
+        domain_approval_emails: [
+          { domain: 'example.com', email: 'hostmaster@example.com', email_domain: 'example.com' },
+        ],
       },
     ],
     [
@@ -78,29 +82,45 @@ describe('request schema: accepted and normalised', () => {
     ],
     ['a two-letter locale', { order_id: 1, locale: 'en' }, { order_id: 1, locale: 'en' }],
     ['a language_REGION locale', { order_id: 1, locale: 'pt_BR' }, { order_id: 1, locale: 'pt_BR' }],
-    ['a trailing dot on a domain, dropped', item({ domain: 'example.com.', email: 'a@example.com' }), {
-      order_id: 1,
-      domain_approval_emails: [{ domain: 'example.com', email: 'a@example.com' }],
-    }],
+    [
+      'a trailing dot on a domain, dropped',
+      item({ domain: 'example.com.', email: 'a@example.com' }),
+      {
+        order_id: 1,
+        domain_approval_emails: [{ domain: 'example.com', email: 'a@example.com' }],
+      },
+    ],
     [
       'a DNS TXT contact mailbox at another domain',
       item({ domain: 'example.com', email: 'pki.team+dcv@contacts.example.net' }),
-      { order_id: 1, domain_approval_emails: [{ domain: 'example.com', email: 'pki.team+dcv@contacts.example.net' }] },
+      {
+        order_id: 1,
+        domain_approval_emails: [{ domain: 'example.com', email: 'pki.team+dcv@contacts.example.net' }],
+      },
     ],
   ])('accepts %s', (_name, input, expected) => {
     expect(parseOrThrow(resendRequestSchema, input)).toEqual(expected);
   });
 
   it('accepts 100 approval emails', () => {
-    const emails = Array.from({ length: 100 }, (_, i) => ({ domain: `d${i}.example.com`, email: `admin@d${i}.example.com` }));
-    expect(parseOrThrow(resendRequestSchema, { order_id: 1, domain_approval_emails: emails }).domain_approval_emails).toHaveLength(100);
+    const emails = Array.from({ length: 100 }, (_, i) => ({
+      domain: `d${i}.example.com`,
+      email: `admin@d${i}.example.com`,
+    }));
+    expect(
+      parseOrThrow(resendRequestSchema, { order_id: 1, domain_approval_emails: emails })
+        .domain_approval_emails,
+    ).toHaveLength(100);
   });
 
   it('accepts a 254-character mailbox', () => {
     const domain = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(56)}.com`;
     const email = `x@${domain}`;
     expect(email).toHaveLength(254);
-    expect(parseOrThrow(resendRequestSchema, item({ domain: 'example.com', email })).domain_approval_emails?.[0]?.email).toBe(email);
+    expect(
+      parseOrThrow(resendRequestSchema, item({ domain: 'example.com', email })).domain_approval_emails?.[0]
+        ?.email,
+    ).toBe(email);
   });
 });
 
@@ -118,31 +138,149 @@ describe('request schema: rejected, naming the field and the rule', () => {
     ['an order id beyond 2^53', { order_id: 2 ** 53 + 2 }, 'order_id', /positive integer/],
     ['a missing order id', {}, 'order_id', /positive integer/],
     ['an order id of the wrong type', { order_id: true }, 'order_id', /positive integer/],
-    ['an unknown field (a typo)', { order_id: 1, domain_aproval_email: [] }, 'domain_aproval_email', /not a known field/],
-    ['a __proto__ key', JSON.parse('{"order_id":1,"__proto__":{"polluted":true}}'), '__proto__', /not a known field/],
+    [
+      'an unknown field (a typo)',
+      { order_id: 1, domain_aproval_email: [] },
+      'domain_aproval_email',
+      /not a known field/,
+    ],
+    [
+      'a __proto__ key',
+      JSON.parse('{"order_id":1,"__proto__":{"polluted":true}}'),
+      '__proto__',
+      /not a known field/,
+    ],
     ['a constructor key', { order_id: 1, constructor: {} }, 'constructor', /not a known field/],
-    ['an empty approval list', { order_id: 1, domain_approval_emails: [] }, 'domain_approval_emails', /at least 1/],
-    ['an approval list that is not an array', { order_id: 1, domain_approval_emails: {} }, 'domain_approval_emails', /expected array/],
-    ['a missing domain', item({ email: 'admin@example.com' }), 'domain_approval_emails.0.domain', /expected string/],
+    [
+      'an empty approval list',
+      { order_id: 1, domain_approval_emails: [] },
+      'domain_approval_emails',
+      /at least 1/,
+    ],
+    [
+      'an approval list that is not an array',
+      { order_id: 1, domain_approval_emails: {} },
+      'domain_approval_emails',
+      /expected array/,
+    ],
+    [
+      'a missing domain',
+      item({ email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /expected string/,
+    ],
     ['a missing email', item({ domain: 'example.com' }), 'domain_approval_emails.0.email', /expected string/],
-    ['a single-label domain', item({ domain: 'localhost', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /fully qualified/],
-    ['an IP address as domain', item({ domain: '192.0.2.1', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /IP address/],
-    ['a wildcard in the middle', item({ domain: 'a.*.example.com', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /wildcard/],
-    ['two wildcards', item({ domain: '*.*.example.com', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /wildcard/],
-    ['an underscore in a domain', item({ domain: 'my_host.example.com', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /letters, digits or hyphens/],
-    ['a label with a leading hyphen', item({ domain: '-a.example.com', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /hyphen/],
-    ['a 64-character label', item({ domain: `${'a'.repeat(64)}.com`, email: 'a@example.com' }), 'domain_approval_emails.0.domain', /1-63/],
-    ['a CRLF in a domain', item({ domain: 'example.com\r\nX-Evil: 1', email: 'a@example.com' }), 'domain_approval_emails.0.domain', /control characters/],
-    ['a mailbox without @', item({ domain: 'example.com', email: 'admin.example.com' }), 'domain_approval_emails.0.email', /email address/],
-    ['a mailbox with a CRLF header injection', item({ domain: 'example.com', email: 'a@example.com\r\nBcc: x@evil.test' }), 'domain_approval_emails.0.email', /control characters/],
-    ['a mailbox with a display name', item({ domain: 'example.com', email: 'Admin <admin@example.com>' }), 'domain_approval_emails.0.email', /control characters|local part/],
-    ['a mailbox with two dots in a row', item({ domain: 'example.com', email: 'a..b@example.com' }), 'domain_approval_emails.0.email', /local part/],
-    ['a mailbox over 254 characters', item({ domain: 'example.com', email: `${'a'.repeat(60)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com` }), 'domain_approval_emails.0.email', /254/],
-    ['an email_domain that is a bare TLD', item({ domain: 'example.com', email: 'admin@example.com', email_domain: 'com' }), 'domain_approval_emails.0.email_domain', /top-level/],
-    ['an email_domain that is not a parent', item({ domain: 'example.com', email: 'admin@other.com', email_domain: 'other.com' }), 'domain_approval_emails.0.email_domain', /parent/],
-    ['an email_domain that is a child', item({ domain: 'example.com', email: 'admin@sub.example.com', email_domain: 'sub.example.com' }), 'domain_approval_emails.0.email_domain', /parent/],
-    ['an email_domain that only shares a suffix', item({ domain: 'myexample.com', email: 'admin@example.com', email_domain: 'example.com' }), 'domain_approval_emails.0.email_domain', /parent/],
-    ['an unknown field in an item', item({ domain: 'example.com', email: 'a@example.com', emial: 'x' }), 'domain_approval_emails.0.emial', /not a known field/],
+    [
+      'a single-label domain',
+      item({ domain: 'localhost', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /fully qualified/,
+    ],
+    [
+      'an IP address as domain',
+      item({ domain: '192.0.2.1', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /IP address/,
+    ],
+    [
+      'a wildcard in the middle',
+      item({ domain: 'a.*.example.com', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /wildcard/,
+    ],
+    [
+      'two wildcards',
+      item({ domain: '*.*.example.com', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /wildcard/,
+    ],
+    [
+      'an underscore in a domain',
+      item({ domain: 'my_host.example.com', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /letters, digits or hyphens/,
+    ],
+    [
+      'a label with a leading hyphen',
+      item({ domain: '-a.example.com', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /hyphen/,
+    ],
+    [
+      'a 64-character label',
+      item({ domain: `${'a'.repeat(64)}.com`, email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /1-63/,
+    ],
+    [
+      'a CRLF in a domain',
+      item({ domain: 'example.com\r\nX-Evil: 1', email: 'a@example.com' }),
+      'domain_approval_emails.0.domain',
+      /control characters/,
+    ],
+    [
+      'a mailbox without @',
+      item({ domain: 'example.com', email: 'admin.example.com' }),
+      'domain_approval_emails.0.email',
+      /email address/,
+    ],
+    [
+      'a mailbox with a CRLF header injection',
+      item({ domain: 'example.com', email: 'a@example.com\r\nBcc: x@evil.test' }),
+      'domain_approval_emails.0.email',
+      /control characters/,
+    ],
+    [
+      'a mailbox with a display name',
+      item({ domain: 'example.com', email: 'Admin <admin@example.com>' }),
+      'domain_approval_emails.0.email',
+      /control characters|local part/,
+    ],
+    [
+      'a mailbox with two dots in a row',
+      item({ domain: 'example.com', email: 'a..b@example.com' }),
+      'domain_approval_emails.0.email',
+      /local part/,
+    ],
+    [
+      'a mailbox over 254 characters',
+      item({
+        domain: 'example.com',
+        email: `${'a'.repeat(60)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com`,
+      }),
+      'domain_approval_emails.0.email',
+      /254/,
+    ],
+    [
+      'an email_domain that is a bare TLD',
+      item({ domain: 'example.com', email: 'admin@example.com', email_domain: 'com' }),
+      'domain_approval_emails.0.email_domain',
+      /top-level/,
+    ],
+    [
+      'an email_domain that is not a parent',
+      item({ domain: 'example.com', email: 'admin@other.com', email_domain: 'other.com' }),
+      'domain_approval_emails.0.email_domain',
+      /parent/,
+    ],
+    [
+      'an email_domain that is a child',
+      item({ domain: 'example.com', email: 'admin@sub.example.com', email_domain: 'sub.example.com' }),
+      'domain_approval_emails.0.email_domain',
+      /parent/,
+    ],
+    [
+      'an email_domain that only shares a suffix',
+      item({ domain: 'myexample.com', email: 'admin@example.com', email_domain: 'example.com' }),
+      'domain_approval_emails.0.email_domain',
+      /parent/,
+    ],
+    [
+      'an unknown field in an item',
+      item({ domain: 'example.com', email: 'a@example.com', emial: 'x' }),
+      'domain_approval_emails.0.emial',
+      /not a known field/,
+    ],
     ['an upper-case locale', { order_id: 1, locale: 'EN' }, 'locale', /locale code/],
     ['a locale with a hyphen', { order_id: 1, locale: 'en-US' }, 'locale', /locale code/],
     ['a locale of the wrong type', { order_id: 1, locale: 1 }, 'locale', /expected string/],
@@ -156,7 +294,12 @@ describe('request schema: rejected, naming the field and the rule', () => {
   it('rejects 101 approval emails', () => {
     const emails = Array.from({ length: 101 }, () => ({ domain: 'example.com', email: 'admin@example.com' }));
     const issues = rejection({ order_id: 1, domain_approval_emails: emails });
-    expect(issues).toContainEqual(expect.objectContaining({ field: 'domain_approval_emails', message: expect.stringMatching(/at most 100/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        field: 'domain_approval_emails',
+        message: expect.stringMatching(/at most 100/),
+      }),
+    );
   });
 
   it('reports every problem of a request, not only the first', () => {
@@ -175,11 +318,15 @@ describe('the DigiCert body', () => {
   it('is every validated field except order_id', () => {
     const request = parseOrThrow(resendRequestSchema, {
       order_id: '42',
-      domain_approval_emails: [{ domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' }],
+      domain_approval_emails: [
+        { domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' },
+      ],
       locale: 'en',
     });
     expect(toDigiCertBody(request)).toEqual({
-      domain_approval_emails: [{ domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' }],
+      domain_approval_emails: [
+        { domain: 'sub.example2.com', email: 'admin@example2.com', email_domain: 'example2.com' },
+      ],
       locale: 'en',
     });
   });
