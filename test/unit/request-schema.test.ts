@@ -167,9 +167,9 @@ describe('request schema: rejected, naming the field and the rule', () => {
       'a missing domain',
       item({ email: 'admin@example.com' }),
       'domain_approval_emails.0.domain',
-      /expected string/,
+      /is required/,
     ],
-    ['a missing email', item({ domain: 'example.com' }), 'domain_approval_emails.0.email', /expected string/],
+    ['a missing email', item({ domain: 'example.com' }), 'domain_approval_emails.0.email', /is required/],
     [
       'a single-label domain',
       item({ domain: 'localhost', email: 'a@example.com' }),
@@ -283,7 +283,7 @@ describe('request schema: rejected, naming the field and the rule', () => {
     ],
     ['an upper-case locale', { order_id: 1, locale: 'EN' }, 'locale', /locale code/],
     ['a locale with a hyphen', { order_id: 1, locale: 'en-US' }, 'locale', /locale code/],
-    ['a locale of the wrong type', { order_id: 1, locale: 1 }, 'locale', /expected string/],
+    ['a locale of the wrong type', { order_id: 1, locale: 1 }, 'locale', /must be a string/],
   ])('rejects %s', (_name, input, field, rule) => {
     const issues = rejection(input);
     const issue = issues.find((i) => i.field === field);
