@@ -10,10 +10,10 @@ let child: ChildProcess;
 let url: string;
 let banner = '';
 
-function put(path: string, body?: string, headers: Record<string, string> = {}) {
+function put(path: string, body?: string, headers: Record<string, string> = {}, base = url) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
     (resolve, reject) => {
-      const req = request(`${url}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
+      const req = request(`${base}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -91,5 +91,28 @@ describe('npm start', () => {
     expect(big.status).toBe(413);
     const good = await put('/order/certificate/124/resend-emails');
     expect(good.status).toBe(204);
+  });
+});
+
+describe('npm start against a real DigiCert', () => {
+  it('uses DIGICERT_API_KEY and DIGICERT_BASE_URL instead of the simulator, and says so', async () => {
+    const { DigiCertSimulator } = await import('../support/digicert-simulator.js');
+    const { startLocalServer } = await import('../../tools/local-server.js');
+    const digicert = await DigiCertSimulator.start({ validKeys: ['real-looking-key-123'] });
+    const server = await startLocalServer(0, () => undefined, {
+      DIGICERT_API_KEY: 'real-looking-key-123',
+      DIGICERT_BASE_URL: digicert.baseUrl,
+    });
+    try {
+      expect(server.mode).toBe('digicert-key');
+      expect(server.description).toMatch(/REAL DigiCert at http:\/\/127\.0\.0\.1/);
+      expect(server.description).not.toContain('real-looking-key-123');
+      const response = await put('/order/certificate/77/resend-emails', undefined, {}, server.url);
+      expect(response.status).toBe(204);
+      expect(digicert.requestsFor(77)[0]?.headers['x-dc-devkey']).toBe('real-looking-key-123');
+    } finally {
+      await server.close();
+      await digicert.close();
+    }
   });
 });
