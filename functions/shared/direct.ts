@@ -41,7 +41,7 @@ function describeShape(value: unknown): string {
 /** Recognises and validates a non-HTTP event; throws `ValidationError` naming the place. */
 export function parseDirectPayload(event: unknown): DirectPayload {
   if (!isRecord(event)) {
-    const hint = Array.isArray(event) ? '; to send several orders, wrap them: {"orders": [...]}' : '';
+    const hint = Array.isArray(event) ? '. To send several orders, wrap them: {"orders": [...]}' : '';
     throw ValidationError.single(
       '',
       `Unrecognised event (${describeShape(event)}): ${ACCEPTED_SHAPES}${hint}`,

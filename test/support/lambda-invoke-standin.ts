@@ -31,6 +31,8 @@ export interface LambdaInvokeStandInOptions {
   readonly functions: Readonly<Record<string, InvokedHandler>>;
   /** The configured timeout each invocation's `Context` counts down from. @default 30000 */
   readonly timeoutMs?: number;
+  /** @default a free port */
+  readonly port?: number;
 }
 
 const REGION = 'us-east-1';
@@ -64,7 +66,7 @@ export class LambdaInvokeStandIn {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     return standIn;
   }
