@@ -1,18 +1,18 @@
 /**
  * Wires the real adapters once per container: configuration, the Secrets Manager key provider,
- * the undici DigiCert client and the use case. Entry points receive a `Runtime`; tests build one
- * pointed at the local stand-ins, or pass fakes.
+ * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
+ * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ApiKeyProvider, SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { type DigiCertClient, UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { type Config, type Env, loadConfig } from './config.js';
+import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import {
   createResendUseCase,
   DEFAULT_RETRY_POLICY,
   type RateLimiter,
   type ResendUseCase,
-  unlimited,
 } from './domain/resend.js';
 import { createLogger, type Logger, parseLogLevel } from './observability/logger.js';
 
@@ -33,6 +33,11 @@ export interface RuntimeOverrides {
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Multiplies the rate limiter's windows (tests: `0.1` turns "50 per 5 s" into "50 per 500 ms").
+   * Ignored when `limiter` is given. @default 1
+   */
+  readonly rateLimitWindowScale?: number;
 }
 
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
@@ -51,7 +56,13 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  const limiter = overrides.limiter ?? unlimited;
+  // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
+  const windowScale = overrides.rateLimitWindowScale ?? 1;
+  const limiter =
+    overrides.limiter ??
+    createSlidingWindowLimiter({
+      windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
+    });
   const resend = createResendUseCase({
     apiKeys,
     digicert,

@@ -9,9 +9,15 @@ import type { AttemptOutcome, DigiCertClient } from '../adapters/digicert-client
 import { ConfigurationError, DigiCertRequestError, UpstreamError } from './errors.js';
 import { type ResendRequest, toDigiCertBody } from './request-schema.js';
 
-/** Waits for a slot under DigiCert's rate limits; `false` when none frees up before `deadline`. */
+/** Keeps DigiCert requests under DigiCert's rate limits (`rate-limiter.ts` is the real one). */
 export interface RateLimiter {
+  /** Waits for a slot; `false` when none frees up before `deadline`. */
   acquire(deadline: number): Promise<boolean>;
+  /**
+   * The request a granted `acquire` was for has finished (answered, failed, or not sent): a limiter
+   * that counts requests until DigiCert has surely seen them needs to know. Called once per grant.
+   */
+  release?(): void;
 }
 
 /** A limiter that never waits (tests of other behaviour, and the local CLI's single call). */
@@ -101,15 +107,22 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
       }
       const remaining = deadline - now();
       if (remaining < MIN_ATTEMPT_MS) {
+        deps.limiter.release?.();
         throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
           attempts,
         });
       }
       attempts += 1;
       const started = now();
-      const outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
-        timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
-      });
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
+          timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
+        });
+      } finally {
+        // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
+        deps.limiter.release?.();
+      }
       deps.onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
 
       switch (outcome.kind) {
