@@ -5,13 +5,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { createResendClient } from '../functions/client/invoke-client.js';
 import {
   type BatchResult,
+  describeFailure,
   type OrderResult,
   parseDirectPayload,
   runBatch,
 } from '../functions/shared/direct.js';
-import { BatchError, ConfigurationError, ValidationError } from '../functions/shared/domain/errors.js';
+import {
+  BatchError,
+  ConfigurationError,
+  DigiCertRequestError,
+  UpstreamError,
+  ValidationError,
+} from '../functions/shared/domain/errors.js';
 import type { ResendRequest } from '../functions/shared/domain/request-schema.js';
 import { BATCH_CONCURRENCY } from '../functions/shared/entry.js';
 import { startBackend } from './local-backend.js';
@@ -94,6 +102,16 @@ ${TARGET_HELP}
 Examples:
   dcv-resend batch --file orders.ndjson
   dcv-resend batch --file orders.json --dry-run --json`;
+
+/** AWS API errors that mean the target or the credentials are wrong, not that DigiCert failed. */
+const AWS_SETUP_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'CredentialsProviderError',
+]);
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -309,7 +327,7 @@ async function run(
   io: Io,
   options: { progress: boolean },
 ): Promise<BatchResult> {
-  if (target.kind === 'function') return invokeFunction(orders, target.name);
+  if (target.kind === 'function') return invokeFunction(orders, target.name, io);
   const backend = await startBackend(io.env);
   if (backend.description.startsWith('the embedded')) io.stderr(`note: using ${backend.description}\n`);
   let done = 0;
@@ -338,8 +356,31 @@ async function run(
   }
 }
 
-async function invokeFunction(_orders: readonly ResendRequest[], name: string): Promise<BatchResult> {
-  throw new ConfigurationError('invalid_configuration', `invoking ${name} is not available yet`);
+/** Invokes the deployed function through the invoke client (the caller's AWS credentials and region). */
+async function invokeFunction(orders: readonly ResendRequest[], name: string, io: Io): Promise<BatchResult> {
+  const client = createResendClient({ functionName: name });
+  const [only] = orders;
+  if (orders.length === 1 && only) {
+    try {
+      const sent = await client.resend(only);
+      return { sent: 1, failed: 0, results: [sent] };
+    } catch (error) {
+      if (!isContractError(error)) throw error;
+      return { sent: 0, failed: 1, results: [describeFailure(only.order_id, error)] };
+    }
+  }
+  io.stderr(`invoking ${name} with ${orders.length} orders...\n`);
+  try {
+    return await client.resendBatch(orders);
+  } catch (error) {
+    if (error instanceof BatchError) return error.summary as BatchResult;
+    throw error;
+  }
+}
+
+/** Failures of one order that the function reported (the others are about the invocation itself). */
+function isContractError(error: unknown): boolean {
+  return error instanceof DigiCertRequestError || error instanceof UpstreamError;
 }
 
 function describe(result: OrderResult): string {
@@ -370,7 +411,7 @@ function report(error: unknown, io: Io, json: boolean): number {
   const code =
     error instanceof ValidationError
       ? EXIT.invalid
-      : error instanceof ConfigurationError
+      : error instanceof ConfigurationError || AWS_SETUP_ERRORS.has(type)
         ? EXIT.configuration
         : EXIT.failed;
   const message = error instanceof Error ? error.message : String(error);

@@ -4,42 +4,37 @@
  * can try direct, scheduled and batch payloads without an AWS or DigiCert account. It embeds the
  * DigiCert simulator (with the demo order ids of `npm start`) and the Secrets Manager stand-in.
  */
-import { createHandler } from '../functions/shared/entry.js';
-import { createRuntime } from '../functions/shared/runtime.js';
-import { DEMO_ORDERS, DigiCertSimulator } from '../test/support/digicert-simulator.js';
-import { pointSdkAt } from '../test/support/harness.js';
-import { LambdaInvokeStandIn } from '../test/support/lambda-invoke-standin.js';
-import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
 
-const LOCAL_KEY = 'local-simulator-key';
-const SECRET_NAME = 'dcv-resend/local';
+import { createHandler } from '../functions/shared/entry.js';
+import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
+import { LambdaInvokeStandIn } from '../test/support/lambda-invoke-standin.js';
+import { startBackend } from './local-backend.js';
+
 export const LOCAL_FUNCTION_NAME = 'resend-dcv-emails';
 
 export interface LocalLambda {
   readonly endpoint: string;
+  /** What the function talks to, in words. */
+  readonly description: string;
   close(): Promise<void>;
 }
 
-export async function startLocalLambda(port: number): Promise<LocalLambda> {
-  const simulator = await DigiCertSimulator.start({ validKeys: [LOCAL_KEY], fixedBehaviours: DEMO_ORDERS });
-  const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
-  pointSdkAt(secrets.endpoint);
-  const runtime = createRuntime({
-    ...process.env,
-    DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
-    DIGICERT_BASE_URL: simulator.baseUrl,
-    DIGICERT_TIMEOUT_MS: process.env.DIGICERT_TIMEOUT_MS ?? '3000',
-  });
+export async function startLocalLambda(
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocalLambda> {
+  const backend = await startBackend(env);
   const lambda = await LambdaInvokeStandIn.start({
-    functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => runtime) },
+    functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => backend.runtime) },
     timeoutMs: 120_000,
     port,
   });
   return {
     endpoint: lambda.endpoint,
+    description: backend.description,
     close: async () => {
       await lambda.close();
-      await Promise.all([simulator.close(), secrets.close()]);
+      await backend.close();
     },
   };
 }
@@ -47,7 +42,8 @@ export async function startLocalLambda(port: number): Promise<LocalLambda> {
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const local = await startLocalLambda(Number(process.env.PORT ?? 3001));
-  console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint} (embedded DigiCert simulator and Secrets Manager stand-in; no AWS or DigiCert account used)
+  console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint}
+Talking to ${local.description}.
 Try (any dummy credentials sign the request):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region us-east-1 --endpoint-url ${local.endpoint} \\
     --function-name ${LOCAL_FUNCTION_NAME} --cli-binary-format raw-in-base64-out \\

@@ -46,13 +46,15 @@ export interface ResendApiProps {
    */
   readonly auth?: HttpAuthConfig;
   /**
-   * Steady-state requests per second for the stage.
-   * @default 10
+   * Steady-state requests per second for the stage: what two copies of the function (the default
+   * reserved concurrency) serve at DigiCert's usual latency, so that excess callers get API
+   * Gateway's 429 rather than Lambda throttling errors.
+   * @default 5
    */
   readonly rateLimit?: number;
   /**
    * Burst of requests the stage accepts above the rate.
-   * @default 20
+   * @default 10
    */
   readonly burstLimit?: number;
   /**
@@ -93,7 +95,7 @@ export class ResendApi extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 10, burstLimit: props.burstLimit ?? 20 },
+      throttle: { rateLimit: props.rateLimit ?? 5, burstLimit: props.burstLimit ?? 10 },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),

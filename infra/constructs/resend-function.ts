@@ -57,11 +57,19 @@ export interface ResendFunctionProps {
   readonly timeout?: Duration;
   /**
    * Reserved concurrency: the most copies that can run at once, so a runaway caller cannot use up
-   * the DigiCert API key's rate limit (shared by every user of the key). `'none'` leaves the
-   * function on the account's unreserved pool (needed on accounts with a low concurrency quota).
-   * @default 5
+   * the DigiCert API key's rate limit (shared by every user of the key). Each copy's rate limiter
+   * gets an equal share of `digicertRateLimits`, so all copies together stay under DigiCert's
+   * limits. `'none'` leaves the function on the account's unreserved pool (needed on accounts with
+   * a low concurrency quota) and gives every copy the whole limit: DigiCert may then answer 429.
+   * @default 2 (each copy: 50 requests per 5 s, 500 per 3 min; a 500-order batch fits one copy's share)
    */
   readonly reservedConcurrentExecutions?: number | 'none';
+  /**
+   * DigiCert's request limits for the API key, divided among the copies of the function (see
+   * `reservedConcurrentExecutions`). Lower them when other tools use the same key.
+   * @default { per5Seconds: 100, per3Minutes: 1000 }, DigiCert's documented limits
+   */
+  readonly digicertRateLimits?: DigiCertRateLimits;
   /**
    * DigiCert Services API base URL (`DIGICERT_BASE_URL`).
    * @default DIGICERT_BASE_URLS.us
@@ -117,6 +125,23 @@ export interface ResendFunctionProps {
   readonly apiKeySecretEncryptionKey?: kms.IKey;
 }
 
+/** DigiCert's per-key request limits (rolling windows). */
+export interface DigiCertRateLimits {
+  readonly per5Seconds: number;
+  readonly per3Minutes: number;
+}
+
+/** DigiCert's documented limits per API key. */
+export const DIGICERT_RATE_LIMITS: DigiCertRateLimits = { per5Seconds: 100, per3Minutes: 1000 };
+
+/** One copy's share of the key's limits when `copies` may run at once (at least 1 request). */
+export function rateLimitShare(limits: DigiCertRateLimits, copies: number): DigiCertRateLimits {
+  return {
+    per5Seconds: Math.max(1, Math.floor(limits.per5Seconds / copies)),
+    per3Minutes: Math.max(1, Math.floor(limits.per3Minutes / copies)),
+  };
+}
+
 /** Options of {@link ResendFunction.bindApiKeySecret}. */
 export interface BindApiKeySecretOptions {
   /**
@@ -158,7 +183,11 @@ export class ResendFunction extends Construct {
       removalPolicy,
     });
 
-    const concurrency = props.reservedConcurrentExecutions ?? 5;
+    const concurrency = props.reservedConcurrentExecutions ?? 2;
+    const share = rateLimitShare(
+      props.digicertRateLimits ?? DIGICERT_RATE_LIMITS,
+      concurrency === 'none' ? 1 : concurrency,
+    );
     this.function = new NodejsFunction(this, 'Function', {
       description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
       entry: props.entry ?? DEFAULT_ENTRY,
@@ -180,6 +209,8 @@ export class ResendFunction extends Construct {
         DIGICERT_TIMEOUT_MS: String((props.digicertTimeout ?? Duration.seconds(10)).toMilliseconds()),
         SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
         LOG_LEVEL: props.logLevel ?? 'info',
+        DIGICERT_RATE_LIMIT_PER_5S: String(share.per5Seconds),
+        DIGICERT_RATE_LIMIT_PER_3MIN: String(share.per3Minutes),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

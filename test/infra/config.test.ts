@@ -37,11 +37,11 @@ describe('deployment settings: defaults', () => {
       alarmEmail: undefined,
       logRetentionDays: 90,
       logLevel: 'info',
-      reservedConcurrency: 5,
+      reservedConcurrency: 2,
       memorySize: 256,
       httpAuth: { type: 'iam' },
-      apiRateLimit: 10,
-      apiBurstLimit: 20,
+      apiRateLimit: 5,
+      apiBurstLimit: 10,
       removalPolicy: 'retain',
     });
   });

@@ -4,7 +4,7 @@ import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
 import { onlyResource, SECRET_ARN, synth } from './support.js';
 
 describe('the resend function', () => {
-  it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 5 reserved executions', () => {
+  it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 2 reserved executions', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::Lambda::Function', 1);
@@ -14,7 +14,7 @@ describe('the resend function', () => {
       Handler: 'index.handler',
       MemorySize: 256,
       Timeout: 300,
-      ReservedConcurrentExecutions: 5,
+      ReservedConcurrentExecutions: 2,
     });
   });
 
@@ -36,6 +36,26 @@ describe('the resend function', () => {
   });
 });
 
+describe('the rate limit of each copy', () => {
+  it.each([
+    ['the default 2 copies', {}, '50', '500'],
+    ['5 copies', { reservedConcurrency: '5' }, '20', '200'],
+    ['1 copy', { reservedConcurrency: '1' }, '100', '1000'],
+    ['unreserved concurrency (no guarantee)', { reservedConcurrency: 'none' }, '100', '1000'],
+  ])("splits DigiCert's per-key limits among %s", (_name, context, per5s, per3min) => {
+    const { template } = synth(context);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DIGICERT_RATE_LIMIT_PER_5S: per5s,
+          DIGICERT_RATE_LIMIT_PER_3MIN: per3min,
+        }),
+      },
+    });
+  });
+});
+
 describe('the function environment (CONTRACT §4)', () => {
   it('sets exactly the contract variables, the log level and source maps, pointing at the created secret', () => {
     const { template } = synth();
@@ -49,6 +69,8 @@ describe('the function environment (CONTRACT §4)', () => {
           SECRET_CACHE_TTL_SECONDS: '300',
           LOG_LEVEL: 'info',
           NODE_OPTIONS: '--enable-source-maps',
+          DIGICERT_RATE_LIMIT_PER_5S: '50',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '500',
         }),
       },
     });

@@ -7,8 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/shared/entry.js';
 import { DigiCertSimulator } from '../support/digicert-simulator.js';
-import { CANARY_KEY } from '../support/harness.js';
+import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
+import { LambdaInvokeStandIn } from '../support/lambda-invoke-standin.js';
 
 let digicert: DigiCertSimulator;
 const dir = mkdtempSync(join(tmpdir(), 'dcv-cli-'));
@@ -221,5 +223,66 @@ describe.concurrent('dcv-resend batch', () => {
     const run = await cli(['batch', '--file', join(dir, 'missing.json')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot read/);
+  });
+});
+
+describe('dcv-resend with --function-name', () => {
+  let h: Harness;
+  let lambda: LambdaInvokeStandIn;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const runtime = h.runtime();
+    lambda = await LambdaInvokeStandIn.start({ functions: { 'dcv-resend': createHandler(() => runtime) } });
+    // The CLI holds no DigiCert key in this mode: only AWS credentials to invoke the function.
+    env = {
+      DIGICERT_API_KEY: '',
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  });
+  afterAll(async () => {
+    await lambda.close();
+    await h.close();
+  });
+
+  it('invokes the deployed function for one order', async () => {
+    const run = await cli(['resend', '--order', '501', '--function-name', 'dcv-resend', '--json'], env);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ order_id: 501, status: 'sent' });
+    expect(lambda.invocations[0]?.payload).toEqual({ order_id: 501 });
+    expect(h.simulator.requestsFor(501)).toHaveLength(1);
+  });
+
+  it("reports the function's DigiCert error for one order with exit 1", async () => {
+    h.simulator.script(502, { kind: 'forbidden' });
+    const run = await cli(['resend', '--order', '502', '--function-name', 'dcv-resend'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('access_denied|missing_permission');
+  });
+
+  it('invokes the function once for a batch and reports each order', async () => {
+    h.simulator.script(512, { kind: 'not_found' });
+    const path = file('remote.ndjson', '{"order_id":511}\n{"order_id":512}\n');
+    const run = await cli(['batch', '--file', path, '--function-name', 'dcv-resend', '--json'], env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      sent: 1,
+      failed: 1,
+      results: [
+        { order_id: 511, status: 'sent' },
+        { order_id: 512, status: 'failed', error_type: 'DigiCertRequestError' },
+      ],
+    });
+  });
+
+  it("exits 4 with the SDK's message when the function does not exist", async () => {
+    const run = await cli(['resend', '--order', '520', '--function-name', 'no-such-function'], env);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/ResourceNotFoundException|not found/i);
   });
 });
