@@ -33,7 +33,28 @@ export interface RuntimeOverrides {
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
+  readonly secretsManager?: Partial<SecretsManagerBounds>;
 }
+
+/** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
+export interface SecretsManagerBounds {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * The SDK's standard retry strategy retries throttling and transient errors (5xx, resets, timeouts)
+ * with jittered backoff; these bounds keep a hung or throttling Secrets Manager from eating the
+ * invocation: at most 3 × (1 s connect + 3 s request) plus the SDK's short backoff. The use case
+ * also stops waiting for the key at its own deadline.
+ */
+export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 3_000,
+};
 
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
@@ -42,9 +63,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const apiKeys =
     overrides.apiKeys ??
     new SecretsManagerApiKeyProvider({
-      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself; it retries throttling
-      // and transient errors with its standard strategy (3 attempts).
-      client: new SecretsManagerClient({}),
+      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself.
+      client: secretsManagerClient({ ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
       secretId: config.secretId,
       ttlMs: config.secretCacheTtlMs,
     });
@@ -61,4 +81,16 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   return { config, resend, logger, apiKeys, digicert, limiter };
+}
+
+function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {
+  return new SecretsManagerClient({
+    maxAttempts: bounds.maxAttempts,
+    requestHandler: {
+      connectionTimeout: bounds.connectionTimeoutMs,
+      requestTimeout: bounds.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  });
 }

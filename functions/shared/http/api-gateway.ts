@@ -24,6 +24,8 @@ export interface HttpRequest {
   readonly orderIdParam: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
+  /** The event carried a body that is not a string (not API Gateway's shape): rejected as `invalid_json`. */
+  readonly bodyMalformed?: boolean;
   readonly isBase64Encoded: boolean;
   /** API Gateway's request id, the correlation id returned as `x-request-id`. */
   readonly requestId: string | undefined;
@@ -85,30 +87,39 @@ function lowerCaseHeaders(
   return out;
 }
 
-/** Normalises either payload version. */
+// A request id is echoed in the `x-request-id` header: only a plain token may get there.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
+
+/** Reads a field that API Gateway always sends as a string; anything else counts as absent. */
+function stringOr(value: unknown, fallback: string): string;
+function stringOr(value: unknown, fallback: undefined): string | undefined;
+function stringOr(value: unknown, fallback: string | undefined): string | undefined {
+  return typeof value === 'string' ? value : fallback;
+}
+
+/**
+ * Normalises either payload version. Never throws, whatever the event holds: a field of the wrong
+ * type is treated as absent (and a non-string body marked), so the request is then refused with a
+ * 4xx rather than crashing the handler.
+ */
 export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): HttpRequest {
-  if (isHttpApiV2Event(event)) {
-    return {
-      version: '2.0',
-      method: event.requestContext.http.method.toUpperCase(),
-      path: event.rawPath,
-      orderIdParam: event.pathParameters?.order_id,
-      headers: lowerCaseHeaders(event.headers),
-      body: event.body ?? undefined,
-      isBase64Encoded: event.isBase64Encoded === true,
-      requestId: event.requestContext.requestId,
-    };
-  }
-  const v1 = event as APIGatewayProxyEvent;
+  const v2 = isHttpApiV2Event(event);
+  const raw = event as unknown as Record<string, unknown>;
+  const context = isRecord(raw.requestContext) ? raw.requestContext : {};
+  const method = v2 ? (isRecord(context.http) ? context.http.method : undefined) : raw.httpMethod;
+  const params = isRecord(raw.pathParameters) ? raw.pathParameters : {};
+  const requestId = stringOr(context.requestId, undefined);
+  const body = raw.body;
   return {
-    version: '1.0',
-    method: v1.httpMethod.toUpperCase(),
-    path: v1.path,
-    orderIdParam: v1.pathParameters?.order_id ?? undefined,
-    headers: lowerCaseHeaders(v1.headers),
-    body: v1.body ?? undefined,
-    isBase64Encoded: v1.isBase64Encoded === true,
-    requestId: v1.requestContext.requestId,
+    version: v2 ? '2.0' : '1.0',
+    method: stringOr(method, '').toUpperCase(),
+    path: stringOr(v2 ? raw.rawPath : raw.path, ''),
+    orderIdParam: stringOr(params.order_id, undefined),
+    headers: lowerCaseHeaders(isRecord(raw.headers) ? (raw.headers as Record<string, string>) : undefined),
+    body: stringOr(body, undefined),
+    ...(body !== undefined && body !== null && typeof body !== 'string' ? { bodyMalformed: true } : {}),
+    isBase64Encoded: raw.isBase64Encoded === true,
+    requestId: requestId !== undefined && SAFE_REQUEST_ID.test(requestId) ? requestId : undefined,
   };
 }
 
@@ -170,6 +181,7 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
     );
   }
 
+  if (request.bodyMalformed) throw ValidationError.single('', 'body must be a JSON text', 'invalid_json');
   const text = decodeBody(request);
   if (text.trim() === '') return { order_id: orderId };
   if (!isJsonMediaType(request.headers['content-type'])) {
