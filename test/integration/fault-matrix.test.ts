@@ -434,6 +434,8 @@ describe.each(['HTTP API', 'direct invocation'] as const)('fault matrix through 
 describe('secret errors name the secret, never its value', () => {
   it.each([
     ['the secret does not exist', (x: Harness) => x.secrets.deleteSecret(SECRET_NAME)],
+    ['reading the secret is denied', (x: Harness) => x.secrets.failNext('AccessDeniedException')],
+    ['the secret is empty', (x: Harness) => x.secrets.setSecret(SECRET_NAME, '')],
     [
       'the secret is malformed JSON',
       (x: Harness) => x.secrets.setSecret(SECRET_NAME, `{"api_key":"${CANARY_KEY}"`),
