@@ -47,8 +47,9 @@ export interface SecretsManagerBounds {
 /**
  * The SDK's standard retry strategy retries throttling and transient errors (5xx, resets, timeouts)
  * with jittered backoff; these bounds keep a hung or throttling Secrets Manager from eating the
- * invocation: at most 3 × (1 s connect + 3 s request) plus the SDK's short backoff. The use case
- * also stops waiting for the key at its own deadline.
+ * invocation: at most 3 attempts of at most 3 s each (a connection must open within 1 s), plus the
+ * SDK's backoff (up to 1 s, then 2 s, for throttling). The use case also stops waiting for the key
+ * at its own deadline.
  */
 export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
   maxAttempts: 3,

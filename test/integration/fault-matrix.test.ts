@@ -197,7 +197,7 @@ const CASES: readonly FaultCase[] = [
       'DigiCert sends no headers before the invocation deadline (attempt timeout longer than the time left)',
     arrange: script({ kind: 'slow', delayMs: 5_000 }),
     env: { DIGICERT_TIMEOUT_MS: '10000' },
-    remainingMs: 1_300,
+    remainingMs: 1_800,
     status: 504,
     code: 'upstream_timeout',
     errorType: 'UpstreamError',

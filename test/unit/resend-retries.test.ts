@@ -246,7 +246,7 @@ describe('the deadline', () => {
   });
 
   it('reports secret_unavailable when the key cannot be read before the deadline', async () => {
-    const r = rig([SENT], { keyDelayMs: 5_000 });
+    const r = rig([SENT], { keyDelayMs: 1_000 });
     const realNow = { ...r.deps, now: Date.now };
 
     const error = await createResendUseCase(realNow)(ORDER, { deadline: Date.now() + 300 }).catch((e) => e);

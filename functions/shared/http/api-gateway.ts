@@ -77,9 +77,7 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEvent | API
   return isHttpApiV2Event(event) || isRestApiV1Event(event);
 }
 
-function lowerCaseHeaders(
-  headers: Record<string, string | undefined> | null | undefined,
-): Record<string, string> {
+function lowerCaseHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (typeof value === 'string') out[name.toLowerCase()] = value;
@@ -90,12 +88,8 @@ function lowerCaseHeaders(
 // A request id is echoed in the `x-request-id` header: only a plain token may get there.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
 
-/** Reads a field that API Gateway always sends as a string; anything else counts as absent. */
-function stringOr(value: unknown, fallback: string): string;
-function stringOr(value: unknown, fallback: undefined): string | undefined;
-function stringOr(value: unknown, fallback: string | undefined): string | undefined {
-  return typeof value === 'string' ? value : fallback;
-}
+/** A field that API Gateway always sends as a string; anything else counts as absent. */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
  * Normalises either payload version. Never throws, whatever the event holds: a field of the wrong
@@ -108,15 +102,15 @@ export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEvent
   const context = isRecord(raw.requestContext) ? raw.requestContext : {};
   const method = v2 ? (isRecord(context.http) ? context.http.method : undefined) : raw.httpMethod;
   const params = isRecord(raw.pathParameters) ? raw.pathParameters : {};
-  const requestId = stringOr(context.requestId, undefined);
+  const requestId = text(context.requestId);
   const body = raw.body;
   return {
     version: v2 ? '2.0' : '1.0',
-    method: stringOr(method, '').toUpperCase(),
-    path: stringOr(v2 ? raw.rawPath : raw.path, ''),
-    orderIdParam: stringOr(params.order_id, undefined),
-    headers: lowerCaseHeaders(isRecord(raw.headers) ? (raw.headers as Record<string, string>) : undefined),
-    body: stringOr(body, undefined),
+    method: (text(method) ?? '').toUpperCase(),
+    path: text(v2 ? raw.rawPath : raw.path) ?? '',
+    orderIdParam: text(params.order_id),
+    headers: lowerCaseHeaders(isRecord(raw.headers) ? raw.headers : undefined),
+    body: text(body),
     ...(body !== undefined && body !== null && typeof body !== 'string' ? { bodyMalformed: true } : {}),
     isBase64Encoded: raw.isBase64Encoded === true,
     requestId: requestId !== undefined && SAFE_REQUEST_ID.test(requestId) ? requestId : undefined,
