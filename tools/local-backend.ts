@@ -53,7 +53,12 @@ export async function startBackend(env: Env): Promise<Backend> {
       close: () => Promise.resolve(),
     };
   }
-  const simulator = await DigiCertSimulator.start({ validKeys: [LOCAL_KEY], fixedBehaviours: DEMO_ORDERS });
+  const simulator = await DigiCertSimulator.start({
+    validKeys: [LOCAL_KEY],
+    fixedBehaviours: DEMO_ORDERS,
+    // A local server may run for long: keep the recent requests only.
+    maxRecordedRequests: 1_000,
+  });
   const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
   pointSdkAt(secrets.endpoint);
   const runtime = createRuntime({

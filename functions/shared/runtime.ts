@@ -38,7 +38,29 @@ export interface RuntimeOverrides {
    * Ignored when `limiter` is given. @default 1
    */
   readonly rateLimitWindowScale?: number;
+  /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
+  readonly secretsManager?: Partial<SecretsManagerBounds>;
 }
+
+/** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
+export interface SecretsManagerBounds {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * The SDK's standard retry strategy retries throttling and transient errors (5xx, resets, timeouts)
+ * with jittered backoff; these bounds keep a hung or throttling Secrets Manager from eating the
+ * invocation: at most 3 attempts of at most 3 s each (a connection must open within 1 s), plus the
+ * SDK's backoff (up to 1 s, then 2 s, for throttling). The use case also stops waiting for the key
+ * at its own deadline.
+ */
+export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 3_000,
+};
 
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
@@ -47,9 +69,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const apiKeys =
     overrides.apiKeys ??
     new SecretsManagerApiKeyProvider({
-      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself; it retries throttling
-      // and transient errors with its standard strategy (3 attempts).
-      client: new SecretsManagerClient({}),
+      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself.
+      client: secretsManagerClient({ ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
       secretId: config.secretId,
       ttlMs: config.secretCacheTtlMs,
     });
@@ -72,4 +93,16 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   return { config, resend, logger, apiKeys, digicert, limiter };
+}
+
+function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {
+  return new SecretsManagerClient({
+    maxAttempts: bounds.maxAttempts,
+    requestHandler: {
+      connectionTimeout: bounds.connectionTimeoutMs,
+      requestTimeout: bounds.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  });
 }
