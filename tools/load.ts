@@ -37,6 +37,9 @@ async function serve(): Promise<void> {
     ...process.env,
     DIGICERT_API_KEY: '',
     DIGICERT_API_KEY_SECRET_ID: '',
+    // The simulator has no rate limit; this measures the server, not DigiCert's 100-per-5-s budget.
+    DIGICERT_RATE_LIMIT_PER_5S: '1000000',
+    DIGICERT_RATE_LIMIT_PER_3MIN: '1000000',
   });
   if (server.mode !== 'simulator') throw new Error('the load test runs against the embedded simulator only');
   const send = (message: FromServer) => process.send?.(message);

@@ -82,6 +82,7 @@ class SlidingWindowRateLimiter implements SlidingWindowLimiter {
   /** Release times of finished requests, ascending; only the last `#keep` matter to any window. */
   readonly #released: number[] = [];
   readonly #keep: number;
+  readonly #longestWindowMs: number;
   #inFlight = 0;
   #queue: Waiter[] = [];
   #cancelTimer: (() => void) | undefined;
@@ -90,6 +91,7 @@ class SlidingWindowRateLimiter implements SlidingWindowLimiter {
     this.#windows = windows;
     this.#clock = clock;
     this.#keep = Math.max(0, ...windows.map((w) => w.limit));
+    this.#longestWindowMs = Math.max(0, ...windows.map((w) => w.windowMs));
   }
 
   get waiting(): number {
@@ -102,11 +104,13 @@ class SlidingWindowRateLimiter implements SlidingWindowLimiter {
 
   acquire(deadline: number): Promise<boolean> {
     const now = this.#clock.now();
-    if (this.#projectedGrant(now, this.#queue.length) > deadline) return Promise.resolve(false);
+    // The hot path: nobody waiting and a slot free now. No projection needed (it would say "now").
     if (this.#queue.length === 0 && this.#nextFreeAt() <= now) {
+      if (deadline < now) return Promise.resolve(false);
       this.#inFlight += 1;
       return Promise.resolve(true);
     }
+    if (this.#projectedGrant(now, this.#queue.length) > deadline) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       this.#queue.push({ deadline, resolve });
       this.#pump();
@@ -119,7 +123,11 @@ class SlidingWindowRateLimiter implements SlidingWindowLimiter {
     // Never record a time before the last one: a clock stepping back must not free slots early.
     const now = this.#clock.now();
     this.#released.push(Math.max(now, this.#released[this.#released.length - 1] ?? now));
-    if (this.#released.length > this.#keep) this.#released.splice(0, this.#released.length - this.#keep);
+    // Only the newest `#keep` releases, and none older than the longest window, can matter.
+    let stale = Math.max(0, this.#released.length - this.#keep);
+    while (stale < this.#released.length && (this.#released[stale] ?? now) <= now - this.#longestWindowMs)
+      stale += 1;
+    if (stale > 0) this.#released.splice(0, stale);
     if (this.#queue.length > 0) this.#pump();
   }
 
