@@ -7,38 +7,31 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Env } from '../functions/shared/config.js';
 import { createHandler, HTTP_BUDGET_MS } from '../functions/shared/entry.js';
 import { HttpRequestError, type HttpResponse, MAX_BODY_BYTES } from '../functions/shared/http/api-gateway.js';
 import { errorResponse } from '../functions/shared/http/error-mapping.js';
-import { createRuntime } from '../functions/shared/runtime.js';
-import { DEMO_ORDERS, DigiCertSimulator } from '../test/support/digicert-simulator.js';
-import { pointSdkAt } from '../test/support/harness.js';
-import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
+import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
+import { type LocalMode, localMode, startBackend } from './local-backend.js';
 
-const LOCAL_KEY = 'local-simulator-key';
-const SECRET_NAME = 'dcv-resend/local';
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
 const READ_LIMIT = MAX_BODY_BYTES * 2;
 
 export interface LocalServer {
   readonly url: string;
+  /** What the server talks to, in words. */
+  readonly description: string;
+  readonly mode: LocalMode;
   close(): Promise<void>;
 }
 
 export async function startLocalServer(
   port: number,
   log: (line: string) => void = console.log,
+  env: Env = process.env,
 ): Promise<LocalServer> {
-  const simulator = await DigiCertSimulator.start({ validKeys: [LOCAL_KEY], fixedBehaviours: DEMO_ORDERS });
-  const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
-  pointSdkAt(secrets.endpoint);
-  const runtime = createRuntime({
-    ...process.env,
-    DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
-    DIGICERT_BASE_URL: simulator.baseUrl,
-    DIGICERT_TIMEOUT_MS: process.env.DIGICERT_TIMEOUT_MS ?? '3000',
-  });
-  const handler = createHandler(() => runtime);
+  const backend = await startBackend(env);
+  const handler = createHandler(() => backend.runtime);
 
   const server = createServer((req, res) => {
     void serve(req, res, handler).catch((error: unknown) => {
@@ -56,8 +49,10 @@ export async function startLocalServer(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([simulator.close(), secrets.close()]);
+      await backend.close();
     },
+    description: backend.description,
+    mode: localMode(env),
   };
 }
 
@@ -178,10 +173,14 @@ if (isMain) {
   const port = Number(process.env.PORT ?? 3000);
   const server = await startLocalServer(port);
   const example = `curl -i -X PUT ${server.url}/order/certificate/123/resend-emails -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
-  console.log(`dcv-resend listening on ${server.url} (embedded DigiCert simulator and Secrets Manager stand-in; no AWS or DigiCert account used)
+  const demo =
+    server.mode === 'simulator'
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).`
+      : '';
+  console.log(`dcv-resend listening on ${server.url}
+Talking to ${server.description}.
 Try:
-  ${example}
-Order ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).
+  ${example}${demo}
 Press Ctrl+C to stop.`);
   const stop = () => {
     void server.close().then(() => process.exit(0));

@@ -93,11 +93,11 @@ export function loadConfig(env: Env): Config {
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
     rateLimits: [
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_5S', 100, 1, 10_000),
+        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_5S', 100, 1, 1_000_000),
         windowMs: 5_000,
       },
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_3MIN', 1000, 1, 100_000),
+        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_3MIN', 1000, 1, 1_000_000),
         windowMs: 180_000,
       },
     ],

@@ -2,82 +2,95 @@
  * Direct invocations (Lambda `Invoke`, Step Functions), EventBridge Scheduler inputs and
  * EventBridge event envelopes (CONTRACT §3): recognise the payload, validate it whole, run it.
  */
-import { BatchError, ValidationError } from './domain/errors.js';
+import type { BatchResult, FailedResult, OrderResult } from './domain/batch-result.js';
+import { BatchError, ConfigurationError, type Issue, ValidationError } from './domain/errors.js';
 import {
   batchRequestSchema,
   parseOrThrow,
   type ResendRequest,
   resendRequestSchema,
+  toIssues,
 } from './domain/request-schema.js';
 import type { ResendUseCase } from './domain/resend.js';
+import { redact } from './observability/logger.js';
 
-export interface SentResult {
-  readonly order_id: number;
-  readonly status: 'sent';
-}
-
-export interface FailedResult {
-  readonly order_id: number;
-  readonly status: 'failed';
-  /** The error's `name`, as a single invocation would have thrown it. */
-  readonly error_type: string;
-  /** The contract code (`upstream_unavailable`, DigiCert's own codes, ...) when there is one. */
-  readonly code?: string;
-  readonly message: string;
-}
-
-export type OrderResult = SentResult | FailedResult;
-
-export interface BatchResult {
-  readonly sent: number;
-  readonly failed: number;
-  readonly results: readonly OrderResult[];
-}
+export type { BatchResult, FailedResult, OrderResult, SentResult } from './domain/batch-result.js';
 
 export type DirectPayload =
   | { readonly kind: 'single'; readonly request: ResendRequest }
   | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] };
 
-const ACCEPTED_SHAPES =
+export const ACCEPTED_SHAPES =
   'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** EventBridge always sends both; a direct payload never has them (they are not request fields). */
 function isEventBridgeEnvelope(event: Record<string, unknown>): boolean {
   return 'detail-type' in event && 'source' in event;
 }
 
+function describeShape(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** Recognises and validates a non-HTTP event; throws `ValidationError` naming the place. */
 export function parseDirectPayload(event: unknown): DirectPayload {
-  if (!isRecord(event)) throw ValidationError.single('', `Unrecognised event: ${ACCEPTED_SHAPES}`);
-  let payload: unknown = event;
+  if (!isRecord(event)) {
+    const hint = Array.isArray(event) ? '. To send several orders, wrap them: {"orders": [...]}' : '';
+    throw ValidationError.single(
+      '',
+      `Unrecognised event (${describeShape(event)}): ${ACCEPTED_SHAPES}${hint}`,
+    );
+  }
+  let payload: Record<string, unknown> = event;
   let prefix: string[] = [];
   if (isEventBridgeEnvelope(event)) {
     if (!('detail' in event)) {
       throw ValidationError.single('detail', `is required in an EventBridge event: ${ACCEPTED_SHAPES}`);
     }
-    payload = event.detail;
-    prefix = ['detail'];
-    if (!isRecord(payload)) {
-      throw ValidationError.single('detail', `must be an object: ${ACCEPTED_SHAPES}`);
+    const detail = event.detail;
+    if (!isRecord(detail)) {
+      throw ValidationError.single(
+        'detail',
+        `must be an object, got ${describeShape(detail)}: ${ACCEPTED_SHAPES}`,
+      );
     }
+    if (Object.keys(detail).length === 0) {
+      // A rule's own schedule sends `"detail": {}`: the payload belongs in the target's input.
+      throw ValidationError.single(
+        'detail',
+        `is empty: ${ACCEPTED_SHAPES}. For a scheduled rule, set the target's input to the payload itself`,
+      );
+    }
+    payload = detail;
+    prefix = ['detail'];
   }
-  if (isRecord(payload) && 'orders' in payload) {
+  if ('orders' in payload) {
     const { orders } = parseOrThrow(batchRequestSchema, payload, prefix);
     rejectDuplicates(orders, prefix);
     return { kind: 'batch', orders };
   }
-  if (isRecord(payload) && !('order_id' in payload) && Object.keys(payload).length === 0) {
-    throw ValidationError.single(prefix.join('.'), `is empty: ${ACCEPTED_SHAPES}`);
+  if (!('order_id' in payload)) {
+    // Neither shape: say which shapes are accepted, and which fields were not understood.
+    const unknown = toIssues(resendRequestSchema.safeParse(payload).error?.issues ?? [], prefix).filter(
+      (issue) => !issue.field.endsWith('order_id'),
+    );
+    throw new ValidationError([
+      { field: prefix.join('.'), message: `Unrecognised payload: ${ACCEPTED_SHAPES}`, code: 'invalid_input' },
+      ...unknown,
+    ]);
   }
   return { kind: 'single', request: parseOrThrow(resendRequestSchema, payload, prefix) };
 }
 
 function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly string[]): void {
   const seen = new Map<number, number>();
-  const issues = [];
+  const issues: Issue[] = [];
   for (const [index, order] of orders.entries()) {
     const first = seen.get(order.order_id);
     if (first === undefined) {
@@ -86,8 +99,8 @@ function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly str
     }
     issues.push({
       field: [...prefix, 'orders', String(index), 'order_id'].join('.'),
-      message: `duplicates orders.${first}.order_id (${order.order_id}); list each order once`,
-      code: 'invalid_order_id' as const,
+      message: `duplicates orders.${first}.order_id (${order.order_id}), list each order once`,
+      code: 'invalid_order_id',
     });
   }
   if (issues.length > 0) throw new ValidationError(issues);
@@ -102,7 +115,7 @@ export function describeFailure(orderId: number, error: unknown): FailedResult {
     status: 'failed',
     error_type: name,
     ...(code ? { code } : {}),
-    message: error instanceof Error ? error.message : 'Unknown error',
+    message: redact(error instanceof Error ? error.message : 'Unknown error'),
   };
 }
 
@@ -120,27 +133,48 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+export interface RunBatchOptions {
+  /** Epoch milliseconds by which every order's outcome must be known. */
+  readonly deadline: number;
+  /** Orders in flight at once; the rate limiter bounds the request rate itself. */
+  readonly concurrency: number;
+  readonly onResult?: (result: OrderResult) => void;
+}
+
 /**
- * Runs every order of a batch with at most `concurrency` in flight, and reports each outcome.
- * Throws `BatchError` (message: the JSON summary) when any order failed, so that async sources
- * retry and dead-letter the event.
+ * Runs every order of a batch with at most `concurrency` in flight, and reports each outcome in
+ * request order. Throws `BatchError` (message: the JSON summary) when any order failed, so that
+ * async sources retry and dead-letter the event.
+ *
+ * A `ConfigurationError` (the secret cannot be read, the key is rejected) holds for every order:
+ * after the first one, the orders not yet started are reported with it rather than each calling
+ * Secrets Manager and DigiCert again.
  */
 export async function runBatch(
   orders: readonly ResendRequest[],
   resend: ResendUseCase,
-  options: { deadline: number; concurrency: number; onResult?: (result: OrderResult) => void },
+  options: RunBatchOptions,
 ): Promise<BatchResult> {
   const results: OrderResult[] = new Array(orders.length);
   let next = 0;
+  let broken: ConfigurationError | undefined;
   const worker = async () => {
     for (let index = next++; index < orders.length; index = next++) {
       const order = orders[index] as ResendRequest;
       let result: OrderResult;
-      try {
-        await resend(order, { deadline: options.deadline });
-        result = { order_id: order.order_id, status: 'sent' };
-      } catch (error) {
-        result = describeFailure(order.order_id, error);
+      if (broken) {
+        result = describeFailure(
+          order.order_id,
+          new ConfigurationError(broken.code, `Not attempted: ${broken.message}`),
+        );
+      } else {
+        try {
+          await resend(order, { deadline: options.deadline });
+          result = { order_id: order.order_id, status: 'sent' };
+        } catch (error) {
+          if (error instanceof ConfigurationError) broken ??= error;
+          result = describeFailure(order.order_id, error);
+        }
       }
       results[index] = result;
       options.onResult?.(result);

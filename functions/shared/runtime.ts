@@ -1,18 +1,18 @@
 /**
  * Wires the real adapters once per container: configuration, the Secrets Manager key provider,
- * the undici DigiCert client and the use case. Entry points receive a `Runtime`; tests build one
- * pointed at the local stand-ins, or pass fakes.
+ * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
+ * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ApiKeyProvider, SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { type DigiCertClient, UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { type Config, type Env, loadConfig } from './config.js';
+import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import {
   createResendUseCase,
   DEFAULT_RETRY_POLICY,
   type RateLimiter,
   type ResendUseCase,
-  unlimited,
 } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
@@ -36,7 +36,34 @@ export interface RuntimeOverrides {
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Multiplies the rate limiter's windows (tests: `0.1` turns "50 per 5 s" into "50 per 500 ms").
+   * Ignored when `limiter` is given. @default 1
+   */
+  readonly rateLimitWindowScale?: number;
+  /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
+  readonly secretsManager?: Partial<SecretsManagerBounds>;
 }
+
+/** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
+export interface SecretsManagerBounds {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * The SDK's standard retry strategy retries throttling and transient errors (5xx, resets, timeouts)
+ * with jittered backoff; these bounds keep a hung or throttling Secrets Manager from eating the
+ * invocation: at most 3 attempts of at most 3 s each (a connection must open within 1 s), plus the
+ * SDK's backoff (up to 1 s, then 2 s, for throttling). The use case also stops waiting for the key
+ * at its own deadline.
+ */
+export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 3_000,
+};
 
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
@@ -50,9 +77,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const apiKeys =
     overrides.apiKeys ??
     new SecretsManagerApiKeyProvider({
-      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself; it retries throttling
-      // and transient errors with its standard strategy (3 attempts).
-      client: new SecretsManagerClient({}),
+      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself.
+      client: secretsManagerClient({ ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
       secretId: config.secretId,
       ttlMs: config.secretCacheTtlMs,
       onFetch: () => telemetry.container.secretRead(),
@@ -60,7 +86,13 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  const limiter = overrides.limiter ?? unlimited;
+  // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
+  const windowScale = overrides.rateLimitWindowScale ?? 1;
+  const limiter =
+    overrides.limiter ??
+    createSlidingWindowLimiter({
+      windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
+    });
   const resend = createResendUseCase({
     apiKeys,
     digicert,
@@ -70,4 +102,16 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
+}
+
+function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {
+  return new SecretsManagerClient({
+    maxAttempts: bounds.maxAttempts,
+    requestHandler: {
+      connectionTimeout: bounds.connectionTimeoutMs,
+      requestTimeout: bounds.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  });
 }

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   /** The parsed JSON body, or `undefined` when it was not JSON. */
   readonly body: unknown;
   readonly receivedAt: number;
+  /** The client's port: requests on one keep-alive connection share it. */
+  readonly remotePort: number | undefined;
 }
 
 export interface SimulatorOptions {
@@ -54,6 +56,11 @@ export interface SimulatorOptions {
   /** Per-order behaviours that apply when no script is set (the demo's magic order ids). */
   readonly fixedBehaviours?: ReadonlyMap<number, Behaviour>;
   readonly port?: number;
+  /**
+   * How many requests `requests` keeps (the oldest are dropped), so that a long-running local
+   * server or a load test does not grow without bound. @default unbounded (tests read them all)
+   */
+  readonly maxRecordedRequests?: number;
 }
 
 export const BASE_PATH = '/services/v2';
@@ -82,6 +89,7 @@ export class DigiCertSimulator {
   #timers = new Set<NodeJS.Timeout>();
   #keyHits = new Map<string, number[]>();
   #validKeys: Set<string>;
+  #received = 0;
 
   private constructor(server: Server, options: SimulatorOptions) {
     this.#server = server;
@@ -128,6 +136,11 @@ export class DigiCertSimulator {
     this.#validKeys = new Set(keys);
   }
 
+  /** Requests received since start or the last `reset()`, including those no longer recorded. */
+  get received(): number {
+    return this.#received;
+  }
+
   /** Requests received for one order id. */
   requestsFor(orderId: number): RecordedRequest[] {
     return this.requests.filter((r) => r.orderId === orderId);
@@ -136,6 +149,7 @@ export class DigiCertSimulator {
   /** Forgets scripts, recorded requests and rate-limit windows. */
   reset(): void {
     this.requests.length = 0;
+    this.#received = 0;
     this.#scripts.clear();
     this.#keyHits.clear();
   }
@@ -180,7 +194,11 @@ export class DigiCertSimulator {
         rawBody,
         body,
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort,
       });
+      this.#received += 1;
+      const excess = this.requests.length - (this.#options.maxRecordedRequests ?? Number.POSITIVE_INFINITY);
+      if (excess > 0) this.requests.splice(0, excess);
       const behaviour = this.#decide(req, orderId, rawBody, body);
       this.#later(this.#options.latencyMs ?? 0, () => this.#answer(res, behaviour));
     });

@@ -40,6 +40,7 @@ export class SecretsManagerStandIn {
   #faults: SecretFault[] = [];
   #delayMs = 0;
   #sockets = new Set<Socket>();
+  #timers = new Set<NodeJS.Timeout>();
 
   private constructor(server: Server) {
     this.#server = server;
@@ -86,7 +87,10 @@ export class SecretsManagerStandIn {
     this.#faults.push(...faults);
   }
 
-  /** Delays every answer (to widen races in single-flight tests). */
+  /**
+   * Delays every answer (to widen races in single-flight tests, or to play a hung Secrets Manager).
+   * Calls are recorded when they arrive.
+   */
   setDelay(ms: number): void {
     this.#delayMs = ms;
   }
@@ -99,6 +103,7 @@ export class SecretsManagerStandIn {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -106,17 +111,21 @@ export class SecretsManagerStandIn {
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answer = () => this.#answer(req, Buffer.concat(chunks).toString('utf8'), res);
-      if (this.#delayMs > 0) setTimeout(answer, this.#delayMs);
-      else answer();
-    });
+    req.on('end', () => this.#answer(req, Buffer.concat(chunks).toString('utf8'), res));
   }
 
+  /** Records the call and decides the answer at once; only sending it waits for the delay. */
   #answer(req: IncomingMessage, raw: string, res: ServerResponse) {
+    const delayMs = this.#delayMs;
+    const requestId = `standin-${this.calls.length}`;
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': JSON_11, 'x-amzn-requestid': `standin-${this.calls.length}` });
-      res.end(JSON.stringify(body));
+      const write = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'content-type': JSON_11, 'x-amzn-requestid': requestId });
+        res.end(JSON.stringify(body));
+      };
+      if (delayMs > 0) this.#later(delayMs, write);
+      else write();
     };
     const refuse = (problem: string) => {
       this.protocolErrors.push(problem);
@@ -163,6 +172,14 @@ export class SecretsManagerStandIn {
       VersionStages: ['AWSCURRENT'],
       CreatedDate: Math.floor(Date.now() / 1000),
     });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
   }
 
   #nameOf(secretId: string): string | undefined {

@@ -10,8 +10,12 @@ import { registerSecret } from '../observability/logger.js';
 export interface ApiKeyProvider {
   /** The current API key, from cache when fresh. */
   getApiKey(): Promise<string>;
-  /** Forgets the cached key (after DigiCert rejected it), so the next call reads the secret again. */
-  invalidate(): void;
+  /**
+   * Forgets the cached key (after DigiCert rejected it), so the next call reads the secret again.
+   * With `rejectedKey`, does nothing when that key is no longer the current one: concurrent orders
+   * that all saw the same 401 then cause one re-read, not one each.
+   */
+  invalidate(rejectedKey?: string): void;
 }
 
 export interface SecretsManagerApiKeyProviderOptions {
@@ -85,6 +89,8 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
   #cached: { key: string; expiresAt: number } | undefined;
   #inFlight: Promise<string> | undefined;
   #generation = 0;
+  /** The key the last completed read returned, until it is invalidated. */
+  #current: string | undefined;
 
   constructor(options: SecretsManagerApiKeyProviderOptions) {
     this.#options = options;
@@ -98,7 +104,9 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
     return this.#inFlight;
   }
 
-  invalidate(): void {
+  invalidate(rejectedKey?: string): void {
+    if (rejectedKey !== undefined && rejectedKey !== this.#current) return;
+    this.#current = undefined;
     this.#cached = undefined;
     this.#inFlight = undefined;
     this.#generation += 1;
@@ -118,8 +126,9 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
       const key = parseApiKeySecret(response.SecretString, secretId);
       registerSecret(key);
       // A key read before an invalidate() is stale: hand it to the callers that asked, keep it out of the cache.
-      if (generation === this.#generation && ttlMs > 0) {
-        this.#cached = { key, expiresAt: this.#now() + ttlMs };
+      if (generation === this.#generation) {
+        this.#current = key;
+        if (ttlMs > 0) this.#cached = { key, expiresAt: this.#now() + ttlMs };
       }
       return key;
     } finally {

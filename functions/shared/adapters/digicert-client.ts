@@ -210,12 +210,12 @@ function transportFailure(
   };
 }
 
-function errorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return '';
+/** The first string `code` along the cause chain (bounded: causes can form a cycle). */
+function errorCode(error: unknown, depth = 0): string {
+  if (typeof error !== 'object' || error === null || depth > 5) return '';
   const own = (error as { code?: unknown }).code;
   if (typeof own === 'string') return own;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause !== error ? errorCode(cause) : '';
+  return errorCode((error as { cause?: unknown }).cause, depth + 1);
 }
 
 /** DigiCert's `{"errors":[{"code","message"}]}`, or `undefined` when the body is anything else. */
@@ -249,15 +249,21 @@ function describeBody(status: number, text: string): string {
   return `DigiCert answered HTTP ${status}${text ? ' with a non-JSON body' : ''}`;
 }
 
-/** `Retry-After` as seconds (delta-seconds or an HTTP date); `undefined` when absent or unreadable. */
+/** Longest `Retry-After` taken from DigiCert; beyond it the value is passed on as this. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/**
+ * `Retry-After` as seconds (delta-seconds or an HTTP date), at most a day; `undefined` when absent
+ * or unreadable.
+ */
 export function parseRetryAfter(
   header: string | string[] | undefined,
   now: number = Date.now(),
 ): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  if (/^\s*\d+\s*$/.test(value)) return Math.min(MAX_RETRY_AFTER_SECONDS, Number(value));
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((date - now) / 1000)));
 }

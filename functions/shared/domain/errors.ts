@@ -3,6 +3,7 @@
  * direct callers and Step Functions (CONTRACT §3), so the names are part of the public contract.
  * HTTP statuses are decided elsewhere, in `functions/shared/http/error-mapping.ts`.
  */
+import type { BatchResult } from './batch-result.js';
 
 /** One problem found in a request: where it is and which rule it broke. */
 export interface Issue {
@@ -97,12 +98,16 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** Some orders of a batch failed; the message is JSON with every order's result. */
+/**
+ * Some orders of a batch failed; the message is JSON with every order's result (the same
+ * `{"sent","failed","results"}` a successful batch returns), so that callers who only see Lambda's
+ * `errorMessage` (Step Functions, `aws lambda invoke`) learn which orders failed and why.
+ */
 export class BatchError extends Error {
   override readonly name = 'BatchError';
-  readonly summary: unknown;
+  readonly summary: BatchResult;
 
-  constructor(summary: unknown) {
+  constructor(summary: BatchResult) {
     super(JSON.stringify(summary));
     this.summary = summary;
   }

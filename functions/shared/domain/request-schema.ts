@@ -35,13 +35,24 @@ export function parseOrderId(input: unknown): number | undefined {
   return undefined;
 }
 
-function checked<T extends string>(check: (value: string) => Checked<T>) {
-  return string().transform((value, ctx) => {
-    const result = check(value);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.rule, input: value });
-    return value as T;
-  });
+/** Zod's type error, in the contract's words: a missing field is "required", a wrong type "must be a string". */
+const stringError = {
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string'),
+};
+
+function checked<T extends string>(
+  check: (value: string) => Checked<T>,
+  description: string,
+  example: string,
+) {
+  return string(stringError)
+    .meta({ description, examples: [example] })
+    .transform((value, ctx) => {
+      const result = check(value);
+      if (result.ok) return result.value;
+      ctx.addIssue({ code: 'custom', message: result.rule, input: value });
+      return value as T;
+    });
 }
 
 const orderId = union([number(), string()], { error: ORDER_ID_RULE }).transform((value, ctx) => {
@@ -54,9 +65,23 @@ const orderId = union([number(), string()], { error: ORDER_ID_RULE }).transform(
 });
 
 const approvalEmail = strictObject({
-  domain: checked(normaliseDomain),
-  email: checked(normaliseEmail),
-  email_domain: optional(string()),
+  domain: checked(
+    normaliseDomain,
+    'Domain scope of the email: a fully qualified domain name, lower-cased; one leading "*." allowed; IDNs as Unicode or punycode (sent as punycode).',
+    'example.com',
+  ),
+  email: checked(
+    normaliseEmail,
+    'The DCV mailbox: an addr-spec of at most 254 characters, either a constructed address (admin@, administrator@, webmaster@, hostmaster@, postmaster@) at the domain or a parent, or a DNS TXT contact.',
+    'admin@example.com',
+  ),
+  email_domain: optional(
+    string(stringError).meta({
+      description:
+        'The base domain of the DCV email when it differs from the domain being validated: the domain itself or one of its parents, never a bare TLD.',
+      examples: ['example.com'],
+    }),
+  ),
 }).transform((item, ctx) => {
   if (item.email_domain === undefined) return { domain: item.domain, email: item.email };
   const result = checkEmailDomain(item.email_domain, item.domain);
@@ -73,7 +98,13 @@ const bodyShape = {
       .min(1, { error: "must list at least 1 item; omit the field for DigiCert's default recipients" })
       .max(MAX_APPROVAL_EMAILS, { error: `must list at most ${MAX_APPROVAL_EMAILS} items` }),
   ),
-  locale: optional(checked(checkLocale)),
+  locale: optional(
+    checked(
+      checkLocale,
+      'Language of the emails: `xx` or `xx_YY`; DigiCert decides whether it supports it.',
+      'en',
+    ),
+  ),
 };
 
 /** The body DigiCert receives (and the HTTP body this function accepts): CONTRACT §1 without `order_id`. */

@@ -9,9 +9,15 @@ import type { AttemptOutcome, DigiCertClient } from '../adapters/digicert-client
 import { ConfigurationError, DigiCertRequestError, UpstreamError } from './errors.js';
 import { type ResendRequest, toDigiCertBody } from './request-schema.js';
 
-/** Waits for a slot under DigiCert's rate limits; `false` when none frees up before `deadline`. */
+/** Keeps DigiCert requests under DigiCert's rate limits (`rate-limiter.ts` is the real one). */
 export interface RateLimiter {
+  /** Waits for a slot; `false` when none frees up before `deadline`. */
   acquire(deadline: number): Promise<boolean>;
+  /**
+   * The request a granted `acquire` was for has finished (answered, failed, or not sent): a limiter
+   * that counts requests until DigiCert has surely seen them needs to know. Called once per grant.
+   */
+  release?(): void;
 }
 
 /** A limiter that never waits (tests of other behaviour, and the local CLI's single call). */
@@ -71,9 +77,13 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export type ResendUseCase = (request: ResendRequest, options: ResendOptions) => Promise<ResendResult>;
 
 /**
- * Builds the use case. Retries are written here rather than with undici's RetryAgent: the decision
- * needs what undici does not know (the invocation deadline, the rate limiter, the key refresh on
- * 401), and a retried PUT must be visible to metrics as a separate attempt.
+ * Builds the use case. Retries are written here rather than with undici's RetryAgent/RetryHandler
+ * (undici 7), which does not fit: it replays the request with the same headers, so it cannot put a
+ * re-read key into `X-DC-DEVKEY` after a 401; its backoff is `minTimeout * factor^n` without jitter;
+ * it clamps a `Retry-After` to its `maxTimeout` (waiting less than DigiCert asked) instead of giving
+ * the hint back to the caller when it does not fit before the deadline; it does not retry header or
+ * body timeouts by default; and it hides the attempts, which metrics and the rate limiter (one slot
+ * per DigiCert call) must see one by one.
  */
 export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
   const now = deps.now ?? Date.now;
@@ -93,7 +103,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
           attempts,
         });
       }
-      const apiKey = await deps.apiKeys.getApiKey();
+      const apiKey = await keyBefore(deps.apiKeys, deadline - MIN_ATTEMPT_MS, now);
       if (!(await deps.limiter.acquire(deadline - MIN_ATTEMPT_MS))) {
         throw new UpstreamError(
           'request_limit_exceeded',
@@ -103,15 +113,22 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
       }
       const remaining = deadline - now();
       if (remaining < MIN_ATTEMPT_MS) {
+        deps.limiter.release?.();
         throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
           attempts,
         });
       }
       attempts += 1;
       const started = now();
-      const outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
-        timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
-      });
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
+          timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
+        });
+      } finally {
+        // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
+        deps.limiter.release?.();
+      }
       if (deps.onAttempt || onAttempt) {
         const observed = { orderId, attempt: attempts, outcome, durationMs: now() - started };
         deps.onAttempt?.(observed);
@@ -127,7 +144,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
           if (!keyRefreshed) {
             // The key may have been rotated since it was cached: read the secret again, once.
             keyRefreshed = true;
-            deps.apiKeys.invalidate();
+            deps.apiKeys.invalidate(apiKey);
             continue;
           }
           throw new ConfigurationError(
@@ -148,6 +165,32 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
       }
     }
   };
+}
+
+/**
+ * The API key, or a `ConfigurationError` when the secret cannot be read before `deadline`. The SDK
+ * bounds its own retries and request time; this bounds what the caller waits for, whatever the SDK
+ * does (the read itself goes on and serves the next caller through the provider's single flight).
+ */
+async function keyBefore(apiKeys: ApiKeyProvider, deadline: number, now: () => number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ConfigurationError(
+            'secret_unavailable',
+            "The DigiCert API key secret could not be read before the invocation's deadline (Secrets Manager too slow)",
+          ),
+        ),
+      Math.max(0, deadline - now()),
+    );
+  });
+  try {
+    return await Promise.race([apiKeys.getApiKey(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function isRetryable(outcome: AttemptOutcome): boolean {

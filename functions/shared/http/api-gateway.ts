@@ -24,6 +24,8 @@ export interface HttpRequest {
   readonly orderIdParam: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
+  /** The event carried a body that is not a string (not API Gateway's shape): rejected as `invalid_json`. */
+  readonly bodyMalformed?: boolean;
   readonly isBase64Encoded: boolean;
   /** API Gateway's request id, the correlation id returned as `x-request-id`. */
   readonly requestId: string | undefined;
@@ -75,9 +77,7 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEvent | API
   return isHttpApiV2Event(event) || isRestApiV1Event(event);
 }
 
-function lowerCaseHeaders(
-  headers: Record<string, string | undefined> | null | undefined,
-): Record<string, string> {
+function lowerCaseHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (typeof value === 'string') out[name.toLowerCase()] = value;
@@ -85,30 +85,35 @@ function lowerCaseHeaders(
   return out;
 }
 
-/** Normalises either payload version. */
+// A request id is echoed in the `x-request-id` header: only a plain token may get there.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{1,128}$/;
+
+/** A field that API Gateway always sends as a string; anything else counts as absent. */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Normalises either payload version. Never throws, whatever the event holds: a field of the wrong
+ * type is treated as absent (and a non-string body marked), so the request is then refused with a
+ * 4xx rather than crashing the handler.
+ */
 export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): HttpRequest {
-  if (isHttpApiV2Event(event)) {
-    return {
-      version: '2.0',
-      method: event.requestContext.http.method.toUpperCase(),
-      path: event.rawPath,
-      orderIdParam: event.pathParameters?.order_id,
-      headers: lowerCaseHeaders(event.headers),
-      body: event.body ?? undefined,
-      isBase64Encoded: event.isBase64Encoded === true,
-      requestId: event.requestContext.requestId,
-    };
-  }
-  const v1 = event as APIGatewayProxyEvent;
+  const v2 = isHttpApiV2Event(event);
+  const raw = event as unknown as Record<string, unknown>;
+  const context = isRecord(raw.requestContext) ? raw.requestContext : {};
+  const method = v2 ? (isRecord(context.http) ? context.http.method : undefined) : raw.httpMethod;
+  const params = isRecord(raw.pathParameters) ? raw.pathParameters : {};
+  const requestId = text(context.requestId);
+  const body = raw.body;
   return {
-    version: '1.0',
-    method: v1.httpMethod.toUpperCase(),
-    path: v1.path,
-    orderIdParam: v1.pathParameters?.order_id ?? undefined,
-    headers: lowerCaseHeaders(v1.headers),
-    body: v1.body ?? undefined,
-    isBase64Encoded: v1.isBase64Encoded === true,
-    requestId: v1.requestContext.requestId,
+    version: v2 ? '2.0' : '1.0',
+    method: (text(method) ?? '').toUpperCase(),
+    path: text(v2 ? raw.rawPath : raw.path) ?? '',
+    orderIdParam: text(params.order_id),
+    headers: lowerCaseHeaders(isRecord(raw.headers) ? raw.headers : undefined),
+    body: text(body),
+    ...(body !== undefined && body !== null && typeof body !== 'string' ? { bodyMalformed: true } : {}),
+    isBase64Encoded: raw.isBase64Encoded === true,
+    requestId: requestId !== undefined && SAFE_REQUEST_ID.test(requestId) ? requestId : undefined,
   };
 }
 
@@ -170,6 +175,7 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
     );
   }
 
+  if (request.bodyMalformed) throw ValidationError.single('', 'body must be a JSON text', 'invalid_json');
   const text = decodeBody(request);
   if (text.trim() === '') return { order_id: orderId };
   if (!isJsonMediaType(request.headers['content-type'])) {

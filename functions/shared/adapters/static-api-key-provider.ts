@@ -1,0 +1,30 @@
+/**
+ * An API key given directly (local runs and the CLI with `DIGICERT_API_KEY`). Deployed functions
+ * always read the key from Secrets Manager.
+ */
+import { ConfigurationError } from '../domain/errors.js';
+import { registerSecret } from '../observability/logger.js';
+import type { ApiKeyProvider } from './api-key-provider.js';
+
+export class StaticApiKeyProvider implements ApiKeyProvider {
+  readonly #key: string;
+
+  constructor(key: string, source = 'DIGICERT_API_KEY') {
+    const trimmed = key.trim();
+    if (!/^[\x21-\x7e]+$/.test(trimmed)) {
+      throw new ConfigurationError(
+        'secret_unavailable',
+        `${source} must be a DigiCert API key (visible ASCII, no spaces)`,
+      );
+    }
+    this.#key = trimmed;
+    registerSecret(trimmed);
+  }
+
+  getApiKey(): Promise<string> {
+    return Promise.resolve(this.#key);
+  }
+
+  /** A given key cannot be re-read; a second 401 then reports the key as rejected. */
+  invalidate(): void {}
+}

@@ -1,0 +1,149 @@
+/**
+ * The alarms an operator needs, all to one SNS topic (with an e-mail subscription when an address
+ * is configured): the function failing or being throttled, anything waiting in a dead-letter
+ * queue, asynchronous events Lambda could not record, and the API's 5xx rate.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** A dead-letter queue to watch, with a name for its alarm. */
+export interface WatchedQueue {
+  readonly id: string;
+  readonly queue: sqs.IQueue;
+  readonly description: string;
+}
+
+export interface ResendAlarmsProps {
+  readonly function: lambda.IFunction;
+  readonly httpApi: apigw.IHttpApi;
+  /** Queues in which any message means something was not processed. */
+  readonly deadLetterQueues: readonly WatchedQueue[];
+  /**
+   * Where to e-mail alarm notifications; the recipient must confirm the subscription.
+   * @default - no subscription; subscribe to the topic yourself
+   */
+  readonly email?: string;
+  /**
+   * API 5xx responses, as a percentage of requests in 5 minutes, that raise the alarm.
+   * @default 5
+   */
+  readonly api5xxPercent?: number;
+  /**
+   * Alarm evaluation period.
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+}
+
+/** CloudWatch alarms for the resend service and the SNS topic they notify. */
+export class ResendAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ResendAlarmsProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(5);
+
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'dcv-resend alarms', enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and states only, never request data or the API key; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key for this would add cost and a key policy without protecting anything sensitive.',
+    });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+
+    const fn = props.function;
+    this.add(
+      'FunctionErrors',
+      'The function failed (a direct, scheduled or asynchronous invocation threw).',
+      {
+        metric: fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+      },
+    );
+    this.add('FunctionThrottles', 'Invocations were throttled by the reserved concurrency.', {
+      metric: fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+    });
+    const asyncMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { FunctionName: fn.functionName },
+        period,
+        statistic: cloudwatch.Stats.SUM,
+      });
+    this.add(
+      'AsyncEventsLost',
+      'Asynchronous events were dropped or could not be written to the failure queue.',
+      {
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(dropped, 0) + FILL(undelivered, 0)',
+          usingMetrics: {
+            dropped: asyncMetric('AsyncEventsDropped'),
+            undelivered: asyncMetric('DestinationDeliveryFailures'),
+          },
+          label: 'Asynchronous events lost',
+          period,
+        }),
+        threshold: 1,
+      },
+    );
+    for (const watched of props.deadLetterQueues) {
+      this.add(`${watched.id}NotEmpty`, `${watched.description} holds messages: inspect and redrive them.`, {
+        metric: watched.queue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+      });
+    }
+    this.add(
+      'Api5xxRate',
+      'The API answered 5xx (DigiCert or the secret unavailable, or a fault) too often.',
+      {
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
+          usingMetrics: {
+            errors: props.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
+            requests: props.httpApi.metricCount({ period, statistic: cloudwatch.Stats.SUM }),
+          },
+          label: 'API 5xx rate (%)',
+          period,
+        }),
+        threshold: props.api5xxPercent ?? 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+    );
+  }
+
+  private add(
+    id: string,
+    description: string,
+    options: {
+      metric: cloudwatch.IMetric;
+      threshold: number;
+      comparisonOperator?: cloudwatch.ComparisonOperator;
+    },
+  ): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: `dcv-resend: ${description}`,
+      metric: options.metric,
+      threshold: options.threshold,
+      evaluationPeriods: 1,
+      comparisonOperator:
+        options.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The HTTP entry: an API Gateway HTTP API with exactly one route,
+ * `PUT /order/certificate/{order_id}/resend-emails`, mirroring DigiCert's own path (CONTRACT §2).
+ * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
+ * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { HttpAuthConfig } from '../stack-config.js';
+
+/** The only route, as API Gateway writes route keys. */
+export const RESEND_ROUTE_PATH = '/order/certificate/{order_id}/resend-emails';
+
+/** What one access-log line holds: who called, what, and how it ended. No bodies, no headers. */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  caller: '$context.identity.userArn',
+  jwtSubject: '$context.authorizer.claims.sub',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  errorMessage: '$context.error.message',
+} as const;
+
+export interface ResendApiProps {
+  /** The function behind the route. */
+  readonly handler: lambda.IFunction;
+  /**
+   * How callers authenticate.
+   * @default { type: 'iam' } (SigV4; grant callers `execute-api:Invoke` on `invokeArn`)
+   */
+  readonly auth?: HttpAuthConfig;
+  /**
+   * Steady-state requests per second for the stage: what two copies of the function (the default
+   * reserved concurrency) serve at DigiCert's usual latency, so that excess callers get API
+   * Gateway's 429 rather than Lambda throttling errors.
+   * @default 5
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst of requests the stage accepts above the rate.
+   * @default 10
+   */
+  readonly burstLimit?: number;
+  /**
+   * Retention of the access log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the access log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** An HTTP API with the single resend route, IAM or JWT auth, throttling and JSON access logs. */
+export class ResendApi extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+  /** The `execute-api` ARN to grant callers (`execute-api:Invoke`) when auth is IAM. */
+  readonly invokeArn: string;
+  /** The route URL template, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/order/...`. */
+  readonly routeUrl: string;
+
+  constructor(scope: Construct, id: string, props: ResendApiProps) {
+    super(scope, id);
+    const auth = props.auth ?? { type: 'iam' };
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'dcv-resend: PUT /order/certificate/{order_id}/resend-emails',
+      createDefaultStage: false,
+    });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 5, burstLimit: props.burstLimit ?? 10 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const authorizer =
+      auth.type === 'jwt'
+        ? new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: [...auth.audience] })
+        : new HttpIamAuthorizer();
+    this.httpApi.addRoutes({
+      path: RESEND_ROUTE_PATH,
+      methods: [apigw.HttpMethod.PUT],
+      // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
+      integration: new HttpLambdaIntegration('ResendIntegration', props.handler, {
+        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        timeout: Duration.seconds(29),
+      }),
+      authorizer,
+    });
+
+    this.invokeArn = this.httpApi.arnForExecuteApi('PUT', '/order/certificate/*/resend-emails', '$default');
+    this.routeUrl = `${this.httpApi.apiEndpoint}/order/certificate/{order_id}/resend-emails`;
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The resend function with our defaults baked in: Node.js 24 on arm64, an ESM bundle built by the
+ * local esbuild with the AWS SDK inside it, source maps, a log group with a retention, reserved
+ * concurrency, and an asynchronous-invocation failure queue so that nothing accepted is dropped.
+ *
+ * The DigiCert API key secret is attached with `bindApiKeySecret()`, which sets
+ * `DIGICERT_API_KEY_SECRET_ID` and grants `secretsmanager:GetSecretValue` on that same secret in
+ * one call, so the variable and the permission cannot drift apart.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
+
+/** Repository root, found from this file so synth works from any working directory. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The deployed entry point (STYLE.md: one entry file per function). */
+export const DEFAULT_ENTRY = path.join(PROJECT_ROOT, 'functions', 'resend-dcv-emails', 'handler.ts');
+
+/**
+ * ESM bundles of CommonJS dependencies (undici, the AWS SDK) call `require` for Node built-ins;
+ * without a real `require` they crash with `Dynamic require of "node:https" is not supported`.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
+
+export type FunctionLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ResendFunctionProps {
+  /**
+   * The handler entry file.
+   * @default functions/resend-dcv-emails/handler.ts
+   */
+  readonly entry?: string;
+  /**
+   * Memory in MB. 256 MB is a starting point (the bundle's cold start is dominated by module
+   * loading, which scales with the CPU share memory buys); measure with real traffic and adjust.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Function timeout. A 500-order batch needs at least 25 s under DigiCert's 100-per-5-s limit,
+   * plus DigiCert's own latency and backed-off retries of 429/5xx answers; 5 minutes leaves room
+   * for that while still bounding a stuck invocation. HTTP requests are cut at 28 s by the
+   * handler itself (API Gateway waits 30 s).
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Reserved concurrency: the most copies that can run at once, so a runaway caller cannot use up
+   * the DigiCert API key's rate limit (shared by every user of the key). Each copy's rate limiter
+   * gets an equal share of `digicertRateLimits`, so all copies together stay under DigiCert's
+   * limits. `'none'` leaves the function on the account's unreserved pool (needed on accounts with
+   * a low concurrency quota) and gives every copy the whole limit: DigiCert may then answer 429.
+   * @default 2 (each copy: 50 requests per 5 s, 500 per 3 min; a 500-order batch fits one copy's share)
+   */
+  readonly reservedConcurrentExecutions?: number | 'none';
+  /**
+   * DigiCert's request limits for the API key, divided among the copies of the function (see
+   * `reservedConcurrentExecutions`). Lower them when other tools use the same key.
+   * @default { per5Seconds: 100, per3Minutes: 1000 }, DigiCert's documented limits
+   */
+  readonly digicertRateLimits?: DigiCertRateLimits;
+  /**
+   * DigiCert Services API base URL (`DIGICERT_BASE_URL`).
+   * @default DIGICERT_BASE_URLS.us
+   */
+  readonly digicertBaseUrl?: string;
+  /**
+   * Time allowed for one DigiCert attempt (`DIGICERT_TIMEOUT_MS`).
+   * @default Duration.seconds(10)
+   */
+  readonly digicertTimeout?: Duration;
+  /**
+   * How long a fetched API key is reused (`SECRET_CACHE_TTL_SECONDS`): a rotated key is picked up
+   * within this time, and at most one Secrets Manager call is made per container per period.
+   * @default Duration.minutes(5)
+   */
+  readonly secretCacheTtl?: Duration;
+  /**
+   * `LOG_LEVEL` of the function's own JSON logger.
+   * @default 'info'
+   */
+  readonly logLevel?: FunctionLogLevel;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group and the failure queue when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Lambda's retries of a failed asynchronous invocation (Scheduler, `aws lambda invoke
+   * --invocation-type Event`) before the event goes to the failure queue.
+   * @default 2
+   */
+  readonly asyncRetryAttempts?: number;
+  /**
+   * How long Lambda keeps an asynchronous event (including while throttled) before it goes to the
+   * failure queue.
+   * @default Duration.hours(6), the Lambda maximum
+   */
+  readonly asyncMaxEventAge?: Duration;
+  /**
+   * The secret holding the DigiCert API key; the same as calling `bindApiKeySecret()`.
+   * @default - none; call `bindApiKeySecret()` before synth
+   */
+  readonly apiKeySecret?: secretsmanager.ISecret;
+  /**
+   * The customer-managed KMS key that encrypts `apiKeySecret`, if it is not the AWS-managed key.
+   * @default - the secret's own `encryptionKey`, if any
+   */
+  readonly apiKeySecretEncryptionKey?: kms.IKey;
+}
+
+/** DigiCert's per-key request limits (rolling windows). */
+export interface DigiCertRateLimits {
+  readonly per5Seconds: number;
+  readonly per3Minutes: number;
+}
+
+/** DigiCert's documented limits per API key. */
+export const DIGICERT_RATE_LIMITS: DigiCertRateLimits = { per5Seconds: 100, per3Minutes: 1000 };
+
+/** One copy's share of the key's limits when `copies` may run at once (at least 1 request). */
+export function rateLimitShare(limits: DigiCertRateLimits, copies: number): DigiCertRateLimits {
+  return {
+    per5Seconds: Math.max(1, Math.floor(limits.per5Seconds / copies)),
+    per3Minutes: Math.max(1, Math.floor(limits.per3Minutes / copies)),
+  };
+}
+
+/** Options of {@link ResendFunction.bindApiKeySecret}. */
+export interface BindApiKeySecretOptions {
+  /**
+   * The customer-managed KMS key that encrypts the secret; the function may decrypt with it only
+   * through Secrets Manager.
+   * @default - the secret's own `encryptionKey`, if any (none for the AWS-managed key)
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/** The resend Lambda function, its least-privilege role, its log group and its failure queue. */
+export class ResendFunction extends Construct {
+  /** The Lambda function. */
+  readonly function: NodejsFunction;
+  /** The execution role: logs, the bound secret, the failure queue; nothing else. */
+  readonly role: iam.Role;
+  /** Where the function writes its logs. */
+  readonly logGroup: logs.LogGroup;
+  /** Asynchronous invocations that failed after every retry (the on-failure destination). */
+  readonly failureQueue: DeadLetterQueue;
+  private boundSecret: secretsmanager.ISecret | undefined;
+
+  constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'dcv-resend function: write its logs, read the DigiCert API key secret, record failed events',
+    });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.failureQueue = new DeadLetterQueue(this, 'FailureQueue', {
+      purpose: 'asynchronous invocations that failed after Lambda retried them',
+      removalPolicy,
+    });
+
+    const concurrency = props.reservedConcurrentExecutions ?? 2;
+    const share = rateLimitShare(
+      props.digicertRateLimits ?? DIGICERT_RATE_LIMITS,
+      concurrency === 'none' ? 1 : concurrency,
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
+      entry: props.entry ?? DEFAULT_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(5),
+      reservedConcurrentExecutions: concurrency === 'none' ? undefined : concurrency,
+      role: this.role,
+      logGroup: this.logGroup,
+      retryAttempts: props.asyncRetryAttempts ?? 2,
+      maxEventAge: props.asyncMaxEventAge ?? Duration.hours(6),
+      onFailure: new SendOnlyQueueDestination(this.failureQueue.queue),
+      environment: {
+        DIGICERT_BASE_URL: props.digicertBaseUrl ?? DIGICERT_BASE_URLS.us,
+        DIGICERT_TIMEOUT_MS: String((props.digicertTimeout ?? Duration.seconds(10)).toMilliseconds()),
+        SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
+        LOG_LEVEL: props.logLevel ?? 'info',
+        DIGICERT_RATE_LIMIT_PER_5S: String(share.per5Seconds),
+        DIGICERT_RATE_LIMIT_PER_3MIN: String(share.per3Minutes),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The SDK version we test against ships in the bundle, instead of whatever the runtime has.
+        bundleAwsSDK: true,
+        externalModules: [],
+        forceDockerBundling: false,
+        logLevel: EsbuildLogLevel.WARNING,
+      },
+    });
+
+    this.node.addValidation({
+      validate: () =>
+        this.boundSecret
+          ? []
+          : ['ResendFunction has no DigiCert API key secret: pass apiKeySecret or call bindApiKeySecret()'],
+    });
+    if (props.apiKeySecret) {
+      this.bindApiKeySecret(
+        props.apiKeySecret,
+        props.apiKeySecretEncryptionKey ? { encryptionKey: props.apiKeySecretEncryptionKey } : {},
+      );
+    }
+  }
+
+  /**
+   * Points the function at the secret holding the DigiCert API key: sets
+   * `DIGICERT_API_KEY_SECRET_ID` to its ARN and allows `secretsmanager:GetSecretValue` on exactly
+   * that secret (plus `kms:Decrypt` through Secrets Manager when a customer-managed key encrypts
+   * it). One function reads one secret, so a second call throws.
+   */
+  bindApiKeySecret(secret: secretsmanager.ISecret, options: BindApiKeySecretOptions = {}): void {
+    if (this.boundSecret) {
+      throw new Error(
+        'ResendFunction already reads an API key secret; one function reads exactly one secret',
+      );
+    }
+    this.boundSecret = secret;
+    this.function.addEnvironment('DIGICERT_API_KEY_SECRET_ID', secret.secretArn);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDigiCertApiKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secret.secretArn],
+      }),
+    );
+    const key = options.encryptionKey ?? secret.encryptionKey;
+    if (key) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptDigiCertApiKey',
+          actions: ['kms:Decrypt'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * EventBridge Scheduler schedules that invoke the function with a fixed direct-invoke payload
+ * (CONTRACT §3). Scheduler invokes Lambda asynchronously, so there are two safety nets:
+ * Scheduler's retry policy and dead-letter queue catch events it could not hand to Lambda at all;
+ * the function's own event-invoke config (retries, failure queue) catches runs that failed.
+ */
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import type { ScheduleConfig } from '../stack-config.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+
+export interface ResendSchedulesProps {
+  /** The function each schedule invokes. */
+  readonly handler: lambda.IFunction;
+  /** The schedules, already validated by `resolveStackConfig`. */
+  readonly schedules: readonly ScheduleConfig[];
+  /**
+   * What happens to the dead-letter queue when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** One `AWS::Scheduler::Schedule` per configured schedule, sharing one dead-letter queue. */
+export class ResendSchedules extends Construct {
+  /** Events Scheduler could not deliver after its retry policy. */
+  readonly deadLetterQueue: DeadLetterQueue;
+  /** The role Scheduler assumes: invoke the function, send to the dead-letter queue. */
+  readonly role: iam.Role;
+  readonly schedules: readonly scheduler.Schedule[];
+
+  constructor(scope: Construct, id: string, props: ResendSchedulesProps) {
+    super(scope, id);
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      purpose: 'scheduled events EventBridge Scheduler could not deliver to the function',
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'InvokeRole', {
+      description: 'dcv-resend schedules: invoke the function, record undeliverable events',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const fnLogicalId = Stack.of(this).getLogicalId(props.handler.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
+      reason:
+        'CDK grants lambda:InvokeFunction on the function ARN and its qualified form (<arn>:*); the stack publishes no versions or aliases, so the wildcard reaches no function but this one.',
+    });
+    this.schedules = props.schedules.map(
+      (config) =>
+        new scheduler.Schedule(this, `Schedule-${config.name}`, {
+          description: config.description ?? `dcv-resend schedule "${config.name}"`,
+          schedule: scheduler.ScheduleExpression.expression(config.expression, TimeZone.of(config.timeZone)),
+          enabled: config.enabled,
+          target: new LambdaInvoke(props.handler, {
+            role: this.role,
+            input: scheduler.ScheduleTargetInput.fromObject(config.payload),
+            retryAttempts: config.retryAttempts,
+            maxEventAge: Duration.seconds(config.maxEventAgeSeconds),
+            deadLetterQueue: this.deadLetterQueue.queue,
+          }),
+        }),
+    );
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The dcv-resend stack: the function, its HTTP API, its schedules, its failure queues and its
+ * alarms, configured by a validated `StackConfig` (see `stack-config.ts` and docs/deploy.md).
+ */
+import {
+  Aws,
+  CfnOutput,
+  CfnRule,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ResendAlarms, type WatchedQueue } from './constructs/resend-alarms.js';
+import { ResendApi } from './constructs/resend-api.js';
+import { ResendFunction } from './constructs/resend-function.js';
+import { ResendSchedules } from './constructs/resend-schedules.js';
+import { arnRegionAndAccount, type StackConfig, StackConfigError } from './stack-config.js';
+
+export interface ResendStackProps extends StackProps {
+  /** The validated settings; build them with `resolveStackConfig`. */
+  readonly config: StackConfig;
+}
+
+/**
+ * Everything dcv-resend needs in one account and region. Build the props with
+ * `resolveStackConfig` (or `createApp`), which validates every setting first.
+ */
+export class ResendStack extends Stack {
+  readonly apiKeySecret: secretsmanager.ISecret;
+  readonly resendFunction: ResendFunction;
+  readonly api: ResendApi;
+  readonly schedules: ResendSchedules | undefined;
+  readonly alarms: ResendAlarms;
+
+  constructor(scope: Construct, id: string, props: ResendStackProps) {
+    super(scope, id, {
+      description: 'dcv-resend: resend DigiCert DCV e-mails without handing out the DigiCert API key',
+      ...props,
+    });
+    const { config } = props;
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.requireSameRegion('secretArn', config.secretArn);
+    this.requireSameRegion('secretKmsKeyArn', config.secretKmsKeyArn);
+    const encryptionKey = config.secretKmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'ApiKeySecretKey', config.secretKmsKeyArn)
+      : undefined;
+    this.apiKeySecret = config.secretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ApiKeySecret', config.secretArn)
+      : this.createEmptySecret(encryptionKey, removalPolicy);
+
+    this.resendFunction = new ResendFunction(this, 'ResendFunction', {
+      digicertBaseUrl: config.digicertBaseUrl,
+      memorySize: config.memorySize,
+      reservedConcurrentExecutions: config.reservedConcurrency ?? 'none',
+      logLevel: config.logLevel,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
+    this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
+
+    this.api = new ResendApi(this, 'Api', {
+      handler: this.resendFunction.function,
+      auth: config.httpAuth,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
+
+    this.schedules =
+      config.schedules.length > 0
+        ? new ResendSchedules(this, 'Schedules', {
+            handler: this.resendFunction.function,
+            schedules: config.schedules,
+            removalPolicy,
+          })
+        : undefined;
+
+    const deadLetterQueues: WatchedQueue[] = [
+      {
+        id: 'FailureQueue',
+        queue: this.resendFunction.failureQueue.queue,
+        description: 'The failed-invocation queue',
+      },
+    ];
+    if (this.schedules) {
+      deadLetterQueues.push({
+        id: 'ScheduleDeadLetterQueue',
+        queue: this.schedules.deadLetterQueue.queue,
+        description: 'The schedule dead-letter queue',
+      });
+    }
+    this.alarms = new ResendAlarms(this, 'Alarms', {
+      function: this.resendFunction.function,
+      httpApi: this.api.httpApi,
+      deadLetterQueues,
+      ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
+    });
+
+    this.outputs(config);
+  }
+
+  /**
+   * A secret with no value (CloudFormation creates an empty secret when neither a value nor a
+   * generator is given); the operator puts the DigiCert key in with `put-secret-value`. Until then
+   * the function answers `secret_unavailable`, rather than calling DigiCert with a made-up key.
+   */
+  private createEmptySecret(
+    encryptionKey: kms.IKey | undefined,
+    removalPolicy: RemovalPolicy,
+  ): secretsmanager.ISecret {
+    const secret = new secretsmanager.Secret(this, 'ApiKeySecret', {
+      description:
+        'DigiCert CertCentral API key for dcv-resend: the bare key, or JSON {"api_key": "..."}. Set it with aws secretsmanager put-secret-value.',
+      ...(encryptionKey ? { encryptionKey } : {}),
+      removalPolicy,
+    });
+    (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+      'GenerateSecretString',
+    );
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'DigiCert API keys are issued and revoked in CertCentral, which offers no API a rotation function could call; rotate by creating a new key and running put-secret-value (the function picks it up within SECRET_CACHE_TTL_SECONDS, and refreshes at once on a 401).',
+    });
+    return secret;
+  }
+
+  /**
+   * The function's Secrets Manager client calls its own region; a secret (or key) elsewhere would
+   * fail at the first request. Checked at synth when the stack's region is known, otherwise by a
+   * CloudFormation rule that stops the deployment before any resource is created.
+   */
+  private requireSameRegion(setting: string, arn: string | undefined): void {
+    if (arn === undefined) return;
+    const { region } = arnRegionAndAccount(arn);
+    if (!Token.isUnresolved(this.region)) {
+      if (region !== this.region) {
+        throw new StackConfigError([
+          {
+            setting,
+            message: `is in ${region} but the stack deploys to ${this.region}; use a secret in the same region`,
+          },
+        ]);
+      }
+      return;
+    }
+    new CfnRule(this, `${setting.charAt(0).toUpperCase()}${setting.slice(1)}InStackRegion`, {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, region),
+          assertDescription: `${setting} is in ${region}: deploy this stack to ${region}, or use a secret in the stack's region`,
+        },
+      ],
+    });
+  }
+
+  private outputs(config: StackConfig): void {
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'PUT this URL (SigV4-signed for IAM auth) with the DigiCert resend-emails body',
+      value: this.api.routeUrl,
+    });
+    if (config.httpAuth.type === 'iam') {
+      new CfnOutput(this, 'InvokePermissionResource', {
+        description: 'Grant callers execute-api:Invoke on this ARN',
+        value: this.api.invokeArn,
+      });
+    }
+    new CfnOutput(this, 'FunctionName', {
+      description: 'For aws lambda invoke (direct or batch payloads)',
+      value: this.resendFunction.function.functionName,
+    });
+    new CfnOutput(this, 'ApiKeySecretArn', {
+      description: 'Put the DigiCert API key here (aws secretsmanager put-secret-value)',
+      value: this.apiKeySecret.secretArn,
+    });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      description: 'Asynchronous invocations that failed after retries',
+      value: this.resendFunction.failureQueue.queue.queueUrl,
+    });
+    if (this.schedules) {
+      new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
+        description: 'Scheduled events that could not be delivered',
+        value: this.schedules.deadLetterQueue.queue.queueUrl,
+      });
+    }
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe here to receive alarms',
+      value: this.alarms.topic.topicArn,
+    });
+  }
+}

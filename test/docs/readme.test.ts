@@ -1,0 +1,319 @@
+/**
+ * Every command in the README is exercised here, so it cannot rot. Local commands run for real
+ * (npm start, curl against it, the CLI); commands that need an AWS account are checked against
+ * what they would send: payloads through the function's own schema, CDK context through the
+ * stack's own settings parser, Step Functions error names against the contract's errorTypes.
+ * A command this file does not know fails the test: teach it the new command.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDirectPayload } from '../../functions/shared/direct.js';
+import { resendBodySchema } from '../../functions/shared/domain/request-schema.js';
+import { resolveStackConfig } from '../../infra/stack-config.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+  exports: Record<string, unknown>;
+};
+const ERROR_TYPES = [
+  'ValidationError',
+  'DigiCertRequestError',
+  'UpstreamError',
+  'ConfigurationError',
+  'BatchError',
+];
+
+/** Fenced blocks of one language, in order. */
+function blocks(language: string): string[] {
+  return [...README.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
+    (m) => m[1] ?? '',
+  );
+}
+
+/** Shell commands of the sh blocks: continuations joined, comments and blank lines dropped. */
+function commands(): string[] {
+  return blocks('sh')
+    .flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** Splits a command line like a POSIX shell for the quoting the README uses ('...' and "..."). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: "'" | '"' | undefined;
+  let started = false;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else current += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      started = true;
+    } else if (/\s/.test(char)) {
+      if (started || current) out.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += char;
+    }
+  }
+  if (quote) throw new Error(`unbalanced quote in: ${line}`);
+  if (started || current) out.push(current);
+  return out;
+}
+
+/** `--flag value` pairs (repeated flags keep the last value) and the rest. */
+function flags(args: string[]): { values: Map<string, string>; rest: string[] } {
+  const values = new Map<string, string>();
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    const next = args[i + 1];
+    if (arg.startsWith('-') && next !== undefined && !next.startsWith('-')) {
+      values.set(arg, next);
+      i += 1;
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { values, rest };
+}
+
+function classify(line: string): string {
+  const [first = '', second = '', third = ''] = words(line).filter((w) => !/^[A-Z_]+=/.test(w));
+  if (first === 'npm') return `npm ${second === 'run' ? `run ${third}` : second}`;
+  if (first === 'npx') return `npx ${second} ${third}`.trim();
+  return `${first} ${second} ${third}`.trim();
+}
+
+const KNOWN = new Set([
+  'npm ci && npm start',
+  'npm ci && npm test',
+  'curl -i -X',
+  'curl -i -X PUT',
+  'npx dcv-resend resend',
+  'npx dcv-resend batch',
+  'aws lambda invoke',
+  'awscurl --service execute-api',
+  'npx cdk deploy',
+  'npx cdk destroy',
+  'npm run synth',
+  'aws secretsmanager put-secret-value',
+]);
+
+describe('README commands', () => {
+  it('are each one this test knows how to check', () => {
+    const unknown = commands().filter((line) => {
+      if (line === 'npm ci && npm start' || line === 'npm ci && npm test') return false;
+      const kind = classify(line);
+      return ![...KNOWN].some((k) => kind === k || kind.startsWith(`${k} `));
+    });
+    expect(unknown).toEqual([]);
+  });
+
+  it('start with the two set-up commands, whose scripts exist', () => {
+    const all = commands();
+    expect(all.slice(0, 2)).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+    expect(PACKAGE.scripts.start).toBeDefined();
+    expect(PACKAGE.scripts.test).toBe('vitest run');
+    // .ci/run runs `npm ci` and `npm test` itself: the second command is what CI runs.
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/npm ci[\s\S]*npm test/);
+  });
+
+  it('use only npm scripts that exist', () => {
+    for (const line of commands().filter((l) => l.startsWith('npm run'))) {
+      const script = words(line)[2] ?? '';
+      expect(PACKAGE.scripts, line).toHaveProperty(script);
+    }
+    expect(README).toContain('npm run start:lambda');
+    expect(PACKAGE.scripts).toHaveProperty(['start:lambda']);
+    expect(PACKAGE.scripts).toHaveProperty('openapi');
+  });
+
+  it('send only payloads the function accepts (aws lambda invoke)', () => {
+    const invokes = commands().filter((l) => classify(l) === 'aws lambda invoke');
+    expect(invokes.length).toBeGreaterThanOrEqual(2);
+    for (const line of invokes) {
+      const { values } = flags(words(line));
+      expect(values.get('--function-name'), line).toBeTruthy();
+      expect(values.get('--cli-binary-format'), line).toBe('raw-in-base64-out');
+      expect(() => parseDirectPayload(JSON.parse(values.get('--payload') ?? ''))).not.toThrow();
+    }
+  });
+
+  it('sign a request for the resend route with a valid body (awscurl)', () => {
+    const lines = commands().filter((l) => l.startsWith('awscurl'));
+    expect(lines).toHaveLength(1);
+    const args = words(lines[0] ?? '');
+    const { values, rest } = flags(args);
+    expect(values.get('--service')).toBe('execute-api');
+    expect(values.get('-X')).toBe('PUT');
+    expect(values.get('-H')?.toLowerCase()).toBe('content-type: application/json');
+    expect(resendBodySchema.safeParse(JSON.parse(values.get('-d') ?? '')).success).toBe(true);
+    const url = rest.find((a) => a.startsWith('https://')) ?? '';
+    expect(new URL(url).pathname).toMatch(/^\/order\/certificate\/\d{1,12}\/resend-emails$/);
+  });
+
+  it('deploy with settings the stack accepts (cdk deploy)', () => {
+    const deploys = commands().filter((l) => l.startsWith('npx cdk deploy'));
+    expect(deploys.length).toBeGreaterThanOrEqual(2);
+    for (const line of deploys) {
+      const context: Record<string, string> = {};
+      const args = words(line);
+      for (let i = 0; i < args.length; i += 1) {
+        if (args[i] !== '-c') continue;
+        const [key = '', ...value] = (args[i + 1] ?? '').split('=');
+        context[key] = value.join('=');
+      }
+      expect(() => resolveStackConfig(context), line).not.toThrow();
+    }
+  });
+
+  it('set the secret with the documented flags', () => {
+    const line = commands().find((l) => l.startsWith('aws secretsmanager put-secret-value')) ?? '';
+    const { values } = flags(words(line));
+    expect([...values.keys()].sort()).toEqual(['--secret-id', '--secret-string']);
+  });
+
+  it('show Step Functions states that match on the contract errorTypes only', () => {
+    const machines = blocks('json')
+      .map((b) => JSON.parse(b) as unknown)
+      .filter(
+        (j): j is { States: Record<string, unknown> } => typeof j === 'object' && j !== null && 'States' in j,
+      );
+    expect(machines.length).toBeGreaterThan(0);
+    const names = JSON.stringify(machines).match(/"ErrorEquals":\[[^\]]*\]/g) ?? [];
+    const errors = names.flatMap((n) => JSON.parse(n.slice('"ErrorEquals":'.length)) as string[]);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(ERROR_TYPES.includes(error) || /^(States|Lambda)\./.test(error), error).toBe(true);
+    }
+    expect(errors).toContain('UpstreamError');
+  });
+
+  it("show an error envelope in DigiCert's shape", () => {
+    const envelopes = blocks('json')
+      .map((b) => JSON.parse(b) as unknown)
+      .filter((j): j is { errors: unknown[] } => typeof j === 'object' && j !== null && 'errors' in j);
+    expect(envelopes).toHaveLength(1);
+    expect(envelopes[0]?.errors[0]).toEqual({
+      code: 'invalid_input',
+      message: expect.any(String),
+      field: 'domain_approval_emails.0.email',
+    });
+  });
+
+  it('import only what the invoke client exports, under its package export', async () => {
+    const code = blocks('ts').join('\n');
+    const match = /import \{([^}]+)\} from '([^']+)'/.exec(code);
+    expect(match?.[2]).toBe('dcv-resend/invoke-client');
+    expect(PACKAGE.exports).toHaveProperty(['./invoke-client']);
+    const client = (await import('../../functions/client/invoke-client.js')) as Record<string, unknown>;
+    for (const name of (match?.[1] ?? '').split(',').map((n) => n.trim())) {
+      expect(client[name], name).toBeDefined();
+    }
+  });
+});
+
+describe('README commands, run locally', () => {
+  let server: ChildProcess;
+  let base = '';
+  let banner = '';
+
+  beforeAll(async () => {
+    // `npm start` exactly as written, in its own process group so that stopping it stops all of it.
+    server = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`npm start printed no address in 20 s: ${banner}`)),
+        20_000,
+      );
+      server.stdout?.on('data', (chunk: Buffer) => {
+        banner += chunk.toString('utf8');
+        const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner);
+        if (found?.[1]) {
+          clearTimeout(timer);
+          resolve(found[1]);
+        }
+      });
+      server.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${banner}`)));
+    });
+  });
+
+  afterAll(() => {
+    if (server.pid) process.kill(-server.pid, 'SIGTERM');
+  });
+
+  function curl(line: string): Promise<number> {
+    const { values, rest } = flags(words(line).slice(1));
+    const url = (rest.find((a) => a.startsWith('http://127.0.0.1:3000')) ?? '').replace(
+      'http://127.0.0.1:3000',
+      base,
+    );
+    const headers: Record<string, string> = {};
+    const header = values.get('-H');
+    if (header) {
+      const [name = '', ...value] = header.split(':');
+      headers[name.trim()] = value.join(':').trim();
+    }
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: values.get('-X') ?? 'GET', headers, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(values.get('-d'));
+    });
+  }
+
+  it('npm start says where it listens, in front of the simulator', () => {
+    expect(banner).toMatch(/simulator/);
+  });
+
+  it('curl: the example request answers 204 and the demo order 404', async () => {
+    const curls = commands().filter((l) => l.startsWith('curl'));
+    expect(curls).toHaveLength(2);
+    expect(await curl(curls[0] ?? '')).toBe(204);
+    expect(await curl(curls[1] ?? '')).toBe(404);
+  });
+
+  it('the CLI commands exit 0 on the embedded simulator', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcv-readme-'));
+    writeFileSync(join(dir, 'orders.ndjson'), '{"order_id":123}\n{"order_id":124,"locale":"en"}\n');
+    const lines = commands().filter((l) => l.startsWith('npx dcv-resend'));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const bin = join(ROOT, PACKAGE.bin['dcv-resend'] ?? '');
+    for (const line of lines) {
+      const args = words(line).slice(2);
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, ...args], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          stdio: 'ignore',
+        });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.on('error', reject);
+        child.on('close', (exit) => {
+          clearTimeout(timer);
+          resolve(exit);
+        });
+      });
+      expect(code, line).toBe(0);
+    }
+  });
+});

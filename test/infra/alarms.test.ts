@@ -1,0 +1,109 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { SINGLE_PAYLOAD, synth } from './support.js';
+
+interface AlarmProperties {
+  readonly MetricName?: string;
+  readonly Namespace?: string;
+  readonly Metrics?: {
+    readonly Expression?: string;
+    readonly MetricStat?: { readonly Metric: { readonly MetricName: string } };
+  }[];
+  readonly AlarmActions?: unknown[];
+  readonly OKActions?: unknown[];
+  readonly Threshold: number;
+}
+
+function alarms(template: Template): AlarmProperties[] {
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+    (resource) => (resource as { Properties: AlarmProperties }).Properties,
+  );
+}
+
+/** What each alarm watches: its metric, or the metrics behind its expression. */
+function watched(alarm: AlarmProperties): string {
+  if (alarm.MetricName) return `${alarm.Namespace}/${alarm.MetricName}`;
+  return (alarm.Metrics ?? [])
+    .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []))
+    .sort()
+    .join('+');
+}
+
+describe('alarms', () => {
+  it('watch function errors, throttles, lost async events, the failure queue and the API 5xx rate', () => {
+    const { template } = synth();
+
+    expect(alarms(template).map(watched).sort()).toEqual([
+      '5xx+Count',
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/Throttles',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'AsyncEventsDropped+DestinationDeliveryFailures',
+    ]);
+  });
+
+  it('also watch the schedule dead-letter queue when schedules exist, alarming on a single message', () => {
+    const { template } = synth({
+      schedules: [{ name: 'daily', expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }],
+    });
+
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      },
+      2,
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulesDeadLetterQueue'), 'QueueName'] },
+        },
+      ],
+    });
+  });
+
+  it('alarm when more than 5% of API requests in 5 minutes end in 5xx', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)' }),
+      ]),
+    });
+  });
+
+  it('all notify one TLS-only SNS topic, on alarm and on recovery', () => {
+    const { template } = synth();
+
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(topic).toHaveLength(1);
+    for (const alarm of alarms(template)) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic[0] }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic[0] }]);
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+
+  it('e-mail the alarm address only when one is configured', () => {
+    const without = synth().template;
+    const withEmail = synth({ alarmEmail: 'pki-team@example.com' }).template;
+
+    without.resourceCountIs('AWS::SNS::Subscription', 0);
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'pki-team@example.com',
+    });
+  });
+});

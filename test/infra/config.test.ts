@@ -1,0 +1,291 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import {
+  DEFAULTS,
+  resolveStackConfig,
+  StackConfigError,
+  type StackConfigInput,
+} from '../../infra/stack-config.js';
+import { build, KMS_KEY_ARN, SECRET_ARN, SINGLE_PAYLOAD } from './support.js';
+
+/** The settings named by the error `resolveStackConfig` throws for `input`. */
+function rejectedSettings(input: StackConfigInput): string[] {
+  try {
+    resolveStackConfig(input);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.issues.map((issue) => issue.setting);
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(input)}`);
+}
+
+const schedule = (overrides: Record<string, unknown>) => [
+  { name: 'nightly', expression: 'cron(0 6 * * ? *)', payload: SINGLE_PAYLOAD, ...overrides },
+];
+
+describe('deployment settings: defaults', () => {
+  it('deploy with no settings at all: a created secret, US DigiCert, IAM auth, no schedules', () => {
+    const config = resolveStackConfig({});
+
+    expect(config).toEqual({
+      stackName: 'DcvResend',
+      secretArn: undefined,
+      secretKmsKeyArn: undefined,
+      digicertBaseUrl: DIGICERT_BASE_URLS.us,
+      schedules: [],
+      alarmEmail: undefined,
+      logRetentionDays: 90,
+      logLevel: 'info',
+      reservedConcurrency: 2,
+      memorySize: 256,
+      httpAuth: { type: 'iam' },
+      apiRateLimit: 5,
+      apiBurstLimit: 10,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('accept -c strings and cdk.json values alike', () => {
+    const fromCli = resolveStackConfig({
+      secretArn: SECRET_ARN,
+      reservedConcurrency: '2',
+      schedules: JSON.stringify(schedule({ timeZone: 'America/New_York', retryAttempts: '0' })),
+    });
+    const fromJson = resolveStackConfig({
+      secretArn: SECRET_ARN,
+      reservedConcurrency: 2,
+      schedules: schedule({ timeZone: 'America/New_York', retryAttempts: 0 }),
+    });
+
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.schedules[0]).toMatchObject({
+      timeZone: 'America/New_York',
+      retryAttempts: 0,
+      maxEventAgeSeconds: DEFAULTS.scheduleMaxEventAgeSeconds,
+      enabled: true,
+    });
+  });
+});
+
+describe('deployment settings: bad values fail the synth, naming the setting', () => {
+  it.each<[string, StackConfigInput, string]>([
+    ['a malformed secret ARN', { secretArn: 'digicert-api-key' }, 'secretArn'],
+    [
+      'a secret ARN without the 6-character suffix',
+      { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key' },
+      'secretArn',
+    ],
+    [
+      'an ARN of another service',
+      { secretArn: 'arn:aws:ssm:eu-west-1:123456789012:parameter/key-AbCdEf' },
+      'secretArn',
+    ],
+    [
+      'a KMS alias instead of a key',
+      { secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/digicert' },
+      'secretKmsKeyArn',
+    ],
+    ['a malformed KMS key ARN', { secretKmsKeyArn: 'my-key' }, 'secretKmsKeyArn'],
+    ['an unknown DigiCert region', { digicertRegion: 'mars' }, 'digicertRegion'],
+    [
+      'a plain-http DigiCert URL',
+      { digicertRegion: 'http://www.digicert.com/services/v2' },
+      'digicertRegion',
+    ],
+    ['a loopback DigiCert URL', { digicertRegion: 'http://127.0.0.1:8080' }, 'digicertRegion'],
+    [
+      'a DigiCert URL with credentials',
+      { digicertRegion: 'https://u:p@www.digicert.com/services/v2' },
+      'digicertRegion',
+    ],
+    ['schedules that are not JSON', { schedules: '[{name:' }, 'schedules'],
+    ['schedules that are not a list', { schedules: '{"name":"x"}' }, 'schedules'],
+    [
+      'an invalid cron expression',
+      { schedules: schedule({ expression: 'cron(0 6 * * * *)' }) },
+      'schedules[0].expression',
+    ],
+    [
+      'a five-field cron expression',
+      { schedules: schedule({ expression: 'cron(0 6 * * ?)' }) },
+      'schedules[0].expression',
+    ],
+    [
+      'an out-of-range cron hour',
+      { schedules: schedule({ expression: 'cron(0 25 * * ? *)' }) },
+      'schedules[0].expression',
+    ],
+    [
+      'a rate with the wrong unit',
+      { schedules: schedule({ expression: 'rate(1 days)' }) },
+      'schedules[0].expression',
+    ],
+    [
+      'an expression that is neither',
+      { schedules: schedule({ expression: 'every day' }) },
+      'schedules[0].expression',
+    ],
+    [
+      'an impossible one-time date',
+      { schedules: schedule({ expression: 'at(2030-02-30T10:00:00)' }) },
+      'schedules[0].expression',
+    ],
+    ['an unknown time zone', { schedules: schedule({ timeZone: 'Mars/Olympus' }) }, 'schedules[0].timeZone'],
+    [
+      'a payload the function would reject (bad order id)',
+      { schedules: schedule({ payload: { order_id: 'abc' } }) },
+      'schedules[0].payload.order_id',
+    ],
+    [
+      'a payload with a misspelt field',
+      { schedules: schedule({ payload: { order_id: 1, domain_aproval_emails: [] } }) },
+      'schedules[0].payload.domain_aproval_emails',
+    ],
+    [
+      'a payload with a bad e-mail',
+      {
+        schedules: schedule({
+          payload: { order_id: 1, domain_approval_emails: [{ domain: 'example.com', email: 'nope' }] },
+        }),
+      },
+      'schedules[0].payload.domain_approval_emails.0.email',
+    ],
+    [
+      'a batch that is empty',
+      { schedules: schedule({ payload: { orders: [] } }) },
+      'schedules[0].payload.orders',
+    ],
+    [
+      'a batch with a bad order',
+      { schedules: schedule({ payload: { orders: [{ order_id: 1 }, { order_id: -2 }] } }) },
+      'schedules[0].payload.orders.1.order_id',
+    ],
+    ['a payload that is not an object', { schedules: schedule({ payload: [1, 2] }) }, 'schedules[0].payload'],
+    ['a missing payload', { schedules: [{ name: 'x', expression: 'rate(1 day)' }] }, 'schedules[0].payload'],
+    [
+      'a missing schedule name',
+      { schedules: [{ expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }] },
+      'schedules[0].name',
+    ],
+    [
+      'duplicate schedule names',
+      { schedules: [...schedule({}), ...schedule({ name: 'NIGHTLY' })] },
+      'schedules[1].name',
+    ],
+    ['an unknown schedule field', { schedules: schedule({ input: {} }) }, 'schedules[0].input'],
+    [
+      'too many Scheduler retries',
+      { schedules: schedule({ retryAttempts: 200 }) },
+      'schedules[0].retryAttempts',
+    ],
+    [
+      'a too-short maximum event age',
+      { schedules: schedule({ maxEventAgeSeconds: 10 }) },
+      'schedules[0].maxEventAgeSeconds',
+    ],
+    ['a non-boolean enabled flag', { schedules: schedule({ enabled: 'no' }) }, 'schedules[0].enabled'],
+    ['a malformed alarm e-mail', { alarmEmail: 'ops-at-example.com' }, 'alarmEmail'],
+    ['a retention CloudWatch does not offer', { logRetentionDays: '45' }, 'logRetentionDays'],
+    ['a non-numeric retention', { logRetentionDays: 'forever' }, 'logRetentionDays'],
+    [
+      'zero reserved concurrency (would disable the function)',
+      { reservedConcurrency: '0' },
+      'reservedConcurrency',
+    ],
+    ['too little memory', { memorySize: 64 }, 'memorySize'],
+    ['an unknown log level', { logLevel: 'verbose' }, 'logLevel'],
+    ['an unknown auth type', { httpAuth: 'none' }, 'httpAuth'],
+    ['jwt auth without an issuer', { httpAuth: 'jwt', jwtAudience: 'a' }, 'jwtIssuer'],
+    [
+      'jwt auth with a plain-http issuer',
+      { httpAuth: 'jwt', jwtIssuer: 'http://idp.example.com', jwtAudience: 'a' },
+      'jwtIssuer',
+    ],
+    [
+      'jwt auth without an audience',
+      { httpAuth: 'jwt', jwtIssuer: 'https://idp.example.com' },
+      'jwtAudience',
+    ],
+    ['JWT settings while auth is iam', { jwtIssuer: 'https://idp.example.com' }, 'httpAuth'],
+    ['a zero API rate', { apiRateLimit: 0 }, 'apiRateLimit'],
+    ['a fractional API burst', { apiBurstLimit: 2.5 }, 'apiBurstLimit'],
+    ['an unknown removal policy', { removalPolicy: 'snapshot' }, 'removalPolicy'],
+    ['an invalid stack name', { stackName: '1-stack' }, 'stackName'],
+  ])('rejects %s', (_what, input, setting) => {
+    expect(rejectedSettings(input)).toEqual([setting]);
+  });
+
+  it('reports every bad setting at once, each on its own line', () => {
+    const attempt = () =>
+      resolveStackConfig({
+        secretArn: 'x',
+        digicertRegion: 'mars',
+        schedules: schedule({ expression: 'hourly' }),
+      });
+
+    expect(attempt).toThrow(StackConfigError);
+    expect(attempt).toThrow(/- secretArn: .*\n {2}- digicertRegion: .*\n {2}- schedules\[0\]\.expression: /);
+  });
+
+  it('rejects an oversized schedule payload', () => {
+    const orders = Array.from({ length: 500 }, (_, i) => ({
+      order_id: i + 1,
+      domain_approval_emails: Array.from({ length: 10 }, (_, j) => ({
+        domain: `host-${j}.example-with-a-long-name.com`,
+        email: `certificate-administrator-${j}@example-with-a-long-name.com`,
+      })),
+    }));
+
+    expect(rejectedSettings({ schedules: schedule({ payload: { orders } }) })).toEqual([
+      'schedules[0].payload',
+    ]);
+  });
+});
+
+describe('bad settings stop the app before any resource is defined', () => {
+  it('throws from createApp, naming the setting, with no stack built', () => {
+    expect(() => build({ digicertRegion: 'atlantis' })).toThrow(
+      /digicertRegion: must be "us", "eu" or a URL/,
+    );
+  });
+
+  it.each([
+    ['secretARN', 'secretArn'],
+    ['schedule', 'schedules'],
+    ['alarmEmial', 'alarmEmail'],
+  ])('rejects the misspelt setting %s, suggesting %s', (typo, meant) => {
+    expect(() => build({ [typo]: 'x' })).toThrow(
+      `${typo}: is not a setting of this app; did you mean "${meant}"?`,
+    );
+  });
+
+  it('ignores context that is not ours (feature flags, CLI keys)', () => {
+    expect(() =>
+      build({ '@aws-cdk/core:newStyleStackSynthesis': true, 'cli-telemetry': false }),
+    ).not.toThrow();
+  });
+
+  it('rejects a secret in another region than the stack deploys to', () => {
+    expect(() => build({ secretArn: SECRET_ARN }, { region: 'us-east-1' })).toThrow(
+      /secretArn: is in eu-west-1 but the stack deploys to us-east-1/,
+    );
+    expect(() => build({ secretKmsKeyArn: KMS_KEY_ARN }, { region: 'eu-central-1' })).toThrow(
+      /secretKmsKeyArn/,
+    );
+  });
+
+  it('adds a CloudFormation rule for the secret region when the stack is region-agnostic', () => {
+    const { stack } = build({ secretArn: SECRET_ARN });
+
+    const rules = Template.fromStack(stack).toJSON().Rules as Record<string, unknown>;
+    expect(rules.SecretArnInStackRegion).toEqual({
+      Assertions: [
+        {
+          Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+          AssertDescription: expect.stringContaining('secretArn is in eu-west-1'),
+        },
+      ],
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import { onlyResource, SECRET_ARN, synth } from './support.js';
+
+describe('the resend function', () => {
+  it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 2 reserved executions', () => {
+    const { template } = synth();
+
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 300,
+      ReservedConcurrentExecutions: 2,
+    });
+  });
+
+  it('takes memory and reserved concurrency from context, and can leave concurrency unreserved', () => {
+    const { template } = synth({ memorySize: '512', reservedConcurrency: 'none' });
+
+    const fn = onlyResource(template, 'AWS::Lambda::Function');
+    expect(fn.properties.MemorySize).toBe(512);
+    expect(fn.properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('writes to its own log group with the configured retention', () => {
+    const { template } = synth({ logRetentionDays: '30' });
+
+    const logGroup = onlyResource(template, 'AWS::Lambda::Function').properties.LoggingConfig;
+    expect(logGroup).toEqual({ LogGroup: { Ref: expect.stringMatching(/^ResendFunctionLogGroup/) } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('the rate limit of each copy', () => {
+  it.each([
+    ['the default 2 copies', {}, '50', '500'],
+    ['5 copies', { reservedConcurrency: '5' }, '20', '200'],
+    ['1 copy', { reservedConcurrency: '1' }, '100', '1000'],
+    ['unreserved concurrency (no guarantee)', { reservedConcurrency: 'none' }, '100', '1000'],
+  ])("splits DigiCert's per-key limits among %s", (_name, context, per5s, per3min) => {
+    const { template } = synth(context);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DIGICERT_RATE_LIMIT_PER_5S: per5s,
+          DIGICERT_RATE_LIMIT_PER_3MIN: per3min,
+        }),
+      },
+    });
+  });
+});
+
+describe('the function environment (CONTRACT §4)', () => {
+  it('sets exactly the contract variables, the log level and source maps, pointing at the created secret', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectEquals({
+          DIGICERT_API_KEY_SECRET_ID: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
+          DIGICERT_BASE_URL: DIGICERT_BASE_URLS.us,
+          DIGICERT_TIMEOUT_MS: '10000',
+          SECRET_CACHE_TTL_SECONDS: '300',
+          LOG_LEVEL: 'info',
+          NODE_OPTIONS: '--enable-source-maps',
+          DIGICERT_RATE_LIMIT_PER_5S: '50',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '500',
+        }),
+      },
+    });
+  });
+
+  it('points DIGICERT_API_KEY_SECRET_ID at an existing secret given by ARN', () => {
+    const { template } = synth({ secretArn: SECRET_ARN });
+
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DIGICERT_API_KEY_SECRET_ID: SECRET_ARN }) },
+    });
+  });
+
+  it.each([
+    ['eu', DIGICERT_BASE_URLS.eu],
+    ['EU', DIGICERT_BASE_URLS.eu],
+    ['us', DIGICERT_BASE_URLS.us],
+    ['https://certcentral.digicert.eu/services/v2/', DIGICERT_BASE_URLS.eu],
+  ])('maps digicertRegion %s to DIGICERT_BASE_URL %s', (region, url) => {
+    const { template } = synth({ digicertRegion: region });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DIGICERT_BASE_URL: url }) },
+    });
+  });
+
+  it('passes logLevel through as LOG_LEVEL', () => {
+    const { template } = synth({ logLevel: 'DEBUG' });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LOG_LEVEL: 'debug' }) },
+    });
+  });
+});
+
+describe('the created API key secret', () => {
+  it('is created empty (no generated value) and retained, for the operator to fill in', () => {
+    const { template } = synth();
+
+    const secret = onlyResource(template, 'AWS::SecretsManager::Secret');
+    expect(secret.properties).not.toHaveProperty('GenerateSecretString');
+    expect(secret.properties).not.toHaveProperty('SecretString');
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+  });
+
+  it('is encrypted with the customer-managed key when secretKmsKeyArn is given', () => {
+    const { template } = synth({
+      secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+  });
+});

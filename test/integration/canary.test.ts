@@ -1,0 +1,93 @@
+/**
+ * The API key never appears in a response, a thrown error or a log line, whatever the outcome.
+ * The secret holds a recognisable canary; every output of a run of varied requests is searched.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHandler } from '../../functions/shared/entry.js';
+import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
+import { fakeContext, httpV1Event, httpV2Event } from '../support/lambda.js';
+
+let h: Harness;
+const outputs: string[] = [];
+
+beforeAll(async () => {
+  h = await startHarness({ secretValue: JSON.stringify({ api_key: CANARY_KEY }) });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+function record(value: unknown): void {
+  if (value instanceof Error) {
+    outputs.push(JSON.stringify({ name: value.name, message: value.message, stack: value.stack }));
+    outputs.push(
+      String(value.cause instanceof Error ? `${value.cause.message}\n${value.cause.stack}` : value.cause),
+    );
+  } else {
+    outputs.push(String(JSON.stringify(value)));
+  }
+}
+
+describe('the canary key', () => {
+  it('appears in no response, error, log line or stdout/stderr write across every outcome', async () => {
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const handler = h.handler({ DIGICERT_TIMEOUT_MS: '200', LOG_LEVEL: 'debug' });
+    const body = JSON.stringify({
+      domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }],
+    });
+    const behaviours = [
+      { kind: 'sent' },
+      { kind: 'not_found' },
+      { kind: 'forbidden' },
+      { kind: 'unauthorized' },
+      { kind: 'rate_limited' },
+      { kind: 'maintenance' },
+      { kind: 'html_bad_gateway' },
+      { kind: 'reset' },
+      { kind: 'truncated_json' },
+      { kind: 'slow', delayMs: 1_000 },
+      {
+        kind: 'custom',
+        status: 400,
+        body: JSON.stringify({ errors: [{ code: 'echo', message: 'DigiCert echoed nothing secret' }] }),
+      },
+    ] as const;
+    for (const [index, behaviour] of behaviours.entries()) {
+      const orderId = 1000 + index;
+      h.simulator.script(orderId, behaviour);
+      record(await handler(httpV2Event({ orderId: String(orderId), body }), fakeContext()));
+      record(await handler(httpV1Event({ orderId: String(orderId), body }), fakeContext()));
+      record(
+        await handler({ order_id: orderId }, fakeContext()).catch((error: unknown) => {
+          record(error);
+          return undefined;
+        }),
+      );
+    }
+    record(
+      await handler(
+        { orders: [{ order_id: 1000 }, { order_id: 1001 }, { order_id: 1003 }] },
+        fakeContext(),
+      ).catch((error: unknown) => error),
+    );
+    // A configuration failure and an internal failure too.
+    record(
+      await createHandler(() => h.runtime({ DIGICERT_TIMEOUT_MS: 'x' }))(
+        httpV2Event({ body }),
+        fakeContext(),
+      ),
+    );
+
+    for (const call of [...stdout.mock.calls, ...stderr.mock.calls]) outputs.push(String(call[0]));
+    stdout.mockRestore();
+    stderr.mockRestore();
+    outputs.push(...h.logs);
+
+    expect(h.simulator.requests.length).toBeGreaterThan(20);
+    expect(h.simulator.requests.every((r) => r.headers['x-dc-devkey'] === CANARY_KEY)).toBe(true);
+    expect(h.logs.length).toBeGreaterThan(10);
+    const leaks = outputs.filter((line) => line.includes(CANARY_KEY));
+    expect(leaks).toEqual([]);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * `npm start` as a user meets it: a process that listens on 127.0.0.1, says how to call it, and
+ * answers real HTTP requests through the handler, the simulator and the Secrets stand-in.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let child: ChildProcess;
+let url: string;
+let banner = '';
+
+function put(path: string, body?: string, headers: Record<string, string> = {}, base = url) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(`${base}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
+}
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--import', 'tsx', 'tools/local-server.ts'], {
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 15 s: ${banner}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString('utf8');
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${banner}`)));
+  });
+});
+
+afterAll(() => {
+  child.kill('SIGTERM');
+});
+
+describe('npm start', () => {
+  it('says where it listens, that it uses the simulator, and how to call it', () => {
+    expect(banner).toMatch(/simulator/);
+    expect(banner).toMatch(
+      /curl -i -X PUT http:\/\/127\.0\.0\.1:\d+\/order\/certificate\/123\/resend-emails/,
+    );
+  });
+
+  it('resends for a valid request with 204 and an x-request-id', async () => {
+    const response = await put(
+      '/order/certificate/123/resend-emails',
+      JSON.stringify({
+        domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }],
+        locale: 'en',
+      }),
+      { 'content-type': 'application/json' },
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('answers like DigiCert for the demo order ids', async () => {
+    const response = await put('/order/certificate/404/resend-emails');
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({
+      errors: [{ code: 'not_found|order', message: 'The order could not be found.' }],
+    });
+  });
+
+  it('rejects a bad request and keeps serving', async () => {
+    const bad = await put('/order/certificate/12a/resend-emails');
+    expect(bad.status).toBe(400);
+    const big = await put('/order/certificate/1/resend-emails', 'x'.repeat(1024 * 1024), {
+      'content-type': 'application/json',
+    });
+    expect(big.status).toBe(413);
+    const good = await put('/order/certificate/124/resend-emails');
+    expect(good.status).toBe(204);
+  });
+});
+
+describe('npm start against a real DigiCert', () => {
+  it('uses DIGICERT_API_KEY and DIGICERT_BASE_URL instead of the simulator, and says so', async () => {
+    const { DigiCertSimulator } = await import('../support/digicert-simulator.js');
+    const { startLocalServer } = await import('../../tools/local-server.js');
+    const digicert = await DigiCertSimulator.start({ validKeys: ['real-looking-key-123'] });
+    const server = await startLocalServer(0, () => undefined, {
+      DIGICERT_API_KEY: 'real-looking-key-123',
+      DIGICERT_BASE_URL: digicert.baseUrl,
+    });
+    try {
+      expect(server.mode).toBe('digicert-key');
+      expect(server.description).toMatch(/REAL DigiCert at http:\/\/127\.0\.0\.1/);
+      expect(server.description).not.toContain('real-looking-key-123');
+      const response = await put('/order/certificate/77/resend-emails', undefined, {}, server.url);
+      expect(response.status).toBe(204);
+      expect(digicert.requestsFor(77)[0]?.headers['x-dc-devkey']).toBe('real-looking-key-123');
+    } finally {
+      await server.close();
+      await digicert.close();
+    }
+  });
+});

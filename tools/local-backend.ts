@@ -1,0 +1,78 @@
+/**
+ * The runtime behind local runs (`npm start` and the CLI's `--local`): the real DigiCert when a key
+ * or a secret id is in the environment, the embedded simulator otherwise.
+ */
+import { StaticApiKeyProvider } from '../functions/shared/adapters/static-api-key-provider.js';
+import type { Env } from '../functions/shared/config.js';
+import { createRuntime, type Runtime } from '../functions/shared/runtime.js';
+import { DEMO_ORDERS, DigiCertSimulator } from '../test/support/digicert-simulator.js';
+import { pointSdkAt } from '../test/support/harness.js';
+import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
+
+const LOCAL_KEY = 'local-simulator-key';
+const SECRET_NAME = 'dcv-resend/local';
+
+/** Where the local server sends requests, decided by the environment. */
+export type LocalMode = 'simulator' | 'digicert-key' | 'digicert-secret';
+
+export function localMode(env: Env): LocalMode {
+  if (env.DIGICERT_API_KEY) return 'digicert-key';
+  if (env.DIGICERT_API_KEY_SECRET_ID) return 'digicert-secret';
+  return 'simulator';
+}
+
+export interface Backend {
+  readonly runtime: Runtime;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The runtime behind the local server: the real DigiCert with `DIGICERT_API_KEY` (a key in the
+ * environment, local use only) or `DIGICERT_API_KEY_SECRET_ID` (read with your AWS credentials);
+ * otherwise the embedded simulator and Secrets Manager stand-in.
+ */
+export async function startBackend(env: Env): Promise<Backend> {
+  const mode = localMode(env);
+  if (mode === 'digicert-key') {
+    const runtime = createRuntime(
+      { ...env, DIGICERT_API_KEY_SECRET_ID: 'local/DIGICERT_API_KEY' },
+      { apiKeys: new StaticApiKeyProvider(env.DIGICERT_API_KEY ?? '') },
+    );
+    return {
+      runtime,
+      description: `REAL DigiCert at ${runtime.config.digicertBaseUrl}, key from DIGICERT_API_KEY: requests resend real emails`,
+      close: () => Promise.resolve(),
+    };
+  }
+  if (mode === 'digicert-secret') {
+    const runtime = createRuntime(env);
+    return {
+      runtime,
+      description: `REAL DigiCert at ${runtime.config.digicertBaseUrl}, key from secret ${runtime.config.secretId}: requests resend real emails`,
+      close: () => Promise.resolve(),
+    };
+  }
+  const simulator = await DigiCertSimulator.start({
+    validKeys: [LOCAL_KEY],
+    fixedBehaviours: DEMO_ORDERS,
+    // A local server may run for long: keep the recent requests only.
+    maxRecordedRequests: 1_000,
+  });
+  const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
+  pointSdkAt(secrets.endpoint);
+  const runtime = createRuntime({
+    ...env,
+    DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
+    DIGICERT_BASE_URL: simulator.baseUrl,
+    DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
+  });
+  return {
+    runtime,
+    description:
+      'the embedded DigiCert simulator and Secrets Manager stand-in (no AWS or DigiCert account used; set DIGICERT_API_KEY or DIGICERT_API_KEY_SECRET_ID to talk to the real DigiCert)',
+    close: async () => {
+      await Promise.all([simulator.close(), secrets.close()]);
+    },
+  };
+}

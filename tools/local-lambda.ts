@@ -1,0 +1,58 @@
+/**
+ * `npm run start:lambda`: the resend function behind a local stand-in for the Lambda Invoke API on
+ * 127.0.0.1, so that `aws lambda invoke --endpoint-url ...`, the invoke client and any SDK caller
+ * can try direct, scheduled and batch payloads without an AWS or DigiCert account. It embeds the
+ * DigiCert simulator (with the demo order ids of `npm start`) and the Secrets Manager stand-in.
+ */
+
+import { createHandler } from '../functions/shared/entry.js';
+import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
+import { LambdaInvokeStandIn } from '../test/support/lambda-invoke-standin.js';
+import { startBackend } from './local-backend.js';
+
+export const LOCAL_FUNCTION_NAME = 'resend-dcv-emails';
+
+export interface LocalLambda {
+  readonly endpoint: string;
+  /** What the function talks to, in words. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalLambda(
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocalLambda> {
+  const backend = await startBackend(env);
+  const lambda = await LambdaInvokeStandIn.start({
+    functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => backend.runtime) },
+    timeoutMs: 120_000,
+    port,
+  });
+  return {
+    endpoint: lambda.endpoint,
+    description: backend.description,
+    close: async () => {
+      await lambda.close();
+      await backend.close();
+    },
+  };
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const local = await startLocalLambda(Number(process.env.PORT ?? 3001));
+  console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint}
+Talking to ${local.description}.
+Try (any dummy credentials sign the request):
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region us-east-1 --endpoint-url ${local.endpoint} \\
+    --function-name ${LOCAL_FUNCTION_NAME} --cli-binary-format raw-in-base64-out \\
+    --payload '{"orders":[{"order_id":123},{"order_id":404},{"order_id":503}]}' response.json && cat response.json
+Order ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}.
+Press Ctrl+C to stop.`);
+  const stop = () => {
+    void local.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
