@@ -56,9 +56,12 @@ export function benchContext(awsRequestId: string, remainingMs = 30_000): Contex
 }
 
 /**
- * The limiter's theoretical bound for `orders` at concurrency `concurrency` and `latencyMs` per
- * call: whole windows the limiter must wait (per its tightest limit), plus the last window's orders
- * at full concurrency. No limiter that honours DigiCert's rolling windows can finish sooner.
+ * The rate limiter's theoretical bound for `orders` sent `concurrency` at a time, each call taking
+ * `latencyMs`: the fastest any limiter honouring `limits` the way ours does can finish. Ours holds a
+ * request's slot from its grant to its release (one call) and then for one whole window, since
+ * DigiCert counts the request at some moment in between. So each window the batch has to wait for
+ * costs `windowMs + latencyMs`, under the limit that makes it wait longest; the orders of the last
+ * window then go out at full concurrency. Never less than the concurrency alone allows.
  */
 export function limiterBoundMs(
   orders: number,
@@ -70,10 +73,11 @@ export function limiterBoundMs(
   let lastWave = orders;
   for (const { limit, windowMs } of limits) {
     const windows = Math.ceil(orders / limit) - 1;
-    if (windows * windowMs > waitMs) {
-      waitMs = windows * windowMs;
+    if (windows * (windowMs + latencyMs) > waitMs) {
+      waitMs = windows * (windowMs + latencyMs);
       lastWave = orders - windows * limit;
     }
   }
-  return waitMs + Math.ceil(lastWave / concurrency) * latencyMs;
+  const concurrencyOnly = Math.ceil(orders / concurrency) * latencyMs;
+  return Math.max(concurrencyOnly, waitMs + Math.ceil(lastWave / concurrency) * latencyMs);
 }

@@ -50,8 +50,10 @@ const TARGETS = {
 const COLD_RUNS = boundedInt('BENCH_COLD_RUNS', 15, 3, 51);
 const BATCH_ORDERS = 500;
 const BATCH_LATENCY_MS = 20;
-/** Scaled so that the 500 orders need two 5-second windows: the limiter must hold half of them back once. */
-const BATCH_LIMIT_PER_5S = 250;
+/** DigiCert's own per-key limit: the 500 orders need five windows, so the limiter holds most of them back. */
+const BATCH_LIMIT_PER_5S = 100;
+/** The limiter's windows, scaled down so that the row takes seconds (5 s becomes 500 ms). */
+const BATCH_WINDOW_SCALE = 0.1;
 const CHILD_TIMEOUT_MS = 120_000;
 
 type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';
@@ -201,6 +203,8 @@ interface ColdTimes {
   readonly importMs: number;
   readonly firstMs: number;
   readonly firstExitMs: number;
+  /** Import + first invocation with the flag the stack sets (`NODE_OPTIONS=--enable-source-maps`). */
+  readonly firstSourceMapsMs: number;
 }
 
 /** Medians of `COLD_RUNS` runs of each kind, interleaved: the order rotates every round. */
@@ -209,8 +213,9 @@ async function coldTimes(bundle: string, env: Record<string, string>, label: str
     { name: 'baseline', args: ['-e', '0'] },
     { name: 'import', args: ['-e', coldScript(bundle, false)] },
     { name: 'first', args: ['-e', coldScript(bundle, true)] },
+    { name: 'firstSourceMaps', args: ['--enable-source-maps', '-e', coldScript(bundle, true)] },
   ] as const;
-  const done: Record<string, number[]> = { baseline: [], import: [], first: [] };
+  const done: Record<string, number[]> = { baseline: [], import: [], first: [], firstSourceMaps: [] };
   const firstExit: number[] = [];
   for (let round = 0; round < COLD_RUNS; round++) {
     for (let i = 0; i < kinds.length; i++) {
@@ -228,6 +233,7 @@ async function coldTimes(bundle: string, env: Record<string, string>, label: str
     importMs: median(done.import ?? []),
     firstMs: median(done.first ?? []),
     firstExitMs: median(firstExit),
+    firstSourceMapsMs: median(done.firstSourceMaps ?? []),
   };
 }
 
@@ -263,6 +269,15 @@ async function coldStart(
         `the process exits at ${ms(t.firstExitMs)} (${fixed(t.firstExitMs / t.baselineMs)}x): V8 finishes compiling undici's WASM parser at teardown, which a Lambda container never waits for`,
     },
     {
+      id: 'cold-first-invocation-source-maps',
+      figure: 'Cold start, --enable-source-maps: import + first / node -e 0',
+      value: t.firstSourceMapsMs / t.baselineMs,
+      display: fixed(t.firstSourceMapsMs / t.baselineMs),
+      target: '—',
+      verdict: 'info',
+      detail: `with the NODE_OPTIONS the stack sets: ${ms(t.firstSourceMapsMs)} (+${ms(t.firstSourceMapsMs - t.firstMs)} for reading the source map)`,
+    },
+    {
       id: 'cold-import-clean-env',
       figure: 'Cold start, clean env: import alone / node -e 0',
       value: c.importMs / c.baselineMs,
@@ -278,7 +293,7 @@ async function coldStart(
       display: fixed(c.firstMs / c.baselineMs),
       target: '—',
       verdict: 'info',
-      detail: `${ms(c.firstMs)} to the answer (+${ms(c.firstMs - c.baselineMs)} over node -e 0)`,
+      detail: `${ms(c.firstMs)} to the answer (+${ms(c.firstMs - c.baselineMs)} over node -e 0); with --enable-source-maps ${ms(c.firstSourceMapsMs)}`,
     },
   ];
 }
@@ -404,7 +419,7 @@ async function batch(simulator: DigiCertSimulator): Promise<Row> {
       DIGICERT_BASE_URL: simulator.baseUrl,
       DIGICERT_RATE_LIMIT_PER_5S: String(BATCH_LIMIT_PER_5S),
     },
-    { logger: createLogger({ write: () => undefined }) },
+    { logger: createLogger({ write: () => undefined }), rateLimitWindowScale: BATCH_WINDOW_SCALE },
   );
   if (runtime.limiter === unlimited) {
     return {
@@ -423,12 +438,11 @@ async function batch(simulator: DigiCertSimulator): Promise<Row> {
   const started = performance.now();
   const result = (await handler({ orders }, benchContext('bench-batch', 120_000))) as { sent?: number };
   const wallMs = performance.now() - started;
-  const boundMs = limiterBoundMs(
-    BATCH_ORDERS,
-    runtime.config.rateLimits,
-    BATCH_CONCURRENCY,
-    BATCH_LATENCY_MS,
-  );
+  const windows = runtime.config.rateLimits.map(({ limit, windowMs }) => ({
+    limit,
+    windowMs: windowMs * BATCH_WINDOW_SCALE,
+  }));
+  const boundMs = limiterBoundMs(BATCH_ORDERS, windows, BATCH_CONCURRENCY, BATCH_LATENCY_MS);
   const ratio = wallMs / boundMs;
   return {
     id: 'batch',
@@ -437,7 +451,9 @@ async function batch(simulator: DigiCertSimulator): Promise<Row> {
     display: fixed(ratio),
     target: `≤ ${TARGETS.batchOverBound}`,
     verdict: result.sent === BATCH_ORDERS ? atMost(ratio, TARGETS.batchOverBound) : 'MISS',
-    detail: `${fixed(wallMs / 1000)} s vs bound ${fixed(boundMs / 1000)} s (DIGICERT_RATE_LIMIT_PER_5S=${BATCH_LIMIT_PER_5S}, concurrency ${BATCH_CONCURRENCY}); sent ${result.sent ?? 0}`,
+    detail:
+      `${fixed(wallMs / 1000)} s vs bound ${fixed(boundMs / 1000)} s; ${BATCH_LIMIT_PER_5S} per 5 s with windows ` +
+      `scaled by ${BATCH_WINDOW_SCALE} (${windows.map((w) => `${w.limit}/${w.windowMs} ms`).join(', ')}), concurrency ${BATCH_CONCURRENCY}; sent ${result.sent ?? 0}`,
   };
 }
 
@@ -500,6 +516,12 @@ async function main(): Promise<void> {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     DIGICERT_BASE_URL: simulator.baseUrl,
     BENCH_DIGICERT_KEY: KEY,
+    // The probes send thousands of requests a second to the simulator: the rate limiter at its
+    // highest settings lets the first 10,000 of a process through without a wait (the warm row
+    // stays below that; the memory row's second 10,000 are paced by it). The batch row is the
+    // one that measures the limiter.
+    DIGICERT_RATE_LIMIT_PER_5S: '10000',
+    DIGICERT_RATE_LIMIT_PER_3MIN: '100000',
   };
   const env = childEnv(functionEnv);
 
