@@ -18,6 +18,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ResendAlarms, type WatchedQueue } from './constructs/resend-alarms.js';
 import { ResendApi } from './constructs/resend-api.js';
+import { ResendDashboard } from './constructs/resend-dashboard.js';
 import { ResendFunction } from './constructs/resend-function.js';
 import { ResendSchedules } from './constructs/resend-schedules.js';
 import { arnRegionAndAccount, type StackConfig, StackConfigError } from './stack-config.js';
@@ -37,6 +38,7 @@ export class ResendStack extends Stack {
   readonly api: ResendApi;
   readonly schedules: ResendSchedules | undefined;
   readonly alarms: ResendAlarms;
+  readonly dashboard: ResendDashboard;
 
   constructor(scope: Construct, id: string, props: ResendStackProps) {
     super(scope, id, {
@@ -61,6 +63,7 @@ export class ResendStack extends Stack {
       reservedConcurrentExecutions: config.reservedConcurrency ?? 'none',
       logLevel: config.logLevel,
       logRetention: config.logRetentionDays,
+      serviceName: config.stackName,
       removalPolicy,
     });
     this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
@@ -101,7 +104,15 @@ export class ResendStack extends Stack {
       function: this.resendFunction.function,
       httpApi: this.api.httpApi,
       deadLetterQueues,
+      serviceName: this.resendFunction.serviceName,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
+    });
+    this.dashboard = new ResendDashboard(this, 'Dashboard', {
+      function: this.resendFunction.function,
+      logGroup: this.resendFunction.logGroup,
+      failureQueue: this.resendFunction.failureQueue.queue,
+      serviceName: this.resendFunction.serviceName,
+      alarms: this.alarms.alarms,
     });
 
     this.outputs(config);
@@ -194,6 +205,10 @@ export class ResendStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Subscribe here to receive alarms',
       value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'The CloudWatch dashboard of the service',
+      value: this.dashboard.dashboard.dashboardName,
     });
   }
 }

@@ -12,6 +12,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  FAILURE_METRICS,
+  INTERNAL_FAILURE_METRIC,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_DIMENSION,
+} from '../../functions/shared/observability/metrics.js';
 
 /** A dead-letter queue to watch, with a name for its alarm. */
 export interface WatchedQueue {
@@ -35,6 +42,13 @@ export interface ResendAlarmsProps {
    * @default 5
    */
   readonly api5xxPercent?: number;
+  /**
+   * The `Service` dimension of the function's EMF metrics; with it, alarms on internal errors and
+   * on configuration errors (secret unreadable, key rejected), which HTTP callers see as 5xx
+   * answers rather than as failed invocations.
+   * @default - no alarms on the function's own metrics
+   */
+  readonly serviceName?: string;
   /**
    * Alarm evaluation period.
    * @default Duration.minutes(5)
@@ -104,6 +118,36 @@ export class ResendAlarms extends Construct {
         }),
         threshold: 1,
       });
+    }
+    if (props.serviceName !== undefined) {
+      const emf = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { [SERVICE_DIMENSION]: props.serviceName ?? '' },
+          period,
+          statistic: cloudwatch.Stats.SUM,
+        });
+      this.add('InternalErrors', 'A request failed with an unexpected error (a bug): see the logs.', {
+        metric: emf(INTERNAL_FAILURE_METRIC),
+        threshold: 1,
+      });
+      const configuration = FAILURE_METRICS.filter((name) =>
+        name.startsWith(`${METRIC.ordersFailed}_ConfigurationError`),
+      );
+      this.add(
+        'ConfigurationErrors',
+        'The API key secret could not be read, DigiCert rejected the key, or a variable is invalid.',
+        {
+          metric: new cloudwatch.MathExpression({
+            expression: configuration.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
+            usingMetrics: Object.fromEntries(configuration.map((name, i) => [`m${i}`, emf(name)])),
+            label: 'Configuration errors',
+            period,
+          }),
+          threshold: 1,
+        },
+      );
     }
     this.add(
       'Api5xxRate',

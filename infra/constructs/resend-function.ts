@@ -18,20 +18,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import { DEFAULT_SERVICE_NAME } from '../../functions/shared/observability/metrics.js';
+import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
 
 /** Repository root, found from this file so synth works from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The deployed entry point (STYLE.md: one entry file per function). */
-export const DEFAULT_ENTRY = path.join(PROJECT_ROOT, 'functions', 'resend-dcv-emails', 'handler.ts');
-
-/**
- * ESM bundles of CommonJS dependencies (undici, the AWS SDK) call `require` for Node built-ins;
- * without a real `require` they crash with `Dynamic require of "node:https" is not supported`.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
+export const DEFAULT_ENTRY = path.join(PROJECT_ROOT, LAMBDA_ENTRY);
 
 export type FunctionLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -91,6 +86,12 @@ export interface ResendFunctionProps {
    * @default 'info'
    */
   readonly logLevel?: FunctionLogLevel;
+  /**
+   * The `Service` dimension of the function's metrics (`SERVICE_NAME`): one per deployment, so that
+   * two stacks in one account keep their graphs apart.
+   * @default 'dcv-resend'
+   */
+  readonly serviceName?: string;
   /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.THREE_MONTHS
@@ -162,11 +163,14 @@ export class ResendFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   /** Asynchronous invocations that failed after every retry (the on-failure destination). */
   readonly failureQueue: DeadLetterQueue;
+  /** The `Service` dimension of the function's metrics. */
+  readonly serviceName: string;
   private boundSecret: secretsmanager.ISecret | undefined;
 
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -209,21 +213,16 @@ export class ResendFunction extends Construct {
         DIGICERT_TIMEOUT_MS: String((props.digicertTimeout ?? Duration.seconds(10)).toMilliseconds()),
         SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
         LOG_LEVEL: props.logLevel ?? 'info',
+        SERVICE_NAME: this.serviceName,
         DIGICERT_RATE_LIMIT_PER_5S: String(share.per5Seconds),
         DIGICERT_RATE_LIMIT_PER_3MIN: String(share.per3Minutes),
         NODE_OPTIONS: '--enable-source-maps',
       },
+      // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
+      // maps, the AWS SDK bundled and pinned, esbuild run locally.
       bundling: {
+        ...NODEJS_FUNCTION_BUNDLING,
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK version we test against ships in the bundle, instead of whatever the runtime has.
-        bundleAwsSDK: true,
-        externalModules: [],
         forceDockerBundling: false,
         logLevel: EsbuildLogLevel.WARNING,
       },

@@ -30,7 +30,7 @@ function watched(alarm: AlarmProperties): string {
 }
 
 describe('alarms', () => {
-  it('watch function errors, throttles, lost async events, the failure queue and the API 5xx rate', () => {
+  it('watch function errors, throttles, lost async events, the failure queue, the API 5xx rate, internal and configuration errors', () => {
     const { template } = synth();
 
     expect(alarms(template).map(watched).sort()).toEqual([
@@ -39,7 +39,27 @@ describe('alarms', () => {
       'AWS/Lambda/Throttles',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AsyncEventsDropped+DestinationDeliveryFailures',
+      'DcvResend/OrdersFailed_InternalError',
+      [
+        'OrdersFailed_ConfigurationError',
+        'OrdersFailed_ConfigurationError_invalid_configuration',
+        'OrdersFailed_ConfigurationError_secret_unavailable',
+        'OrdersFailed_ConfigurationError_upstream_auth_failed',
+      ].join('+'),
     ]);
+  });
+
+  it("read the function's own metrics under the stack's Service dimension", () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'DcvResend',
+      MetricName: 'OrdersFailed_InternalError',
+      Dimensions: [{ Name: 'Service', Value: 'DcvResend' }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SERVICE_NAME: 'DcvResend' }) },
+    });
   });
 
   it('also watch the schedule dead-letter queue when schedules exist, alarming on a single message', () => {

@@ -68,6 +68,7 @@ describe('the function environment (CONTRACT §4)', () => {
           DIGICERT_TIMEOUT_MS: '10000',
           SECRET_CACHE_TTL_SECONDS: '300',
           LOG_LEVEL: 'info',
+          SERVICE_NAME: 'DcvResend',
           NODE_OPTIONS: '--enable-source-maps',
           DIGICERT_RATE_LIMIT_PER_5S: '50',
           DIGICERT_RATE_LIMIT_PER_3MIN: '500',
