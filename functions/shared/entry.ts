@@ -44,9 +44,10 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       );
       let orderId: number | undefined;
       try {
-        const runtime = ready(loaded);
+        // The request is checked first: a malformed one is the caller's 4xx whatever the configuration.
         const resendRequest = parseResendHttpRequest(request);
         orderId = resendRequest.order_id;
+        const runtime = ready(loaded);
         await runtime.resend(resendRequest, { deadline, onAttempt: observer.onAttempt });
         observer.sent(orderId, { httpStatus: 204 });
         return noContentResponse(requestId);
@@ -73,8 +74,8 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     );
     let orderId: number | undefined;
     try {
-      const runtime = ready(loaded);
       const payload = parseDirectPayload(event);
+      const runtime = ready(loaded);
       const resend: ResendUseCase = (request, options) =>
         runtime.resend(request, { ...options, onAttempt: observer.onAttempt });
       if (payload.kind === 'batch') {

@@ -1,0 +1,62 @@
+/**
+ * The deployed entry, `functions/resend-dcv-emails/handler.ts`, configured only through
+ * `process.env` as Lambda configures it.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/resend-dcv-emails/handler.js';
+import { DigiCertSimulator } from '../support/digicert-simulator.js';
+import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
+import { fakeContext, httpV2Event } from '../support/lambda.js';
+
+let h: Harness;
+let other: DigiCertSimulator;
+
+beforeAll(async () => {
+  h = await startHarness();
+  other = await DigiCertSimulator.start({ validKeys: [CANARY_KEY] });
+});
+afterAll(async () => {
+  await other.close();
+  await h.close();
+});
+beforeEach(() => {
+  h.reset();
+  other.reset();
+  Object.assign(process.env, h.env);
+});
+
+describe('the deployed handler module', () => {
+  it('reads its configuration from the environment and resends', async () => {
+    const response = await handler(httpV2Event({ orderId: '41' }), fakeContext());
+    expect(response).toMatchObject({ statusCode: 204 });
+    expect(h.simulator.requestsFor(41)).toHaveLength(1);
+  });
+
+  it('follows a changed environment instead of keeping the old configuration', async () => {
+    process.env.DIGICERT_BASE_URL = other.baseUrl;
+    await handler({ order_id: 42 }, fakeContext());
+    expect(other.requestsFor(42)).toHaveLength(1);
+    expect(h.simulator.requestsFor(42)).toHaveLength(0);
+  });
+
+  it('fails with ConfigurationError naming the variable when the secret id is missing', async () => {
+    delete process.env.DIGICERT_API_KEY_SECRET_ID;
+    await expect(handler({ order_id: 43 }, fakeContext())).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('DIGICERT_API_KEY_SECRET_ID'),
+    });
+    const http = await handler(httpV2Event({ orderId: '43' }), fakeContext());
+    expect(http).toMatchObject({ statusCode: 503 });
+  });
+
+  it("still answers a malformed request with the caller's 4xx when the configuration is broken", async () => {
+    process.env.DIGICERT_TIMEOUT_MS = 'soon';
+    const response = await handler(httpV2Event({ orderId: '12a' }), fakeContext());
+    expect(response).toMatchObject({ statusCode: 400 });
+    await expect(handler({ order_id: 0 }, fakeContext())).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(handler({ order_id: 44 }, fakeContext())).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('DIGICERT_TIMEOUT_MS'),
+    });
+  });
+});
