@@ -109,6 +109,8 @@ const KNOWN = new Set([
   'npx cdk destroy',
   'npm run synth',
   'aws secretsmanager put-secret-value',
+  'npm run bench',
+  'npm run load',
 ]);
 
 describe('README commands', () => {
@@ -138,6 +140,14 @@ describe('README commands', () => {
     expect(README).toContain('npm run start:lambda');
     expect(PACKAGE.scripts).toHaveProperty(['start:lambda']);
     expect(PACKAGE.scripts).toHaveProperty('openapi');
+  });
+
+  it('that measure (bench, load) are run by .ci/run, which stops them by themselves', () => {
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    for (const script of ['bench', 'load']) {
+      expect(commands()).toContain(`npm run ${script}`);
+      expect(ci).toMatch(new RegExp(`npm run -s ${script}\\b`));
+    }
   });
 
   it('send only payloads the function accepts (aws lambda invoke)', () => {
