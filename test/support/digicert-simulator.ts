@@ -4,8 +4,8 @@
  * with DigiCert's statuses and error envelope. Tests script its answers per order id; `npm start`
  * uses it as the embedded default with a few "magic" order ids (see `DEMO_ORDERS`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /** What the simulator does with one request. */
 export type Behaviour =
@@ -82,39 +82,32 @@ const envelope = (code: string, message: string) => JSON.stringify({ errors: [{ 
 
 export class DigiCertSimulator {
   readonly requests: RecordedRequest[] = [];
-  #server: Server;
+  readonly #http: LoopbackServer;
   #options: SimulatorOptions;
   #scripts = new Map<number, Behaviour[]>();
-  #sockets = new Set<Socket>();
   #timers = new Set<NodeJS.Timeout>();
   #keyHits = new Map<string, number[]>();
   #validKeys: Set<string>;
   #received = 0;
 
-  private constructor(server: Server, options: SimulatorOptions) {
-    this.#server = server;
+  private constructor(http: LoopbackServer, options: SimulatorOptions) {
+    this.#http = http;
     this.#options = options;
     this.#validKeys = new Set(options.validKeys);
   }
 
   /** Starts a simulator on 127.0.0.1 (a free port unless one is given). */
   static async start(options: SimulatorOptions): Promise<DigiCertSimulator> {
-    const server = createServer();
-    const simulator = new DigiCertSimulator(server, options);
-    server.on('request', (req, res) => simulator.#onRequest(req, res));
-    server.on('connection', (socket) => {
-      simulator.#sockets.add(socket);
-      socket.on('close', () => simulator.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    let simulator: DigiCertSimulator | undefined;
+    const http = await LoopbackServer.listen((req, res) => {
+      if (simulator) simulator.#onRequest(req, res);
+    }, options.port);
+    simulator = new DigiCertSimulator(http, options);
     return simulator;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#http.port;
   }
 
   /** The DigiCert base URL to configure (`DIGICERT_BASE_URL`). */
@@ -156,8 +149,7 @@ export class DigiCertSimulator {
 
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#http.close();
   }
 
   #later(ms: number, fn: () => void): void {

@@ -10,10 +10,10 @@
  * is 204. Lambda API errors (unknown function, a body that is not JSON, an oversized payload) use
  * Lambda's error shapes, so the SDK raises its own named exceptions.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { fakeContext } from './lambda.js';
+import { LoopbackServer } from './loopback-server.js';
 
 export type InvokedHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -47,33 +47,26 @@ export class LambdaInvokeStandIn {
   readonly invocations: InvocationRecord[] = [];
   /** Background `Event` invocations still running. */
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #server: Server;
+  readonly #http: LoopbackServer;
   readonly #options: LambdaInvokeStandInOptions;
-  readonly #sockets = new Set<Socket>();
 
-  private constructor(server: Server, options: LambdaInvokeStandInOptions) {
-    this.#server = server;
+  private constructor(http: LoopbackServer, options: LambdaInvokeStandInOptions) {
+    this.#http = http;
     this.#options = options;
   }
 
   static async start(options: LambdaInvokeStandInOptions): Promise<LambdaInvokeStandIn> {
-    const server = createServer();
-    const standIn = new LambdaInvokeStandIn(server, options);
-    server.on('request', (req, res) => standIn.#onRequest(req, res));
-    server.on('connection', (socket) => {
-      standIn.#sockets.add(socket);
-      socket.on('close', () => standIn.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    let standIn: LambdaInvokeStandIn | undefined;
+    const http = await LoopbackServer.listen((req, res) => {
+      if (standIn) standIn.#onRequest(req, res);
+    }, options.port);
+    standIn = new LambdaInvokeStandIn(http, options);
     return standIn;
   }
 
   /** The value for `AWS_ENDPOINT_URL_LAMBDA` or a `LambdaClient`'s `endpoint`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.#http.origin;
   }
 
   /** The ARN the stand-in reports for a function name. */
@@ -92,8 +85,7 @@ export class LambdaInvokeStandIn {
 
   async close(): Promise<void> {
     await this.settled();
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#http.close();
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {

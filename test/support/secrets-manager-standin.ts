@@ -4,8 +4,8 @@
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Any other target, method or content type is answered with a
  * loud error and recorded in `protocolErrors`, so a test notices when the code drifts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 export type SecretFault =
   | 'ResourceNotFoundException'
@@ -35,36 +35,29 @@ const FAULT_STATUS: Record<SecretFault, number> = {
 export class SecretsManagerStandIn {
   readonly calls: GetSecretValueCall[] = [];
   readonly protocolErrors: string[] = [];
-  #server: Server;
+  readonly #http: LoopbackServer;
   #secrets = new Map<string, { value: string; version: number }>();
   #faults: SecretFault[] = [];
   #delayMs = 0;
-  #sockets = new Set<Socket>();
   #timers = new Set<NodeJS.Timeout>();
 
-  private constructor(server: Server) {
-    this.#server = server;
+  private constructor(http: LoopbackServer) {
+    this.#http = http;
   }
 
   static async start(secrets: Record<string, string> = {}): Promise<SecretsManagerStandIn> {
-    const server = createServer();
-    const standIn = new SecretsManagerStandIn(server);
+    let standIn: SecretsManagerStandIn | undefined;
+    const http = await LoopbackServer.listen((req, res) => {
+      if (standIn) standIn.#onRequest(req, res);
+    });
+    standIn = new SecretsManagerStandIn(http);
     for (const [name, value] of Object.entries(secrets)) standIn.setSecret(name, value);
-    server.on('request', (req, res) => standIn.#onRequest(req, res));
-    server.on('connection', (socket) => {
-      standIn.#sockets.add(socket);
-      socket.on('close', () => standIn.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
     return standIn;
   }
 
   /** The value for `AWS_ENDPOINT_URL_SECRETS_MANAGER`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.#http.origin;
   }
 
   /** The ARN the stand-in reports for a secret name. */
@@ -104,8 +97,7 @@ export class SecretsManagerStandIn {
 
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#http.close();
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
