@@ -9,6 +9,7 @@ import type { Handler } from '../../functions/shared/entry.js';
 import { DigiCertSimulator } from '../support/digicert-simulator.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
 import { fakeContext } from '../support/lambda.js';
+import { maxInAnyWindow } from '../support/windows.js';
 
 let harness: Harness;
 
@@ -37,18 +38,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 function invoke(handler: Handler, event: unknown, remainingMs = 30_000): Promise<unknown> {
   return handler(event, fakeContext(remainingMs));
-}
-
-/** The most requests DigiCert received within any interval of `windowMs`. */
-function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }
 
 describe('batch outcomes', () => {

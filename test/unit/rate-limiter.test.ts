@@ -6,6 +6,7 @@ import {
   type SlidingWindowLimiter,
 } from '../../functions/shared/domain/rate-limiter.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
+import { maxInAnyWindow } from '../support/windows.js';
 
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 
@@ -27,18 +28,6 @@ async function request(limiter: SlidingWindowLimiter, deadline = NO_DEADLINE): P
   const granted = await limiter.acquire(deadline);
   if (granted) limiter.release();
   return granted;
-}
-
-/** The largest number of times that fall within any interval of `windowMs` (half-open). */
-function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }
 
 describe('sliding window rate limiter', () => {
