@@ -23,6 +23,7 @@ const BODY = {
 };
 const ROTATED_KEY = 'ROTATED-dcv-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e';
 const MAX = DEFAULT_RETRY_POLICY.maxAttempts;
+const MAX_TIMEOUTS = DEFAULT_RETRY_POLICY.maxTimeoutAttempts;
 /** Small enough that four timed-out attempts take well under a second. */
 const FAST_TIMEOUT = { DIGICERT_TIMEOUT_MS: '100' };
 
@@ -174,7 +175,7 @@ const CASES: readonly FaultCase[] = [
     status: 504,
     code: 'upstream_timeout',
     errorType: 'UpstreamError',
-    attempts: MAX,
+    attempts: MAX_TIMEOUTS,
   },
   {
     fault: 'DigiCert sends the body slower than DIGICERT_TIMEOUT_MS every time',
@@ -183,7 +184,7 @@ const CASES: readonly FaultCase[] = [
     status: 504,
     code: 'upstream_timeout',
     errorType: 'UpstreamError',
-    attempts: MAX,
+    attempts: MAX_TIMEOUTS,
   },
   {
     fault: 'DigiCert is slow once, then accepts',

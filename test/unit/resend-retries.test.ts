@@ -110,7 +110,6 @@ describe('which DigiCert outcomes are retried', () => {
     ['503', unavailable(503)],
     ['504', unavailable(504)],
     ['a connection reset or refusal', unavailable(undefined)],
-    ['an attempt timeout', TIMEOUT],
   ])('retries %s up to the maximum number of attempts', async (_name, outcome) => {
     const r = rig([outcome]);
 
@@ -119,6 +118,26 @@ describe('which DigiCert outcomes are retried', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(r.keysUsed).toHaveLength(DEFAULT_RETRY_POLICY.maxAttempts);
     expect((error as UpstreamError).attempts).toBe(DEFAULT_RETRY_POLICY.maxAttempts);
+  });
+
+  it('repeats a timed-out attempt once only: DigiCert may have acted on it, and it cost a whole timeout', async () => {
+    const r = rig([TIMEOUT]);
+
+    const error = await outcomeOf(r);
+
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).code).toBe('upstream_timeout');
+    expect(r.keysUsed).toHaveLength(DEFAULT_RETRY_POLICY.maxTimeoutAttempts);
+    expect(DEFAULT_RETRY_POLICY.maxTimeoutAttempts).toBe(2);
+  });
+
+  it('counts only timeouts against the timeout bound: a 503 then a timeout then a 503 still retries', async () => {
+    const r = rig([unavailable(503), TIMEOUT, unavailable(503)]);
+
+    const error = await outcomeOf(r);
+
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(r.keysUsed).toHaveLength(DEFAULT_RETRY_POLICY.maxAttempts);
   });
 
   const rejected = (status: number, code: string): AttemptOutcome => ({

@@ -26,12 +26,23 @@ export const unlimited: RateLimiter = { acquire: () => Promise.resolve(true) };
 export interface RetryPolicy {
   /** DigiCert attempts for one order, the first included (a 401 key refresh adds one more). */
   readonly maxAttempts: number;
+  /**
+   * Of those, the most that may end in a timeout. DigiCert may have acted on a request it was too
+   * slow to answer, so every repeat risks a duplicate email, and each one costs a whole attempt
+   * timeout of the caller's time: a timed-out attempt is repeated once, not `maxAttempts` times.
+   */
+  readonly maxTimeoutAttempts: number;
   /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^(n-1))]. */
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  maxTimeoutAttempts: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+};
 
 /** Observes each DigiCert attempt (metrics and logs); must not throw. */
 export type AttemptObserver = (event: {
@@ -95,6 +106,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
     const body = toDigiCertBody(request);
     let attempts = 0;
     let retries = 0;
+    let timeouts = 0;
     let keyRefreshed = false;
 
     for (;;) {
@@ -154,7 +166,9 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
         default: {
           const final = finalError(outcome, orderId, attempts);
           retries += 1;
+          if (outcome.kind === 'timeout') timeouts += 1;
           if (!isRetryable(outcome) || retries >= deps.retry.maxAttempts) throw final;
+          if (timeouts >= deps.retry.maxTimeoutAttempts) throw final;
           const backoff =
             Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (retries - 1)) * random();
           const hinted = retryAfterOf(outcome);
