@@ -294,6 +294,41 @@ describe('README commands, run locally', () => {
     expect(banner).toMatch(/simulator/);
   });
 
+  it('aws lambda invoke against npm run start:lambda: the same request through the SDK answers as Lambda would', async () => {
+    const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+    const { startLocalLambda } = await import('../../tools/local-lambda.js');
+    const line = commands().find((l) => l.includes('--endpoint-url http://127.0.0.1:3001')) ?? '';
+    const { values } = flags(words(line).filter((w) => !/^[A-Z_]+=/.test(w)));
+    const local = await startLocalLambda(0, {
+      ...process.env,
+      DIGICERT_API_KEY: '',
+      DIGICERT_API_KEY_SECRET_ID: '',
+    });
+    try {
+      const lambda = new LambdaClient({
+        region: values.get('--region') ?? '',
+        endpoint: local.endpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const response = await lambda.send(
+        new InvokeCommand({
+          FunctionName: values.get('--function-name'),
+          Payload: new TextEncoder().encode(values.get('--payload')),
+        }),
+      );
+      // The README's batch holds order 404, which the simulator does not know.
+      expect(response.FunctionError).toBe('Unhandled');
+      const payload = JSON.parse(response.Payload?.transformToString() ?? '') as {
+        errorType: string;
+        errorMessage: string;
+      };
+      expect(payload.errorType).toBe('BatchError');
+      expect(JSON.parse(payload.errorMessage)).toMatchObject({ sent: 1, failed: 1 });
+    } finally {
+      await local.close();
+    }
+  });
+
   it('curl: the example request answers 204 and the demo order 404', async () => {
     const curls = commands().filter((l) => l.startsWith('curl'));
     expect(curls).toHaveLength(2);
