@@ -237,6 +237,16 @@ describe('HTTP: accepted request shapes', () => {
     expect(bad).toMatchObject({ statusCode: 400 });
   });
 
+  it('reads a REST API (1.0) content type given only in multiValueHeaders', async () => {
+    const event = {
+      ...httpV1Event({ body }),
+      headers: {},
+      multiValueHeaders: { 'Content-Type': ['application/json'] },
+    };
+    const response = await h.handler()(event, fakeContext());
+    expect(response).toMatchObject({ statusCode: 204 });
+  });
+
   it('serves an HTTP API stage path that is not $default', async () => {
     const response = await put({ path: '/prod/order/certificate/123/resend-emails' });
     expect(response.statusCode).toBe(204);

@@ -77,8 +77,18 @@ export function isHttpEvent(event: unknown): event is APIGatewayProxyEvent | API
   return isHttpApiV2Event(event) || isRestApiV1Event(event);
 }
 
-function lowerCaseHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+/**
+ * Header names lower-cased. REST (1.0) events may carry a header only in `multiValueHeaders`
+ * (its first value is used); `headers` wins where both have it.
+ */
+function lowerCaseHeaders(
+  headers: Readonly<Record<string, unknown>> | undefined,
+  multiValue?: Readonly<Record<string, unknown>>,
+): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
+  for (const [name, values] of Object.entries(multiValue ?? {})) {
+    if (Array.isArray(values) && typeof values[0] === 'string') out[name.toLowerCase()] = values[0];
+  }
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (typeof value === 'string') out[name.toLowerCase()] = value;
   }
@@ -109,7 +119,10 @@ export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEvent
     method: (text(method) ?? '').toUpperCase(),
     path: text(v2 ? raw.rawPath : raw.path) ?? '',
     orderIdParam: text(params.order_id),
-    headers: lowerCaseHeaders(isRecord(raw.headers) ? raw.headers : undefined),
+    headers: lowerCaseHeaders(
+      isRecord(raw.headers) ? raw.headers : undefined,
+      !v2 && isRecord(raw.multiValueHeaders) ? raw.multiValueHeaders : undefined,
+    ),
     body: text(body),
     ...(body !== undefined && body !== null && typeof body !== 'string' ? { bodyMalformed: true } : {}),
     isBase64Encoded: raw.isBase64Encoded === true,
