@@ -89,7 +89,7 @@ export function loadConfig(env: Env): Config {
   return {
     secretId,
     digicertBaseUrl: parseBaseUrl(env.DIGICERT_BASE_URL),
-    digicertTimeoutMs: integer(env, 'DIGICERT_TIMEOUT_MS', 10_000, 100, 900_000),
+    digicertTimeoutMs: integer(env, 'DIGICERT_TIMEOUT_MS', 10_000, 1, 900_000),
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
     rateLimits: [
       {
