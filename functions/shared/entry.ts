@@ -2,6 +2,7 @@
  * The entry logic behind every deployed handler: recognise the event, run the use case, shape the
  * answer. Kept apart from `handler.ts` so tests can build it around their own `Runtime`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './direct.js';
 import { BatchError } from './domain/errors.js';
@@ -30,16 +31,18 @@ export type Handler = (event: unknown, context: Context) => Promise<HandlerResul
 export function createHandler(getRuntime: () => Runtime, now: () => number = Date.now): Handler {
   return async function handler(event, context) {
     const started = now();
-    const remaining = context.getRemainingTimeInMillis();
+    const { remaining, awsRequestId } = invocationOf(context);
+    // Time kept back to answer the caller: a second, or a tenth of a short invocation.
+    const margin = Math.min(ANSWER_MARGIN_MS, remaining / 10);
     const loaded = loadRuntime(getRuntime);
     const telemetry = 'runtime' in loaded ? loaded.runtime.telemetry : fallbackTelemetry();
     if (isHttpEvent(event)) {
       const request = toHttpRequest(event);
-      const requestId = request.requestId ?? context.awsRequestId;
-      const deadline = started + Math.min(remaining - ANSWER_MARGIN_MS, HTTP_BUDGET_MS);
+      const requestId = request.requestId ?? awsRequestId;
+      const deadline = started + Math.min(remaining - margin, HTTP_BUDGET_MS);
       const observer = new InvocationObserver(
         telemetry,
-        { requestId: context.awsRequestId, correlationId: requestId, source: 'http' },
+        { requestId: awsRequestId, correlationId: requestId, source: 'http' },
         now,
       );
       let orderId: number | undefined;
@@ -61,13 +64,13 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       }
     }
 
-    const deadline = started + remaining - ANSWER_MARGIN_MS;
+    const deadline = started + remaining - margin;
     const eventId = eventBridgeId(event);
     const observer = new InvocationObserver(
       telemetry,
       {
-        requestId: context.awsRequestId,
-        correlationId: eventId ?? context.awsRequestId,
+        requestId: awsRequestId,
+        correlationId: eventId ?? awsRequestId,
         source: eventId === undefined ? 'direct' : 'eventbridge',
       },
       now,
@@ -102,6 +105,25 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     } finally {
       observer.end();
     }
+  };
+}
+
+/** Without a Lambda context (a bare local call), an invocation gets Lambda's default 15-minute cap's worth. */
+const NO_CONTEXT_REMAINING_MS = 15 * 60_000;
+
+/**
+ * The deadline and request id from Lambda's context. Lambda always passes both; a caller that runs
+ * the handler by hand with a partial context still gets a working invocation.
+ */
+function invocationOf(context: Partial<Context> | undefined): { remaining: number; awsRequestId: string } {
+  const reported =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN;
+  return {
+    remaining: Number.isFinite(reported) ? Math.max(0, reported) : NO_CONTEXT_REMAINING_MS,
+    awsRequestId:
+      typeof context?.awsRequestId === 'string' && context.awsRequestId !== ''
+        ? context.awsRequestId
+        : randomUUID(),
   };
 }
 

@@ -49,6 +49,24 @@ describe('the deployed handler module', () => {
     expect(http).toMatchObject({ statusCode: 503 });
   });
 
+  it('works when run by hand without a Lambda context', async () => {
+    const run = handler as unknown as (event: unknown) => Promise<unknown>;
+    await expect(run({ order_id: 45 })).resolves.toEqual({ order_id: 45, status: 'sent' });
+    await expect(run(httpV2Event({ orderId: '46' }))).resolves.toMatchObject({ statusCode: 204 });
+  });
+
+  it('keeps a tenth of a short invocation to answer, rather than a whole second', async () => {
+    const context = { ...fakeContext(), getRemainingTimeInMillis: () => 1_000 };
+    await expect(handler({ order_id: 47 }, context)).resolves.toEqual({ order_id: 47, status: 'sent' });
+    expect(h.simulator.requestsFor(47)).toHaveLength(1);
+  });
+
+  it('calls nothing when the invocation has no time left', async () => {
+    const context = { ...fakeContext(), getRemainingTimeInMillis: () => 0 };
+    await expect(handler({ order_id: 48 }, context)).rejects.toMatchObject({ name: 'UpstreamError' });
+    expect(h.simulator.requestsFor(48)).toHaveLength(0);
+  });
+
   it("still answers a malformed request with the caller's 4xx when the configuration is broken", async () => {
     process.env.DIGICERT_TIMEOUT_MS = 'soon';
     const response = await handler(httpV2Event({ orderId: '12a' }), fakeContext());
