@@ -7,7 +7,12 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // Tests talk to local servers only; a stray real AWS profile must never be used.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_PROFILE: '' },
+    // Tests talk to local servers only: a stray real AWS profile must never be used, and the SDK
+    // must never look for credentials at the EC2 metadata address.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_PROFILE: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
   },
 });
