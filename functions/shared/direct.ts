@@ -3,7 +3,7 @@
  * EventBridge event envelopes (CONTRACT §3): recognise the payload, validate it whole, run it.
  */
 import type { BatchResult, FailedResult, OrderResult } from './domain/batch-result.js';
-import { BatchError, ConfigurationError, type Issue, ValidationError } from './domain/errors.js';
+import { BatchError, ConfigurationError, errorCodeOf, type Issue, ValidationError } from './domain/errors.js';
 import {
   batchRequestSchema,
   parseOrThrow,
@@ -109,7 +109,7 @@ function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly str
 /** Describes a failed order for batch results; the message never carries the key. */
 export function describeFailure(orderId: number, error: unknown): FailedResult {
   const name = error instanceof Error ? error.name : 'Error';
-  const code = errorCode(error);
+  const code = errorCodeOf(error);
   return {
     order_id: orderId,
     status: 'failed',
@@ -117,20 +117,6 @@ export function describeFailure(orderId: number, error: unknown): FailedResult {
     ...(code ? { code } : {}),
     message: redact(error instanceof Error ? error.message : 'Unknown error'),
   };
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  const errors = (error as { errors?: unknown }).errors;
-  if (Array.isArray(errors)) {
-    const codes = errors
-      .map((e: unknown) => (isRecord(e) && typeof e.code === 'string' ? e.code : ''))
-      .filter(Boolean);
-    if (codes.length > 0) return codes.join(',');
-  }
-  return undefined;
 }
 
 export interface RunBatchOptions {

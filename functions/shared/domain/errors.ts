@@ -120,3 +120,22 @@ export type ResendErrorType =
   | UpstreamError['name']
   | ConfigurationError['name']
   | BatchError['name'];
+
+/**
+ * The code that identifies a failure for logs, metrics and batch results: the contract's code
+ * (`UpstreamError.code`, `ConfigurationError.code`, ...), else DigiCert's own codes joined by commas.
+ */
+export function errorCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  if (!Array.isArray(errors)) return undefined;
+  const codes = errors
+    .map((entry: unknown) =>
+      typeof entry === 'object' && entry !== null && typeof (entry as { code?: unknown }).code === 'string'
+        ? (entry as { code: string }).code
+        : '',
+    )
+    .filter(Boolean);
+  return codes.length > 0 ? codes.join(',') : undefined;
+}

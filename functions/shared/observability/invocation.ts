@@ -5,6 +5,7 @@
  * (`onAttempt` of the use case, `onResult` of `runBatch`); nothing here is shared between
  * concurrent invocations except the container's counters.
  */
+import { errorCodeOf } from '../domain/errors.js';
 import type { AttemptObserver } from '../domain/resend.js';
 import { createLogger, describeError, type Logger, type LogLevel } from './logger.js';
 import { ContainerMetrics, DEFAULT_SERVICE_NAME, InvocationMetrics } from './metrics.js';
@@ -90,18 +91,8 @@ function errorFields(error: unknown): {
 } {
   const errorType = error instanceof Error ? error.name : 'Error';
   const record = isRecord(error) ? error : {};
-  const digicertCodes = Array.isArray(record.errors)
-    ? record.errors
-        .map((entry: unknown) => (isRecord(entry) && typeof entry.code === 'string' ? entry.code : ''))
-        .filter(Boolean)
-    : [];
   // The contract's code, else DigiCert's own codes: the same `errorCode` a batch result carries.
-  const errorCode =
-    typeof record.code === 'string'
-      ? record.code
-      : digicertCodes.length > 0
-        ? digicertCodes.join(',')
-        : undefined;
+  const errorCode = errorCodeOf(error);
   return {
     errorType,
     errorCode,
