@@ -15,6 +15,7 @@ import {
   parseOrThrow,
   resendRequestSchema,
 } from '../functions/shared/domain/request-schema.js';
+import { isRecord } from '../functions/shared/is-record.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
 
 /** The context keys this app reads; each is documented in docs/deploy.md. */
@@ -196,10 +197,6 @@ const SCHEDULE_KEYS = new Set([
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
   (value): value is number => typeof value === 'number' && value !== RetentionDays.INFINITE,
 );
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);

@@ -31,6 +31,7 @@ import {
   UpstreamError,
   ValidationError,
 } from '../shared/domain/errors.js';
+import { isRecord } from '../shared/is-record.js';
 
 export type { BatchResult, FailedResult, OrderResult, SentResult } from '../shared/domain/batch-result.js';
 export {
@@ -237,10 +238,6 @@ function configurationCodeOf(message: string): ConfigurationCode {
   if (/^DIGICERT_API_KEY_SECRET_ID is required/.test(message)) return 'secret_unavailable';
   if (/^[A-Z][A-Z0-9_]* must /.test(message)) return 'invalid_configuration';
   return /secret/i.test(message) ? 'secret_unavailable' : 'invalid_configuration';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isSentResult(value: unknown): value is SentResult {

@@ -12,6 +12,7 @@ import {
   toIssues,
 } from './domain/request-schema.js';
 import type { ResendUseCase } from './domain/resend.js';
+import { isRecord } from './is-record.js';
 import { redact } from './observability/logger.js';
 
 export type { BatchResult, FailedResult, OrderResult, SentResult } from './domain/batch-result.js';
@@ -22,10 +23,6 @@ export type DirectPayload =
 
 export const ACCEPTED_SHAPES =
   'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** EventBridge always sends both; a direct payload never has them (they are not request fields). */
 function isEventBridgeEnvelope(event: Record<string, unknown>): boolean {

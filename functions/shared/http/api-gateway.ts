@@ -11,6 +11,7 @@ import {
   type ResendRequest,
   resendBodySchema,
 } from '../domain/request-schema.js';
+import { isRecord } from '../is-record.js';
 
 export const MAX_BODY_BYTES = 128 * 1024;
 export const ROUTE = 'PUT /order/certificate/{order_id}/resend-emails';
@@ -47,10 +48,6 @@ export class HttpRequestError extends Error {
   ) {
     super(message);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function isHttpApiV2Event(event: unknown): event is APIGatewayProxyEventV2 {

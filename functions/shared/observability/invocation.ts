@@ -7,6 +7,7 @@
  */
 import { errorCodeOf } from '../domain/errors.js';
 import type { AttemptObserver } from '../domain/resend.js';
+import { isRecord } from '../is-record.js';
 import { createLogger, describeError, type Logger, type LogLevel } from './logger.js';
 import { ContainerMetrics, DEFAULT_SERVICE_NAME, InvocationMetrics } from './metrics.js';
 
@@ -68,10 +69,6 @@ export interface BatchOrderOutcome {
 interface OrderStats {
   attempts: number;
   digicertMs: number;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The id of an EventBridge event envelope, if `event` is one. */
