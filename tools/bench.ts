@@ -488,7 +488,7 @@ function table(rows: readonly Row[]): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const json = process.argv.includes('--json');
   const only = process.argv
     .find((arg) => arg.startsWith('--only='))
@@ -562,10 +562,17 @@ async function main(): Promise<void> {
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else
     process.stdout.write(`${table(rows)}\n\nNode ${report.node}, ${report.platform}, ${report.cpus} CPUs\n`);
+  // `--gate` (CI, with the machine-independent rows): a missed target fails the run.
+  const missed = rows.filter((row) => row.verdict === 'MISS');
+  if (process.argv.includes('--gate') && missed.length > 0) {
+    process.stderr.write(`bench: target missed: ${missed.map((row) => row.figure).join('; ')}\n`);
+    return 1;
+  }
+  return 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(
       `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
