@@ -1,5 +1,6 @@
 /** The requests `npm run bench` sends and the bounds it compares with, shared by the benchmark and its child probe. */
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../test/support/lambda.js';
 
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
 export const BENCH_BODY = JSON.stringify({
@@ -37,22 +38,9 @@ export function benchHttpEvent(requestId: string): unknown {
   };
 }
 
-/** The minimum of a Lambda context the handler uses: a request id and a generous deadline. */
+/** A Lambda context with a fixed remaining time, so one context can serve thousands of calls. */
 export function benchContext(awsRequestId: string, remainingMs = 30_000): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'resend-dcv-emails',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:resend-dcv-emails',
-    memoryLimitInMB: '256',
-    awsRequestId,
-    logGroupName: '/aws/lambda/resend-dcv-emails',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return lambdaContext(awsRequestId, () => remainingMs);
 }
 
 /**

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
 import { createHandler, HTTP_BUDGET_MS } from '../functions/shared/entry.js';
 import { HttpRequestError, type HttpResponse, MAX_BODY_BYTES } from '../functions/shared/http/api-gateway.js';
 import { errorResponse } from '../functions/shared/http/error-mapping.js';
 import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
+import { lambdaContext } from '../test/support/lambda.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
@@ -72,20 +73,11 @@ async function serve(
   }
   const event = toEvent(req, body, requestId);
   const started = Date.now();
-  const context: Context = {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'resend-dcv-emails-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:resend-dcv-emails-local',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, started + HTTP_BUDGET_MS + 2_000 - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  const context = lambdaContext(
+    randomUUID(),
+    () => Math.max(0, started + HTTP_BUDGET_MS + 2_000 - Date.now()),
+    'resend-dcv-emails-local',
+  );
   const result = await handler(event, context);
   if ('statusCode' in result) return send(res, result);
   return send(res, {

@@ -3,24 +3,38 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-
 
 let sequence = 0;
 
-/** A Lambda context whose deadline is `remainingMs` from now. */
-export function fakeContext(remainingMs = 30_000, now: () => number = Date.now): Context {
-  const deadline = now() + remainingMs;
-  sequence += 1;
+/**
+ * A complete Lambda `Context` around the two things the handler reads: the request id and the
+ * remaining time. Used by the tests, the benchmark and the local servers alike.
+ */
+export function lambdaContext(
+  awsRequestId: string,
+  getRemainingTimeInMillis: () => number,
+  functionName = 'resend-dcv-emails',
+): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: 'resend-dcv-emails',
+    functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:resend-dcv-emails',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
     memoryLimitInMB: '256',
-    awsRequestId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    logGroupName: '/aws/lambda/resend-dcv-emails',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2026/11/29/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+    getRemainingTimeInMillis,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** A Lambda context whose deadline is `remainingMs` from now. */
+export function fakeContext(remainingMs = 30_000, now: () => number = Date.now): Context {
+  const deadline = now() + remainingMs;
+  sequence += 1;
+  return lambdaContext(`00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, () =>
+    Math.max(0, deadline - now()),
+  );
 }
 
 export interface HttpEventOptions {
