@@ -13,7 +13,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { startLocalServer } from './local-server.js';
+import { startLocalServer } from '../dev/local-server.js';
 
 type ToServer = { type: 'memory' } | { type: 'stop' };
 type FromServer = { type: 'ready'; url: string } | { type: 'memory'; rss: number; heapUsed: number };

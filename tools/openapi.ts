@@ -11,7 +11,7 @@ import {
   MAX_ORDER_ID_DIGITS,
   resendBodySchema,
 } from '../functions/shared/domain/request-schema.js';
-import { MAX_BODY_BYTES } from '../functions/shared/http/api-gateway.js';
+import { MAX_BODY_BYTES } from '../functions/shared/inbound/api-gateway.js';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 

@@ -4,12 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './direct.js';
 import { BatchError } from './domain/errors.js';
 import { parseOrderId } from './domain/request-schema.js';
 import type { ResendUseCase } from './domain/resend.js';
-import { type HttpResponse, isHttpEvent, parseResendHttpRequest, toHttpRequest } from './http/api-gateway.js';
-import { errorResponse, noContentResponse } from './http/error-mapping.js';
+import {
+  type HttpResponse,
+  isHttpEvent,
+  parseResendHttpRequest,
+  toHttpRequest,
+} from './inbound/api-gateway.js';
+import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './inbound/direct.js';
+import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
 import { eventBridgeId, fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
 import type { Runtime } from './runtime.js';
 

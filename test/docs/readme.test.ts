@@ -11,8 +11,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDirectPayload } from '../../functions/shared/direct.js';
 import { resendBodySchema } from '../../functions/shared/domain/request-schema.js';
+import { parseDirectPayload } from '../../functions/shared/inbound/direct.js';
 import { resolveStackConfig } from '../../infra/stack-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -296,7 +296,7 @@ describe('README commands, run locally', () => {
 
   it('aws lambda invoke against npm run start:lambda: the same request through the SDK answers as Lambda would', async () => {
     const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
-    const { startLocalLambda } = await import('../../tools/local-lambda.js');
+    const { startLocalLambda } = await import('../../dev/local-lambda.js');
     const line = commands().find((l) => l.includes('--endpoint-url http://127.0.0.1:3001')) ?? '';
     const { values } = flags(words(line).filter((w) => !/^[A-Z_]+=/.test(w)));
     const local = await startLocalLambda(0, {

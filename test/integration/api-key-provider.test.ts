@@ -1,10 +1,10 @@
 /** The API key provider through the real Secrets Manager SDK, against the awsJson1_1 stand-in. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { SecretsManagerApiKeyProvider } from '../../functions/shared/adapters/api-key-provider.js';
 import { ConfigurationError } from '../../functions/shared/domain/errors.js';
 import { CANARY_KEY, pointSdkAt } from '../support/harness.js';
-import { SecretsManagerStandIn } from '../support/secrets-manager-standin.js';
 
 const NAME = 'dcv-resend/key-provider-test';
 let secrets: SecretsManagerStandIn;

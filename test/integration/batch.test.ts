@@ -3,12 +3,12 @@
  * `BatchError` when any failed, and DigiCert's rate limits kept by the container's limiter.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { fakeContext } from '../../dev/lambda-events.js';
 import type { BatchResult } from '../../functions/shared/domain/batch-result.js';
 import { BatchError, UpstreamError, ValidationError } from '../../functions/shared/domain/errors.js';
 import type { Handler } from '../../functions/shared/entry.js';
-import { DigiCertSimulator } from '../support/digicert-simulator.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
-import { fakeContext } from '../support/lambda.js';
 import { maxInAnyWindow } from '../support/windows.js';
 
 let harness: Harness;

@@ -3,9 +3,9 @@
  * The secret holds a recognisable canary; every output of a run of varied requests is searched.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 import { createHandler } from '../../functions/shared/entry.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
-import { fakeContext, httpV1Event, httpV2Event } from '../support/lambda.js';
 
 let h: Harness;
 const outputs: string[] = [];

@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
 import { createHandler } from '../../functions/shared/entry.js';
-import { DigiCertSimulator } from '../support/digicert-simulator.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
-import { LambdaInvokeStandIn } from '../support/lambda-invoke-standin.js';
 
 let digicert: DigiCertSimulator;
 const dir = mkdtempSync(join(tmpdir(), 'dcv-cli-'));
@@ -30,7 +30,7 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['tools/dcv-resend.mjs', ...args], {
+    const child = spawn(process.execPath, ['cli/dcv-resend.mjs', ...args], {
       env: {
         PATH: process.env.PATH ?? '',
         DIGICERT_API_KEY: CANARY_KEY,

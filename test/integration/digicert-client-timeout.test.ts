@@ -1,7 +1,7 @@
 /** The DigiCert client's overall time limit per attempt, against the simulator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { UndiciDigiCertClient } from '../../functions/shared/adapters/digicert-client.js';
-import { DigiCertSimulator } from '../support/digicert-simulator.js';
 import { CANARY_KEY } from '../support/harness.js';
 
 let simulator: DigiCertSimulator;

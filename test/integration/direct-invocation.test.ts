@@ -4,6 +4,7 @@
  * Secrets Manager stand-in through the real adapters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 import {
   ConfigurationError,
   DigiCertRequestError,
@@ -12,7 +13,6 @@ import {
 } from '../../functions/shared/domain/errors.js';
 import { createHandler, type Handler } from '../../functions/shared/entry.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
-import { fakeContext, httpV1Event, httpV2Event } from '../support/lambda.js';
 
 let harness: Harness;
 

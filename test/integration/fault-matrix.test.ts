@@ -7,13 +7,13 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Behaviour } from '../../dev/digicert-simulator.js';
+import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
 import { UpstreamError } from '../../functions/shared/domain/errors.js';
 import { DEFAULT_RETRY_POLICY } from '../../functions/shared/domain/resend.js';
-import type { HttpResponse } from '../../functions/shared/http/api-gateway.js';
+import type { HttpResponse } from '../../functions/shared/inbound/api-gateway.js';
 import type { SecretsManagerBounds } from '../../functions/shared/runtime.js';
-import type { Behaviour } from '../support/digicert-simulator.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
-import { fakeContext, httpV2Event } from '../support/lambda.js';
 import { closedPort } from '../support/ports.js';
 
 const ORDER = 7001;

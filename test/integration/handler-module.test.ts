@@ -3,10 +3,10 @@
  * `process.env` as Lambda configures it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
 import { handler } from '../../functions/resend-dcv-emails/handler.js';
-import { DigiCertSimulator } from '../support/digicert-simulator.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
-import { fakeContext, httpV2Event } from '../support/lambda.js';
 
 let h: Harness;
 let other: DigiCertSimulator;

@@ -6,10 +6,10 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeContext, type HttpEventOptions, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 import type { Handler } from '../../functions/shared/entry.js';
-import type { HttpResponse } from '../../functions/shared/http/api-gateway.js';
+import type { HttpResponse } from '../../functions/shared/inbound/api-gateway.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { fakeContext, type HttpEventOptions, httpV1Event, httpV2Event } from '../support/lambda.js';
 
 const CRLF = '\r\nX-Injected: yes';
 const TEN_MB = 10 * 1024 * 1024;

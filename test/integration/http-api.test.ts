@@ -3,9 +3,9 @@
  * real Secrets Manager SDK against the stand-in, and undici against the DigiCert simulator.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Behaviour } from '../support/digicert-simulator.js';
+import type { Behaviour } from '../../dev/digicert-simulator.js';
+import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
-import { fakeContext, httpV1Event, httpV2Event } from '../support/lambda.js';
 
 let h: Harness;
 

@@ -16,11 +16,11 @@ import {
 } from 'dcv-resend/invoke-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { input } from 'zod';
+import { fakeContext } from '../../dev/lambda-events.js';
+import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
 import type { resendRequestSchema } from '../../functions/shared/domain/request-schema.js';
 import { createHandler, type Handler } from '../../functions/shared/entry.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
-import { fakeContext } from '../support/lambda.js';
-import { LambdaInvokeStandIn } from '../support/lambda-invoke-standin.js';
 
 const FUNCTION_NAME = 'resend-dcv-emails';
 

@@ -31,7 +31,7 @@ function put(path: string, body?: string, headers: Record<string, string> = {}, 
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', 'tools/local-server.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'dev/local-server.ts'], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -96,8 +96,8 @@ describe('npm start', () => {
 
 describe('npm start against a real DigiCert', () => {
   it('uses DIGICERT_API_KEY and DIGICERT_BASE_URL instead of the simulator, and says so', async () => {
-    const { DigiCertSimulator } = await import('../support/digicert-simulator.js');
-    const { startLocalServer } = await import('../../tools/local-server.js');
+    const { DigiCertSimulator } = await import('../../dev/digicert-simulator.js');
+    const { startLocalServer } = await import('../../dev/local-server.js');
     const digicert = await DigiCertSimulator.start({ validKeys: ['real-looking-key-123'] });
     const server = await startLocalServer(0, () => undefined, {
       DIGICERT_API_KEY: 'real-looking-key-123',

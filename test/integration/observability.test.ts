@@ -3,12 +3,12 @@
  * batches and EventBridge events, against the DigiCert simulator and the Secrets Manager stand-in.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
 import { createHandler } from '../../functions/shared/entry.js';
 import { createLogger } from '../../functions/shared/observability/logger.js';
 import { createRuntime } from '../../functions/shared/runtime.js';
 import { emfDocuments, emfProblems, logRecords } from '../support/emf.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
-import { fakeContext, httpV2Event } from '../support/lambda.js';
 
 let harness: Harness;
 

@@ -3,11 +3,13 @@
  * stand-in (reached by the real SDK through `AWS_ENDPOINT_URL_SECRETS_MANAGER`), a runtime built
  * from environment variables exactly as in Lambda, and a handler whose log lines are captured.
  */
+
+import { DigiCertSimulator, type SimulatorOptions } from '../../dev/digicert-simulator.js';
+import { pointSdkAt } from '../../dev/sdk-endpoint.js';
+import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { createHandler, type Handler } from '../../functions/shared/entry.js';
 import { createLogger } from '../../functions/shared/observability/logger.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../functions/shared/runtime.js';
-import { DigiCertSimulator, type SimulatorOptions } from './digicert-simulator.js';
-import { SecretsManagerStandIn } from './secrets-manager-standin.js';
 
 /** A recognisable key: any output line containing it is a leak. */
 export const CANARY_KEY = 'CANARY-dcv-7f3a9c21e4b84d0f9a6b5c3d2e1f0a9b';
@@ -28,23 +30,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export { pointSdkAt };
+
 export interface HarnessOptions {
   readonly simulator?: Partial<SimulatorOptions>;
   /** The secret's string value. @default the canary key, bare */
   readonly secretValue?: string;
-}
-
-/** Sets the SDK's environment so that it talks to `endpoint` with dummy credentials. */
-export function pointSdkAt(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALSTANDIN';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local-stand-in-secret';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  // Never the EC2/ECS metadata addresses: only loopback is reached from tests and local runs.
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

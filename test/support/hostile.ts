@@ -8,7 +8,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import { type HttpEventOptions, httpV1Event, httpV2Event } from './lambda.js';
+import { type HttpEventOptions, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 
 /** Strings that break headers, logs or parsers when echoed. */
 export const INJECTIONS = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limiterBoundMs } from '../../../tools/bench-fixtures.js';
+import { limiterBoundMs } from '../../../tools/bench/fixtures.js';
 
 const PER_5S = (limit: number) => ({ limit, windowMs: 5_000 });
 

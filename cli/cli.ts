@@ -5,14 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { startBackend } from '../dev/local-backend.js';
 import { createResendClient } from '../functions/client/invoke-client.js';
-import {
-  type BatchResult,
-  describeFailure,
-  type OrderResult,
-  parseDirectPayload,
-  runBatch,
-} from '../functions/shared/direct.js';
 import {
   BatchError,
   ConfigurationError,
@@ -22,7 +16,13 @@ import {
 } from '../functions/shared/domain/errors.js';
 import type { ResendRequest } from '../functions/shared/domain/request-schema.js';
 import { BATCH_CONCURRENCY } from '../functions/shared/entry.js';
-import { startBackend } from './local-backend.js';
+import {
+  type BatchResult,
+  describeFailure,
+  type OrderResult,
+  parseDirectPayload,
+  runBatch,
+} from '../functions/shared/inbound/direct.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {

@@ -1,6 +1,6 @@
 /** The requests `npm run bench` sends and the bounds it compares with, shared by the benchmark and its child probe. */
 import type { Context } from 'aws-lambda';
-import { lambdaContext } from '../test/support/lambda.js';
+import { lambdaContext } from '../../dev/lambda-events.js';
 
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
 export const BENCH_BODY = JSON.stringify({

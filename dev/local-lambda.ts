@@ -6,8 +6,8 @@
  */
 
 import { createHandler } from '../functions/shared/entry.js';
-import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
-import { LambdaInvokeStandIn } from '../test/support/lambda-invoke-standin.js';
+import { DEMO_ORDERS } from './digicert-simulator.js';
+import { LambdaInvokeStandIn } from './lambda-invoke-standin.js';
 import { startBackend } from './local-backend.js';
 
 export const LOCAL_FUNCTION_NAME = 'resend-dcv-emails';

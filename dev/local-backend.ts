@@ -5,9 +5,9 @@
 import { StaticApiKeyProvider } from '../functions/shared/adapters/static-api-key-provider.js';
 import type { Env } from '../functions/shared/config.js';
 import { createRuntime, type Runtime } from '../functions/shared/runtime.js';
-import { DEMO_ORDERS, DigiCertSimulator } from '../test/support/digicert-simulator.js';
-import { pointSdkAt } from '../test/support/harness.js';
-import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
+import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
+import { pointSdkAt } from './sdk-endpoint.js';
+import { SecretsManagerStandIn } from './secrets-manager-standin.js';
 
 const LOCAL_KEY = 'local-simulator-key';
 const SECRET_NAME = 'dcv-resend/local';

@@ -9,10 +9,14 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
 import { createHandler, HTTP_BUDGET_MS } from '../functions/shared/entry.js';
-import { HttpRequestError, type HttpResponse, MAX_BODY_BYTES } from '../functions/shared/http/api-gateway.js';
-import { errorResponse } from '../functions/shared/http/error-mapping.js';
-import { DEMO_ORDERS } from '../test/support/digicert-simulator.js';
-import { lambdaContext } from '../test/support/lambda.js';
+import {
+  HttpRequestError,
+  type HttpResponse,
+  MAX_BODY_BYTES,
+} from '../functions/shared/inbound/api-gateway.js';
+import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
+import { DEMO_ORDERS } from './digicert-simulator.js';
+import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */

@@ -2,20 +2,26 @@
  * Direct invocations (Lambda `Invoke`, Step Functions), EventBridge Scheduler inputs and
  * EventBridge event envelopes (CONTRACT §3): recognise the payload, validate it whole, run it.
  */
-import type { BatchResult, FailedResult, OrderResult } from './domain/batch-result.js';
-import { BatchError, ConfigurationError, errorCodeOf, type Issue, ValidationError } from './domain/errors.js';
+import type { BatchResult, FailedResult, OrderResult } from '../domain/batch-result.js';
+import {
+  BatchError,
+  ConfigurationError,
+  errorCodeOf,
+  type Issue,
+  ValidationError,
+} from '../domain/errors.js';
 import {
   batchRequestSchema,
   parseOrThrow,
   type ResendRequest,
   resendRequestSchema,
   toIssues,
-} from './domain/request-schema.js';
-import type { ResendUseCase } from './domain/resend.js';
-import { isRecord } from './is-record.js';
-import { redact } from './observability/logger.js';
+} from '../domain/request-schema.js';
+import type { ResendUseCase } from '../domain/resend.js';
+import { isRecord } from '../is-record.js';
+import { redact } from '../observability/logger.js';
 
-export type { BatchResult, FailedResult, OrderResult, SentResult } from './domain/batch-result.js';
+export type { BatchResult, FailedResult, OrderResult, SentResult } from '../domain/batch-result.js';
 
 export type DirectPayload =
   | { readonly kind: 'single'; readonly request: ResendRequest }

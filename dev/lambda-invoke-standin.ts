@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { fakeContext } from './lambda.js';
+import { fakeContext } from './lambda-events.js';
 import { LoopbackServer } from './loopback-server.js';
 
 export type InvokedHandler = (event: unknown, context: Context) => Promise<unknown>;

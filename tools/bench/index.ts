@@ -20,17 +20,17 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { unlimited } from '../functions/shared/domain/resend.js';
-import { BATCH_CONCURRENCY, createHandler } from '../functions/shared/entry.js';
-import { createLogger } from '../functions/shared/observability/logger.js';
-import { createRuntime } from '../functions/shared/runtime.js';
-import { DigiCertSimulator } from '../test/support/digicert-simulator.js';
-import { pointSdkAt } from '../test/support/harness.js';
-import { SecretsManagerStandIn } from '../test/support/secrets-manager-standin.js';
-import { benchContext, benchHttpEvent, limiterBoundMs } from './bench-fixtures.js';
-import { BUNDLE_FILE, esbuildOptions } from './bundle-options.js';
+import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { pointSdkAt } from '../../dev/sdk-endpoint.js';
+import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
+import { unlimited } from '../../functions/shared/domain/resend.js';
+import { BATCH_CONCURRENCY, createHandler } from '../../functions/shared/entry.js';
+import { createLogger } from '../../functions/shared/observability/logger.js';
+import { createRuntime } from '../../functions/shared/runtime.js';
+import { BUNDLE_FILE, esbuildOptions } from '../bundle-options.js';
+import { benchContext, benchHttpEvent, limiterBoundMs } from './fixtures.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
 const KEY = 'bench-local-digicert-key-0123456789';
 const SECRET_ID = 'dcv-resend/bench';
@@ -177,7 +177,7 @@ async function buildProbe(): Promise<string> {
   const outfile = join(OUT, 'probe.mjs');
   await build({
     absWorkingDir: ROOT,
-    entryPoints: ['tools/bench-probe.ts'],
+    entryPoints: ['tools/bench/probe.ts'],
     outfile,
     bundle: true,
     platform: 'node',

@@ -12,7 +12,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './bench-fixtures.js';
+import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './fixtures.js';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 

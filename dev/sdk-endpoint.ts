@@ -1,0 +1,12 @@
+/** Sets the SDK's environment so that it talks to `endpoint` with dummy credentials. */
+export function pointSdkAt(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALSTANDIN';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local-stand-in-secret';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // Never the EC2/ECS metadata addresses: only loopback is reached from tests and local runs.
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+}
