@@ -1,5 +1,7 @@
 /** A typed fake Lambda `Context` and API Gateway event factories shared by the tests. */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../functions/shared/contract.js';
+import { safeDecode } from '../functions/shared/inbound/api-gateway.js';
 
 let sequence = 0;
 
@@ -53,16 +55,16 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 /** An API Gateway HTTP API (payload 2.0) event for the resend route. */
 export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
   const orderId = options.orderId ?? '123';
-  const path = options.path ?? `/order/certificate/${orderId}/resend-emails`;
-  const method = options.method ?? 'PUT';
+  const path = options.path ?? resendPath(orderId);
+  const method = options.method ?? RESEND_ROUTE.method;
   sequence += 1;
   return {
     version: '2.0',
-    routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+    routeKey: RESEND_ROUTE_KEY,
     rawPath: path,
     rawQueryString: '',
     headers: { ...JSON_HEADERS, ...options.headers },
-    pathParameters: { order_id: decodeURIComponentSafe(orderId) },
+    pathParameters: { order_id: safeDecode(orderId) },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -70,7 +72,7 @@ export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEven
       domainPrefix: 'abc123',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
       requestId: `req-v2-${sequence}`,
-      routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+      routeKey: RESEND_ROUTE_KEY,
       stage: '$default',
       time: '29/Nov/2026:16:00:00 +0000',
       timeEpoch: 1795968000000,
@@ -83,24 +85,24 @@ export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEven
 /** An API Gateway REST API (payload 1.0) proxy event for the resend route. */
 export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEvent {
   const orderId = options.orderId ?? '123';
-  const path = options.path ?? `/order/certificate/${orderId}/resend-emails`;
+  const path = options.path ?? resendPath(orderId);
   sequence += 1;
   return {
-    resource: '/order/certificate/{order_id}/resend-emails',
+    resource: RESEND_ROUTE.path,
     path,
-    httpMethod: options.method ?? 'PUT',
+    httpMethod: options.method ?? RESEND_ROUTE.method,
     headers: { ...JSON_HEADERS, ...options.headers },
     multiValueHeaders: {},
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
-    pathParameters: { order_id: decodeURIComponentSafe(orderId) },
+    pathParameters: { order_id: safeDecode(orderId) },
     stageVariables: null,
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
       authorizer: null,
       protocol: 'HTTP/1.1',
-      httpMethod: options.method ?? 'PUT',
+      httpMethod: options.method ?? RESEND_ROUTE.method,
       identity: {
         accessKey: null,
         accountId: null,
@@ -123,17 +125,9 @@ export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEven
       requestId: `req-v1-${sequence}`,
       requestTimeEpoch: 1795968000000,
       resourceId: 'res123',
-      resourcePath: '/order/certificate/{order_id}/resend-emails',
+      resourcePath: RESEND_ROUTE.path,
     },
     body: options.body ?? null,
     isBase64Encoded: options.isBase64Encoded ?? false,
   };
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -59,20 +59,29 @@ export async function startBackend(env: Env): Promise<Backend> {
     // A local server may run for long: keep the recent requests only.
     maxRecordedRequests: 1_000,
   });
-  const secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
-  pointSdkAt(secrets.endpoint);
-  const runtime = createRuntime({
-    ...env,
-    DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
-    DIGICERT_BASE_URL: simulator.baseUrl,
-    DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
-  });
-  return {
-    runtime,
-    description:
-      'the embedded DigiCert simulator and Secrets Manager stand-in (no AWS or DigiCert account used; set DIGICERT_API_KEY or DIGICERT_API_KEY_SECRET_ID to talk to the real DigiCert)',
-    close: async () => {
-      await Promise.all([simulator.close(), secrets.close()]);
-    },
+  let secrets: SecretsManagerStandIn | undefined;
+  const close = async () => {
+    await Promise.all([simulator.close(), secrets?.close()]);
   };
+  try {
+    secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
+    pointSdkAt(secrets.endpoint);
+    const runtime = createRuntime({
+      ...env,
+      DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
+      DIGICERT_BASE_URL: simulator.baseUrl,
+      DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
+    });
+    return {
+      runtime,
+      description:
+        'the embedded DigiCert simulator and Secrets Manager stand-in (no AWS or DigiCert account used; set DIGICERT_API_KEY or DIGICERT_API_KEY_SECRET_ID to talk to the real DigiCert)',
+      close,
+    };
+  } catch (error) {
+    // A bad variable (DIGICERT_TIMEOUT_MS=soon) throws here: the listening servers would keep the
+    // process alive forever, and the caller would never get to report the error and exit.
+    await close();
+    throw error;
+  }
 }

@@ -8,19 +8,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
-import { createHandler, HTTP_BUDGET_MS } from '../functions/shared/entry.js';
-import {
-  HttpRequestError,
-  type HttpResponse,
-  MAX_BODY_BYTES,
-} from '../functions/shared/inbound/api-gateway.js';
+import { HTTP_LIMITS, RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../functions/shared/contract.js';
+import { createHandler } from '../functions/shared/entry.js';
+import { HttpRequestError, type HttpResponse, safeDecode } from '../functions/shared/inbound/api-gateway.js';
 import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
 import { DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
-const READ_LIMIT = MAX_BODY_BYTES * 2;
+const READ_LIMIT = HTTP_LIMITS.maxBodyBytes * 2;
+/** The resend route as API Gateway matches it: group 1 is the order id segment. */
+const ROUTE_PATH = new RegExp(`^${RESEND_ROUTE.path.replace('{order_id}', '([^/]+)')}$`);
 
 export interface LocalServer {
   readonly url: string;
@@ -72,14 +71,14 @@ async function serve(
     req.resume();
     return send(
       res,
-      errorResponse(new HttpRequestError(413, 'payload_too_large', 'Request body is too large'), requestId),
+      errorResponse(new HttpRequestError('payload_too_large', 'Request body is too large'), requestId),
     );
   }
   const event = toEvent(req, body, requestId);
   const started = Date.now();
   const context = lambdaContext(
     randomUUID(),
-    () => Math.max(0, started + HTTP_BUDGET_MS + 2_000 - Date.now()),
+    () => Math.max(0, started + HTTP_LIMITS.budgetMs + 2_000 - Date.now()),
     'resend-dcv-emails-local',
   );
   const result = await handler(event, context);
@@ -123,11 +122,11 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   }
   const textual = /^(application\/(json|[a-z.+-]*\+json)|text\/)/i.test(headers['content-type'] ?? '');
   const method = req.method ?? 'GET';
-  const match = /^\/order\/certificate\/([^/]+)\/resend-emails$/.exec(url.pathname);
+  const match = ROUTE_PATH.exec(url.pathname);
   const now = Date.now();
   return {
     version: '2.0',
-    routeKey: match ? 'PUT /order/certificate/{order_id}/resend-emails' : '$default',
+    routeKey: match ? RESEND_ROUTE_KEY : '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
@@ -156,19 +155,11 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   };
 }
 
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const port = Number(process.env.PORT ?? 3000);
   const server = await startLocalServer(port);
-  const example = `curl -i -X PUT ${server.url}/order/certificate/123/resend-emails -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
+  const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
       ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).`

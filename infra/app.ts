@@ -3,7 +3,7 @@
  * message naming each one; cdk-nag findings end it with CDK's validation report.
  */
 import { createApp } from './create-app.js';
-import { StackConfigError } from './stack-config.js';
+import { StackConfigError } from './stack-config-error.js';
 
 try {
   createApp().app.synth();

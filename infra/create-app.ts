@@ -6,7 +6,7 @@
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ResendStack } from './resend-stack.js';
-import { contextKeys, readContext, resolveStackConfig, type StackConfig } from './stack-config.js';
+import { resolveStackConfig, type StackConfig } from './stack-config.js';
 
 export interface CreateAppOptions {
   /**
@@ -50,7 +50,8 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
     ...(options.builtinCloudFormationValidation === false ? { builtinCloudFormationValidation: false } : {}),
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
-  const config = resolveStackConfig(readContext(app.node), contextKeys(app.node));
+  const context: Record<string, unknown> = app.node.getAllContext();
+  const config = resolveStackConfig(context);
   const stack = new ResendStack(app, config.stackName, {
     config,
     env: options.env ?? {

@@ -21,7 +21,8 @@ import { ResendApi } from './constructs/resend-api.js';
 import { ResendDashboard } from './constructs/resend-dashboard.js';
 import { ResendFunction } from './constructs/resend-function.js';
 import { ResendSchedules } from './constructs/resend-schedules.js';
-import { arnRegionAndAccount, type StackConfig, StackConfigError } from './stack-config.js';
+import { arnRegionAndAccount, type StackConfig } from './stack-config.js';
+import { StackConfigError } from './stack-config-error.js';
 
 export interface ResendStackProps extends StackProps {
   /** The validated settings; build them with `resolveStackConfig`. */

@@ -17,6 +17,7 @@
  */
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { BUNDLE_BANNER } from '../functions/shared/contract.js';
 
 /** The Lambda entry, relative to the repository root. */
 export const LAMBDA_ENTRY = 'functions/resend-dcv-emails/handler.ts';
@@ -26,13 +27,6 @@ export const BUNDLE_FILE = 'index.mjs';
 
 /** esbuild target for the nodejs24.x runtime. */
 export const BUNDLE_TARGET = 'node24';
-
-/**
- * ESM bundles of CommonJS dependencies (undici, parts of the AWS SDK) call `require` for Node's
- * built-in modules; without this banner they crash with `Dynamic require of "node:https" is not supported`.
- */
-export const BUNDLE_BANNER =
-  "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
 
 /** Prefer ES module builds of dependencies: they tree-shake (zod, the SDK's `dist-es`). */
 export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];

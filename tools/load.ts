@@ -14,6 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startLocalServer } from '../dev/local-server.js';
+import { RESEND_ROUTE, resendPath } from '../functions/shared/contract.js';
 
 type ToServer = { type: 'memory' } | { type: 'stop' };
 type FromServer = { type: 'ready'; url: string } | { type: 'memory'; rss: number; heapUsed: number };
@@ -79,8 +80,8 @@ async function memoryOf(child: ChildProcess): Promise<Memory> {
 
 function run(url: string, amount: number, connections: number): Promise<autocannon.Result> {
   return autocannon({
-    url: `${url}/order/certificate/123/resend-emails`,
-    method: 'PUT',
+    url: `${url}${resendPath(123)}`,
+    method: RESEND_ROUTE.method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }],

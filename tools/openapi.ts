@@ -7,11 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toJSONSchema } from 'zod';
 import {
-  MAX_APPROVAL_EMAILS,
-  MAX_ORDER_ID_DIGITS,
-  resendBodySchema,
-} from '../functions/shared/domain/request-schema.js';
-import { MAX_BODY_BYTES } from '../functions/shared/inbound/api-gateway.js';
+  HEADERS,
+  HTTP_LIMITS,
+  PRODUCT_NAME,
+  REQUEST_LIMITS,
+  RESEND_ROUTE,
+  VERSION,
+} from '../functions/shared/contract.js';
+import { resendBodySchema } from '../functions/shared/domain/request-schema.js';
+
+const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
+const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
@@ -26,7 +32,7 @@ function errorResponse(
 ) {
   return {
     description,
-    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, ...headers },
+    headers: { [HEADERS.requestId]: { $ref: '#/components/headers/RequestId' }, ...headers },
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/ErrorEnvelope' },
@@ -43,8 +49,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'dcv-resend',
-      version: '0.1.0',
+      title: PRODUCT_NAME,
+      version: VERSION,
       summary: 'Resend DigiCert domain-control-validation emails without holding the DigiCert API key.',
       description:
         "Mirrors DigiCert CertCentral's `PUT /services/v2/order/certificate/{order_id}/resend-emails`: switch from DigiCert by changing the base URL and dropping the `X-DC-DEVKEY` header. Requests are signed with AWS SigV4 (IAM). Errors use DigiCert's envelope.",
@@ -59,8 +65,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     ],
     security: [{ sigv4: [] }],
     paths: {
-      '/order/certificate/{order_id}/resend-emails': {
-        put: {
+      [RESEND_ROUTE.path]: {
+        [RESEND_ROUTE.method.toLowerCase()]: {
           operationId: 'resendDcvEmails',
           summary: 'Resend the DCV emails of a certificate order',
           description:
@@ -104,14 +110,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             '204': {
               description: 'DigiCert accepted the resend.',
-              headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+              headers: { [HEADERS.requestId]: { $ref: '#/components/headers/RequestId' } },
             },
             '400': errorResponse(
               'The order id, the JSON or the schema is invalid; or DigiCert answered 400.',
               {
                 invalid_order_id: envelope(
                   'invalid_order_id',
-                  'must be a positive integer of at most 12 digits',
+                  `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`,
                   'order_id',
                 ),
                 invalid_json: envelope('invalid_json', 'body must be valid JSON'),
@@ -155,7 +161,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 ),
               },
               {
-                'retry-after': {
+                [HEADERS.retryAfter]: {
                   description: 'Seconds to wait before retrying.',
                   schema: { type: 'integer' },
                 },

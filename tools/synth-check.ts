@@ -19,10 +19,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import {
+  BUNDLE_BANNER,
+  ERROR_TYPES,
+  HTTP_ERROR_STATUS,
+  RESEND_ROUTE,
+  RESEND_ROUTE_KEY,
+  resendPath,
+} from '../functions/shared/contract.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
-const BANNER = "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
 const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
 interface Step {
@@ -119,10 +126,10 @@ try {
   result.direct = error?.name;
 }
 const response = await mod.handler({
-  version: '2.0', routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
-  rawPath: '/order/certificate/123/resend-emails', rawQueryString: '',
+  version: '2.0', routeKey: ${JSON.stringify(RESEND_ROUTE_KEY)},
+  rawPath: ${JSON.stringify(resendPath(123))}, rawQueryString: '',
   headers: { 'content-type': 'application/json' }, pathParameters: { order_id: '123' },
-  requestContext: { http: { method: 'PUT', path: '/order/certificate/123/resend-emails' }, requestId: 'req-1' },
+  requestContext: { http: { method: ${JSON.stringify(RESEND_ROUTE.method)}, path: ${JSON.stringify(resendPath(123))} }, requestId: 'req-1' },
   body: '{not json', isBase64Encoded: false,
 }, fakeContext);
 result.httpStatus = response?.statusCode;
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
     if (!existsSync(bundlePath)) fail(`${bundlePath} is missing: the bundle is not ESM (index.mjs)`);
     if (!existsSync(`${bundlePath}.map`)) fail('index.mjs.map is missing: source maps are not enabled');
     const code = readFileSync(bundlePath, 'utf8');
-    if (!code.startsWith(BANNER)) fail('the bundle does not start with the createRequire banner');
+    if (!code.startsWith(BUNDLE_BANNER)) fail('the bundle does not start with the createRequire banner');
     const external = (await loadedModules(bundlePath)).filter((name) => !BUILTINS.has(name));
     if (external.length > 0)
       fail(`the bundle loads modules that are not Node.js built-ins: ${external.join(', ')}`);
@@ -173,8 +180,9 @@ async function main(): Promise<void> {
     const result = JSON.parse(lastLine) as Record<string, unknown>;
     if (result.handlerType !== 'function')
       fail(`the bundle exports handler as ${String(result.handlerType)}`);
-    if (result.direct !== 'ValidationError') fail(`a bad direct payload gave ${String(result.direct)}`);
-    if (result.httpStatus !== 400 || result.httpCode !== 'invalid_json') {
+    if (result.direct !== ERROR_TYPES.ValidationError)
+      fail(`a bad direct payload gave ${String(result.direct)}`);
+    if (result.httpStatus !== HTTP_ERROR_STATUS.invalid_json || result.httpCode !== 'invalid_json') {
       fail(`a malformed HTTP body gave ${String(result.httpStatus)} ${String(result.httpCode)}`);
     }
 

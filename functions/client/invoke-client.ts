@@ -1,5 +1,5 @@
 /**
- * The callers' side of a direct invocation (CONTRACT §3): other TypeScript Lambdas import this
+ * The callers' side of a direct invocation (docs/contract.md §3): other TypeScript Lambdas import this
  * module to call the resend function through the Lambda `Invoke` API, with typed requests and
  * results, and get failures back as the same error classes the function throws.
  *
@@ -11,14 +11,16 @@
  * ```
  *
  * Lambda reports a thrown error as `{"errorType": error.name, "errorMessage": error.message}` and
- * nothing else, so what is not in the message cannot be rebuilt: `UpstreamError.code` and
- * `ConfigurationError.code` are read from the message's wording, `DigiCertRequestError.errors` carry
- * DigiCert's codes and first message, and `ValidationError.issues` are split from the summary.
- * `BatchError.summary` is complete: its message is the JSON summary itself.
+ * nothing else, so the function puts every field a program needs into the message, as JSON
+ * (docs/contract.md §3; `functions/shared/inbound/direct-errors.ts`): this client reads the code,
+ * status, entries, retry hint and attempts from there, and gives the rebuilt error the sentence as
+ * its `message`. `BatchError.summary` is the message itself. A function older than that format
+ * sent only the sentence: its fields are then read from the wording, as well as it allows.
  *
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ERROR_CODES } from '../shared/contract.js';
 import type { BatchResult, OrderResult, SentResult } from '../shared/domain/batch-result.js';
 import {
   BatchError,
@@ -31,6 +33,7 @@ import {
   UpstreamError,
   ValidationError,
 } from '../shared/domain/errors.js';
+import type { DirectErrorDetail } from '../shared/inbound/direct-errors.js';
 import { isRecord } from '../shared/is-record.js';
 
 export type { BatchResult, FailedResult, OrderResult, SentResult } from '../shared/domain/batch-result.js';
@@ -42,7 +45,7 @@ export {
   ValidationError,
 } from '../shared/domain/errors.js';
 
-/** One address DigiCert should send the DCV email to (CONTRACT §1). */
+/** One address DigiCert should send the DCV email to (docs/contract.md §1). */
 export interface ApprovalEmailInput {
   /** The domain to validate (FQDN; a leading `*.` is allowed). */
   readonly domain: string;
@@ -51,7 +54,7 @@ export interface ApprovalEmailInput {
   readonly email_domain?: string;
 }
 
-/** One order to resend DCV emails for; the function validates it (CONTRACT §1). */
+/** One order to resend DCV emails for; the function validates it (docs/contract.md §1). */
 export interface ResendOrder {
   /** A positive integer of at most 12 digits, or its decimal string. */
   readonly order_id: number | string;
@@ -149,7 +152,7 @@ function unexpected(what: string, result: unknown): LambdaInvokeError {
 
 /**
  * Turns Lambda's error payload `{"errorType","errorMessage","trace"}` back into the named error the
- * function threw.
+ * function threw, with the function's sentence as its `message`.
  */
 export function toRemoteError(payload: string, functionError = 'Unhandled'): Error {
   let parsed: unknown;
@@ -163,13 +166,81 @@ export function toRemoteError(payload: string, functionError = 'Unhandled'): Err
     isRecord(parsed) && typeof parsed.errorMessage === 'string'
       ? parsed.errorMessage
       : payload.slice(0, 1000);
-  const error = rebuild(errorType, message) ?? new LambdaInvokeError(message, { errorType, functionError });
-  // The rebuilt error's own wording may differ in detail: the caller sees exactly what was thrown.
-  error.message = message;
+  const detail = errorType === 'BatchError' ? undefined : parseDetail(message);
+  const error =
+    (detail ? fromDetail(errorType, detail) : fromWording(errorType, message)) ??
+    new LambdaInvokeError(message, { errorType, functionError });
+  // The constructors word their own message: the caller sees the function's sentence instead.
+  error.message = detail?.message ?? message;
   return error;
 }
 
-function rebuild(errorType: string | undefined, message: string): Error | undefined {
+/** The JSON detail of an error message, or `undefined` for a message that is not one. */
+function parseDetail(message: string): DirectErrorDetail | undefined {
+  if (!message.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || typeof value.message !== 'string' || typeof value.code !== 'string') {
+    return undefined;
+  }
+  return {
+    message: value.message,
+    code: value.code,
+    status: typeof value.status === 'number' ? value.status : 0,
+    ...(Array.isArray(value.errors) ? { errors: value.errors.filter(isEntry) } : {}),
+    ...(typeof value.retry_after === 'number' ? { retry_after: value.retry_after } : {}),
+    ...(typeof value.attempts === 'number' ? { attempts: value.attempts } : {}),
+  };
+}
+
+function isEntry(value: unknown): value is DigiCertErrorEntry & { readonly field?: string } {
+  return isRecord(value) && typeof value.code === 'string' && typeof value.message === 'string';
+}
+
+/** Whether `code` is one of `codes` (a code this client does not know is replaced by a fallback). */
+function oneOf<T extends string>(codes: readonly T[], code: string): code is T {
+  return (codes as readonly string[]).includes(code);
+}
+
+function fromDetail(errorType: string | undefined, detail: DirectErrorDetail): Error | undefined {
+  const errors = detail.errors ?? [];
+  switch (errorType) {
+    case 'ValidationError':
+      return new ValidationError(
+        errors.map(({ field, code, message }) => ({
+          field: field ?? '',
+          message,
+          code: oneOf(ERROR_CODES.ValidationError, code) ? code : 'invalid_input',
+        })),
+      );
+    case 'DigiCertRequestError':
+      return new DigiCertRequestError(detail.status, errors);
+    case 'UpstreamError':
+      return new UpstreamError(
+        oneOf(ERROR_CODES.UpstreamError, detail.code) ? detail.code : 'upstream_unavailable',
+        detail.message,
+        { attempts: detail.attempts ?? 0, retryAfterSeconds: detail.retry_after },
+      );
+    case 'ConfigurationError':
+      return new ConfigurationError(
+        oneOf(ERROR_CODES.ConfigurationError, detail.code) ? detail.code : 'invalid_configuration',
+        detail.message,
+      );
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The error rebuilt from a message without JSON detail: a `BatchError` (whose message is the
+ * summary), or an error from a function older than the JSON messages, whose fields can only be
+ * read from its wording.
+ */
+function fromWording(errorType: string | undefined, message: string): Error | undefined {
   switch (errorType) {
     case 'ValidationError':
       return new ValidationError(parseIssues(message));

@@ -1,13 +1,17 @@
 /**
- * The function's environment (CONTRACT §4), parsed once at cold start. Adapters receive the parsed
- * values; nothing below this file reads `process.env`.
+ * The function's environment (docs/contract.md §4), parsed once at cold start. Adapters receive the
+ * parsed values; nothing below this file reads `process.env`. The names, defaults and bounds are in
+ * `contract.ts`, which the stack shares.
  */
+import {
+  DIGICERT_BASE_URLS,
+  ENV,
+  type EnvVar,
+  FUNCTION_DEFAULTS,
+  FUNCTION_LIMITS,
+  RATE_LIMIT_WINDOWS_MS,
+} from './contract.js';
 import { ConfigurationError } from './domain/errors.js';
-
-export const DIGICERT_BASE_URLS = {
-  us: 'https://www.digicert.com/services/v2',
-  eu: 'https://certcentral.digicert.eu/services/v2',
-} as const;
 
 export interface Config {
   /** Secrets Manager ARN or name of the DigiCert API key. */
@@ -18,7 +22,7 @@ export interface Config {
   readonly digicertTimeoutMs: number;
   /** How long a fetched API key is reused before Secrets Manager is asked again. */
   readonly secretCacheTtlMs: number;
-  /** DigiCert's per-key limits as this container enforces them (CONTRACT: 100 per 5 s, 1000 per 3 min). */
+  /** DigiCert's per-key limits as this container enforces them (DigiCert: 100 per 5 s, 1000 per 3 min). */
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
@@ -39,7 +43,12 @@ function invalid(variable: string, rule: string): ConfigurationError {
   return new ConfigurationError('invalid_configuration', `${variable} ${rule}`);
 }
 
-function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: Env,
+  variable: EnvVar,
+  fallback: number,
+  [min, max]: readonly [number, number],
+): number {
   const raw = env[variable];
   if (raw === undefined || raw === '') return fallback;
   if (!/^[0-9]+$/.test(raw))
@@ -54,8 +63,8 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
  * The DigiCert base URL: `us` (default), `eu`, or a full URL. HTTPS is required except on
  * loopback, where the local simulator listens.
  */
-export function parseBaseUrl(raw: string | undefined, variable = 'DIGICERT_BASE_URL'): string {
-  if (raw === undefined || raw === '') return DIGICERT_BASE_URLS.us;
+export function parseBaseUrl(raw: string | undefined, variable: string = ENV.DIGICERT_BASE_URL): string {
+  if (raw === undefined || raw === '') return FUNCTION_DEFAULTS.digicertBaseUrl;
   const alias = DIGICERT_BASE_URLS[raw.toLowerCase() as keyof typeof DIGICERT_BASE_URLS];
   if (alias) return alias;
   let url: URL;
@@ -76,31 +85,35 @@ export function parseBaseUrl(raw: string | undefined, variable = 'DIGICERT_BASE_
 
 /** Parses the environment, throwing a `ConfigurationError` that names the first bad variable. */
 export function loadConfig(env: Env): Config {
-  const secretId = env.DIGICERT_API_KEY_SECRET_ID;
+  const secretId = env[ENV.DIGICERT_API_KEY_SECRET_ID];
   if (secretId === undefined || secretId.trim() === '') {
     throw new ConfigurationError(
       'secret_unavailable',
-      'DIGICERT_API_KEY_SECRET_ID is required: set it to the ARN or name of the Secrets Manager secret holding the DigiCert API key',
+      `${ENV.DIGICERT_API_KEY_SECRET_ID} is required: set it to the ARN or name of the Secrets Manager secret holding the DigiCert API key`,
     );
   }
   if (!SECRET_ID.test(secretId)) {
-    throw invalid('DIGICERT_API_KEY_SECRET_ID', 'must be a Secrets Manager secret ARN or name');
+    throw invalid(ENV.DIGICERT_API_KEY_SECRET_ID, 'must be a Secrets Manager secret ARN or name');
   }
+  const d = FUNCTION_DEFAULTS;
+  const bounds = FUNCTION_LIMITS;
   return {
     secretId,
-    digicertBaseUrl: parseBaseUrl(env.DIGICERT_BASE_URL),
-    digicertTimeoutMs: integer(env, 'DIGICERT_TIMEOUT_MS', 10_000, 1, 900_000),
-    secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
+    digicertBaseUrl: parseBaseUrl(env[ENV.DIGICERT_BASE_URL]),
+    digicertTimeoutMs: integer(env, ENV.DIGICERT_TIMEOUT_MS, d.digicertTimeoutMs, bounds.digicertTimeoutMs),
+    secretCacheTtlMs:
+      integer(env, ENV.SECRET_CACHE_TTL_SECONDS, d.secretCacheTtlSeconds, bounds.secretCacheTtlSeconds) *
+      1000,
     rateLimits: [
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_5S', 100, 1, 1_000_000),
-        windowMs: 5_000,
+        limit: integer(env, ENV.DIGICERT_RATE_LIMIT_PER_5S, d.rateLimitPer5s, bounds.rateLimit),
+        windowMs: RATE_LIMIT_WINDOWS_MS.per5Seconds,
       },
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_3MIN', 1000, 1, 1_000_000),
-        windowMs: 180_000,
+        limit: integer(env, ENV.DIGICERT_RATE_LIMIT_PER_3MIN, d.rateLimitPer3Min, bounds.rateLimit),
+        windowMs: RATE_LIMIT_WINDOWS_MS.per3Minutes,
       },
     ],
-    maxAttempts: integer(env, 'DIGICERT_MAX_ATTEMPTS', 4, 1, 10),
+    maxAttempts: integer(env, ENV.DIGICERT_MAX_ATTEMPTS, d.maxAttempts, bounds.maxAttempts),
   };
 }

@@ -4,6 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { HTTP_LIMITS } from './contract.js';
+import { runBatch } from './domain/batch.js';
+import type { BatchResult, SentResult } from './domain/batch-result.js';
 import { BatchError } from './domain/errors.js';
 import { parseOrderId } from './domain/request-schema.js';
 import type { ResendUseCase } from './domain/resend.js';
@@ -13,15 +16,17 @@ import {
   parseResendHttpRequest,
   toHttpRequest,
 } from './inbound/api-gateway.js';
-import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './inbound/direct.js';
+import { eventBridgeId, parseDirectPayload } from './inbound/direct.js';
+import { forDirectCaller } from './inbound/direct-errors.js';
 import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
-import { eventBridgeId, fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
+import { fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
+import { redact } from './observability/logger.js';
 import type { Runtime } from './runtime.js';
 
 /** Time kept back from Lambda's deadline to answer the caller after the last DigiCert attempt. */
 export const ANSWER_MARGIN_MS = 1_000;
 /** API Gateway gives up after 30 s; an HTTP request must be answered well before. */
-export const HTTP_BUDGET_MS = 28_000;
+const HTTP_BUDGET_MS = HTTP_LIMITS.budgetMs;
 
 /** Orders of one batch in flight at once; the rate limiter bounds the request rate itself. */
 export const BATCH_CONCURRENCY = 8;
@@ -90,6 +95,7 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
         const result = await runBatch(payload.orders, resend, {
           deadline,
           concurrency: BATCH_CONCURRENCY,
+          redact,
           onResult: observer.batchResult,
         });
         observer.batchFinished(result);
@@ -106,7 +112,8 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       } else {
         observer.failed(orderId, error);
       }
-      throw error;
+      // Lambda passes on only the name and the message: the message carries the fields as JSON.
+      throw forDirectCaller(error);
     } finally {
       observer.end();
     }

@@ -4,20 +4,15 @@
  * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type ApiKeyProvider, SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
-import { type DigiCertClient, UndiciDigiCertClient } from './adapters/digicert-client.js';
+import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
+import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { type Config, type Env, loadConfig } from './config.js';
+import { ENV, USER_AGENT } from './contract.js';
+import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports.js';
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
-import {
-  createResendUseCase,
-  DEFAULT_RETRY_POLICY,
-  type RateLimiter,
-  type ResendUseCase,
-} from './domain/resend.js';
+import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
-
-export const USER_AGENT = 'dcv-resend/0.1.0';
 
 export interface Runtime {
   readonly config: Config;
@@ -36,11 +31,6 @@ export interface RuntimeOverrides {
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
-  /**
-   * Multiplies the rate limiter's windows (tests: `0.1` turns "50 per 5 s" into "50 per 500 ms").
-   * Ignored when `limiter` is given. @default 1
-   */
-  readonly rateLimitWindowScale?: number;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
   readonly secretsManager?: Partial<SecretsManagerBounds>;
 }
@@ -71,7 +61,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const logger = overrides.logger ?? createLogger({ level: resolveLogLevel(env) });
   const telemetry = createTelemetry({
     logger,
-    service: env.SERVICE_NAME,
+    service: env[ENV.SERVICE_NAME],
     lambdaLogLevel: lambdaLogLevel(env),
   });
   const apiKeys =
@@ -87,12 +77,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
   // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
-  const windowScale = overrides.rateLimitWindowScale ?? 1;
-  const limiter =
-    overrides.limiter ??
-    createSlidingWindowLimiter({
-      windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
-    });
+  const limiter = overrides.limiter ?? createSlidingWindowLimiter({ windows: config.rateLimits });
   const resend = createResendUseCase({
     apiKeys,
     digicert,

@@ -12,12 +12,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS } from '../../functions/shared/contract.js';
 import {
   FAILURE_METRICS,
   INTERNAL_FAILURE_METRIC,
   METRIC,
-  METRICS_NAMESPACE,
-  SERVICE_DIMENSION,
 } from '../../functions/shared/observability/metrics.js';
 
 /** A dead-letter queue to watch, with a name for its alarm. */
@@ -122,9 +121,9 @@ export class ResendAlarms extends Construct {
     if (props.serviceName !== undefined) {
       const emf = (metricName: string) =>
         new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
+          namespace: METRICS.namespace,
           metricName,
-          dimensionsMap: { [SERVICE_DIMENSION]: props.serviceName ?? '' },
+          dimensionsMap: { [METRICS.serviceDimension]: props.serviceName ?? '' },
           period,
           statistic: cloudwatch.Stats.SUM,
         });

@@ -1,6 +1,6 @@
 /**
  * The HTTP entry: an API Gateway HTTP API with exactly one route,
- * `PUT /order/certificate/{order_id}/resend-emails`, mirroring DigiCert's own path (CONTRACT §2).
+ * `PUT /order/certificate/{order_id}/resend-emails`, mirroring DigiCert's own path (docs/contract.md §2).
  * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
  * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
  */
@@ -12,10 +12,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  DEPLOYMENT_DEFAULTS,
+  HTTP_LIMITS,
+  RESEND_ROUTE,
+  RESEND_ROUTE_KEY,
+} from '../../functions/shared/contract.js';
 import type { HttpAuthConfig } from '../stack-config.js';
-
-/** The only route, as API Gateway writes route keys. */
-export const RESEND_ROUTE_PATH = '/order/certificate/{order_id}/resend-emails';
 
 /** What one access-log line holds: who called, what, and how it ended. No bodies, no headers. */
 export const ACCESS_LOG_FIELDS = {
@@ -84,18 +87,21 @@ export class ResendApi extends Construct {
     const auth = props.auth ?? { type: 'iam' };
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'dcv-resend: PUT /order/certificate/{order_id}/resend-emails',
+      description: `dcv-resend: ${RESEND_ROUTE_KEY}`,
       createDefaultStage: false,
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? DEPLOYMENT_DEFAULTS.logRetentionDays,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 5, burstLimit: props.burstLimit ?? 10 },
+      throttle: {
+        rateLimit: props.rateLimit ?? DEPLOYMENT_DEFAULTS.apiRateLimit,
+        burstLimit: props.burstLimit ?? DEPLOYMENT_DEFAULTS.apiBurstLimit,
+      },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
@@ -107,17 +113,21 @@ export class ResendApi extends Construct {
         ? new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: [...auth.audience] })
         : new HttpIamAuthorizer();
     this.httpApi.addRoutes({
-      path: RESEND_ROUTE_PATH,
-      methods: [apigw.HttpMethod.PUT],
+      path: RESEND_ROUTE.path,
+      methods: [apigw.HttpMethod[RESEND_ROUTE.method]],
       // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
       integration: new HttpLambdaIntegration('ResendIntegration', props.handler, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-        timeout: Duration.seconds(29),
+        timeout: Duration.seconds(HTTP_LIMITS.integrationTimeoutSeconds),
       }),
       authorizer,
     });
 
-    this.invokeArn = this.httpApi.arnForExecuteApi('PUT', '/order/certificate/*/resend-emails', '$default');
-    this.routeUrl = `${this.httpApi.apiEndpoint}/order/certificate/{order_id}/resend-emails`;
+    this.invokeArn = this.httpApi.arnForExecuteApi(
+      RESEND_ROUTE.method,
+      RESEND_ROUTE.path.replace('{order_id}', '*'),
+      '$default',
+    );
+    this.routeUrl = `${this.httpApi.apiEndpoint}${RESEND_ROUTE.path}`;
   }
 }

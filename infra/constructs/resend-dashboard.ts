@@ -10,12 +10,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  FAILURE_METRICS,
-  METRIC,
-  METRICS_NAMESPACE,
-  SERVICE_DIMENSION,
-} from '../../functions/shared/observability/metrics.js';
+import { METRICS } from '../../functions/shared/contract.js';
+import { FAILURE_METRICS, METRIC } from '../../functions/shared/observability/metrics.js';
 
 export interface ResendDashboardProps {
   readonly function: lambda.IFunction;
@@ -41,9 +37,9 @@ export class ResendDashboard extends Construct {
     super(scope, id);
     const metric = (metricName: string, statistic: string = cloudwatch.Stats.SUM, label?: string) =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: METRICS.namespace,
         metricName,
-        dimensionsMap: { [SERVICE_DIMENSION]: props.serviceName },
+        dimensionsMap: { [METRICS.serviceDimension]: props.serviceName },
         statistic,
         period: PERIOD,
         ...(label ? { label } : {}),

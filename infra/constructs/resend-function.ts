@@ -17,8 +17,13 @@ import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-c
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
-import { DEFAULT_SERVICE_NAME } from '../../functions/shared/observability/metrics.js';
+import {
+  DEPLOYMENT_DEFAULTS,
+  DIGICERT_RATE_LIMITS,
+  ENV,
+  FUNCTION_DEFAULTS,
+  type LogLevel,
+} from '../../functions/shared/contract.js';
 import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
 
@@ -28,7 +33,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The deployed entry point (STYLE.md: one entry file per function). */
 export const DEFAULT_ENTRY = path.join(PROJECT_ROOT, LAMBDA_ENTRY);
 
-export type FunctionLogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type FunctionLogLevel = LogLevel;
 
 export interface ResendFunctionProps {
   /**
@@ -69,7 +74,7 @@ export interface ResendFunctionProps {
   readonly digicertRateLimits?: DigiCertRateLimits;
   /**
    * DigiCert Services API base URL (`DIGICERT_BASE_URL`).
-   * @default DIGICERT_BASE_URLS.us
+   * @default FUNCTION_DEFAULTS.digicertBaseUrl (DigiCert US)
    */
   readonly digicertBaseUrl?: string;
   /**
@@ -134,9 +139,6 @@ export interface DigiCertRateLimits {
   readonly per3Minutes: number;
 }
 
-/** DigiCert's documented limits per API key. */
-export const DIGICERT_RATE_LIMITS: DigiCertRateLimits = { per5Seconds: 100, per3Minutes: 1000 };
-
 /** One copy's share of the key's limits when `copies` may run at once (at least 1 request). */
 export function rateLimitShare(limits: DigiCertRateLimits, copies: number): DigiCertRateLimits {
   return {
@@ -172,7 +174,7 @@ export class ResendFunction extends Construct {
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
+    this.serviceName = props.serviceName ?? FUNCTION_DEFAULTS.serviceName;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -180,7 +182,7 @@ export class ResendFunction extends Construct {
         'dcv-resend function: write its logs, read the DigiCert API key secret, record failed events',
     });
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? DEPLOYMENT_DEFAULTS.logRetentionDays,
       removalPolicy,
     });
     this.logGroup.grantWrite(this.role);
@@ -189,7 +191,7 @@ export class ResendFunction extends Construct {
       removalPolicy,
     });
 
-    const concurrency = props.reservedConcurrentExecutions ?? 2;
+    const concurrency = props.reservedConcurrentExecutions ?? DEPLOYMENT_DEFAULTS.reservedConcurrency;
     const share = rateLimitShare(
       props.digicertRateLimits ?? DIGICERT_RATE_LIMITS,
       concurrency === 'none' ? 1 : concurrency,
@@ -202,23 +204,27 @@ export class ResendFunction extends Construct {
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? DEPLOYMENT_DEFAULTS.memorySize,
+      timeout: props.timeout ?? Duration.seconds(DEPLOYMENT_DEFAULTS.functionTimeoutSeconds),
       reservedConcurrentExecutions: concurrency === 'none' ? undefined : concurrency,
       role: this.role,
       logGroup: this.logGroup,
-      retryAttempts: props.asyncRetryAttempts ?? 2,
-      maxEventAge: props.asyncMaxEventAge ?? Duration.hours(6),
+      retryAttempts: props.asyncRetryAttempts ?? DEPLOYMENT_DEFAULTS.asyncRetryAttempts,
+      maxEventAge: props.asyncMaxEventAge ?? Duration.seconds(DEPLOYMENT_DEFAULTS.asyncMaxEventAgeSeconds),
       onFailure: new SendOnlyQueueDestination(this.failureQueue.queue),
       environment: {
-        DIGICERT_BASE_URL: props.digicertBaseUrl ?? DIGICERT_BASE_URLS.us,
-        DIGICERT_TIMEOUT_MS: String((props.digicertTimeout ?? Duration.seconds(10)).toMilliseconds()),
-        SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
-        LOG_LEVEL: props.logLevel ?? 'info',
-        SERVICE_NAME: this.serviceName,
-        DIGICERT_RATE_LIMIT_PER_5S: String(share.per5Seconds),
-        DIGICERT_RATE_LIMIT_PER_3MIN: String(share.per3Minutes),
-        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.DIGICERT_BASE_URL]: props.digicertBaseUrl ?? FUNCTION_DEFAULTS.digicertBaseUrl,
+        [ENV.DIGICERT_TIMEOUT_MS]: String(
+          (props.digicertTimeout ?? Duration.millis(FUNCTION_DEFAULTS.digicertTimeoutMs)).toMilliseconds(),
+        ),
+        [ENV.SECRET_CACHE_TTL_SECONDS]: String(
+          (props.secretCacheTtl ?? Duration.seconds(FUNCTION_DEFAULTS.secretCacheTtlSeconds)).toSeconds(),
+        ),
+        [ENV.LOG_LEVEL]: props.logLevel ?? FUNCTION_DEFAULTS.logLevel,
+        [ENV.SERVICE_NAME]: this.serviceName,
+        [ENV.DIGICERT_RATE_LIMIT_PER_5S]: String(share.per5Seconds),
+        [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(share.per3Minutes),
+        [ENV.NODE_OPTIONS]: FUNCTION_DEFAULTS.nodeOptions,
       },
       // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
       // maps, the AWS SDK bundled and pinned, esbuild run locally.
@@ -257,7 +263,7 @@ export class ResendFunction extends Construct {
       );
     }
     this.boundSecret = secret;
-    this.function.addEnvironment('DIGICERT_API_KEY_SECRET_ID', secret.secretArn);
+    this.function.addEnvironment(ENV.DIGICERT_API_KEY_SECRET_ID, secret.secretArn);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadDigiCertApiKey',

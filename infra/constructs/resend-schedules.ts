@@ -1,6 +1,6 @@
 /**
  * EventBridge Scheduler schedules that invoke the function with a fixed direct-invoke payload
- * (CONTRACT §3). Scheduler invokes Lambda asynchronously, so there are two safety nets:
+ * (docs/contract.md §3). Scheduler invokes Lambda asynchronously, so there are two safety nets:
  * Scheduler's retry policy and dead-letter queue catch events it could not hand to Lambda at all;
  * the function's own event-invoke config (retries, failure queue) catches runs that failed.
  */

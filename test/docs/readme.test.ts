@@ -21,6 +21,7 @@ const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as 
   scripts: Record<string, string>;
   bin: Record<string, string>;
   exports: Record<string, unknown>;
+  engines: { node: string };
 };
 const ERROR_TYPES = [
   'ValidationError',
@@ -220,6 +221,12 @@ describe('README commands', () => {
       message: expect.any(String),
       field: 'domain_approval_emails.0.email',
     });
+  });
+
+  it('name the Node.js versions that package.json engines allows', () => {
+    const minimum = /^>=(\d+\.\d+)$/.exec(PACKAGE.engines.node)?.[1];
+    expect(minimum).toBeDefined();
+    expect(README).toContain(`Node.js ${minimum} or later`);
   });
 
   it('import only what the invoke client exports, under its package export', async () => {

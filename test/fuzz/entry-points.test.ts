@@ -10,7 +10,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeContext } from '../../dev/lambda-events.js';
-import { unlimited } from '../../functions/shared/domain/resend.js';
 import type { Handler, HandlerResult } from '../../functions/shared/entry.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 import {
@@ -20,6 +19,7 @@ import {
   httpV1EventArbitrary,
   httpV2EventArbitrary,
 } from '../support/hostile.js';
+import { unlimited } from '../support/limiters.js';
 
 const TOTAL_EVENTS = Number(process.env.FUZZ_EVENTS ?? 10_000);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);

@@ -58,7 +58,7 @@ describe('the HTTP API', () => {
     });
   });
 
-  it('throttles the $default stage at 10 requests/s with a burst of 20 by default, configurable', () => {
+  it('throttles the $default stage at 5 requests/s with a burst of 10 by default, configurable', () => {
     const defaults = synth().template;
     const custom = synth({ apiRateLimit: '3', apiBurstLimit: 6 }).template;
 

@@ -1,12 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
-import {
-  DEFAULTS,
-  resolveStackConfig,
-  StackConfigError,
-  type StackConfigInput,
-} from '../../infra/stack-config.js';
+import { DEPLOYMENT_DEFAULTS, DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
+import { resolveStackConfig, type StackConfigInput } from '../../infra/stack-config.js';
+import { StackConfigError } from '../../infra/stack-config-error.js';
 import { build, KMS_KEY_ARN, SECRET_ARN, SINGLE_PAYLOAD } from './support.js';
 
 /** The settings named by the error `resolveStackConfig` throws for `input`. */
@@ -62,7 +58,7 @@ describe('deployment settings: defaults', () => {
     expect(fromCli.schedules[0]).toMatchObject({
       timeZone: 'America/New_York',
       retryAttempts: 0,
-      maxEventAgeSeconds: DEFAULTS.scheduleMaxEventAgeSeconds,
+      maxEventAgeSeconds: DEPLOYMENT_DEFAULTS.scheduleMaxEventAgeSeconds,
       enabled: true,
     });
   });

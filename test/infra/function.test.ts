@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import { DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
 import { onlyResource, SECRET_ARN, synth } from './support.js';
 
 describe('the resend function', () => {
@@ -56,7 +56,7 @@ describe('the rate limit of each copy', () => {
   });
 });
 
-describe('the function environment (CONTRACT §4)', () => {
+describe('the function environment (docs/contract.md §4)', () => {
   it('sets exactly the contract variables, the log level and source maps, pointing at the created secret', () => {
     const { template } = synth();
 

@@ -7,12 +7,9 @@ import { readFileSync } from 'node:fs';
 import { CfnElement, type Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { isRecord } from '../../functions/shared/is-record.js';
 import { type CreatedApp, createApp } from '../../infra/create-app.js';
 import type { StackConfigInput } from '../../infra/stack-config.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function readCdkJsonContext(): Record<string, unknown> {
   const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));

@@ -1,44 +1,21 @@
 /**
- * Batches of direct or scheduled invocations (CONTRACT §3): every order's outcome reported,
+ * Batches of direct or scheduled invocations (docs/contract.md §3): every order's outcome reported,
  * `BatchError` when any failed, and DigiCert's rate limits kept by the container's limiter.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
-import { fakeContext } from '../../dev/lambda-events.js';
+import { loadConfig } from '../../functions/shared/config.js';
 import type { BatchResult } from '../../functions/shared/domain/batch-result.js';
 import { BatchError, UpstreamError, ValidationError } from '../../functions/shared/domain/errors.js';
-import type { Handler } from '../../functions/shared/entry.js';
-import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
+import { CANARY_KEY, SECRET_NAME } from '../support/harness.js';
+import { invoke, rejection, useHarness } from '../support/invocations.js';
+import { scaledLimiter } from '../support/limiters.js';
 import { maxInAnyWindow } from '../support/windows.js';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterEach(() => {
-  harness.reset();
-  harness.secrets.setSecret(SECRET_NAME, CANARY_KEY);
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 const orders = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({ order_id: from + i }));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the invocation to fail');
-}
-
-function invoke(handler: Handler, event: unknown, remainingMs = 30_000): Promise<unknown> {
-  return handler(event, fakeContext(remainingMs));
-}
 
 describe('batch outcomes', () => {
   it('returns every order as sent when DigiCert accepts them all', async () => {
@@ -167,7 +144,9 @@ describe('rate limiting', () => {
       rateLimits: [{ limit, windowMs }],
     });
     try {
-      const handler = harness.handler({ DIGICERT_BASE_URL: strict.baseUrl }, { rateLimitWindowScale: 0.1 });
+      // The limiter the runtime would wire from its configuration, its windows scaled by 0.1 too.
+      const limiter = scaledLimiter(loadConfig(harness.env).rateLimits, 0.1);
+      const handler = harness.handler({ DIGICERT_BASE_URL: strict.baseUrl }, { limiter });
 
       const result = (await invoke(handler, { orders: orders(5001, 500) })) as BatchResult;
 

@@ -1,31 +1,21 @@
 /**
- * One handler, every caller (CONTRACT §3): API Gateway events, direct payloads, EventBridge
+ * One handler, every caller (docs/contract.md §3): API Gateway events, direct payloads, EventBridge
  * Scheduler inputs and EventBridge event envelopes, run against the DigiCert simulator and the
  * Secrets Manager stand-in through the real adapters.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
+import { describe, expect, it } from 'vitest';
+import { httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
 import {
   ConfigurationError,
   DigiCertRequestError,
   UpstreamError,
   ValidationError,
 } from '../../functions/shared/domain/errors.js';
-import { createHandler, type Handler } from '../../functions/shared/entry.js';
-import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
+import { createHandler } from '../../functions/shared/entry.js';
+import { CANARY_KEY, SECRET_NAME } from '../support/harness.js';
+import { invoke, rejection, useHarness } from '../support/invocations.js';
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterEach(() => {
-  harness.reset();
-  harness.secrets.setSecret(SECRET_NAME, CANARY_KEY);
-});
-afterAll(async () => {
-  await harness.close();
-});
+const harness = useHarness();
 
 /** What EventBridge delivers for `PutEvents` on a custom bus. */
 function eventBridgeEvent(detail: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -58,17 +48,9 @@ const scheduledRuleEvent = {
 
 const approval = { domain: 'shop.example.com', email: 'admin@example.com', email_domain: 'example.com' };
 
-async function invoke(handler: Handler, event: unknown): Promise<unknown> {
-  return handler(event, fakeContext());
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the invocation to fail');
+/** The JSON object a direct caller finds in Lambda's `errorMessage`. */
+function detailOf(error: unknown): Record<string, unknown> {
+  return JSON.parse((error as Error).message) as Record<string, unknown>;
 }
 
 describe('event recognition', () => {
@@ -143,7 +125,7 @@ describe('event recognition', () => {
 
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues[0]?.field).toBe('detail');
-    expect((error as ValidationError).message).toMatch(/set the target's input to the payload/);
+    expect(detailOf(error).message).toMatch(/set the target's input to the payload/);
   });
 
   it.each([
@@ -158,7 +140,7 @@ describe('event recognition', () => {
 
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).name).toBe('ValidationError');
-    expect((error as Error).message).toContain('a batch {"orders": [...]}');
+    expect(detailOf(error).message).toContain('a batch {"orders": [...]}');
     expect(harness.simulator.requests).toHaveLength(0);
   });
 });
@@ -269,5 +251,99 @@ describe('single-order failures', () => {
     for (const error of errors)
       expect(JSON.stringify({ m: (error as Error).message })).not.toContain(CANARY_KEY);
     expect(harness.logs.join('\n')).not.toContain(CANARY_KEY);
+  });
+});
+
+describe('error messages for direct callers', () => {
+  it.each([
+    [
+      'ValidationError',
+      () => undefined,
+      { order_id: 0 },
+      {
+        message: 'Invalid request: order_id: must be a positive integer of at most 12 digits',
+        code: 'invalid_order_id',
+        status: 400,
+        errors: [
+          {
+            field: 'order_id',
+            code: 'invalid_order_id',
+            message: 'must be a positive integer of at most 12 digits',
+          },
+        ],
+      },
+    ],
+    [
+      'DigiCertRequestError',
+      () => harness.simulator.script(2101, { kind: 'not_found' }),
+      { order_id: 2101 },
+      {
+        message: expect.stringMatching(/^DigiCert rejected the request with HTTP 404 \(not_found\|order\)/),
+        code: 'not_found|order',
+        status: 404,
+        errors: [expect.objectContaining({ code: 'not_found|order' })],
+      },
+    ],
+    [
+      'UpstreamError',
+      () => harness.simulator.script(2102, { kind: 'maintenance' }),
+      { order_id: 2102 },
+      {
+        message: expect.stringMatching(/for order 2102 after 4 attempts$/),
+        code: 'upstream_unavailable',
+        status: 502,
+        attempts: 4,
+      },
+    ],
+    [
+      'ConfigurationError',
+      () => harness.secrets.setSecret(SECRET_NAME, 'a-revoked-key-0123456789'),
+      { order_id: 2103 },
+      {
+        message: expect.stringContaining('DigiCert rejected the API key (HTTP 401)'),
+        code: 'upstream_auth_failed',
+        status: 502,
+      },
+    ],
+  ])('throws %s with a JSON message carrying its code and status', async (name, arrange, event, detail) => {
+    arrange();
+
+    const error = await rejection(invoke(harness.handler(), event));
+
+    expect((error as Error).name).toBe(name);
+    expect(detailOf(error)).toEqual(detail);
+  });
+
+  it('gives the retry hint of an UpstreamError as retry_after', async () => {
+    const handler = harness.handler({ DIGICERT_RATE_LIMIT_PER_5S: '1' });
+    await invoke(handler, { order_id: 2104 });
+
+    const error = await rejection(invoke(handler, { order_id: 2105 }, 3_000));
+
+    expect(detailOf(error)).toEqual(
+      expect.objectContaining({ code: 'request_limit_exceeded', status: 429, retry_after: 5 }),
+    );
+  });
+
+  it('keeps the sentence in log lines and batch results', async () => {
+    harness.simulator.script(2106, { kind: 'not_found' });
+    const handler = harness.handler();
+
+    await rejection(invoke(handler, { order_id: 2106 }));
+    const batch = await rejection(invoke(handler, { orders: [{ order_id: 2106 }] }));
+
+    const lines = harness.logs.map(
+      (line) => JSON.parse(line) as { message?: string; error?: { message?: string } },
+    );
+    const failures = lines.filter((line) => line.message === 'order failed');
+    expect(failures).toHaveLength(2);
+    for (const line of failures) expect(line.error?.message).toMatch(/^DigiCert rejected the request/);
+    expect(detailOf(batch)).toEqual(
+      expect.objectContaining({
+        results: [
+          expect.objectContaining({ message: expect.stringMatching(/^DigiCert rejected the request/) }),
+        ],
+      }),
+    );
   });
 });

@@ -1,15 +1,16 @@
 /**
  * The deployed entry, `functions/resend-dcv-emails/handler.ts`, configured only through
- * `process.env` as Lambda configures it.
+ * `process.env` as Lambda configures it. Each test imports the module afresh: a cold container.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
-import { handler } from '../../functions/resend-dcv-emails/handler.js';
+import type { Handler } from '../../functions/shared/entry.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness;
 let other: DigiCertSimulator;
+let handler: Handler;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -19,10 +20,13 @@ afterAll(async () => {
   await other.close();
   await h.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   h.reset();
   other.reset();
   Object.assign(process.env, h.env);
+  // The module keeps its runtime for the container's life, as Lambda does: a new container is a new module.
+  vi.resetModules();
+  ({ handler } = await import('../../functions/resend-dcv-emails/handler.js'));
 });
 
 describe('the deployed handler module', () => {
@@ -32,10 +36,12 @@ describe('the deployed handler module', () => {
     expect(h.simulator.requestsFor(41)).toHaveLength(1);
   });
 
-  it('follows a changed environment instead of keeping the old configuration', async () => {
+  it('builds its runtime once, from the environment of the first invocation', async () => {
     process.env.DIGICERT_BASE_URL = other.baseUrl;
     await handler({ order_id: 42 }, fakeContext());
-    expect(other.requestsFor(42)).toHaveLength(1);
+    process.env.DIGICERT_BASE_URL = h.env.DIGICERT_BASE_URL;
+    await handler({ order_id: 42 }, fakeContext());
+    expect(other.requestsFor(42)).toHaveLength(2);
     expect(h.simulator.requestsFor(42)).toHaveLength(0);
   });
 

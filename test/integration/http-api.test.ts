@@ -1,10 +1,11 @@
 /**
- * The HTTP contract (CONTRACT §2) end to end: API Gateway events through the real handler, the
+ * The HTTP contract (docs/contract.md §2) end to end: API Gateway events through the real handler, the
  * real Secrets Manager SDK against the stand-in, and undici against the DigiCert simulator.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Behaviour } from '../../dev/digicert-simulator.js';
 import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
+import { USER_AGENT } from '../../functions/shared/contract.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness;
@@ -282,7 +283,7 @@ describe('the request DigiCert receives', () => {
     expect(headers['x-dc-devkey']).toBe(CANARY_KEY);
     expect(headers['content-type']).toBe('application/json');
     expect(headers.accept).toBe('application/json');
-    expect(headers['user-agent']).toMatch(/^dcv-resend\//);
+    expect(headers['user-agent']).toBe(USER_AGENT);
   });
 
   it("does not forward the caller's headers to DigiCert", async () => {

@@ -20,18 +20,18 @@ import { fakeContext } from '../../dev/lambda-events.js';
 import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
 import type { resendRequestSchema } from '../../functions/shared/domain/request-schema.js';
 import { createHandler, type Handler } from '../../functions/shared/entry.js';
-import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
+import { CANARY_KEY, SECRET_NAME } from '../support/harness.js';
+import { rejection, useHarness } from '../support/invocations.js';
 
 const FUNCTION_NAME = 'resend-dcv-emails';
 
-let harness: Harness;
+const harness = useHarness();
 let lambdaApi: LambdaInvokeStandIn;
 
 /** Each test meets a cold container: a fresh runtime, key cache and rate limiter. */
 let container: Handler;
 
 beforeAll(async () => {
-  harness = await startHarness();
   lambdaApi = await LambdaInvokeStandIn.start({
     functions: {
       [FUNCTION_NAME]: (event, context) => container(event, context),
@@ -49,24 +49,12 @@ beforeEach(() => {
   container = harness.handler();
 });
 afterEach(() => {
-  harness.reset();
   lambdaApi.reset();
-  harness.secrets.setSecret(SECRET_NAME, CANARY_KEY);
 });
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_LAMBDA;
   await lambdaApi.close();
-  await harness.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('invoke client', () => {
   it('types requests with the fields the function validates, and accepts every valid request', () => {
@@ -145,12 +133,24 @@ describe('invoke client errors', () => {
     expect(harness.simulator.requests).toHaveLength(0);
   });
 
-  it('keeps the function’s error message exactly', async () => {
+  it('gives the function’s sentence as the error’s message', async () => {
     const direct = await rejection(container({ order_id: -1, locale: 'english' }, fakeContext()));
 
     const remote = await rejection(client().resend({ order_id: -1, locale: 'english' }));
 
-    expect((remote as Error).message).toBe((direct as Error).message);
+    const { message } = JSON.parse((direct as Error).message) as { message: string };
+    expect(message).toMatch(/^Invalid request: order_id: .*; locale: /);
+    expect((remote as Error).message).toBe(message);
+  });
+
+  it('gives an UpstreamError the retry hint and attempts the function reported', async () => {
+    harness.simulator.script(6102, { kind: 'maintenance' });
+
+    const error = await rejection(client().resend({ order_id: 6102 }));
+
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).attempts).toBe(4);
+    expect((error as Error).message).toMatch(/for order 6102 after 4 attempts$/);
   });
 
   it('throws DigiCertRequestError with DigiCert’s status and code', async () => {
@@ -282,7 +282,18 @@ describe('Lambda Invoke stand-in', () => {
     expect(response.FunctionError).toBe('Unhandled');
     expect(JSON.parse(response.Payload?.transformToString() ?? '')).toEqual({
       errorType: 'ValidationError',
-      errorMessage: 'Invalid request: order_id: must be a positive integer of at most 12 digits',
+      errorMessage: JSON.stringify({
+        message: 'Invalid request: order_id: must be a positive integer of at most 12 digits',
+        code: 'invalid_order_id',
+        status: 400,
+        errors: [
+          {
+            code: 'invalid_order_id',
+            message: 'must be a positive integer of at most 12 digits',
+            field: 'order_id',
+          },
+        ],
+      }),
       trace: [],
     });
   });

@@ -3,6 +3,7 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
  * it lists every rule a document breaks, so a test can assert on an empty list and show the rest.
  */
+import { isRecord } from '../../functions/shared/is-record.js';
 
 /** Units CloudWatch accepts (MetricDatum.Unit). */
 const UNITS = new Set([
@@ -34,10 +35,6 @@ const UNITS = new Set([
   'Count/Second',
   'None',
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 

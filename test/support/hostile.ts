@@ -196,7 +196,7 @@ const bodyFields = {
   locale: optional(field(validLocale)),
 };
 
-/** The HTTP body (CONTRACT §1 without `order_id`). */
+/** The HTTP body (docs/contract.md §1 without `order_id`). */
 export const resendBody = withExtras(fc.record(bodyFields));
 
 /** A single direct request. */

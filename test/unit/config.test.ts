@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DIGICERT_BASE_URLS, loadConfig } from '../../functions/shared/config.js';
+import { loadConfig } from '../../functions/shared/config.js';
+import { DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
 import { ConfigurationError } from '../../functions/shared/domain/errors.js';
 
 const base = { DIGICERT_API_KEY_SECRET_ID: 'dcv-resend/digicert-api-key' };

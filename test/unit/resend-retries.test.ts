@@ -4,19 +4,18 @@
  * it never starts an attempt it cannot finish before the deadline.
  */
 import { describe, expect, it } from 'vitest';
-import type { ApiKeyProvider } from '../../functions/shared/adapters/api-key-provider.js';
-import type { AttemptOptions, AttemptOutcome } from '../../functions/shared/adapters/digicert-client.js';
 import {
   ConfigurationError,
   DigiCertRequestError,
   UpstreamError,
 } from '../../functions/shared/domain/errors.js';
+import type { ApiKeyProvider, AttemptOptions, AttemptOutcome } from '../../functions/shared/domain/ports.js';
 import {
   createResendUseCase,
   DEFAULT_RETRY_POLICY,
   type ResendDependencies,
-  unlimited,
 } from '../../functions/shared/domain/resend.js';
+import { unlimited } from '../support/limiters.js';
 
 const SENT: AttemptOutcome = { kind: 'sent', status: 204 };
 const UNAUTHORIZED: AttemptOutcome = { kind: 'unauthorized', status: 401 };

@@ -1,6 +1,7 @@
 /** The requests `npm run bench` sends and the bounds it compares with, shared by the benchmark and its child probe. */
 import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../../dev/lambda-events.js';
+import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../../functions/shared/contract.js';
 
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
 export const BENCH_BODY = JSON.stringify({
@@ -13,10 +14,10 @@ export const BENCH_ORDER_ID = 123456;
 
 /** A valid API Gateway HTTP API (2.0) event for the resend route (what the warm row invokes). */
 export function benchHttpEvent(requestId: string): unknown {
-  const path = `/order/certificate/${BENCH_ORDER_ID}/resend-emails`;
+  const path = resendPath(BENCH_ORDER_ID);
   return {
     version: '2.0',
-    routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+    routeKey: RESEND_ROUTE_KEY,
     rawPath: path,
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
@@ -26,9 +27,15 @@ export function benchHttpEvent(requestId: string): unknown {
       apiId: 'bench',
       domainName: 'bench.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'bench',
-      http: { method: 'PUT', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      http: {
+        method: RESEND_ROUTE.method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
       requestId,
-      routeKey: 'PUT /order/certificate/{order_id}/resend-emails',
+      routeKey: RESEND_ROUTE_KEY,
       stage: '$default',
       time: '29/Nov/2026:16:00:00 +0000',
       timeEpoch: 1795968000000,

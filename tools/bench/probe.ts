@@ -1,5 +1,5 @@
 /**
- * The child side of `npm run bench` (see `tools/bench.ts`): imports the BUILT bundle, invokes its
+ * The child side of `npm run bench` (see `index.ts`): imports the BUILT bundle, invokes its
  * handler in-process, and reports one JSON object on file descriptor 3. The benchmark bundles this
  * file with esbuild and runs it with plain `node`, so nothing here is transpiled on the fly.
  *
@@ -12,6 +12,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { DIGICERT_RESEND_ROUTE, resendPath } from '../../functions/shared/contract.js';
 import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './fixtures.js';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -45,10 +46,15 @@ async function warm(handler: LambdaHandler): Promise<void> {
   // Imported here only: the other modes must measure the bundle alone, not a second undici.
   const { Pool } = await import('undici');
   const pool = new Pool(base.origin, { connections: 32, pipelining: 1 });
-  const path = `${base.pathname}/order/certificate/${BENCH_ORDER_ID}/resend-emails`;
+  const path = `${base.pathname}${resendPath(BENCH_ORDER_ID)}`;
   const headers = { 'content-type': 'application/json', 'x-dc-devkey': key };
   const floor = async () => {
-    const response = await pool.request({ method: 'PUT', path, headers, body: BENCH_BODY });
+    const response = await pool.request({
+      method: DIGICERT_RESEND_ROUTE.method,
+      path,
+      headers,
+      body: BENCH_BODY,
+    });
     await response.body.dump();
     if (response.statusCode !== 204) throw new Error(`the floor request got ${response.statusCode}`);
   };

@@ -4,19 +4,9 @@
  */
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError } from '../domain/errors.js';
+import type { ApiKeyProvider } from '../domain/ports.js';
 import { registerSecret } from '../observability/logger.js';
-
-/** The port the resend use case depends on. */
-export interface ApiKeyProvider {
-  /** The current API key, from cache when fresh. */
-  getApiKey(): Promise<string>;
-  /**
-   * Forgets the cached key (after DigiCert rejected it), so the next call reads the secret again.
-   * With `rejectedKey`, does nothing when that key is no longer the current one: concurrent orders
-   * that all saw the same 401 then cause one re-read, not one each.
-   */
-  invalidate(rejectedKey?: string): void;
-}
+import { awsSetupProblem, describeAwsSetupProblem } from './aws-setup-errors.js';
 
 export interface SecretsManagerApiKeyProviderOptions {
   /** A `SecretsManagerClient`, or anything that answers `GetSecretValueCommand` like one. */
@@ -138,6 +128,14 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
 }
 
 function describeSdkError(error: unknown, secretId: string): ConfigurationError {
+  // No region, no credentials, no route to the endpoint: the cause and its fix, not the SDK's bare name.
+  const setup = awsSetupProblem(error);
+  if (setup) {
+    const cause = describeAwsSetupProblem(setup, 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    return new ConfigurationError('secret_unavailable', `Cannot read secret ${secretId}: ${cause}`, {
+      cause: error,
+    });
+  }
   const name = error instanceof Error ? error.name : 'UnknownError';
   const hint = PERMANENT.has(name)
     ? name === 'ResourceNotFoundException'

@@ -5,43 +5,19 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Dispatcher, Pool as PoolType } from 'undici';
+// undici's internal modules, not its package root: the root loads fetch, WebSocket, the cache and
+// the mocks too, about 250 KB more bundle and cold-start time for nothing used here. undici does not
+// promise these paths or shapes, so the choice is: keep undici pinned exactly (package.json), type
+// the two modules by hand (`undici-deep.d.ts`, borrowing the public types), and let
+// `test/integration/undici-deep-imports.test.ts` fail on an upgrade that moves or changes them (it
+// checks the pinned version, the absence of an `exports` map, that they are the public API's own
+// `Pool` and `request`, and one real request and abort through them).
 import request from 'undici/lib/api/api-request.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
+import { DIGICERT_RESEND_ROUTE, resendPath } from '../contract.js';
 import type { DigiCertErrorEntry } from '../domain/errors.js';
+import type { AttemptOptions, AttemptOutcome, DigiCertClient } from '../domain/ports.js';
 import type { ResendBody } from '../domain/request-schema.js';
-
-export type AttemptOutcome =
-  | { readonly kind: 'sent'; readonly status: number }
-  /** A 4xx other than 401/429: DigiCert's own error entries, passed on verbatim. */
-  | { readonly kind: 'rejected'; readonly status: number; readonly errors: readonly DigiCertErrorEntry[] }
-  /** 401: the key is wrong, revoked or expired. */
-  | { readonly kind: 'unauthorized'; readonly status: 401 }
-  | { readonly kind: 'rate_limited'; readonly status: 429; readonly retryAfterSeconds: number | undefined }
-  /** 5xx, an unexpected status, a bad response or a broken connection. */
-  | {
-      readonly kind: 'unavailable';
-      readonly status: number | undefined;
-      readonly retryable: boolean;
-      readonly retryAfterSeconds: number | undefined;
-      readonly detail: string;
-    }
-  /** No complete answer within the attempt's time. */
-  | { readonly kind: 'timeout'; readonly detail: string };
-
-/** The port the resend use case depends on. */
-export interface DigiCertClient {
-  resendEmails(
-    orderId: number,
-    body: ResendBody,
-    apiKey: string,
-    options: AttemptOptions,
-  ): Promise<AttemptOutcome>;
-}
-
-export interface AttemptOptions {
-  /** Milliseconds this attempt may take, headers and body. */
-  readonly timeoutMs: number;
-}
 
 export interface UndiciDigiCertClientOptions {
   readonly baseUrl: string;
@@ -103,8 +79,8 @@ export class UndiciDigiCertClient implements DigiCertClient {
     let response: Dispatcher.ResponseData<unknown>;
     try {
       response = await request.call(this.#pool, {
-        method: 'PUT',
-        path: `${this.#basePath}/order/certificate/${orderId}/resend-emails`,
+        method: DIGICERT_RESEND_ROUTE.method,
+        path: `${this.#basePath}${resendPath(orderId)}`,
         headers: {
           'x-dc-devkey': apiKey,
           'content-type': 'application/json',

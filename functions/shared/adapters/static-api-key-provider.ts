@@ -3,8 +3,8 @@
  * always read the key from Secrets Manager.
  */
 import { ConfigurationError } from '../domain/errors.js';
+import type { ApiKeyProvider } from '../domain/ports.js';
 import { registerSecret } from '../observability/logger.js';
-import type { ApiKeyProvider } from './api-key-provider.js';
 
 export class StaticApiKeyProvider implements ApiKeyProvider {
   readonly #key: string;

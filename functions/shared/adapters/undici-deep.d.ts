@@ -1,5 +1,7 @@
 // Types for the two undici modules the DigiCert client imports directly. Importing them instead of
 // the package root keeps ~250 KB of unused undici (fetch, WebSocket, cache, mocks) out of the bundle.
+// They are the public API's own `Pool` and `Dispatcher.prototype.request`, hence the public types;
+// test/integration/undici-deep-imports.test.ts fails when an undici upgrade breaks that.
 declare module 'undici/lib/dispatcher/pool.js' {
   import type { Pool } from 'undici';
 

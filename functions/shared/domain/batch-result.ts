@@ -1,5 +1,5 @@
 /**
- * What a direct or scheduled invocation answers (CONTRACT §3): one order's success, or a batch's
+ * What a direct or scheduled invocation answers (docs/contract.md §3): one order's success, or a batch's
  * per-order results. Shared by the entry (which produces them), `BatchError` (which carries them)
  * and the invoke client (which hands them back to callers).
  */

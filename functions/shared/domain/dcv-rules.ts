@@ -4,12 +4,13 @@
  * Each returns the normalised value, or a sentence naming the rule that was broken.
  */
 import { domainToASCII } from 'node:url';
+import { REQUEST_LIMITS } from '../contract.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; rule: string };
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const MAX_DOMAIN_LENGTH = 253;
-const MAX_EMAIL_LENGTH = 254;
+const MAX_EMAIL_LENGTH = REQUEST_LIMITS.maxEmailLength;
 const MAX_LOCAL_PART_LENGTH = 64;
 // RFC 5322 dot-atom: atext characters separated by single dots. Quoted local parts are not
 // accepted: no DCV mailbox needs one, and they are where header-injection tricks hide.

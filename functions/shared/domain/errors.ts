@@ -1,8 +1,10 @@
 /**
  * Typed errors of the resend use case. Their `name` is what Lambda reports as `errorType` to
- * direct callers and Step Functions (CONTRACT §3), so the names are part of the public contract.
- * HTTP statuses are decided elsewhere, in `functions/shared/http/error-mapping.ts`.
+ * direct callers and Step Functions (docs/contract.md §3), so the names are part of the public
+ * contract and are written once, in `contract.ts`. HTTP statuses are decided elsewhere, in
+ * `functions/shared/inbound/error-mapping.ts`.
  */
+import { type ERROR_CODES, ERROR_TYPES } from '../contract.js';
 import type { BatchResult } from './batch-result.js';
 
 /** One problem found in a request: where it is and which rule it broke. */
@@ -15,11 +17,11 @@ export interface Issue {
   readonly code: ValidationCode;
 }
 
-export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json';
+export type ValidationCode = (typeof ERROR_CODES.ValidationError)[number];
 
 /** Input rejected before DigiCert was called. Retrying does not help. */
 export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
+  override readonly name = ERROR_TYPES.ValidationError;
   readonly issues: readonly Issue[];
 
   constructor(issues: readonly Issue[], options?: ErrorOptions) {
@@ -46,7 +48,7 @@ export interface DigiCertErrorEntry {
 
 /** DigiCert answered with a 4xx (other than 401 and 429). Retrying does not help. */
 export class DigiCertRequestError extends Error {
-  override readonly name = 'DigiCertRequestError';
+  override readonly name = ERROR_TYPES.DigiCertRequestError;
   readonly status: number;
   readonly errors: readonly DigiCertErrorEntry[];
 
@@ -62,11 +64,11 @@ export class DigiCertRequestError extends Error {
   }
 }
 
-export type UpstreamCode = 'upstream_unavailable' | 'upstream_timeout' | 'request_limit_exceeded';
+export type UpstreamCode = (typeof ERROR_CODES.UpstreamError)[number];
 
 /** DigiCert was unavailable, rate-limited or too slow, after the retries that fit. Retrying later helps. */
 export class UpstreamError extends Error {
-  override readonly name = 'UpstreamError';
+  override readonly name = ERROR_TYPES.UpstreamError;
   readonly code: UpstreamCode;
   /** Seconds the caller should wait before trying again, when known. */
   readonly retryAfterSeconds: number | undefined;
@@ -85,11 +87,11 @@ export class UpstreamError extends Error {
   }
 }
 
-export type ConfigurationCode = 'secret_unavailable' | 'upstream_auth_failed' | 'invalid_configuration';
+export type ConfigurationCode = (typeof ERROR_CODES.ConfigurationError)[number];
 
 /** The function is misconfigured: a variable, the secret, or the API key itself. Fix, then retry. */
 export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
+  override readonly name = ERROR_TYPES.ConfigurationError;
   readonly code: ConfigurationCode;
 
   constructor(code: ConfigurationCode, message: string, options?: ErrorOptions) {
@@ -104,7 +106,7 @@ export class ConfigurationError extends Error {
  * `errorMessage` (Step Functions, `aws lambda invoke`) learn which orders failed and why.
  */
 export class BatchError extends Error {
-  override readonly name = 'BatchError';
+  override readonly name = ERROR_TYPES.BatchError;
   readonly summary: BatchResult;
 
   constructor(summary: BatchResult) {

@@ -15,7 +15,7 @@
  * cannot get a slot before its deadline is answered `false` at once (the queue ahead of it is
  * projected), or at the latest when its deadline passes.
  */
-import type { RateLimiter } from './resend.js';
+import type { RateLimiter } from './ports.js';
 
 /** At most `limit` requests within any `windowMs` interval. */
 export interface RateWindow {

@@ -1,5 +1,5 @@
 /**
- * The request schema of CONTRACT §1, shared by every entry point: the HTTP body, direct and
+ * The request schema of docs/contract.md §1, shared by every entry point: the HTTP body, direct and
  * scheduled payloads, batches, the CLI and CDK synth (which validates schedule payloads with it).
  */
 import {
@@ -13,12 +13,15 @@ import {
   union,
   type ZodType,
 } from 'zod';
+import { REQUEST_LIMITS } from '../contract.js';
 import { type Checked, checkEmailDomain, checkLocale, normaliseDomain, normaliseEmail } from './dcv-rules.js';
 import { type Issue, ValidationError } from './errors.js';
 
-export const MAX_ORDER_ID_DIGITS = 12;
-export const MAX_APPROVAL_EMAILS = 100;
-export const MAX_BATCH_ORDERS = 500;
+const {
+  maxOrderIdDigits: MAX_ORDER_ID_DIGITS,
+  maxApprovalEmails: MAX_APPROVAL_EMAILS,
+  maxBatchOrders: MAX_BATCH_ORDERS,
+} = REQUEST_LIMITS;
 const MAX_ORDER_ID = 10 ** MAX_ORDER_ID_DIGITS - 1;
 
 const ORDER_ID_RULE = `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`;
@@ -72,7 +75,7 @@ const approvalEmail = strictObject({
   ),
   email: checked(
     normaliseEmail,
-    'The DCV mailbox: an addr-spec of at most 254 characters, either a constructed address (admin@, administrator@, webmaster@, hostmaster@, postmaster@) at the domain or a parent, or a DNS TXT contact.',
+    `The DCV mailbox: an addr-spec of at most ${REQUEST_LIMITS.maxEmailLength} characters, either a constructed address (admin@, administrator@, webmaster@, hostmaster@, postmaster@) at the domain or a parent, or a DNS TXT contact.`,
     'admin@example.com',
   ),
   email_domain: optional(
@@ -107,7 +110,7 @@ const bodyShape = {
   ),
 };
 
-/** The body DigiCert receives (and the HTTP body this function accepts): CONTRACT §1 without `order_id`. */
+/** The body DigiCert receives (and the HTTP body this function accepts): docs/contract.md §1 without `order_id`. */
 export const resendBodySchema = strictObject(bodyShape);
 
 /** One logical request: one order, with the optional recipients and locale. */

@@ -4,24 +4,15 @@
  * It knows nothing of Lambda events or HTTP statuses; outcomes are returned or thrown as the typed
  * errors of `errors.ts`.
  */
-import type { ApiKeyProvider } from '../adapters/api-key-provider.js';
-import type { AttemptOutcome, DigiCertClient } from '../adapters/digicert-client.js';
 import { ConfigurationError, DigiCertRequestError, UpstreamError } from './errors.js';
+import type {
+  ApiKeyProvider,
+  AttemptObserver,
+  AttemptOutcome,
+  DigiCertClient,
+  RateLimiter,
+} from './ports.js';
 import { type ResendRequest, toDigiCertBody } from './request-schema.js';
-
-/** Keeps DigiCert requests under DigiCert's rate limits (`rate-limiter.ts` is the real one). */
-export interface RateLimiter {
-  /** Waits for a slot; `false` when none frees up before `deadline`. */
-  acquire(deadline: number): Promise<boolean>;
-  /**
-   * The request a granted `acquire` was for has finished (answered, failed, or not sent): a limiter
-   * that counts requests until DigiCert has surely seen them needs to know. Called once per grant.
-   */
-  release?(): void;
-}
-
-/** A limiter that never waits (tests of other behaviour, and the local CLI's single call). */
-export const unlimited: RateLimiter = { acquire: () => Promise.resolve(true) };
 
 export interface RetryPolicy {
   /** DigiCert attempts for one order, the first included (a 401 key refresh adds one more). */
@@ -44,14 +35,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 8_000,
 };
 
-/** Observes each DigiCert attempt (metrics and logs); must not throw. */
-export type AttemptObserver = (event: {
-  orderId: number;
-  attempt: number;
-  outcome: AttemptOutcome;
-  durationMs: number;
-}) => void;
-
 export interface ResendDependencies {
   readonly apiKeys: ApiKeyProvider;
   readonly digicert: DigiCertClient;
@@ -59,7 +42,6 @@ export interface ResendDependencies {
   readonly retry: RetryPolicy;
   /** Upper bound on one attempt (DIGICERT_TIMEOUT_MS). */
   readonly attemptTimeoutMs: number;
-  readonly onAttempt?: AttemptObserver;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -141,11 +123,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
         // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
         deps.limiter.release?.();
       }
-      if (deps.onAttempt || onAttempt) {
-        const observed = { orderId, attempt: attempts, outcome, durationMs: now() - started };
-        deps.onAttempt?.(observed);
-        onAttempt?.(observed);
-      }
+      onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
 
       switch (outcome.kind) {
         case 'sent':

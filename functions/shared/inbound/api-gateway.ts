@@ -4,6 +4,14 @@
  * `error-mapping.ts`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  type ERROR_CODES,
+  HTTP_ERROR_STATUS,
+  HTTP_LIMITS,
+  REQUEST_LIMITS,
+  RESEND_ROUTE,
+  RESEND_ROUTE_KEY,
+} from '../contract.js';
 import { ValidationError } from '../domain/errors.js';
 import {
   parseOrderId,
@@ -13,9 +21,12 @@ import {
 } from '../domain/request-schema.js';
 import { isRecord } from '../is-record.js';
 
-export const MAX_BODY_BYTES = 128 * 1024;
-export const ROUTE = 'PUT /order/certificate/{order_id}/resend-emails';
-const ROUTE_PATH = /\/order\/certificate\/([^/]*)\/resend-emails\/?$/;
+const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
+/**
+ * The route's path at the end of the request path (a REST API stage may come before it); group 1 is
+ * the raw order id. The path has no regular-expression characters besides the `{order_id}` replaced.
+ */
+const ROUTE_PATH = new RegExp(`${RESEND_ROUTE.path.replace('{order_id}', '([^/]*)')}/?$`);
 
 /** The parts of either payload version this function uses, with header names lower-cased. */
 export interface HttpRequest {
@@ -38,15 +49,20 @@ export interface HttpResponse {
   readonly body: string;
 }
 
+export type HttpRequestCode = (typeof ERROR_CODES.HttpRequestError)[number];
+
 /** A request the HTTP layer refuses before validation: wrong route, method, media type or size. */
 export class HttpRequestError extends Error {
   override readonly name = 'HttpRequestError';
+  /** The status the contract gives `code`. */
+  readonly status: (typeof HTTP_ERROR_STATUS)[HttpRequestCode];
+
   constructor(
-    readonly status: 404 | 405 | 413 | 415,
-    readonly code: string,
+    readonly code: HttpRequestCode,
     message: string,
   ) {
     super(message);
+    this.status = HTTP_ERROR_STATUS[code];
   }
 }
 
@@ -147,11 +163,7 @@ function decodeBody(request: HttpRequest): string {
 }
 
 function tooLarge(): HttpRequestError {
-  return new HttpRequestError(
-    413,
-    'payload_too_large',
-    `Request body must be at most ${MAX_BODY_BYTES} bytes`,
-  );
+  return new HttpRequestError('payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes`);
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -167,12 +179,12 @@ function isJsonMediaType(contentType: string | undefined): boolean {
  */
 export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   const match = ROUTE_PATH.exec(request.path);
-  if (!match) throw new HttpRequestError(404, 'not_found', `No route for ${request.path}; use ${ROUTE}`);
-  if (request.method !== 'PUT') {
+  if (!match)
+    throw new HttpRequestError('not_found', `No route for ${request.path}; use ${RESEND_ROUTE_KEY}`);
+  if (request.method !== RESEND_ROUTE.method) {
     throw new HttpRequestError(
-      405,
       'method_not_allowed',
-      `Method ${request.method} is not allowed; use ${ROUTE}`,
+      `Method ${request.method} is not allowed; use ${RESEND_ROUTE_KEY}`,
     );
   }
   const rawOrderId = request.orderIdParam ?? safeDecode(match[1] ?? '');
@@ -180,7 +192,7 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   if (orderId === undefined) {
     throw ValidationError.single(
       'order_id',
-      'must be a positive integer of at most 12 digits',
+      `must be a positive integer of at most ${REQUEST_LIMITS.maxOrderIdDigits} digits`,
       'invalid_order_id',
     );
   }
@@ -189,7 +201,7 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   const text = decodeBody(request);
   if (text.trim() === '') return { order_id: orderId };
   if (!isJsonMediaType(request.headers['content-type'])) {
-    throw new HttpRequestError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+    throw new HttpRequestError('unsupported_media_type', 'Content-Type must be application/json');
   }
   let json: unknown;
   try {
@@ -201,7 +213,11 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   return { order_id: orderId, ...body };
 }
 
-function safeDecode(segment: string): string {
+/**
+ * A percent-encoded path segment, decoded; the segment as it is when it does not decode (`%zz`),
+ * so that validation reports what the caller sent instead of the request failing on a URIError.
+ */
+export function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -1,15 +1,9 @@
 /**
  * Direct invocations (Lambda `Invoke`, Step Functions), EventBridge Scheduler inputs and
- * EventBridge event envelopes (CONTRACT §3): recognise the payload, validate it whole, run it.
+ * EventBridge event envelopes (docs/contract.md §3): recognise the payload and validate it whole. Running
+ * it is the domain's (`domain/resend.ts`, `domain/batch.ts`).
  */
-import type { BatchResult, FailedResult, OrderResult } from '../domain/batch-result.js';
-import {
-  BatchError,
-  ConfigurationError,
-  errorCodeOf,
-  type Issue,
-  ValidationError,
-} from '../domain/errors.js';
+import { type Issue, ValidationError } from '../domain/errors.js';
 import {
   batchRequestSchema,
   parseOrThrow,
@@ -17,11 +11,7 @@ import {
   resendRequestSchema,
   toIssues,
 } from '../domain/request-schema.js';
-import type { ResendUseCase } from '../domain/resend.js';
 import { isRecord } from '../is-record.js';
-import { redact } from '../observability/logger.js';
-
-export type { BatchResult, FailedResult, OrderResult, SentResult } from '../domain/batch-result.js';
 
 export type DirectPayload =
   | { readonly kind: 'single'; readonly request: ResendRequest }
@@ -30,9 +20,17 @@ export type DirectPayload =
 export const ACCEPTED_SHAPES =
   'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
 
-/** EventBridge always sends both; a direct payload never has them (they are not request fields). */
-function isEventBridgeEnvelope(event: Record<string, unknown>): boolean {
-  return 'detail-type' in event && 'source' in event;
+/**
+ * Whether `event` is an EventBridge event envelope. EventBridge always sends both fields; a direct
+ * payload never has them (they are not request fields).
+ */
+export function isEventBridgeEnvelope(event: unknown): event is Record<string, unknown> {
+  return isRecord(event) && 'detail-type' in event && 'source' in event;
+}
+
+/** The id of an EventBridge event envelope (the caller's correlation id), if `event` is one. */
+export function eventBridgeId(event: unknown): string | undefined {
+  return isEventBridgeEnvelope(event) && typeof event.id === 'string' ? event.id : undefined;
 }
 
 function describeShape(value: unknown): string {
@@ -107,73 +105,4 @@ function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly str
     });
   }
   if (issues.length > 0) throw new ValidationError(issues);
-}
-
-/** Describes a failed order for batch results; the message never carries the key. */
-export function describeFailure(orderId: number, error: unknown): FailedResult {
-  const name = error instanceof Error ? error.name : 'Error';
-  const code = errorCodeOf(error);
-  return {
-    order_id: orderId,
-    status: 'failed',
-    error_type: name,
-    ...(code ? { code } : {}),
-    message: redact(error instanceof Error ? error.message : 'Unknown error'),
-  };
-}
-
-export interface RunBatchOptions {
-  /** Epoch milliseconds by which every order's outcome must be known. */
-  readonly deadline: number;
-  /** Orders in flight at once; the rate limiter bounds the request rate itself. */
-  readonly concurrency: number;
-  readonly onResult?: (result: OrderResult) => void;
-}
-
-/**
- * Runs every order of a batch with at most `concurrency` in flight, and reports each outcome in
- * request order. Throws `BatchError` (message: the JSON summary) when any order failed, so that
- * async sources retry and dead-letter the event.
- *
- * A `ConfigurationError` (the secret cannot be read, the key is rejected) holds for every order:
- * after the first one, the orders not yet started are reported with it rather than each calling
- * Secrets Manager and DigiCert again.
- */
-export async function runBatch(
-  orders: readonly ResendRequest[],
-  resend: ResendUseCase,
-  options: RunBatchOptions,
-): Promise<BatchResult> {
-  const results: OrderResult[] = new Array(orders.length);
-  let next = 0;
-  let broken: ConfigurationError | undefined;
-  const worker = async () => {
-    for (let index = next++; index < orders.length; index = next++) {
-      const order = orders[index] as ResendRequest;
-      let result: OrderResult;
-      if (broken) {
-        result = describeFailure(
-          order.order_id,
-          new ConfigurationError(broken.code, `Not attempted: ${broken.message}`),
-        );
-      } else {
-        try {
-          await resend(order, { deadline: options.deadline });
-          result = { order_id: order.order_id, status: 'sent' };
-        } catch (error) {
-          if (error instanceof ConfigurationError) broken ??= error;
-          result = describeFailure(order.order_id, error);
-        }
-      }
-      results[index] = result;
-      options.onResult?.(result);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency, orders.length)) }, worker),
-  );
-  const failed = results.filter((r) => r.status === 'failed').length;
-  const summary: BatchResult = { sent: results.length - failed, failed, results };
-  if (failed > 0) throw new BatchError(summary);
-  return summary;
 }

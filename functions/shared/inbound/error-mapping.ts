@@ -1,7 +1,15 @@
 /**
- * The one place where outcomes become HTTP statuses (CONTRACT §2). Client errors say what was
+ * The one place where outcomes become HTTP responses (docs/contract.md §2); the statuses are the
+ * contract's, from `contract.ts`. Client errors say what was
  * wrong; server errors say nothing internal. The envelope is DigiCert's own shape.
  */
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  HEADERS,
+  HTTP_ERROR_STATUS,
+  type HttpErrorCode,
+  RESEND_ROUTE,
+} from '../contract.js';
 import {
   ConfigurationError,
   type DigiCertErrorEntry,
@@ -25,10 +33,16 @@ interface Mapped {
 
 const entry = (code: string, message: string): ErrorEntry[] => [{ code, message }];
 
+/** The contract's status and a one-entry envelope for one of this product's codes. */
+const own = (code: HttpErrorCode, message: string) => ({
+  status: HTTP_ERROR_STATUS[code],
+  errors: entry(code, message),
+});
+
 function map(error: unknown): Mapped {
   if (error instanceof ValidationError) {
     return {
-      status: 400,
+      status: HTTP_ERROR_STATUS.invalid_input,
       errors: error.issues.map(({ code, message, field }) =>
         field ? { code, message, field } : { code, message },
       ),
@@ -38,7 +52,7 @@ function map(error: unknown): Mapped {
     return {
       status: error.status,
       errors: entry(error.code, error.message),
-      headers: error.status === 405 ? { allow: 'PUT' } : undefined,
+      headers: error.code === 'method_not_allowed' ? { allow: RESEND_ROUTE.method } : undefined,
     };
   }
   if (error instanceof DigiCertRequestError) {
@@ -49,40 +63,40 @@ function map(error: unknown): Mapped {
     switch (error.code) {
       case 'request_limit_exceeded':
         return {
-          status: 429,
-          errors: entry(
-            'request_limit_exceeded',
-            'DigiCert request limit reached; retry after the indicated delay',
-          ),
-          headers: { 'retry-after': String(error.retryAfterSeconds ?? 5) },
+          ...own('request_limit_exceeded', 'DigiCert request limit reached; retry after the indicated delay'),
+          headers: { [HEADERS.retryAfter]: String(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) },
         };
       case 'upstream_timeout':
-        return { status: 504, errors: entry('upstream_timeout', 'DigiCert did not answer in time') };
+        return own('upstream_timeout', 'DigiCert did not answer in time');
       default:
         return {
-          status: 502,
-          errors: entry('upstream_unavailable', 'DigiCert is unavailable; retry later'),
+          ...own('upstream_unavailable', 'DigiCert is unavailable; retry later'),
           headers:
             error.retryAfterSeconds === undefined
               ? undefined
-              : { 'retry-after': String(error.retryAfterSeconds) },
+              : { [HEADERS.retryAfter]: String(error.retryAfterSeconds) },
         };
     }
   }
   if (error instanceof ConfigurationError) {
     switch (error.code) {
       case 'secret_unavailable':
-        return { status: 503, errors: entry('secret_unavailable', 'The DigiCert API key cannot be read') };
+        return own('secret_unavailable', 'The DigiCert API key cannot be read');
       case 'upstream_auth_failed':
-        return {
-          status: 502,
-          errors: entry('upstream_auth_failed', 'DigiCert rejected the configured API key'),
-        };
+        return own('upstream_auth_failed', 'DigiCert rejected the configured API key');
       default:
-        return { status: 500, errors: entry('internal_error', 'Internal error') };
+        return own('internal_error', 'Internal error');
     }
   }
-  return { status: 500, errors: entry('internal_error', 'Internal error') };
+  return own('internal_error', 'Internal error');
+}
+
+/**
+ * The HTTP status an error is answered with. Direct callers get it too, in the error's JSON message
+ * (`direct-errors.ts`), so that both kinds of caller can branch on the same number.
+ */
+export function httpStatusOf(error: unknown): number {
+  return map(error).status;
 }
 
 /** The HTTP response for an error, with the DigiCert-shaped envelope and the request id. */
@@ -90,12 +104,12 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   const { status, errors, headers } = map(error);
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers },
+    headers: { 'content-type': 'application/json', [HEADERS.requestId]: requestId, ...headers },
     body: JSON.stringify({ errors }),
   };
 }
 
 /** DigiCert accepted: 204, empty body. */
 export function noContentResponse(requestId: string): HttpResponse {
-  return { statusCode: 204, headers: { 'x-request-id': requestId }, body: '' };
+  return { statusCode: 204, headers: { [HEADERS.requestId]: requestId }, body: '' };
 }

@@ -5,11 +5,13 @@
  * (`onAttempt` of the use case, `onResult` of `runBatch`); nothing here is shared between
  * concurrent invocations except the container's counters.
  */
+import { FUNCTION_DEFAULTS } from '../contract.js';
+import type { FailedResult, OrderResult } from '../domain/batch-result.js';
 import { errorCodeOf } from '../domain/errors.js';
-import type { AttemptObserver } from '../domain/resend.js';
+import type { AttemptObserver } from '../domain/ports.js';
 import { isRecord } from '../is-record.js';
-import { createLogger, describeError, type Logger, type LogLevel } from './logger.js';
-import { ContainerMetrics, DEFAULT_SERVICE_NAME, InvocationMetrics } from './metrics.js';
+import { createLogger, describeError, type LogFields, type Logger, type LogLevel } from './logger.js';
+import { ContainerMetrics, InvocationMetrics } from './metrics.js';
 
 /** Container-wide observability settings and state, built once with the runtime. */
 export interface Telemetry {
@@ -33,7 +35,7 @@ export function createTelemetry(options: {
   const lambda = options.lambdaLogLevel;
   return {
     logger: options.logger,
-    service: options.service?.trim() || DEFAULT_SERVICE_NAME,
+    service: options.service?.trim() || FUNCTION_DEFAULTS.serviceName,
     container: new ContainerMetrics(),
     documentLevel: lambda === 'warn' || lambda === 'error' ? lambda.toUpperCase() : 'INFO',
   };
@@ -57,25 +59,9 @@ export interface InvocationInfo {
   readonly source: InvocationSource;
 }
 
-/** A batch order's outcome as `runBatch` reports it. */
-export interface BatchOrderOutcome {
-  readonly order_id: number;
-  readonly status: 'sent' | 'failed';
-  readonly error_type?: string;
-  readonly code?: string;
-  readonly message?: string;
-}
-
 interface OrderStats {
   attempts: number;
   digicertMs: number;
-}
-
-/** The id of an EventBridge event envelope, if `event` is one. */
-export function eventBridgeId(event: unknown): string | undefined {
-  return isRecord(event) && 'detail-type' in event && 'source' in event && typeof event.id === 'string'
-    ? event.id
-    : undefined;
 }
 
 /** Error fields for a log line: type, code, and DigiCert's status when it answered 4xx. */
@@ -101,6 +87,11 @@ function errorFields(error: unknown): {
       error: describeError(error),
     },
   };
+}
+
+/** A failed batch result as an error, for a caller of `batchResult` that has only the result. */
+function errorOf(result: FailedResult): Error {
+  return Object.assign(new Error(result.message), { name: result.error_type, code: result.code });
 }
 
 function safeErrorFields(error: unknown): ReturnType<typeof errorFields> {
@@ -174,74 +165,59 @@ export class InvocationObserver {
   }
 
   /** One order was sent (a single request, HTTP or direct). */
-  sent(orderId: number, fields?: Readonly<Record<string, unknown>>): void {
-    this.#metrics.ordersSent += 1;
-    const stats = this.#takeStats(orderId);
-    this.#orderSeen(orderId);
-    // Fixed-shape lines (absent values are `undefined`, which JSON leaves out): this is the hot path,
-    // and V8 builds and serialises a literal of known shape several times faster than a spread one.
-    this.#emit('info', 'order sent', {
-      orderId,
-      outcome: 'sent',
-      attempts: stats?.attempts,
-      digicertMs: stats?.digicertMs,
-      durationMs: this.#now() - this.#started,
-      ...fields,
-    });
+  sent(orderId: number, fields?: LogFields): void {
+    this.#orderFinished(orderId, false, undefined, fields);
   }
 
   /** A single request failed; `orderId` when it was known before the failure. */
-  failed(orderId: number | undefined, error: unknown, fields?: Readonly<Record<string, unknown>>): void {
-    const { errorType, errorCode, attempts, fields: errorDetail } = safeErrorFields(error);
-    this.#metrics.failure(errorType, errorCode);
-    const stats = orderId === undefined ? undefined : this.#takeStats(orderId);
-    const line = {
-      orderId,
-      outcome: 'failed',
-      attempts: stats?.attempts ?? attempts,
-      digicertMs: stats?.digicertMs,
-      durationMs: this.#now() - this.#started,
-      ...errorDetail,
-      ...fields,
-    };
-    if (orderId !== undefined) this.#orderSeen(orderId);
-    this.#emit(levelOf(errorType), 'order failed', line);
+  failed(orderId: number | undefined, error: unknown, fields?: LogFields): void {
+    this.#orderFinished(orderId, true, error, fields);
   }
 
-  /** Pass to `runBatch` as `onResult`: one line and one count per order of a batch. Never throws. */
-  readonly batchResult = (result: BatchOrderOutcome): void => {
+  /**
+   * Pass to `runBatch` as `onResult`: one line and one count per order of a batch, the same as a
+   * single order's. Never throws.
+   */
+  readonly batchResult = (result: OrderResult, error?: unknown): void => {
     try {
-      this.#batchOrder(result);
+      if (result.status === 'sent') this.#orderFinished(result.order_id, false);
+      else this.#orderFinished(result.order_id, true, error ?? errorOf(result));
     } catch {
       // Observing must never fail the batch it observes.
     }
   };
 
-  #batchOrder(result: BatchOrderOutcome): void {
-    const stats = this.#takeStats(result.order_id);
-    this.#orderSeen(result.order_id);
-    if (result.status === 'sent') {
+  /** The one place where an order's outcome is counted and its line written, single or batch. */
+  #orderFinished(orderId: number | undefined, failed: boolean, error?: unknown, fields?: LogFields): void {
+    const stats = orderId === undefined ? undefined : this.#takeStats(orderId);
+    if (orderId !== undefined) this.#orderSeen(orderId);
+    const durationMs = this.#now() - this.#started;
+    if (!failed) {
       this.#metrics.ordersSent += 1;
+      // Fixed-shape lines (absent values are `undefined`, which JSON leaves out): this is the hot
+      // path, and V8 builds and serialises a literal of known shape several times faster than a
+      // spread one.
       this.#emit('info', 'order sent', {
-        orderId: result.order_id,
+        orderId,
         outcome: 'sent',
         attempts: stats?.attempts,
         digicertMs: stats?.digicertMs,
+        durationMs,
+        ...fields,
       });
       return;
     }
-    const errorType = result.error_type ?? 'Error';
-    this.#metrics.failure(errorType, result.code);
-    const line = {
-      orderId: result.order_id,
+    const { errorType, errorCode, attempts, fields: errorDetail } = safeErrorFields(error);
+    this.#metrics.failure(errorType, errorCode);
+    this.#emit(levelOf(errorType), 'order failed', {
+      orderId,
       outcome: 'failed',
-      attempts: stats?.attempts,
+      attempts: stats?.attempts ?? attempts,
       digicertMs: stats?.digicertMs,
-      errorType,
-      errorCode: result.code,
-      error: result.message === undefined ? undefined : { name: errorType, message: result.message },
-    };
-    this.#emit(levelOf(errorType), 'order failed', line);
+      durationMs,
+      ...errorDetail,
+      ...fields,
+    });
   }
 
   /** The batch's summary line, after every order's own line. */

@@ -7,7 +7,9 @@
  * the function's log format: Lambda's text format prefixes `console` output, which would break both
  * Logs Insights' field discovery and embedded-metric extraction.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { ENV, FUNCTION_DEFAULTS, type LogLevel } from '../contract.js';
+
+export type { LogLevel };
 export type LogFields = Readonly<Record<string, unknown>>;
 
 export interface Logger {
@@ -61,7 +63,7 @@ function toLevel(raw: string | undefined): LogLevel | undefined {
 }
 
 export function parseLogLevel(raw: string | undefined): LogLevel {
-  return toLevel(raw) ?? 'info';
+  return toLevel(raw) ?? FUNCTION_DEFAULTS.logLevel;
 }
 
 /**
@@ -69,7 +71,9 @@ export function parseLogLevel(raw: string | undefined): LogLevel {
  * log format with an application log level (advanced logging controls); `undefined` otherwise.
  */
 export function lambdaLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel | undefined {
-  return env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON' ? toLevel(env.AWS_LAMBDA_LOG_LEVEL) : undefined;
+  return env[ENV.AWS_LAMBDA_LOG_FORMAT]?.toUpperCase() === 'JSON'
+    ? toLevel(env[ENV.AWS_LAMBDA_LOG_LEVEL])
+    : undefined;
 }
 
 /**
@@ -77,10 +81,10 @@ export function lambdaLogLevel(env: Readonly<Record<string, string | undefined>>
  * application log level when JSON logging is on, since Lambda would drop those lines anyway.
  */
 export function resolveLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel {
-  const own = toLevel(env.LOG_LEVEL);
+  const own = toLevel(env[ENV.LOG_LEVEL]);
   const lambda = lambdaLogLevel(env);
   if (own && lambda) return RANK[own] >= RANK[lambda] ? own : lambda;
-  return own ?? lambda ?? 'info';
+  return own ?? lambda ?? FUNCTION_DEFAULTS.logLevel;
 }
 
 /** Serialises an error for logs: name, message, code and cause chain; never the request or key. */

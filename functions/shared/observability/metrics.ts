@@ -2,19 +2,15 @@
  * Metrics as CloudWatch embedded metric format (EMF): one JSON document per invocation, written to
  * stdout with the logs, from which CloudWatch Logs extracts the metrics. No network call, no SDK.
  *
- * The names below are the contract with dashboards and alarms (the CDK stack imports them): rename
- * one and every graph of it goes blank. Only one dimension, `Service`, so that every metric is one
+ * The names below and the namespace and dimension in `contract.ts` are the contract with dashboards
+ * and alarms (the CDK stack imports them): rename one and every graph of it goes blank. Only one
+ * dimension, `Service`, so that every metric is one
  * time series; what varies per request (order id, request ids) travels as properties of the
  * document, searchable with Logs Insights but never a dimension.
  *
  * EMF specification: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-
-/** The CloudWatch namespace of every metric of this service. */
-export const METRICS_NAMESPACE = 'DcvResend';
-/** The one dimension; its value is `SERVICE_NAME` from the environment, or `DEFAULT_SERVICE_NAME`. */
-export const SERVICE_DIMENSION = 'Service';
-export const DEFAULT_SERVICE_NAME = 'dcv-resend';
+import { ERROR_CODES, ERROR_TYPES, METRICS } from '../contract.js';
 
 export type MetricUnit = 'Count' | 'Milliseconds';
 
@@ -53,11 +49,11 @@ export const METRIC_UNITS: Readonly<Record<MetricName, MetricUnit>> = {
  * codes (DigiCert's own, validation details) vary too much to be metric names; they are in the logs.
  */
 const FAILURE_CODES: Readonly<Record<string, readonly string[]>> = {
-  ValidationError: [],
-  HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
-  DigiCertRequestError: [],
-  UpstreamError: ['upstream_unavailable', 'upstream_timeout', 'request_limit_exceeded'],
-  ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
+  [ERROR_TYPES.ValidationError]: [],
+  HttpRequestError: ERROR_CODES.HttpRequestError,
+  [ERROR_TYPES.DigiCertRequestError]: [],
+  [ERROR_TYPES.UpstreamError]: ERROR_CODES.UpstreamError,
+  [ERROR_TYPES.ConfigurationError]: ERROR_CODES.ConfigurationError,
 };
 
 /** The failure metric for anything that is not one of the typed errors (a bug: alarm on it). */
@@ -129,6 +125,11 @@ const ALWAYS: readonly { readonly Name: string; readonly Unit: MetricUnit }[] = 
   definition(METRIC.coldStart),
 ];
 const WITH_LATENCY = [...ALWAYS, definition(METRIC.digicertLatency)];
+/**
+ * The document spells the dimension as a literal key (`Service:`), keeping its shape fixed for V8;
+ * this annotation fails to compile if the contract's dimension ever differs from that key.
+ */
+const SERVICE_DIMENSION: 'Service' = METRICS.serviceDimension;
 const DIMENSIONS: readonly (readonly string[])[] = [[SERVICE_DIMENSION]];
 
 /**
@@ -198,7 +199,7 @@ export class InvocationMetrics {
     const document: Record<string, unknown> & EmfDocument = {
       _aws: {
         Timestamp: options.timestamp,
-        CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: DIMENSIONS, Metrics: definitions }],
+        CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: DIMENSIONS, Metrics: definitions }],
       },
       Service: options.service,
       OrdersSent: this.ordersSent,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../../functions/shared/contract.js';
 import {
   ContainerMetrics,
   FAILURE_METRICS,
@@ -7,8 +8,6 @@ import {
   InvocationMetrics,
   MAX_VALUES_PER_METRIC,
   METRIC,
-  METRICS_NAMESPACE,
-  SERVICE_DIMENSION,
 } from '../../../functions/shared/observability/metrics.js';
 import { emfProblems } from '../../support/emf.js';
 
@@ -48,8 +47,8 @@ describe('InvocationMetrics.toDocument', () => {
       Timestamp: TIMESTAMP,
       CloudWatchMetrics: [
         {
-          Namespace: METRICS_NAMESPACE,
-          Dimensions: [[SERVICE_DIMENSION]],
+          Namespace: METRICS.namespace,
+          Dimensions: [[METRICS.serviceDimension]],
           Metrics: [
             { Name: 'OrdersSent', Unit: 'Count' },
             { Name: 'OrdersFailed', Unit: 'Count' },
@@ -62,7 +61,7 @@ describe('InvocationMetrics.toDocument', () => {
         },
       ],
     });
-    expect(document[SERVICE_DIMENSION]).toBe('dcv-resend-test');
+    expect(document[METRICS.serviceDimension]).toBe('dcv-resend-test');
   });
 
   it('writes a root value for every exported metric name', () => {
@@ -78,7 +77,7 @@ describe('InvocationMetrics.toDocument', () => {
     const document = documentOf(new InvocationMetrics());
 
     expect(document).toMatchObject({ requestId: 'r-1', orderId: 123 });
-    expect(document._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([[SERVICE_DIMENSION]]);
+    expect(document._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([[METRICS.serviceDimension]]);
   });
 
   it('leaves DigiCertLatency out when DigiCert was not called', () => {

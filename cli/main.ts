@@ -1,0 +1,63 @@
+/**
+ * `dcv-resend`: resend DCV emails from a terminal or a script. Runs the same validation and use
+ * case as the Lambda function, in-process (`--local`), or invokes the deployed function
+ * (`--function-name`). This file dispatches to one file per command in `commands/`; exit codes
+ * are stable for scripts (`exit-codes.ts`). `bin.ts` is the executable's entry.
+ */
+import { VERSION } from '../functions/shared/contract.js';
+import { batchCommand } from './commands/batch.js';
+import { resendCommand } from './commands/resend.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+import { type Io, processIo } from './io.js';
+import { reportError } from './output.js';
+import { nearest } from './suggest.js';
+
+const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<ExitCode>>> = {
+  resend: resendCommand,
+  batch: batchCommand,
+};
+
+const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validation (DCV) emails
+
+Usage:
+  dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
+  dcv-resend batch --file FILE [target] [output]
+  dcv-resend <command> --help
+
+Commands:
+  resend   resend the DCV emails of one order
+  batch    resend for many orders from a JSON or NDJSON file
+
+Run "dcv-resend resend --help" or "dcv-resend batch --help" for their options.
+
+Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
+2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    // No command is a mistake in a script: the help goes where errors go, and the exit code says so.
+    io.stderr(`${MAIN_HELP}\n`);
+    return EXIT.usage;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(`${MAIN_HELP}\n`);
+    return EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const json = rest.includes('--json');
+  try {
+    const run = COMMANDS[command];
+    if (run) return await run(rest, io);
+    const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
+    throw new UsageError(
+      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use "resend" or "batch" (see dcv-resend --help)`,
+    );
+  } catch (error) {
+    return reportError(error, io, json);
+  }
+}

@@ -1,0 +1,36 @@
+/** "Did you mean ...?" for a mistyped option or command. */
+
+/** The candidate closest to `input` when it is plausibly a typo of it (or a prefix of it); else `undefined`. */
+export function nearest(input: string, candidates: readonly string[]): string | undefined {
+  const typed = input.toLowerCase();
+  const prefixed = candidates.filter((c) => typed.length >= 3 && c.startsWith(typed));
+  if (prefixed.length === 1) return prefixed[0];
+  // Short words are one edit from many others: allow one edit under five letters, two from five.
+  const allowed = typed.length < 5 ? 1 : 2;
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(typed, candidate);
+    if (distance <= allowed && (best === undefined || distance < best.distance))
+      best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    const row = rows[i] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(at(i, j), at(i - 2, j - 2) + 1);
+      }
+    }
+  }
+  return at(a.length, b.length);
+}

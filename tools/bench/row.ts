@@ -1,0 +1,84 @@
+/**
+ * What every benchmark row shares: the figure it reports, the budget it is held to, and the
+ * context the runner prepares once (the built bundle and probe, the stand-ins, the child's
+ * environment). One row per file in `rows/`; `index.ts` runs them.
+ */
+import type { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import type { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
+
+/** The budget. Keep these; if one is wrong, say why in docs/operations.md rather than moving it. */
+export const TARGETS = {
+  warmP50Ratio: 1.1,
+  coldImportRatio: 2.2,
+  coldFirstInvocationRatio: 3.3,
+  bundleKB: 900,
+  secretsManagerCalls: 1,
+  batchOverBound: 1.1,
+  memoryGrowth: 1.05,
+  memoryMB: 100,
+} as const;
+
+/** The key the stand-ins accept, and the secret that holds it. */
+export const KEY = 'bench-local-digicert-key-0123456789';
+export const SECRET_ID = 'dcv-resend/bench';
+
+export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';
+
+/** One line of the table. */
+export interface Row {
+  readonly id: string;
+  readonly figure: string;
+  readonly value: number | null;
+  readonly display: string;
+  readonly target: string;
+  readonly verdict: Verdict;
+  readonly detail: string;
+}
+
+/** What the runner prepares once for every row. */
+export interface BenchContext {
+  /** The deployable bundle, built as the stack builds it. */
+  readonly bundle: string;
+  readonly bundleBytes: number;
+  /** Bytes per package in the bundle, largest first. */
+  readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
+  /** The child probe (`probe.ts`), bundled. */
+  readonly probe: string;
+  /** The children's environment: the function's configuration pointing at the stand-ins. */
+  readonly env: Record<string, string>;
+  /** The same with nothing inherited but PATH, as on Lambda. */
+  readonly cleanEnv: Record<string, string>;
+  readonly secrets: SecretsManagerStandIn;
+  /** A DigiCert simulator that answers after `BATCH_LATENCY_MS`, for the batch row. */
+  readonly slowSimulator: DigiCertSimulator;
+}
+
+/** One row of the benchmark (`--only=<id>` selects it). */
+export interface BenchRow {
+  readonly id: string;
+  /** What the progress line says while it runs. */
+  readonly label: string;
+  run(context: BenchContext): Promise<Row[]>;
+}
+
+/** An integer environment setting, clamped to `[min, max]`. */
+export function boundedInt(name: string, fallback: number, min: number, max: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isInteger(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+/** A progress line on standard error (standard output is the report). */
+export function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export const fixed = (value: number, digits = 2) => value.toFixed(digits);
+export const atMost = (value: number, limit: number): Verdict => (value <= limit ? 'PASS' : 'MISS');
