@@ -289,7 +289,8 @@ function readBaseUrl(r: Reader, value: unknown): string {
   const raw = r.string('digicertRegion', value) ?? DEFAULTS.digicertRegion;
   let url: string;
   try {
-    url = parseBaseUrl(raw, 'digicertRegion');
+    // A deployed function cannot reach your loopback: only DigiCert's two URLs.
+    url = parseBaseUrl(raw, 'digicertRegion', { allowLoopbackHttp: false });
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/^digicertRegion /, '') : String(error);
     r.fail('digicertRegion', message);
