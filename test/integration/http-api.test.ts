@@ -70,18 +70,19 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
     }
   });
 
-  it('passes DigiCert 4xx error entries through verbatim', async () => {
+  it('passes DigiCert 4xx error entries through: their codes and messages, unknown fields dropped', async () => {
     h.simulator.script(123, {
       kind: 'custom',
       status: 400,
       body: JSON.stringify({
-        errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }],
+        errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'dropped' }],
+        trace: 'dropped too',
       }),
     });
     const response = await put();
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({
-      errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }],
+      errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.' }],
     });
   });
 
