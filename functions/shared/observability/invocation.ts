@@ -5,7 +5,7 @@
  * (`onAttempt` of the use case, `onResult` of `runBatch`); nothing here is shared between
  * concurrent invocations except the container's counters.
  */
-import { errorCodeOf } from '../domain/errors.js';
+import { DigiCertRequestError, errorCodeOf } from '../domain/errors.js';
 import type { AttemptObserver } from '../domain/resend.js';
 import { isRecord } from '../is-record.js';
 import { createLogger, describeError, type Logger, type LogLevel } from './logger.js';
@@ -97,7 +97,9 @@ function errorFields(error: unknown): {
     fields: {
       errorType,
       errorCode,
-      digicertStatus: typeof record.status === 'number' ? record.status : undefined,
+      // Only DigiCert's own answer: the HTTP layer's refusals (404, 405, 413, 415) carry a
+      // `status` too, but DigiCert never saw those requests.
+      digicertStatus: error instanceof DigiCertRequestError ? error.status : undefined,
       error: describeError(error),
     },
   };
