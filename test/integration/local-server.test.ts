@@ -151,7 +151,7 @@ describe('npm start against a real DigiCert', () => {
       expect(server.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
       const path = '/order/certificate/78/resend-emails';
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { authorization: 'Bearer wrong-token' },
         { authorization: `Basic ${server.token}` },
         { 'x-local-token': `${server.token}x` },
