@@ -29,7 +29,12 @@ export type Behaviour =
   | { kind: 'reset_mid_body'; status?: number }
   /** A JSON error envelope cut short (but a complete HTTP message). */
   | { kind: 'truncated_json'; status?: number }
-  | { kind: 'custom'; status: number; body?: string; headers?: Record<string, string> };
+  | { kind: 'custom'; status: number; body?: string; headers?: Record<string, string> }
+  /**
+   * A careless proxy or API: a 4xx envelope that echoes the request's `X-DC-DEVKEY` in the code,
+   * the message, an extra field of the entry and beside `errors` (the key-leak canary).
+   */
+  | { kind: 'echo_key'; status?: number };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -79,6 +84,25 @@ export const DEMO_ORDERS: ReadonlyMap<number, Behaviour> = new Map<number, Behav
 ]);
 
 const envelope = (code: string, message: string) => JSON.stringify({ errors: [{ code, message }] });
+
+function echoKey(behaviour: { status?: number }, header: string | string[] | undefined): Behaviour {
+  const key = String(header);
+  return {
+    kind: 'custom',
+    status: behaviour.status ?? 400,
+    body: JSON.stringify({
+      errors: [
+        {
+          code: `invalid_key|${key}`,
+          message: `The key ${key} is not allowed for this order`,
+          field: key,
+          request: { headers: { 'X-DC-DEVKEY': key } },
+        },
+      ],
+      echo: key,
+    }),
+  };
+}
 
 export class DigiCertSimulator {
   readonly requests: RecordedRequest[] = [];
@@ -191,7 +215,8 @@ export class DigiCertSimulator {
       this.#received += 1;
       const excess = this.requests.length - (this.#options.maxRecordedRequests ?? Number.POSITIVE_INFINITY);
       if (excess > 0) this.requests.splice(0, excess);
-      const behaviour = this.#decide(req, orderId, rawBody, body);
+      const decided = this.#decide(req, orderId, rawBody, body);
+      const behaviour = decided.kind === 'echo_key' ? echoKey(decided, req.headers['x-dc-devkey']) : decided;
       this.#later(this.#options.latencyMs ?? 0, () => this.#answer(res, behaviour));
     });
   }
@@ -306,6 +331,9 @@ export class DigiCertSimulator {
       }
       case 'truncated_json':
         return json(behaviour.status ?? 400, '{"errors":[{"code":"bad_req');
+      case 'echo_key':
+        // Resolved with the request's key before answering; unreachable here.
+        return json(500, envelope('server_error', 'echo_key was not resolved'));
       case 'custom':
         res.writeHead(behaviour.status, { 'content-type': 'application/json', ...behaviour.headers });
         res.end(behaviour.body ?? '');

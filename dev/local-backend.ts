@@ -9,7 +9,7 @@ import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
 import { pointSdkAt } from './sdk-endpoint.js';
 import { SecretsManagerStandIn } from './secrets-manager-standin.js';
 
-const LOCAL_KEY = 'local-simulator-key';
+const LOCAL_KEY = 'local-simulator-key-0123456789';
 const SECRET_NAME = 'dcv-resend/local';
 
 /** Where the local server sends requests, decided by the environment. */

@@ -15,6 +15,7 @@ import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
 import { DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
+import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
 const READ_LIMIT = HTTP_LIMITS.maxBodyBytes * 2;
@@ -26,6 +27,11 @@ export interface LocalServer {
   /** What the server talks to, in words. */
   readonly description: string;
   readonly mode: LocalMode;
+  /**
+   * The token every request must carry (`Authorization: Bearer <token>` or `x-local-token`) when
+   * the server talks to the real DigiCert; `undefined` with the simulator.
+   */
+  readonly token: string | undefined;
   close(): Promise<void>;
 }
 
@@ -36,9 +42,13 @@ export async function startLocalServer(
 ): Promise<LocalServer> {
   const backend = await startBackend(env);
   const handler = createHandler(() => backend.runtime);
+  const mode = localMode(env);
+  const token = mode === 'simulator' ? undefined : newLocalToken();
+  // Known once listening (port 0 picks a free one).
+  const guard: { port: number; token: string | undefined } = { port, token };
 
   const server = createServer((req, res) => {
-    void serve(req, res, handler).catch((error: unknown) => {
+    void serve(req, res, handler, guard).catch((error: unknown) => {
       log(`local server: unexpected error ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -47,16 +57,18 @@ export async function startLocalServer(
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  guard.port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${guard.port}`;
   return {
     url,
+    token,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await backend.close();
     },
     description: backend.description,
-    mode: localMode(env),
+    mode,
   };
 }
 
@@ -64,8 +76,18 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   handler: ReturnType<typeof createHandler>,
+  guard: LocalGuardOptions,
 ): Promise<void> {
   const requestId = randomUUID();
+  const refusal = checkLocalRequest(req.headers, guard);
+  if (refusal) {
+    req.resume();
+    return send(res, {
+      statusCode: refusal.status,
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ errors: [{ code: refusal.code, message: refusal.message }] }),
+    });
+  }
   const body = await readBody(req);
   if (body === undefined) {
     req.resume();
@@ -159,13 +181,18 @@ const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const port = Number(process.env.PORT ?? 3000);
   const server = await startLocalServer(port);
-  const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
+  const auth = server.token === undefined ? '' : ` -H 'authorization: Bearer ${server.token}'`;
+  const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
       ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).`
       : '';
+  const tokenNote =
+    server.token === undefined
+      ? ''
+      : `\nEvery request must carry this run's token: Authorization: Bearer ${server.token} (or x-local-token).`;
   console.log(`dcv-resend listening on ${server.url}
-Talking to ${server.description}.
+Talking to ${server.description}.${tokenNote}
 Try:
   ${example}${demo}
 Press Ctrl+C to stop.`);

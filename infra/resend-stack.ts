@@ -140,7 +140,7 @@ export class ResendStack extends Stack {
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'DigiCert API keys are issued and revoked in CertCentral, which offers no API a rotation function could call; rotate by creating a new key and running put-secret-value (the function picks it up within SECRET_CACHE_TTL_SECONDS, and refreshes at once on a 401).',
+        'DigiCert documents API calls to create and revoke keys, but an automatic rotation would need a second, more powerful key (user-management rights) stored in AWS to mint the new one: a larger secret than the one it rotates. Rotate by hand: create a key in CertCentral, put-secret-value, revoke the old one (the function picks the new key up within SECRET_CACHE_TTL_SECONDS, and at once on a 401).',
     });
     return secret;
   }

@@ -83,7 +83,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           ],
           requestBody: {
             required: false,
-            description: `DigiCert's body; may be absent or empty (DigiCert's default recipients). At most ${MAX_BODY_BYTES / 1024} KiB; at most ${MAX_APPROVAL_EMAILS} approval emails. Unknown fields are rejected.`,
+            description: `DigiCert's body; may be absent, empty or JSON \`null\` (DigiCert's default recipients). Read as JSON when sent without a Content-Type. At most ${MAX_BODY_BYTES / 1024} KiB; at most ${MAX_APPROVAL_EMAILS} approval emails. Unknown fields are rejected.`,
             content: {
               'application/json': {
                 schema: { $ref: '#/components/schemas/ResendBody' },
@@ -146,10 +146,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 `Request body must be at most ${MAX_BODY_BYTES} bytes`,
               ),
             }),
-            '415': errorResponse('The body is not `application/json`.', {
+            '415': errorResponse('The body has a Content-Type other than `application/json`.', {
               unsupported_media_type: envelope(
                 'unsupported_media_type',
-                'Content-Type must be application/json',
+                'Content-Type must be application/json (or absent)',
               ),
             }),
             '429': errorResponse(

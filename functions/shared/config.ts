@@ -37,7 +37,6 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const SECRET_ID =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function invalid(variable: string, rule: string): ConfigurationError {
   return new ConfigurationError('invalid_configuration', `${variable} ${rule}`);
@@ -59,28 +58,51 @@ function integer(
   return value;
 }
 
+export interface BaseUrlOptions {
+  /**
+   * Whether plain `http://` to a loopback address (a local simulator) is allowed: only outside
+   * Lambda, where nothing but this machine can listen there. @default false
+   */
+  readonly allowLoopbackHttp?: boolean;
+}
+
 /**
- * The DigiCert base URL: `us` (default), `eu`, or a full URL. HTTPS is required except on
- * loopback, where the local simulator listens.
+ * The DigiCert base URL: `us` (default), `eu`, or one of DigiCert's two URLs (a trailing slash
+ * allowed). The API key is sent to it, so nothing else is accepted (docs/contract.md §4), except
+ * plain http to a loopback address when `allowLoopbackHttp` is set. Errors name `variable` and
+ * never repeat the value (a URL can carry credentials).
  */
-export function parseBaseUrl(raw: string | undefined, variable: string = ENV.DIGICERT_BASE_URL): string {
+export function parseBaseUrl(
+  raw: string | undefined,
+  variable: string = ENV.DIGICERT_BASE_URL,
+  options: BaseUrlOptions = {},
+): string {
   if (raw === undefined || raw === '') return FUNCTION_DEFAULTS.digicertBaseUrl;
   const alias = DIGICERT_BASE_URLS[raw.toLowerCase() as keyof typeof DIGICERT_BASE_URLS];
   if (alias) return alias;
+  const rule = `must be "us", "eu" or a URL of DigiCert's API, ${DIGICERT_BASE_URLS.us} (US) or ${DIGICERT_BASE_URLS.eu} (EU): the API key is sent there`;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw invalid(variable, `must be "us", "eu" or a URL such as ${DIGICERT_BASE_URLS.us}, got "${raw}"`);
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw invalid(variable, 'must use https:// (plain http:// is allowed only for 127.0.0.1 or localhost)');
+    throw invalid(variable, rule);
   }
   if (url.search || url.hash || url.username || url.password) {
     throw invalid(variable, 'must not contain credentials, a query or a fragment');
   }
-  return url.href.replace(/\/+$/, '');
+  const href = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const official = Object.values(DIGICERT_BASE_URLS).find((known) => known === href);
+  if (official) return official;
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) {
+    if (options.allowLoopbackHttp) return href;
+    throw invalid(variable, `${rule} (plain http:// to a loopback simulator is allowed only outside Lambda)`);
+  }
+  throw invalid(variable, rule);
+}
+
+/** 127.0.0.0/8, ::1 or localhost, as the WHATWG URL parser normalises host names. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** Parses the environment, throwing a `ConfigurationError` that names the first bad variable. */
@@ -99,7 +121,10 @@ export function loadConfig(env: Env): Config {
   const bounds = FUNCTION_LIMITS;
   return {
     secretId,
-    digicertBaseUrl: parseBaseUrl(env[ENV.DIGICERT_BASE_URL]),
+    // Lambda sets AWS_LAMBDA_FUNCTION_NAME: there, the key goes to DigiCert and nowhere else.
+    digicertBaseUrl: parseBaseUrl(env[ENV.DIGICERT_BASE_URL], ENV.DIGICERT_BASE_URL, {
+      allowLoopbackHttp: !env[ENV.AWS_LAMBDA_FUNCTION_NAME],
+    }),
     digicertTimeoutMs: integer(env, ENV.DIGICERT_TIMEOUT_MS, d.digicertTimeoutMs, bounds.digicertTimeoutMs),
     secretCacheTtlMs:
       integer(env, ENV.SECRET_CACHE_TTL_SECONDS, d.secretCacheTtlSeconds, bounds.secretCacheTtlSeconds) *

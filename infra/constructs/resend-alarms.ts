@@ -3,10 +3,11 @@
  * is configured): the function failing or being throttled, anything waiting in a dead-letter
  * queue, asynchronous events Lambda could not record, and the API's 5xx rate.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -70,6 +71,23 @@ export class ResendAlarms extends Construct {
       reason:
         'Alarm notifications carry alarm names and states only, never request data or the API key; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key for this would add cost and a key policy without protecting anything sensitive.',
     });
+    // enforceSSL makes a topic policy whose only statement is a Deny, replacing SNS's default
+    // policy: without this grant CloudWatch is "not authorized to perform SNS:Publish" and no alarm
+    // ever notifies. Scoped to this account's alarms (confused-deputy protection).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
 
     const fn = props.function;

@@ -109,11 +109,52 @@ describe('alarms', () => {
     }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: [
+        Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ],
+        ]),
       },
     });
+  });
+
+  it("let CloudWatch publish to the topic, for this account's alarms only, beside the TLS-only deny", () => {
+    const { template } = synth();
+
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map(
+      (r) => (r as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties,
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.PolicyDocument.Statement ?? [];
+    const allow = statements.filter((s) => s.Effect === 'Allow');
+    expect(allow).toEqual([
+      {
+        Sid: 'AllowCloudWatchAlarmsToPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topic },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    expect(statements.filter((s) => s.Effect === 'Deny')).toHaveLength(1);
   });
 
   it('e-mail the alarm address only when one is configured', () => {

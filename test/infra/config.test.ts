@@ -91,6 +91,17 @@ describe('deployment settings: bad values fail the synth, naming the setting', (
     ],
     ['a loopback DigiCert URL', { digicertRegion: 'http://127.0.0.1:8080' }, 'digicertRegion'],
     [
+      "a look-alike of DigiCert's host",
+      { digicertRegion: 'https://www.digicert.com.attacker.example/services/v2' },
+      'digicertRegion',
+    ],
+    ['the instance metadata address', { digicertRegion: 'https://169.254.169.254/' }, 'digicertRegion'],
+    [
+      "another path on DigiCert's host",
+      { digicertRegion: 'https://www.digicert.com/services/v3' },
+      'digicertRegion',
+    ],
+    [
       'a DigiCert URL with credentials',
       { digicertRegion: 'https://u:p@www.digicert.com/services/v2' },
       'digicertRegion',

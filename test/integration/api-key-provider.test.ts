@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { SecretsManagerApiKeyProvider } from '../../functions/shared/adapters/api-key-provider.js';
+import { StaticApiKeyProvider } from '../../functions/shared/adapters/static-api-key-provider.js';
 import { ConfigurationError } from '../../functions/shared/domain/errors.js';
 import { CANARY_KEY, pointSdkAt } from '../support/harness.js';
 
@@ -110,12 +111,67 @@ describe('API key provider', () => {
     ['the secret is JSON without api_key', () => secrets.setSecret(NAME, '{"apikey":"x"}'), /"api_key"/],
     ['the secret is broken JSON', () => secrets.setSecret(NAME, '{"api_key":'), /does not parse/],
     ['the secret holds spaces', () => secrets.setSecret(NAME, 'two words'), /cannot be an API key/],
+    [
+      'the key is shorter than 20 characters',
+      () => secrets.setSecret(NAME, 'short-key-0123456'),
+      /cannot be an API key: .*at least 20 characters/,
+    ],
+    [
+      'the key holds a double quote',
+      () => secrets.setSecret(NAME, JSON.stringify({ api_key: `${CANARY_KEY}"x` })),
+      /without spaces, quotes, backslashes/,
+    ],
+    [
+      'the key holds a single quote',
+      () => secrets.setSecret(NAME, `'${CANARY_KEY}'`),
+      /without spaces, quotes, backslashes/,
+    ],
+    [
+      'the key holds a backslash',
+      () => secrets.setSecret(NAME, `${CANARY_KEY}\\x`),
+      /without spaces, quotes, backslashes/,
+    ],
+    [
+      'the key holds a control character',
+      () => secrets.setSecret(NAME, JSON.stringify({ api_key: `${CANARY_KEY}\u0007` })),
+      /control characters/,
+    ],
+    [
+      'the key holds a line break in the middle',
+      () => secrets.setSecret(NAME, `${CANARY_KEY}\n${CANARY_KEY}`),
+      /cannot be an API key/,
+    ],
   ])('fails with a ConfigurationError naming the secret id when %s', async (_name, arrange, rule) => {
     arrange();
     const error = await failure(provider().getApiKey());
     expect(error.code).toBe('secret_unavailable');
     expect(error.message).toContain(NAME);
     expect(error.message).toMatch(rule);
+  });
+
+  it('accepts a key of exactly 20 characters', async () => {
+    secrets.setSecret(NAME, 'k'.repeat(20));
+    expect(await provider().getApiKey()).toBe('k'.repeat(20));
+  });
+
+  it.each([
+    ['too short', 'short-key-0123'],
+    ['holding a quote', `${CANARY_KEY}"`],
+    ['holding a backslash', `${CANARY_KEY}\\`],
+  ])('never puts a refused key (%s) in its error', async (_name, value) => {
+    secrets.setSecret(NAME, value);
+    const error = await failure(provider().getApiKey());
+    expect(error.message).toContain(NAME);
+    expect(JSON.stringify({ message: error.message, stack: error.stack })).not.toContain(value);
+  });
+
+  it('refuses an implausible DIGICERT_API_KEY for local runs, naming the variable and not the value', async () => {
+    expect(() => new StaticApiKeyProvider('short-key-1')).toThrow(
+      /^DIGICERT_API_KEY must be a DigiCert API key: at least 20 characters/,
+    );
+    expect(() => new StaticApiKeyProvider('short-key-1')).not.toThrow(/short-key-1/);
+    expect(() => new StaticApiKeyProvider(`${CANARY_KEY}'`)).toThrow(ConfigurationError);
+    await expect(new StaticApiKeyProvider(` ${CANARY_KEY}\n`).getApiKey()).resolves.toBe(CANARY_KEY);
   });
 
   it('never puts the secret value in its errors', async () => {

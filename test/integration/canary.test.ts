@@ -19,7 +19,7 @@ afterAll(async () => {
 
 function record(value: unknown): void {
   if (value instanceof Error) {
-    outputs.push(JSON.stringify({ name: value.name, message: value.message, stack: value.stack }));
+    outputs.push(JSON.stringify({ ...value, name: value.name, message: value.message, stack: value.stack }));
     outputs.push(
       String(value.cause instanceof Error ? `${value.cause.message}\n${value.cause.stack}` : value.cause),
     );
@@ -52,6 +52,8 @@ describe('the canary key', () => {
         status: 400,
         body: JSON.stringify({ errors: [{ code: 'echo', message: 'DigiCert echoed nothing secret' }] }),
       },
+      { kind: 'echo_key' },
+      { kind: 'echo_key', status: 403 },
     ] as const;
     for (const [index, behaviour] of behaviours.entries()) {
       const orderId = 1000 + index;
@@ -89,5 +91,45 @@ describe('the canary key', () => {
     expect(h.logs.length).toBeGreaterThan(10);
     const leaks = outputs.filter((line) => line.includes(CANARY_KEY));
     expect(leaks).toEqual([]);
+  });
+
+  it('is redacted where DigiCert (or a proxy) echoes it in a 4xx body: HTTP body, thrown error and logs', async () => {
+    h.reset();
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const seen: string[] = [];
+    const handler = h.handler();
+    h.simulator.script(2000, { kind: 'echo_key' });
+    const http = await handler(httpV2Event({ orderId: '2000' }), fakeContext());
+    const direct = await handler({ order_id: 2000 }, fakeContext()).catch((error: unknown) => error);
+    const batch = await handler({ orders: [{ order_id: 2000 }] }, fakeContext()).catch(
+      (error: unknown) => error,
+    );
+    seen.push(JSON.stringify(http));
+    for (const error of [direct, batch]) {
+      expect(error).toBeInstanceOf(Error);
+      if (error instanceof Error)
+        seen.push(JSON.stringify({ ...error, message: error.message, stack: error.stack }));
+    }
+    for (const call of [...stdout.mock.calls, ...stderr.mock.calls]) seen.push(String(call[0]));
+    stdout.mockRestore();
+    stderr.mockRestore();
+    seen.push(...h.logs);
+
+    // The echo did reach the function (so it would have leaked): the simulator saw the key, and
+    // DigiCert's code and message come back with the key redacted and the unknown fields gone.
+    expect(h.simulator.requestsFor(2000)[0]?.headers['x-dc-devkey']).toBe(CANARY_KEY);
+    expect('statusCode' in (http as object) && JSON.parse((http as { body: string }).body)).toEqual({
+      errors: [
+        {
+          code: 'invalid_key|[REDACTED]',
+          message: 'The key [REDACTED] is not allowed for this order',
+        },
+      ],
+    });
+    expect((direct as Error).name).toBe('DigiCertRequestError');
+    expect((direct as Error).message).toContain('[REDACTED]');
+    expect(h.logs.some((line) => line.includes('invalid_key|[REDACTED]'))).toBe(true);
+    expect(seen.filter((line) => line.includes(CANARY_KEY))).toEqual([]);
   });
 });

@@ -237,6 +237,22 @@ const CASES: readonly FaultCase[] = [
     attempts: 1,
   },
   {
+    fault: 'DigiCert (or a proxy) echoes the API key in a 400 error body, in known and unknown fields',
+    arrange: script({ kind: 'echo_key' }),
+    status: 400,
+    code: 'invalid_key|[REDACTED]',
+    errorType: 'DigiCertRequestError',
+    attempts: 1,
+  },
+  {
+    fault: 'DigiCert (or a proxy) echoes the API key in a 403 error body',
+    arrange: script({ kind: 'echo_key', status: 403 }),
+    status: 403,
+    code: 'invalid_key|[REDACTED]',
+    errorType: 'DigiCertRequestError',
+    attempts: 1,
+  },
+  {
     fault: 'the API key was revoked and the secret still holds it (401 twice)',
     arrange: (h) => h.simulator.setValidKeys([ROTATED_KEY]),
     status: 502,
@@ -306,6 +322,22 @@ const CASES: readonly FaultCase[] = [
   {
     fault: 'the secret is malformed JSON',
     arrange: (h) => h.secrets.setSecret(SECRET_NAME, `{"api_key": "${CANARY_KEY}"`),
+    status: 503,
+    code: 'secret_unavailable',
+    errorType: 'ConfigurationError',
+    attempts: 0,
+  },
+  {
+    fault: 'the secret holds a key shorter than 20 characters',
+    arrange: (h) => h.secrets.setSecret(SECRET_NAME, 'short-key-012345'),
+    status: 503,
+    code: 'secret_unavailable',
+    errorType: 'ConfigurationError',
+    attempts: 0,
+  },
+  {
+    fault: 'the secret holds a key with a double quote (it would escape the log redactor once JSON-encoded)',
+    arrange: (h) => h.secrets.setSecret(SECRET_NAME, JSON.stringify({ api_key: `${CANARY_KEY}"` })),
     status: 503,
     code: 'secret_unavailable',
     errorType: 'ConfigurationError',
@@ -424,7 +456,11 @@ describe.each(['HTTP API', 'direct invocation'] as const)('fault matrix through 
         );
       });
     }
-    const output = [...h.logs, JSON.stringify(result ?? null), error instanceof Error ? error.message : ''];
+    const output = [
+      ...h.logs,
+      JSON.stringify(result ?? null),
+      error instanceof Error ? `${error.message} ${JSON.stringify({ ...error })}` : '',
+    ];
     for (const line of output) {
       expect(line).not.toContain(CANARY_KEY);
       expect(line).not.toContain(ROTATED_KEY);
@@ -446,6 +482,9 @@ describe('secret errors name the secret, never its value', () => {
       (x: Harness) => x.secrets.setSecret(SECRET_NAME, `{"key":"${CANARY_KEY}"}`),
     ],
     ['the secret holds spaces', (x: Harness) => x.secrets.setSecret(SECRET_NAME, `${CANARY_KEY} extra`)],
+    ['the key is too short', (x: Harness) => x.secrets.setSecret(SECRET_NAME, CANARY_KEY.slice(0, 19))],
+    ['the key holds a backslash', (x: Harness) => x.secrets.setSecret(SECRET_NAME, `${CANARY_KEY}\\`)],
+    ['the key holds a quote', (x: Harness) => x.secrets.setSecret(SECRET_NAME, `'${CANARY_KEY}'`)],
   ])('throws a ConfigurationError naming the secret id when %s', async (_name, arrange) => {
     arrange(h);
     const handler = h.handler();

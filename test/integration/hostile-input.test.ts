@@ -122,6 +122,40 @@ const HTTP_CASES: readonly [string, HttpEventOptions, number, string][] = [
   ['an order id beyond 2^53', { orderId: BEYOND_2_53 }, 400, 'invalid_order_id'],
   ['a number beyond 2^53 as the locale', { body: `{"locale":${BEYOND_2_53}}` }, 400, 'invalid_input'],
   ['order_id in the body', { body: `{"order_id":${BEYOND_2_53}}` }, 400, 'invalid_input'],
+  [
+    'a public suffix as domain',
+    json({ domain_approval_emails: [{ domain: 'co.uk', email: 'admin@example.co.uk' }] }),
+    400,
+    'invalid_input',
+  ],
+  [
+    'a wildcard over a public suffix',
+    json({ domain_approval_emails: [{ domain: '*.co.uk', email: 'admin@example.co.uk' }] }),
+    400,
+    'invalid_input',
+  ],
+  [
+    'a public suffix as email_domain',
+    json({
+      domain_approval_emails: [
+        { domain: 'example.com.au', email: 'admin@example.com.au', email_domain: 'com.au' },
+      ],
+    }),
+    400,
+    'invalid_input',
+  ],
+  [
+    'invalid punycode as domain',
+    json({ domain_approval_emails: [{ domain: 'xn--zz.com', email: 'admin@example.com' }] }),
+    400,
+    'invalid_input',
+  ],
+  [
+    'a present Content-Type that is not JSON',
+    { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{}' },
+    415,
+    'unsupported_media_type',
+  ],
 ];
 
 describe.each([
@@ -233,6 +267,14 @@ const DIRECT_CASES: readonly [string, () => unknown][] = [
   ['an order_id of 1e300', () => ({ order_id: 1e300 })],
   ['an order_id string beyond 2^53', () => ({ order_id: BEYOND_2_53 })],
   ['a batch order_id beyond 2^53', () => ({ orders: [{ order_id: 2 ** 53 + 2 }] })],
+  [
+    'a public suffix as domain',
+    () => ({ order_id: 1, domain_approval_emails: [{ domain: 'com.au', email: 'admin@example.com.au' }] }),
+  ],
+  [
+    'invalid punycode in a mailbox',
+    () => ({ order_id: 1, domain_approval_emails: [{ domain: 'example.com', email: 'admin@xn--zz.com' }] }),
+  ],
 ];
 
 describe('hostile direct, batch and EventBridge payloads', () => {
@@ -244,4 +286,52 @@ describe('hostile direct, batch and EventBridge payloads', () => {
       expect(error).toMatchObject({ name: 'ValidationError' });
     },
   );
+});
+
+/** A batch of `orders` orders, each with `items` approval emails breaking two rules apiece. */
+function invalidBatch(orders: number, items: number): string {
+  const emails = Array.from({ length: items }, () => ({ domain: 'co.uk', email: 'not-an-email-address' }));
+  return JSON.stringify({
+    orders: Array.from({ length: orders }, (_, i) => ({ order_id: i + 1, domain_approval_emails: emails })),
+  });
+}
+
+describe('a large invalid request', () => {
+  it('keeps a 272 KB invalid batch (the review sent 274 KB) to a small error: the first 50 problems and how many more', async () => {
+    const text = invalidBatch(500, 10);
+    expect(text.length).toBeGreaterThan(270_000);
+    expect(text.length).toBeLessThan(280_000);
+
+    const error = await handler(JSON.parse(text), fakeContext()).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'ValidationError' });
+    const { message, issues } = error as { message: string; issues: { field: string; message: string }[] };
+    expect(issues).toHaveLength(51);
+    expect(issues[0]?.field).toBe('orders.0.domain_approval_emails.0.domain');
+    expect(issues[0]?.message).toMatch(/public suffix \(co\.uk\)/);
+    expect(issues[50]?.message).toBe('and 9950 more problems not listed (only the first 50 are reported)');
+    expect(message.length).toBeLessThan(10_000);
+    for (const line of h.logs) expect(line.length).toBeLessThan(12_000);
+  });
+
+  it('answers an HTTP body with hundreds of problems with at most 51 error entries', async () => {
+    const emails = Array.from({ length: 100 }, () => ({
+      domain: 'xn--zz.com',
+      email: 'x',
+      email_domain: 'com',
+    }));
+    const response = (await handler(
+      httpV2Event({ body: JSON.stringify({ domain_approval_emails: emails, locale: 'EN' }) }),
+      fakeContext(),
+    )) as HttpResponse;
+
+    expect(response.statusCode).toBe(400);
+    const errors = JSON.parse(response.body).errors as { field?: string; message: string }[];
+    expect(errors).toHaveLength(51);
+    expect(errors[50]).toEqual({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^and 151 more problems/),
+    });
+    expect(response.body.length).toBeLessThan(12_000);
+  });
 });

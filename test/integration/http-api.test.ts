@@ -32,6 +32,16 @@ async function put(options: Parameters<typeof httpV2Event>[0] = {}, extraEnv: Re
   return response;
 }
 
+/** A request with no Content-Type header at all, as aws-lambda-go's and `sam local generate-event`'s samples. */
+async function putWithoutContentType(text: string | undefined, version: '1.0' | '2.0' = '2.0') {
+  const event = version === '2.0' ? httpV2Event({ body: text }) : httpV1Event({ body: text });
+  const headers: Record<string, string | undefined> = { ...event.headers };
+  delete headers['content-type'];
+  const response = await h.handler()({ ...event, headers }, fakeContext());
+  if (!('statusCode' in response)) throw new Error('expected an HTTP response');
+  return response;
+}
+
 function parsed(response: { body: string }) {
   return JSON.parse(response.body) as { errors: { code: string; message: string; field?: string }[] };
 }
@@ -71,18 +81,19 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
     }
   });
 
-  it('passes DigiCert 4xx error entries through verbatim', async () => {
+  it('passes DigiCert 4xx error entries through: their codes and messages, unknown fields dropped', async () => {
     h.simulator.script(123, {
       kind: 'custom',
       status: 400,
       body: JSON.stringify({
-        errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }],
+        errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'dropped' }],
+        trace: 'dropped too',
       }),
     });
     const response = await put();
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({
-      errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.', extra: 'kept' }],
+      errors: [{ code: 'invalid_dcv_email', message: 'Not allowed.' }],
     });
   });
 
@@ -169,11 +180,14 @@ describe('HTTP: requests rejected before DigiCert', () => {
     expect(h.simulator.requests).toHaveLength(0);
   });
 
-  it('rejects a non-JSON content type as 415', async () => {
-    const response = await put({ headers: { 'content-type': 'text/plain' } });
-    expect(response.statusCode).toBe(415);
-    expect(parsed(response).errors[0]?.code).toBe('unsupported_media_type');
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'json'])(
+    'rejects a present non-JSON content type (%s) as 415',
+    async (contentType) => {
+      const response = await put({ headers: { 'content-type': contentType } });
+      expect(response.statusCode).toBe(415);
+      expect(parsed(response).errors[0]?.code).toBe('unsupported_media_type');
+    },
+  );
 
   it('rejects a body over 128 KiB as 413', async () => {
     const response = await put({ body: `{"locale":"${'x'.repeat(128 * 1024)}"}` });
@@ -213,6 +227,45 @@ describe('HTTP: accepted request shapes', () => {
     const response = await put({ body: undefined, headers: {} });
     expect(response.statusCode).toBe(204);
     expect(h.simulator.requests[0]?.rawBody).toBe('{}');
+  });
+
+  it.each(['2.0', '1.0'] as const)(
+    'reads a JSON body sent without any Content-Type as JSON (payload %s; aws-lambda-go and sam samples, scripts)',
+    async (version) => {
+      const response = await putWithoutContentType(body, version);
+      expect(response.statusCode).toBe(204);
+      expect(h.simulator.requests[0]?.body).toMatchObject({ locale: 'en' });
+      const invalid = await putWithoutContentType('{"locale":"english"}', version);
+      expect(invalid.statusCode).toBe(400);
+      expect(parsed(invalid).errors[0]?.field).toBe('locale');
+      const malformed = await putWithoutContentType('{"locale":', version);
+      expect(parsed(malformed).errors[0]?.code).toBe('invalid_json');
+    },
+  );
+
+  it('reads a body with an empty Content-Type as JSON', async () => {
+    const response = await put({ headers: { 'content-type': '' } });
+    expect(response.statusCode).toBe(204);
+  });
+
+  it('treats a JSON null body as an absent body (a public Go client sends null)', async () => {
+    const response = await put({ body: 'null' });
+    expect(response.statusCode).toBe(204);
+    expect(h.simulator.requests[0]?.rawBody).toBe('{}');
+    expect((await put({ body: ' null\n' })).statusCode).toBe(204);
+    expect((await putWithoutContentType('null')).statusCode).toBe(204);
+    expect(
+      (await put({ body: Buffer.from('null').toString('base64'), isBase64Encoded: true })).statusCode,
+    ).toBe(204);
+    expect(h.simulator.requests.map((r) => r.rawBody)).toEqual(['{}', '{}', '{}', '{}']);
+  });
+
+  it('still refuses other JSON that is not an object, naming the rule', async () => {
+    for (const text of ['[]', '"x"', '1', 'true']) {
+      const response = await put({ body: text });
+      expect(response.statusCode, text).toBe(400);
+      expect(parsed(response).errors[0]?.code).toBe('invalid_input');
+    }
   });
 
   it('accepts an empty body without a content type', async () => {

@@ -82,6 +82,24 @@ describe('npm start', () => {
     });
   });
 
+  it('refuses a Host other than its own address with 421 and says why (DNS rebinding)', async () => {
+    const port = new URL(url).port;
+    for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, '127.0.0.1', `127.0.0.1:1`]) {
+      const response = await put('/order/certificate/123/resend-emails', undefined, { host });
+      expect(response.status, host).toBe(421);
+      expect(JSON.parse(response.body).errors[0]).toMatchObject({ code: 'misdirected_request' });
+      expect(JSON.parse(response.body).errors[0].message).toMatch(/Host: 127\.0\.0\.1:\d+, localhost:\d+/);
+    }
+    for (const host of [`localhost:${port}`, `LOCALHOST:${port}`, `127.0.0.1:${port}`]) {
+      const response = await put('/order/certificate/124/resend-emails', undefined, { host });
+      expect(response.status, host).toBe(204);
+    }
+  });
+
+  it('asks for no token with the simulator', () => {
+    expect(banner).not.toMatch(/Bearer/);
+  });
+
   it('rejects a bad request and keeps serving', async () => {
     const bad = await put('/order/certificate/12a/resend-emails');
     expect(bad.status).toBe(400);
@@ -107,11 +125,103 @@ describe('npm start against a real DigiCert', () => {
       expect(server.mode).toBe('digicert-key');
       expect(server.description).toMatch(/REAL DigiCert at http:\/\/127\.0\.0\.1/);
       expect(server.description).not.toContain('real-looking-key-123');
-      const response = await put('/order/certificate/77/resend-emails', undefined, {}, server.url);
+      const response = await put(
+        '/order/certificate/77/resend-emails',
+        undefined,
+        { authorization: `Bearer ${server.token}` },
+        server.url,
+      );
       expect(response.status).toBe(204);
       expect(digicert.requestsFor(77)[0]?.headers['x-dc-devkey']).toBe('real-looking-key-123');
     } finally {
       await server.close();
+      await digicert.close();
+    }
+  });
+
+  it('requires the token it made at start-up, as a bearer token or x-local-token, before any real resend', async () => {
+    const { DigiCertSimulator } = await import('../../dev/digicert-simulator.js');
+    const { startLocalServer } = await import('../../dev/local-server.js');
+    const digicert = await DigiCertSimulator.start({ validKeys: ['real-looking-key-123'] });
+    const server = await startLocalServer(0, () => undefined, {
+      DIGICERT_API_KEY: 'real-looking-key-123',
+      DIGICERT_BASE_URL: digicert.baseUrl,
+    });
+    try {
+      expect(server.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      const path = '/order/certificate/78/resend-emails';
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: 'Bearer wrong-token' },
+        { authorization: `Basic ${server.token}` },
+        { 'x-local-token': `${server.token}x` },
+      ]) {
+        const refused = await put(path, undefined, headers, server.url);
+        expect(refused.status, JSON.stringify(headers)).toBe(401);
+        expect(JSON.parse(refused.body).errors[0]).toMatchObject({ code: 'local_token_required' });
+      }
+      expect(digicert.requestsFor(78)).toHaveLength(0);
+      const bearer = await put(path, undefined, { authorization: `bearer ${server.token}` }, server.url);
+      expect(bearer.status).toBe(204);
+      const header = await put(path, undefined, { 'x-local-token': server.token ?? '' }, server.url);
+      expect(header.status).toBe(204);
+      expect(digicert.requestsFor(78)).toHaveLength(2);
+      // The token does not help a request addressed to another host.
+      const rebound = await put(
+        path,
+        undefined,
+        { host: 'attacker.example', authorization: `Bearer ${server.token}` },
+        server.url,
+      );
+      expect(rebound.status).toBe(421);
+    } finally {
+      await server.close();
+      await digicert.close();
+    }
+  });
+
+  it('prints the token and a ready curl that carries it', async () => {
+    const { DigiCertSimulator } = await import('../../dev/digicert-simulator.js');
+    const digicert = await DigiCertSimulator.start({ validKeys: ['real-looking-key-123'] });
+    const real = spawn(process.execPath, ['--import', 'tsx', 'dev/local-server.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DIGICERT_API_KEY: 'real-looking-key-123',
+        DIGICERT_API_KEY_SECRET_ID: '',
+        DIGICERT_BASE_URL: digicert.baseUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let text = '';
+      const curl = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner in 15 s: ${text}`)), 15_000);
+        real.stdout?.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          const match = /(curl -i -X PUT .*)\n/.exec(text);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        real.once('exit', (code) => reject(new Error(`exited with ${code}: ${text}`)));
+      });
+      expect(text).toMatch(/REAL DigiCert/);
+      const token = /Authorization: Bearer (\S+)/.exec(text)?.[1] ?? '';
+      expect(token.length).toBeGreaterThanOrEqual(40);
+      expect(curl).toContain(`-H 'authorization: Bearer ${token}'`);
+      expect(text).not.toContain('real-looking-key-123');
+      const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(curl)?.[1] ?? '';
+      const response = await put(
+        '/order/certificate/79/resend-emails',
+        undefined,
+        { authorization: `Bearer ${token}` },
+        base,
+      );
+      expect(response.status).toBe(204);
+    } finally {
+      real.kill('SIGTERM');
       await digicert.close();
     }
   });

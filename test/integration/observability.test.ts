@@ -138,6 +138,26 @@ describe('an HTTP request', () => {
     ]);
   });
 
+  it.each([
+    ['an unknown route', { path: '/order/certificate/1007/reissue' }, 404],
+    ['another method', { orderId: '1007', method: 'POST' }, 405],
+    ['a body over 128 KiB', { orderId: '1007', body: `{"locale":"${'x'.repeat(130 * 1024)}"}` }, 413],
+    ['a present non-JSON content type', { orderId: '1007', headers: { 'content-type': 'text/plain' } }, 415],
+  ] as const)(
+    'logs no digicertStatus when the HTTP layer refused %s before DigiCert was called',
+    async (_name, options, status) => {
+      const handler = harness.handler();
+
+      await handler(httpV2Event({ body: '{}', ...options }), fakeContext());
+
+      const lines = orderLines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ outcome: 'failed', httpStatus: status });
+      expect(lines[0]).not.toHaveProperty('digicertStatus');
+      expect(harness.simulator.requests).toHaveLength(0);
+    },
+  );
+
   it('counts a rejected body as a validation failure without a DigiCert call', async () => {
     const handler = harness.handler();
 

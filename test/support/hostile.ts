@@ -51,6 +51,13 @@ const TRICKY_STRINGS = [
   'admin@@example.com',
   '"admin"@example.com',
   'com',
+  'co.uk',
+  '*.co.uk',
+  'com.au',
+  'xn--zz.com',
+  'admin@xn--zz.com',
+  'example\u3002com',
+  'null',
   '.',
   '',
 ] as const;
@@ -82,6 +89,7 @@ const validOrderId = fc.oneof(
 );
 const validDomain = fc.constantFrom(
   'example.com',
+  'example.co.uk',
   'sub.example.com',
   '*.example.org',
   'bücher.example',
@@ -182,7 +190,11 @@ const approvalEmail = withExtras(
   fc.record({
     domain: field(validDomain),
     email: field(validEmail),
-    email_domain: optional(field(fc.constantFrom('example.com', 'sub.example.com'))),
+    email_domain: optional(
+      field(
+        fc.constantFrom('example.com', 'sub.example.com', 'example\u3002com', 'co.uk', 'com', 'xn--zz.com'),
+      ),
+    ),
   }),
 );
 
@@ -249,6 +261,8 @@ const bodyText: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 8, arbitrary: resendBody.map((body) => JSON.stringify(body)) },
   { weight: 1, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: fc.constant('') },
+  // A public Go client sends JSON null for "no body".
+  { weight: 1, arbitrary: fc.constant('null') },
   { weight: 2, arbitrary: hostileString },
   {
     weight: 1,
@@ -281,6 +295,8 @@ const httpOptions: fc.Arbitrary<HttpEventOptions> = fc
     ),
     contentType: fc.oneof(
       { weight: 8, arbitrary: fc.constant('application/json') },
+      // No Content-Type header at all (aws-lambda-go and sam samples, many scripts).
+      { weight: 1, arbitrary: fc.constant(undefined) },
       {
         weight: 1,
         arbitrary: fc.constantFrom(

@@ -26,42 +26,42 @@ function fakeSecrets(initial: string) {
 
 describe('SecretsManagerApiKeyProvider refresh', () => {
   it('reads the secret once when several orders report the same rejected key', async () => {
-    const { state, provider } = fakeSecrets('old-key-0001');
+    const { state, provider } = fakeSecrets('old-key-0001-abcdefghij');
     const rejected = await provider.getApiKey();
-    state.value = 'new-key-0002';
+    state.value = 'new-key-0002-abcdefghij';
 
     provider.invalidate(rejected);
     provider.invalidate(rejected);
     const keys = await Promise.all([provider.getApiKey(), provider.getApiKey()]);
     provider.invalidate(rejected);
 
-    expect(keys).toEqual(['new-key-0002', 'new-key-0002']);
-    expect(await provider.getApiKey()).toBe('new-key-0002');
+    expect(keys).toEqual(['new-key-0002-abcdefghij', 'new-key-0002-abcdefghij']);
+    expect(await provider.getApiKey()).toBe('new-key-0002-abcdefghij');
     expect(state.reads).toBe(2);
   });
 
   it('keeps a refresh already under way when a late order reports the old key', async () => {
-    const { state, provider } = fakeSecrets('old-key-0001');
+    const { state, provider } = fakeSecrets('old-key-0001-abcdefghij');
     const rejected = await provider.getApiKey();
-    state.value = 'new-key-0002';
+    state.value = 'new-key-0002-abcdefghij';
 
     provider.invalidate(rejected);
     const refreshing = provider.getApiKey();
     provider.invalidate(rejected);
 
-    expect(await refreshing).toBe('new-key-0002');
-    expect(await provider.getApiKey()).toBe('new-key-0002');
+    expect(await refreshing).toBe('new-key-0002-abcdefghij');
+    expect(await provider.getApiKey()).toBe('new-key-0002-abcdefghij');
     expect(state.reads).toBe(2);
   });
 
   it('still drops the cached key when invalidated without naming one', async () => {
-    const { state, provider } = fakeSecrets('old-key-0001');
+    const { state, provider } = fakeSecrets('old-key-0001-abcdefghij');
     await provider.getApiKey();
-    state.value = 'new-key-0002';
+    state.value = 'new-key-0002-abcdefghij';
 
     provider.invalidate();
 
-    expect(await provider.getApiKey()).toBe('new-key-0002');
+    expect(await provider.getApiKey()).toBe('new-key-0002-abcdefghij');
     expect(state.reads).toBe(2);
   });
 });

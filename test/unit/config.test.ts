@@ -41,8 +41,49 @@ describe('configuration from the environment', () => {
       'http://127.0.0.1:8080/services/v2',
       'http://127.0.0.1:8080/services/v2',
     ],
+    [
+      'the EU URL with a trailing slash',
+      'https://certcentral.digicert.eu/services/v2/',
+      DIGICERT_BASE_URLS.eu,
+    ],
+    ['plain http on localhost', 'http://localhost:9000', 'http://localhost:9000'],
+    ['plain http on ::1', 'http://[::1]:9000/services/v2', 'http://[::1]:9000/services/v2'],
+    ['plain http anywhere in 127.0.0.0/8', 'http://127.1.2.3:9000', 'http://127.1.2.3:9000'],
   ])('selects %s', (_name, value, expected) => {
     expect(loadConfig({ ...base, DIGICERT_BASE_URL: value }).digicertBaseUrl).toBe(expected);
+  });
+
+  it.each([
+    ["a look-alike of DigiCert's host", 'https://www.digicert.com.attacker.example/services/v2'],
+    ['a DigiCert host on another port', 'https://www.digicert.com:8443/services/v2'],
+    ['another path on DigiCert', 'https://www.digicert.com/services/v2/order'],
+    ['the instance metadata address', 'https://169.254.169.254/'],
+    ['an https loopback address', 'https://127.0.0.1:8443/services/v2'],
+    ['plain http to a private address', 'http://10.0.0.1/services/v2'],
+    ['plain http to a name that only starts like localhost', 'http://localhost.attacker.example/'],
+  ])('refuses %s as DIGICERT_BASE_URL, naming the variable and both allowed URLs', (_name, value) => {
+    const error = failure({ ...base, DIGICERT_BASE_URL: value });
+    expect(error.message).toMatch(/^DIGICERT_BASE_URL must be "us", "eu" or a URL of DigiCert's API/);
+    expect(error.message).toContain(DIGICERT_BASE_URLS.us);
+    expect(error.message).toContain(DIGICERT_BASE_URLS.eu);
+    expect(error.message).not.toContain(value);
+  });
+
+  it('refuses plain http to loopback inside Lambda (AWS_LAMBDA_FUNCTION_NAME set)', () => {
+    const error = failure({
+      ...base,
+      AWS_LAMBDA_FUNCTION_NAME: 'resend-dcv-emails',
+      DIGICERT_BASE_URL: 'http://127.0.0.1:8080/services/v2',
+    });
+    expect(error.message).toMatch(/^DIGICERT_BASE_URL .*only outside Lambda/);
+    const inLambda = { ...base, AWS_LAMBDA_FUNCTION_NAME: 'resend-dcv-emails', DIGICERT_BASE_URL: 'eu' };
+    expect(loadConfig(inLambda).digicertBaseUrl).toBe(DIGICERT_BASE_URLS.eu);
+  });
+
+  it('does not repeat a refused URL, which may carry credentials', () => {
+    const error = failure({ ...base, DIGICERT_BASE_URL: 'https://user:s3cret-pass@evil.example/' });
+    expect(error.message).toMatch(/^DIGICERT_BASE_URL /);
+    expect(error.message).not.toContain('s3cret-pass');
   });
 
   it('fails naming DIGICERT_API_KEY_SECRET_ID when it is missing', () => {

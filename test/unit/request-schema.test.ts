@@ -98,6 +98,39 @@ describe('request schema: accepted and normalised', () => {
         domain_approval_emails: [{ domain: 'example.com', email: 'pki.team+dcv@contacts.example.net' }],
       },
     ],
+    [
+      'a registrable domain under a multi-label public suffix, and its wildcard',
+      item({ domain: '*.Example.co.uk', email: 'admin@example.co.uk', email_domain: 'example.co.uk' }),
+      {
+        order_id: 1,
+        domain_approval_emails: [
+          { domain: '*.example.co.uk', email: 'admin@example.co.uk', email_domain: 'example.co.uk' },
+        ],
+      },
+    ],
+    [
+      "a domain under a TLD the list does not know (the list's default rule makes the TLD the suffix)",
+      item({ domain: 'example.unknowntld', email: 'admin@example.unknowntld' }),
+      {
+        order_id: 1,
+        domain_approval_emails: [{ domain: 'example.unknowntld', email: 'admin@example.unknowntld' }],
+      },
+    ],
+    [
+      'a name of the private section of the list (github.io), which DigiCert treats as registrable',
+      item({ domain: 'github.io', email: 'admin@github.io' }),
+      { order_id: 1, domain_approval_emails: [{ domain: 'github.io', email: 'admin@github.io' }] },
+    ],
+    [
+      'an email_domain written with an ideographic full stop, normalised before the parent check',
+      item({ domain: 'sub.example.com', email: 'admin@example.com', email_domain: 'example\u3002com' }),
+      {
+        order_id: 1,
+        domain_approval_emails: [
+          { domain: 'sub.example.com', email: 'admin@example.com', email_domain: 'example.com' },
+        ],
+      },
+    ],
   ])('accepts %s', (_name, input, expected) => {
     expect(parseOrThrow(resendRequestSchema, input)).toEqual(expected);
   });
@@ -281,6 +314,72 @@ describe('request schema: rejected, naming the field and the rule', () => {
       'domain_approval_emails.0.emial',
       /not a known field/,
     ],
+    [
+      'a public suffix as domain',
+      item({ domain: 'co.uk', email: 'admin@example.co.uk' }),
+      'domain_approval_emails.0.domain',
+      /^is a public suffix \(co\.uk\); use a registrable domain such as example\.co\.uk$/,
+    ],
+    [
+      'a wildcard over a public suffix',
+      item({ domain: '*.co.uk', email: 'admin@example.co.uk' }),
+      'domain_approval_emails.0.domain',
+      /^is a public suffix \(co\.uk\); use a registrable domain such as \*\.example\.co\.uk$/,
+    ],
+    [
+      'com.au as domain',
+      item({ domain: 'com.au', email: 'admin@example.com.au' }),
+      'domain_approval_emails.0.domain',
+      /public suffix \(com\.au\)/,
+    ],
+    [
+      'a name a wildcard rule of the list makes a suffix (*.kawasaki.jp)',
+      item({ domain: 'foo.kawasaki.jp', email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /public suffix \(foo\.kawasaki\.jp\)/,
+    ],
+    [
+      'a public suffix in Unicode as domain',
+      item({ domain: '\u516c\u53f8.cn', email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /public suffix \(xn--55qx5d\.cn\)/,
+    ],
+    [
+      'a public suffix as email_domain',
+      item({ domain: 'shop.example.co.uk', email: 'admin@example.co.uk', email_domain: 'co.uk' }),
+      'domain_approval_emails.0.email_domain',
+      /^is a public suffix \(co\.uk\); use a registrable domain such as example\.co\.uk$/,
+    ],
+    [
+      'a bare TLD with an ideographic full stop as email_domain',
+      item({ domain: 'example.com', email: 'admin@example.com', email_domain: 'com\u3002' }),
+      'domain_approval_emails.0.email_domain',
+      /top-level/,
+    ],
+    [
+      'invalid punycode as domain',
+      item({ domain: 'xn--zz.com', email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /label "xn--zz" is not valid punycode/,
+    ],
+    [
+      'invalid punycode below a valid name',
+      item({ domain: 'xn--a.example.com', email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /label "xn--a" is not valid punycode/,
+    ],
+    [
+      'invalid punycode in a mailbox',
+      item({ domain: 'example.com', email: 'admin@xn--zz.com' }),
+      'domain_approval_emails.0.email',
+      /domain part .*not valid punycode/,
+    ],
+    [
+      'invalid punycode as email_domain',
+      item({ domain: 'example.com', email: 'admin@example.com', email_domain: 'xn--zz.com' }),
+      'domain_approval_emails.0.email_domain',
+      /not valid punycode/,
+    ],
     ['an upper-case locale', { order_id: 1, locale: 'EN' }, 'locale', /locale code/],
     ['a locale with a hyphen', { order_id: 1, locale: 'en-US' }, 'locale', /locale code/],
     ['a locale of the wrong type', { order_id: 1, locale: 1 }, 'locale', /must be a string/],
@@ -305,6 +404,23 @@ describe('request schema: rejected, naming the field and the rule', () => {
   it('reports every problem of a request, not only the first', () => {
     const issues = rejection({ order_id: 0, locale: 'EN', extra: 1 });
     expect(issues.map((i) => i.field).sort()).toEqual(['extra', 'locale', 'order_id']);
+  });
+
+  it('reports at most 50 problems, then one entry saying how many more there were', () => {
+    const emails = Array.from({ length: 100 }, () => ({ domain: 'co.uk', email: 'x', email_domain: 'com' }));
+    const issues = rejection({ order_id: 0, domain_approval_emails: emails, locale: 'EN' });
+    expect(issues).toHaveLength(51);
+    expect(issues[0]?.field).toBe('order_id');
+    expect(issues[50]).toEqual({
+      field: '',
+      code: 'invalid_input',
+      message: 'and 152 more problems not listed (only the first 50 are reported)',
+    });
+  });
+
+  it('cuts a very long unknown key in the field it reports', () => {
+    const issues = rejection({ order_id: 1, ['k'.repeat(10_000)]: 1 });
+    expect(issues[0]?.field).toBe(`${'k'.repeat(64)}…`);
   });
 
   it('codes order id problems as invalid_order_id and the others as invalid_input', () => {

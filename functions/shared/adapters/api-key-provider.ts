@@ -6,6 +6,7 @@ import { GetSecretValueCommand, type GetSecretValueCommandOutput } from '@aws-sd
 import { ConfigurationError } from '../domain/errors.js';
 import type { ApiKeyProvider } from '../domain/ports.js';
 import { registerSecret } from '../observability/logger.js';
+import { API_KEY_RULE, isPlausibleApiKey } from './api-key-shape.js';
 import { awsSetupProblem, describeAwsSetupProblem } from './aws-setup-errors.js';
 
 export interface SecretsManagerApiKeyProviderOptions {
@@ -63,11 +64,11 @@ export function parseApiKeySecret(secretString: string | undefined, secretId: st
     }
     key = value.trim();
   }
-  // The key travels in an HTTP header: anything outside visible ASCII would break or inject into it.
-  if (!/^[\x21-\x7e]+$/.test(key)) {
+  // The key travels in an HTTP header and is redacted from logs: only a plausible key is used.
+  if (!isPlausibleApiKey(key)) {
     throw new ConfigurationError(
       'secret_unavailable',
-      `Secret ${secretId} holds a value that cannot be an API key (it contains spaces or non-ASCII characters)`,
+      `Secret ${secretId} holds a value that cannot be an API key: a DigiCert API key is ${API_KEY_RULE}`,
     );
   }
   return key;

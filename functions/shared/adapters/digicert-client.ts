@@ -111,14 +111,18 @@ export class UndiciDigiCertClient implements DigiCertClient {
     if (status === 401) return { kind: 'unauthorized', status };
     if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
     if (status >= 400 && status < 500) {
-      return { kind: 'rejected', status, errors: parseErrorEnvelope(text) ?? [fallbackEntry(status)] };
+      return {
+        kind: 'rejected',
+        status,
+        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
+      };
     }
     return {
       kind: 'unavailable',
       status,
       retryable: RETRYABLE_STATUSES.has(status),
       retryAfterSeconds,
-      detail: describeBody(status, text),
+      detail: describeBody(status, text, apiKey),
     };
   }
 
@@ -194,8 +198,13 @@ function errorCode(error: unknown, depth = 0): string {
   return errorCode((error as { cause?: unknown }).cause, depth + 1);
 }
 
-/** DigiCert's `{"errors":[{"code","message"}]}`, or `undefined` when the body is anything else. */
-export function parseErrorEnvelope(text: string): DigiCertErrorEntry[] | undefined {
+/**
+ * DigiCert's `{"errors":[{"code","message"}]}`, or `undefined` when the body is anything else.
+ * Each entry keeps only the fields DigiCert documents (`code`, `message`), with `apiKey` redacted
+ * from both: the entries travel on to HTTP callers, error messages and logs, and DigiCert or a
+ * proxy in front of it may echo the request's key header (docs/contract.md §5).
+ */
+export function parseErrorEnvelope(text: string, apiKey?: string): DigiCertErrorEntry[] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -210,17 +219,24 @@ export function parseErrorEnvelope(text: string): DigiCertErrorEntry[] | undefin
     if (typeof entry !== 'object' || entry === null) return undefined;
     const { code, message } = entry as { code?: unknown; message?: unknown };
     if (typeof code !== 'string') return undefined;
-    entries.push({ ...(entry as object), code, message: typeof message === 'string' ? message : '' });
+    entries.push({
+      code: redactKey(code, apiKey),
+      message: typeof message === 'string' ? redactKey(message, apiKey) : '',
+    });
   }
   return entries;
+}
+
+function redactKey(value: string, apiKey: string | undefined): string {
+  return apiKey && value.includes(apiKey) ? value.replaceAll(apiKey, '[REDACTED]') : value;
 }
 
 function fallbackEntry(status: number): DigiCertErrorEntry {
   return { code: `http_${status}`, message: `DigiCert answered HTTP ${status} without an error envelope` };
 }
 
-function describeBody(status: number, text: string): string {
-  const envelope = parseErrorEnvelope(text);
+function describeBody(status: number, text: string, apiKey: string): string {
+  const envelope = parseErrorEnvelope(text, apiKey);
   if (envelope) return `DigiCert answered HTTP ${status} (${envelope.map((e) => e.code).join(', ')})`;
   return `DigiCert answered HTTP ${status}${text ? ' with a non-JSON body' : ''}`;
 }

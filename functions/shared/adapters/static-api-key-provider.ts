@@ -5,16 +5,17 @@
 import { ConfigurationError } from '../domain/errors.js';
 import type { ApiKeyProvider } from '../domain/ports.js';
 import { registerSecret } from '../observability/logger.js';
+import { API_KEY_RULE, isPlausibleApiKey } from './api-key-shape.js';
 
 export class StaticApiKeyProvider implements ApiKeyProvider {
   readonly #key: string;
 
   constructor(key: string, source = 'DIGICERT_API_KEY') {
     const trimmed = key.trim();
-    if (!/^[\x21-\x7e]+$/.test(trimmed)) {
+    if (!isPlausibleApiKey(trimmed)) {
       throw new ConfigurationError(
         'secret_unavailable',
-        `${source} must be a DigiCert API key (visible ASCII, no spaces)`,
+        `${source} must be a DigiCert API key: ${API_KEY_RULE}`,
       );
     }
     this.#key = trimmed;

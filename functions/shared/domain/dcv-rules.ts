@@ -3,8 +3,9 @@
  * functions so that every entry point (HTTP, direct, schedules, CDK synth) applies the same ones.
  * Each returns the normalised value, or a sentence naming the rule that was broken.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { REQUEST_LIMITS } from '../contract.js';
+import { publicSuffixItself } from './public-suffix.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; rule: string };
 
@@ -50,7 +51,33 @@ export function normaliseHostName(input: string): Checked<string> {
   }
   const tld = labels[labels.length - 1] ?? '';
   if (/^[0-9]+$/.test(tld)) return { ok: false, rule: 'must be a domain name, not an IP address' };
+  const badPunycode = labels.some((label) => label.startsWith('xn--'))
+    ? invalidPunycodeLabel(ascii)
+    : undefined;
+  if (badPunycode) {
+    return {
+      ok: false,
+      rule: `must be a valid domain name: label "${badPunycode}" is not valid punycode (IDNs as Unicode or punycode)`,
+    };
+  }
   return { ok: true, value: ascii };
+}
+
+/**
+ * The first `xn--` label of `ascii` that is not the canonical punycode of a valid IDN, if any:
+ * ASCII input skips `domainToASCII`'s mapping, so its punycode is checked by a round trip
+ * through Unicode (which also refuses encodings of plain ASCII such as `xn--www-`).
+ */
+function invalidPunycodeLabel(ascii: string): string | undefined {
+  const roundTrip = domainToASCII(domainToUnicode(ascii));
+  if (domainToASCII(ascii) === ascii && roundTrip === ascii) return undefined;
+  const back = roundTrip.split('.');
+  return ascii.split('.').find((label, i) => label.startsWith('xn--') && back[i] !== label) ?? ascii;
+}
+
+/** The rule a public suffix breaks, with an example of what to use instead. */
+function publicSuffixRule(suffix: string, prefix = ''): string {
+  return `is a public suffix (${suffix}); use a registrable domain such as ${prefix}example.${suffix}`;
 }
 
 /** A certificate's domain: an FQDN, with one optional leading `*.` wildcard label. */
@@ -60,6 +87,8 @@ export function normaliseDomain(input: string): Checked<string> {
   if (rest.includes('*')) return { ok: false, rule: 'may contain only one wildcard, as a leading "*."' };
   const host = normaliseHostName(rest);
   if (!host.ok) return host;
+  const suffix = publicSuffixItself(host.value);
+  if (suffix) return { ok: false, rule: publicSuffixRule(suffix, wildcard ? '*.' : '') };
   const value = wildcard ? `*.${host.value}` : host.value;
   if (value.length > MAX_DOMAIN_LENGTH)
     return { ok: false, rule: `must be at most ${MAX_DOMAIN_LENGTH} characters` };
@@ -99,17 +128,23 @@ export function normaliseEmail(input: string): Checked<string> {
 
 /**
  * `email_domain` selects the Authorization Domain Name: the domain itself or one of its parents
- * (BR 3.2.2.4.4), never a bare top-level domain. `domain` must already be normalised.
+ * (BR 3.2.2.4.4), never a bare top-level domain or another public suffix. `domain` must already
+ * be normalised; `emailDomain` is normalised here first, so that any full stop IDNA maps to "."
+ * (such as "。") separates labels as "." does.
  */
 export function checkEmailDomain(emailDomain: string, domain: string): Checked<string> {
-  if (/^[^.]+\.?$/.test(emailDomain)) {
-    return {
-      ok: false,
-      rule: 'must not be a bare top-level domain; use the domain or a parent such as example.com',
-    };
-  }
   const host = normaliseHostName(emailDomain);
-  if (!host.ok) return host;
+  if (!host.ok) {
+    if (/^[^.\u3002\uff0e\uff61]+[.\u3002\uff0e\uff61]?$/.test(emailDomain)) {
+      return {
+        ok: false,
+        rule: 'must not be a bare top-level domain; use the domain or a parent such as example.com',
+      };
+    }
+    return host;
+  }
+  const suffix = publicSuffixItself(host.value);
+  if (suffix) return { ok: false, rule: publicSuffixRule(suffix) };
   const base = domain.startsWith('*.') ? domain.slice(2) : domain;
   if (host.value !== base && !base.endsWith(`.${host.value}`)) {
     return { ok: false, rule: `must be "${base}" or one of its parent domains` };

@@ -19,14 +19,35 @@ export interface Issue {
 
 export type ValidationCode = (typeof ERROR_CODES.ValidationError)[number];
 
-/** Input rejected before DigiCert was called. Retrying does not help. */
+/** Issues reported for one request; beyond them, one more entry says how many were left out. */
+export const MAX_REPORTED_ISSUES = 50;
+
+/**
+ * Input rejected before DigiCert was called. Retrying does not help. A large invalid batch could
+ * break every rule hundreds of times: only the first `MAX_REPORTED_ISSUES` are kept (in the error,
+ * its message and the HTTP envelope), then one entry with the count of the others.
+ */
 export class ValidationError extends Error {
   override readonly name = ERROR_TYPES.ValidationError;
   readonly issues: readonly Issue[];
 
   constructor(issues: readonly Issue[], options?: ErrorOptions) {
-    super(ValidationError.summarise(issues), options);
-    this.issues = issues;
+    const reported = ValidationError.cap(issues);
+    super(ValidationError.summarise(reported), options);
+    this.issues = reported;
+  }
+
+  private static cap(issues: readonly Issue[]): readonly Issue[] {
+    if (issues.length <= MAX_REPORTED_ISSUES) return issues;
+    const more = issues.length - MAX_REPORTED_ISSUES;
+    return [
+      ...issues.slice(0, MAX_REPORTED_ISSUES),
+      {
+        field: '',
+        message: `and ${more} more problem${more === 1 ? '' : 's'} not listed (only the first ${MAX_REPORTED_ISSUES} are reported)`,
+        code: 'invalid_input',
+      },
+    ];
   }
 
   static single(field: string, message: string, code: ValidationCode = 'invalid_input'): ValidationError {

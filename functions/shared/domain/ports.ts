@@ -21,7 +21,7 @@ export interface ApiKeyProvider {
 /** How one DigiCert attempt ended, classified so that the use case can act on it. */
 export type AttemptOutcome =
   | { readonly kind: 'sent'; readonly status: number }
-  /** A 4xx other than 401/429: DigiCert's own error entries, passed on verbatim. */
+  /** A 4xx other than 401/429: DigiCert's own error entries, their known fields only, the key redacted. */
   | { readonly kind: 'rejected'; readonly status: number; readonly errors: readonly DigiCertErrorEntry[] }
   /** 401: the key is wrong, revoked or expired. */
   | { readonly kind: 'unauthorized'; readonly status: 401 }

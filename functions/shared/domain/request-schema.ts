@@ -24,6 +24,7 @@ const {
 } = REQUEST_LIMITS;
 const MAX_ORDER_ID = 10 ** MAX_ORDER_ID_DIGITS - 1;
 
+const MAX_KEY_SHOWN = 64;
 const ORDER_ID_RULE = `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`;
 
 /** Parses an order id given as a number or a decimal digit string; `undefined` if it is not one. */
@@ -70,7 +71,7 @@ const orderId = union([number(), string()], { error: ORDER_ID_RULE }).transform(
 const approvalEmail = strictObject({
   domain: checked(
     normaliseDomain,
-    'Domain scope of the email: a fully qualified domain name, lower-cased; one leading "*." allowed; IDNs as Unicode or punycode (sent as punycode).',
+    'Domain scope of the email: a fully qualified domain name, lower-cased; one leading "*." allowed; IDNs as Unicode or valid punycode (sent as punycode); never a public suffix itself (ICANN section of the Public Suffix List: co.uk is refused, example.co.uk accepted).',
     'example.com',
   ),
   email: checked(
@@ -81,7 +82,7 @@ const approvalEmail = strictObject({
   email_domain: optional(
     string(stringError).meta({
       description:
-        'The base domain of the DCV email when it differs from the domain being validated: the domain itself or one of its parents, never a bare TLD.',
+        'The base domain of the DCV email when it differs from the domain being validated: the domain itself or one of its parents, never a bare TLD or another public suffix (ICANN section of the Public Suffix List).',
       examples: ['example.com'],
     }),
   ),
@@ -136,7 +137,8 @@ export function toIssues(issues: readonly core.$ZodIssue[], prefix: readonly Pro
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         out.push({
-          field: [...path, key].join('.'),
+          // A key is the caller's text: long ones are cut so that errors stay small.
+          field: [...path, key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN)}…` : key].join('.'),
           message: 'is not a known field; check its spelling (see the API documentation)',
           code: 'invalid_input',
         });

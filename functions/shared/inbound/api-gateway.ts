@@ -200,8 +200,11 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   if (request.bodyMalformed) throw ValidationError.single('', 'body must be a JSON text', 'invalid_json');
   const text = decodeBody(request);
   if (text.trim() === '') return { order_id: orderId };
-  if (!isJsonMediaType(request.headers['content-type'])) {
-    throw new HttpRequestError('unsupported_media_type', 'Content-Type must be application/json');
+  // No Content-Type at all is read as JSON, as DigiCert's own clients and scripts often send it
+  // (docs/contract.md §2); only a type that is present and not JSON is refused.
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined && contentType.trim() !== '' && !isJsonMediaType(contentType)) {
+    throw new HttpRequestError('unsupported_media_type', 'Content-Type must be application/json (or absent)');
   }
   let json: unknown;
   try {
@@ -209,6 +212,8 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   } catch {
     throw ValidationError.single('', 'body must be valid JSON', 'invalid_json');
   }
+  // JSON null is an absent body: a public Go client sends exactly that for "no recipients".
+  if (json === null) return { order_id: orderId };
   const body = parseOrThrow(resendBodySchema, json);
   return { order_id: orderId, ...body };
 }

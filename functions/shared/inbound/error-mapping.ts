@@ -56,7 +56,7 @@ function map(error: unknown): Mapped {
     };
   }
   if (error instanceof DigiCertRequestError) {
-    // DigiCert's own entries, verbatim: existing DigiCert client code keeps working.
+    // DigiCert's own codes and messages (sanitised by the client): existing DigiCert client code keeps working.
     return { status: error.status, errors: error.errors };
   }
   if (error instanceof UpstreamError) {

@@ -7,7 +7,7 @@
  */
 import { FUNCTION_DEFAULTS } from '../contract.js';
 import type { FailedResult, OrderResult } from '../domain/batch-result.js';
-import { errorCodeOf } from '../domain/errors.js';
+import { DigiCertRequestError, errorCodeOf } from '../domain/errors.js';
 import type { AttemptObserver } from '../domain/ports.js';
 import { isRecord } from '../is-record.js';
 import { createLogger, describeError, type LogFields, type Logger, type LogLevel } from './logger.js';
@@ -83,7 +83,9 @@ function errorFields(error: unknown): {
     fields: {
       errorType,
       errorCode,
-      digicertStatus: typeof record.status === 'number' ? record.status : undefined,
+      // Only DigiCert's own answer: the HTTP layer's refusals (404, 405, 413, 415) carry a
+      // `status` too, but DigiCert never saw those requests.
+      digicertStatus: error instanceof DigiCertRequestError ? error.status : undefined,
       error: describeError(error),
     },
   };

@@ -30,8 +30,18 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 /** Secret values that must never be written; the API key provider registers each key it reads. */
 const secrets = new Set<string>();
 
+/**
+ * Registers a value to redact, in its raw form and as it appears inside a JSON string (lines are
+ * redacted after encoding, where `"` and `\` are escaped). Keys are checked to be at least 20
+ * characters when read; the floor here only keeps a stray short value from mangling every line.
+ */
 export function registerSecret(value: string): void {
-  if (value.length >= 8) secrets.add(value);
+  if (value.length < 8) return;
+  // The encoded form first: it is the longer one, and redacting the raw form inside it first
+  // could leave part of it behind.
+  const encoded = JSON.stringify(value).slice(1, -1);
+  if (encoded !== value) secrets.add(encoded);
+  secrets.add(value);
 }
 
 /** Removes every registered secret from `text`. */

@@ -96,4 +96,23 @@ describe('createLogger', () => {
     expect(lines.join('\n')).not.toContain(CANARY_KEY);
     expect(lines.join('\n')).toContain('[REDACTED]');
   });
+
+  it('redacts a registered secret holding a quote or a backslash, raw and as encoded in the JSON line', () => {
+    const quoted = 'QUOTED-"key"-7f3a9c21e4b84d0f';
+    const slashed = 'SLASHED-\\key\\-7f3a9c21e4b84d0f';
+    registerSecret(quoted);
+    registerSecret(slashed);
+    const { lines, logger } = capture();
+
+    logger.error('oops', { detail: `key was ${quoted}`, other: slashed });
+    logger.write({ property: quoted });
+
+    const text = lines.join('\n');
+    for (const secret of [quoted, slashed]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
+    expect(text).not.toContain('7f3a9c21e4b84d0f');
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ detail: 'key was [REDACTED]', other: '[REDACTED]' });
+  });
 });
