@@ -13,6 +13,7 @@ import {
   parseResendHttpRequest,
   toHttpRequest,
 } from './inbound/api-gateway.js';
+import { answerDcvEmails, isDcvEmailsPath } from './inbound/dcv-emails-route.js';
 import { type BatchResult, parseDirectPayload, runBatch, type SentResult } from './inbound/direct.js';
 import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
 import { eventBridgeId, fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
@@ -45,6 +46,8 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       const request = toHttpRequest(event);
       const requestId = request.requestId ?? awsRequestId;
       const deadline = started + Math.min(remaining - margin, HTTP_BUDGET_MS);
+      if (isDcvEmailsPath(request))
+        return answerDcvEmails(request, () => ready(loaded), { requestId, deadline });
       const observer = new InvocationObserver(
         telemetry,
         { requestId: awsRequestId, correlationId: requestId, source: 'http' },

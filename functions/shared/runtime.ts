@@ -6,7 +6,16 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ApiKeyProvider, SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { type DigiCertClient, UndiciDigiCertClient } from './adapters/digicert-client.js';
+import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { type Config, type Env, loadConfig } from './config.js';
+import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
+import {
+  createDcvEmailsQuery,
+  type DcvEmailsQuery,
+  type DigiCertDomainEmails,
+} from './domain/dcv-emails-query.js';
+import type { DcvDnsLookup } from './domain/dcv-precheck.js';
+import { withDcvPrecheck } from './domain/precheck-resend.js';
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import {
   createResendUseCase,
@@ -16,6 +25,7 @@ import {
 } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
+import { createPrecheckReporter } from './observability/precheck-report.js';
 
 export const USER_AGENT = 'dcv-resend/0.1.0';
 
@@ -28,6 +38,12 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Logs and metrics settings and the container's counters (cold start, secret reads). */
   readonly telemetry: Telemetry;
+  /** `DCV_PRECHECK` and `DNS_SERVERS` (docs/contract.md §9). */
+  readonly dcvConfig: DcvConfig;
+  /** The pre-check's DNS, shared by every invocation (its cache and circuit are per container). */
+  readonly dns: DcvDnsLookup;
+  /** `GET /domain/{domain}/dcv/emails`. */
+  readonly dcvEmails: DcvEmailsQuery;
 }
 
 export interface RuntimeOverrides {
@@ -35,6 +51,8 @@ export interface RuntimeOverrides {
   readonly digicert?: DigiCertClient;
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
+  /** The pre-check's DNS. @default a `NodeDnsLookup` on `DNS_SERVERS` */
+  readonly dns?: DcvDnsLookup;
   readonly sleep?: (ms: number) => Promise<void>;
   /**
    * Multiplies the rate limiter's windows (tests: `0.1` turns "50 per 5 s" into "50 per 500 ms").
@@ -68,6 +86,7 @@ export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
+  const dcvConfig = loadDcvConfig(env);
   const logger = overrides.logger ?? createLogger({ level: resolveLogLevel(env) });
   const telemetry = createTelemetry({
     logger,
@@ -93,7 +112,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     createSlidingWindowLimiter({
       windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
     });
-  const resend = createResendUseCase({
+  const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
+  const unchecked = createResendUseCase({
     apiKeys,
     digicert,
     limiter,
@@ -101,7 +121,29 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
+  const resend = withDcvPrecheck(unchecked, {
+    mode: dcvConfig.precheck,
+    dns,
+    report: createPrecheckReporter({
+      logger,
+      service: telemetry.service,
+      documentLevel: telemetry.documentLevel,
+    }),
+  });
+  const dcvEmails = createDcvEmailsQuery({
+    dns,
+    digicert: hasDomainEmails(digicert)
+      ? digicert
+      : new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }),
+    apiKey: () => apiKeys.getApiKey(),
+    limiter,
+    attemptTimeoutMs: config.digicertTimeoutMs,
+  });
+  return { config, resend, logger, apiKeys, digicert, limiter, telemetry, dcvConfig, dns, dcvEmails };
+}
+
+function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {
+  return typeof (client as Partial<DigiCertDomainEmails>).domainDcvEmails === 'function';
 }
 
 function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {

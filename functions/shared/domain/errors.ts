@@ -11,11 +11,11 @@ export interface Issue {
   readonly field: string;
   /** The rule that was broken, in words a caller can act on. */
   readonly message: string;
-  /** A stable code: `invalid_input`, `invalid_order_id` or `invalid_json`. */
+  /** A stable code: `invalid_input`, `invalid_order_id`, `invalid_json` or `dcv_email_not_allowed`. */
   readonly code: ValidationCode;
 }
 
-export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json';
+export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json' | 'dcv_email_not_allowed';
 
 /** Input rejected before DigiCert was called. Retrying does not help. */
 export class ValidationError extends Error {

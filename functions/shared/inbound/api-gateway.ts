@@ -45,6 +45,8 @@ export class HttpRequestError extends Error {
     readonly status: 404 | 405 | 413 | 415,
     readonly code: string,
     message: string,
+    /** The methods the route takes, for a 405's `Allow`. @default 'PUT' */
+    readonly allow = 'PUT',
   ) {
     super(message);
   }

@@ -2,6 +2,7 @@
  * The one place where outcomes become HTTP statuses (CONTRACT §2). Client errors say what was
  * wrong; server errors say nothing internal. The envelope is DigiCert's own shape.
  */
+import { EMAIL_DCV_SUNSET, EMAIL_DCV_SUNSET_SOURCE } from '../domain/dcv-precheck.js';
 import {
   ConfigurationError,
   type DigiCertErrorEntry,
@@ -38,7 +39,7 @@ function map(error: unknown): Mapped {
     return {
       status: error.status,
       errors: entry(error.code, error.message),
-      headers: error.status === 405 ? { allow: 'PUT' } : undefined,
+      headers: error.status === 405 ? { allow: error.allow } : undefined,
     };
   }
   if (error instanceof DigiCertRequestError) {
@@ -95,7 +96,27 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   };
 }
 
-/** DigiCert accepted: 204, empty body. */
+/**
+ * DigiCert accepted: 204, empty body, and the email-DCV sunset (docs/contract.md §2, §9): RFC 8594
+ * `Sunset` with a `Link` to the CA/Browser Forum ballot that sets the date.
+ */
 export function noContentResponse(requestId: string): HttpResponse {
-  return { statusCode: 204, headers: { 'x-request-id': requestId }, body: '' };
+  return {
+    statusCode: 204,
+    headers: {
+      'x-request-id': requestId,
+      sunset: EMAIL_DCV_SUNSET,
+      link: `<${EMAIL_DCV_SUNSET_SOURCE}>; rel="sunset"`,
+    },
+    body: '',
+  };
+}
+
+/** 200 with a JSON body (the read-only routes). */
+export function jsonResponse(requestId: string, body: string): HttpResponse {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    body,
+  };
 }

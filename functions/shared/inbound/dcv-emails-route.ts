@@ -1,0 +1,73 @@
+/**
+ * `GET /domain/{domain}/dcv/emails` (docs/contract.md §9): the addresses that may approve a domain
+ * by email, as the rules, DNS and DigiCert say. Mirrors DigiCert's domain-level path with the FQDN
+ * in place of the domain id. Statuses come from `error-mapping.ts`, as for the resend route.
+ */
+import { baseDomainOf } from '../domain/dcv-precheck.js';
+import { normaliseDomain } from '../domain/dcv-rules.js';
+import { ValidationError } from '../domain/errors.js';
+import { redact } from '../observability/logger.js';
+import type { Runtime } from '../runtime.js';
+import { type HttpRequest, HttpRequestError, type HttpResponse } from './api-gateway.js';
+import { errorResponse, jsonResponse } from './error-mapping.js';
+
+export const DCV_EMAILS_ROUTE = 'GET /domain/{domain}/dcv/emails';
+const ROUTE_PATH = /\/domain\/([^/]*)\/dcv\/emails\/?$/;
+
+/** Whether the request is for this route (any method: a wrong one gets 405 here, not 404). */
+export function isDcvEmailsPath(request: HttpRequest): boolean {
+  return ROUTE_PATH.test(request.path);
+}
+
+/** The normalised domain of the path; `ValidationError` naming `domain` when it is not one. */
+export function parseDcvEmailsRequest(request: HttpRequest): string {
+  if (request.method !== 'GET') {
+    throw new HttpRequestError(
+      405,
+      'method_not_allowed',
+      `Method ${request.method} is not allowed; use ${DCV_EMAILS_ROUTE}`,
+      'GET',
+    );
+  }
+  const raw = safeDecode(ROUTE_PATH.exec(request.path)?.[1] ?? '');
+  const domain = normaliseDomain(raw);
+  if (!domain.ok) throw ValidationError.single('domain', domain.rule);
+  if (baseDomainOf(domain.value) === undefined) {
+    throw ValidationError.single(
+      'domain',
+      'must not be a public suffix (such as co.uk); use a domain registered under it',
+    );
+  }
+  return domain.value;
+}
+
+/** Answers the route; never throws. */
+export async function answerDcvEmails(
+  request: HttpRequest,
+  getRuntime: () => Runtime,
+  options: { readonly requestId: string; readonly deadline: number },
+): Promise<HttpResponse> {
+  try {
+    const domain = parseDcvEmailsRequest(request);
+    const runtime = getRuntime();
+    const answer = await runtime.dcvEmails(domain, { deadline: options.deadline });
+    runtime.logger.info('dcv emails listed', {
+      correlationId: options.requestId,
+      domain,
+      digicertStatus: answer.digicert.status,
+      dnsErrors: answer.dns_errors,
+    });
+    // DigiCert's part is passed through: redacted like every log line, in case it echoes the key.
+    return jsonResponse(options.requestId, redact(JSON.stringify(answer)));
+  } catch (error) {
+    return errorResponse(error, options.requestId);
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
