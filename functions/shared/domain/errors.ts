@@ -139,3 +139,12 @@ export function errorCodeOf(error: unknown): string | undefined {
     .filter(Boolean);
   return codes.length > 0 ? codes.join(',') : undefined;
 }
+
+/**
+ * The DCV pre-check refused an approval email (`DCV_PRECHECK=enforce`, docs/contract.md §9): a
+ * `ValidationError` to every caller (400 over HTTP, `errorType` `ValidationError` directly), whose
+ * `code` also tags batch results and logs.
+ */
+export class DcvEmailNotAllowedError extends ValidationError {
+  readonly code = 'dcv_email_not_allowed';
+}

@@ -12,7 +12,7 @@ import {
   isConstructedEmail,
   judgeApprovalEmail,
 } from './dcv-precheck.js';
-import { ValidationError } from './errors.js';
+import { DcvEmailNotAllowedError } from './errors.js';
 import type { ResendUseCase } from './resend.js';
 
 /** One judged approval email, for logs and metrics. */
@@ -84,7 +84,7 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
         });
         if (refusals.length > 0) {
           for (const { index, verdict } of refusals) report(index, verdict, false, true);
-          throw new ValidationError(
+          throw new DcvEmailNotAllowedError(
             refusals.map(({ index, verdict }) => ({
               field: `domain_approval_emails.${index}.email`,
               code: 'dcv_email_not_allowed',
