@@ -14,8 +14,9 @@ import {
   type HttpResponse,
   MAX_BODY_BYTES,
 } from '../functions/shared/inbound/api-gateway.js';
+import { DCV_EMAILS_ROUTE } from '../functions/shared/inbound/dcv-emails-route.js';
 import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
-import { DEMO_ORDERS } from './digicert-simulator.js';
+import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 
@@ -124,14 +125,20 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   const textual = /^(application\/(json|[a-z.+-]*\+json)|text\/)/i.test(headers['content-type'] ?? '');
   const method = req.method ?? 'GET';
   const match = /^\/order\/certificate\/([^/]+)\/resend-emails$/.exec(url.pathname);
+  const dcvEmails = /^\/domain\/([^/]+)\/dcv\/emails$/.exec(url.pathname);
   const now = Date.now();
   return {
     version: '2.0',
-    routeKey: match ? 'PUT /order/certificate/{order_id}/resend-emails' : '$default',
+    routeKey: match
+      ? 'PUT /order/certificate/{order_id}/resend-emails'
+      : dcvEmails
+        ? DCV_EMAILS_ROUTE
+        : '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
     ...(match?.[1] ? { pathParameters: { order_id: safeDecode(match[1]) } } : {}),
+    ...(dcvEmails?.[1] ? { pathParameters: { domain: safeDecode(dcvEmails[1]) } } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -171,7 +178,7 @@ if (isMain) {
   const example = `curl -i -X PUT ${server.url}/order/certificate/123/resend-emails -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
       : '';
   console.log(`dcv-resend listening on ${server.url}
 Talking to ${server.description}.

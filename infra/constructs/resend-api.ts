@@ -1,6 +1,7 @@
 /**
- * The HTTP entry: an API Gateway HTTP API with exactly one route,
- * `PUT /order/certificate/{order_id}/resend-emails`, mirroring DigiCert's own path (CONTRACT §2).
+ * The HTTP entry: an API Gateway HTTP API with two routes mirroring DigiCert's own paths,
+ * `PUT /order/certificate/{order_id}/resend-emails` (CONTRACT §2) and the read-only
+ * `GET /domain/{domain}/dcv/emails` (§9), both behind the same authorizer.
  * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
  * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
  */
@@ -14,8 +15,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HttpAuthConfig } from '../stack-config.js';
 
-/** The only route, as API Gateway writes route keys. */
+/** The resend route, as API Gateway writes route keys. */
 export const RESEND_ROUTE_PATH = '/order/certificate/{order_id}/resend-emails';
+/** The read-only DCV address route (docs/contract.md §9), mirroring DigiCert's domain-level path. */
+export const DCV_EMAILS_ROUTE_PATH = '/domain/{domain}/dcv/emails';
 
 /** What one access-log line holds: who called, what, and how it ended. No bodies, no headers. */
 export const ACCESS_LOG_FIELDS = {
@@ -69,13 +72,15 @@ export interface ResendApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An HTTP API with the single resend route, IAM or JWT auth, throttling and JSON access logs. */
+/** An HTTP API with the resend and DCV-address routes, IAM or JWT auth, throttling and JSON access logs. */
 export class ResendApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogGroup: logs.LogGroup;
   /** The `execute-api` ARN to grant callers (`execute-api:Invoke`) when auth is IAM. */
   readonly invokeArn: string;
+  /** The `execute-api` ARN of `GET /domain/{domain}/dcv/emails`, granted separately (it reads DigiCert). */
+  readonly dcvEmailsInvokeArn: string;
   /** The route URL template, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/order/...`. */
   readonly routeUrl: string;
 
@@ -106,18 +111,26 @@ export class ResendApi extends Construct {
       auth.type === 'jwt'
         ? new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: [...auth.audience] })
         : new HttpIamAuthorizer();
+    // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
+    const integration = new HttpLambdaIntegration('ResendIntegration', props.handler, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+      timeout: Duration.seconds(29),
+    });
     this.httpApi.addRoutes({
       path: RESEND_ROUTE_PATH,
       methods: [apigw.HttpMethod.PUT],
-      // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
-      integration: new HttpLambdaIntegration('ResendIntegration', props.handler, {
-        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-        timeout: Duration.seconds(29),
-      }),
+      integration,
+      authorizer,
+    });
+    this.httpApi.addRoutes({
+      path: DCV_EMAILS_ROUTE_PATH,
+      methods: [apigw.HttpMethod.GET],
+      integration,
       authorizer,
     });
 
     this.invokeArn = this.httpApi.arnForExecuteApi('PUT', '/order/certificate/*/resend-emails', '$default');
+    this.dcvEmailsInvokeArn = this.httpApi.arnForExecuteApi('GET', '/domain/*/dcv/emails', '$default');
     this.routeUrl = `${this.httpApi.apiEndpoint}/order/certificate/{order_id}/resend-emails`;
   }
 }
