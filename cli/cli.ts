@@ -23,6 +23,8 @@ import {
   parseDirectPayload,
   runBatch,
 } from '../functions/shared/inbound/direct.js';
+import { CheckUsageError, checkCommand } from './check.js';
+import { EMAIL_DCV_SUNSET_NOTICE } from './sunset-notice.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -45,13 +47,15 @@ const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validat
 Usage:
   dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
   dcv-resend batch --file FILE [target] [output]
+  dcv-resend check --domain D [--email E] [--email-domain P] [--json]
   dcv-resend <command> --help
 
 Commands:
   resend   resend the DCV emails of one order
   batch    resend for many orders from a JSON or NDJSON file
+  check    list the addresses that can approve a domain by email, and check one
 
-Run "dcv-resend resend --help" or "dcv-resend batch --help" for their options.
+Run "dcv-resend <command> --help" for its options.
 
 Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
 2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
@@ -158,10 +162,21 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     return EXIT.ok;
   }
   const json = rest.includes('--json');
+  const help = rest.includes('--help') || rest.includes('-h');
+  // Once per run, on stderr so that scripts reading stdout never see it.
+  if (!json && !help && ['resend', 'batch', 'check'].includes(command))
+    io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
   try {
     if (command === 'resend') return await resendCommand(rest, io);
     if (command === 'batch') return await batchCommand(rest, io);
-    throw new UsageError(`unknown command "${command}"; use "resend" or "batch" (see dcv-resend --help)`);
+    if (command === 'check') {
+      return await checkCommand(rest, io).catch((error: unknown) => {
+        throw error instanceof CheckUsageError ? new UsageError(error.message) : error;
+      });
+    }
+    throw new UsageError(
+      `unknown command "${command}"; use "resend", "batch" or "check" (see dcv-resend --help)`,
+    );
   } catch (error) {
     return report(error, io, json);
   }
