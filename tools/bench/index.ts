@@ -13,6 +13,7 @@
  *   4. Secrets Manager calls for 50 concurrent cold + 1,000 warm invocations in one process
  *   5. a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
  *   6. RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
+ *   7. the DCV pre-check's added warm latency with cached DNS answers (precheck.ts)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { LocalDnsServer } from '../../dev/dns-server.js';
 import { pointSdkAt } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { unlimited } from '../../functions/shared/domain/resend.js';
@@ -29,6 +31,7 @@ import { createLogger } from '../../functions/shared/observability/logger.js';
 import { createRuntime } from '../../functions/shared/runtime.js';
 import { BUNDLE_FILE, esbuildOptions } from '../bundle-options.js';
 import { benchContext, benchHttpEvent, limiterBoundMs } from './fixtures.js';
+import { precheckRows } from './precheck.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
@@ -509,6 +512,7 @@ async function main(): Promise<number> {
   const simulator = await DigiCertSimulator.start({ validKeys: [KEY] });
   const slowSimulator = await DigiCertSimulator.start({ validKeys: [KEY], latencyMs: BATCH_LATENCY_MS });
   const secrets = await SecretsManagerStandIn.start({ [SECRET_ID]: KEY });
+  const benchDns = await LocalDnsServer.start();
   pointSdkAt(secrets.endpoint);
   // The simulator records every request; the probes send tens of thousands.
   const trim = setInterval(() => simulator.reset(), 1_000);
@@ -520,6 +524,8 @@ async function main(): Promise<number> {
     // highest settings never makes them wait. The batch row is the one that measures the limiter.
     DIGICERT_RATE_LIMIT_PER_5S: '1000000',
     DIGICERT_RATE_LIMIT_PER_3MIN: '1000000',
+    // The pre-check (warn by default) asks DNS: a loopback server, never this machine's resolver.
+    DNS_SERVERS: benchDns.address,
   };
   const env = childEnv(functionEnv);
 
@@ -546,9 +552,13 @@ async function main(): Promise<number> {
       progress('memory');
       rows.push(...(await memory(probe, bundle, env)));
     }
+    if (wanted('precheck')) {
+      progress('DCV pre-check overhead');
+      rows.push(...(await precheckRows({ digicertBaseUrl: simulator.baseUrl, secretId: SECRET_ID })));
+    }
   } finally {
     clearInterval(trim);
-    await Promise.all([simulator.close(), slowSimulator.close(), secrets.close()]);
+    await Promise.all([simulator.close(), slowSimulator.close(), secrets.close(), benchDns.close()]);
   }
 
   const report = {

@@ -60,9 +60,11 @@ export function authorizationDomainNames(domain: string): string[] {
  * given) or `domain`, and at each parent down to the base domain.
  */
 export function constructedEmails(domain: string, emailDomain?: string): string[] {
-  return authorizationDomainNames(emailDomain ?? domain).flatMap((adn) =>
-    CONSTRUCTED_LOCAL_PARTS.map((local) => `${local}@${adn}`),
-  );
+  return constructedAt(authorizationDomainNames(emailDomain ?? domain));
+}
+
+function constructedAt(adns: readonly string[]): string[] {
+  return adns.flatMap((adn) => CONSTRUCTED_LOCAL_PARTS.map((local) => `${local}@${adn}`));
 }
 
 /** Addresses compared as DigiCert compares them: whole, case-insensitively, domain part normalised. */
@@ -149,6 +151,7 @@ export async function dcvEmailView(
   emailDomain?: string,
 ): Promise<DcvEmailView> {
   const adns = authorizationDomainNames(domain);
+  const base = adns[adns.length - 1];
   const scope = stripWildcard(emailDomain ?? domain);
   const errors: string[] = [];
   const failed = (what: string) => (error: unknown) => {
@@ -169,9 +172,10 @@ export async function dcvEmailView(
   );
   return {
     domain,
-    base_domain: baseDomainOf(domain) ?? null,
+    base_domain: base ?? null,
     email_domain: scope,
-    constructed_emails: constructedEmails(domain, emailDomain),
+    constructed_emails:
+      emailDomain === undefined ? constructedAt(adns) : constructedEmails(domain, emailDomain),
     dns_txt_emails: dnsTxt,
     caa_emails: caa ?? [],
     has_mx: mx ?? null,
@@ -234,10 +238,12 @@ export async function judgeApprovalEmail(dns: DcvDnsLookup, item: ApprovalEmailI
       ? `${view.email_domain} has no MX record: its constructed addresses cannot receive mail`
       : undefined;
   const withNoMx = noMx === undefined ? {} : { noMx };
-  if (view.constructed_emails.some((a) => sameAddress(a, item.email)))
-    return { kind: 'allowed', via: 'constructed', ...withNoMx };
-  if (view.dns_txt_emails.some((a) => sameAddress(a, item.email))) return { kind: 'allowed', via: 'dns_txt' };
-  if (view.caa_emails.some((a) => sameAddress(a, item.email))) return { kind: 'allowed', via: 'caa' };
+  // The view's addresses are normalised already: only the requested one needs it.
+  const target = canonical(item.email);
+  const listed = (addresses: readonly string[]) => addresses.some((a) => a.toLowerCase() === target);
+  if (listed(view.constructed_emails)) return { kind: 'allowed', via: 'constructed', ...withNoMx };
+  if (listed(view.dns_txt_emails)) return { kind: 'allowed', via: 'dns_txt' };
+  if (listed(view.caa_emails)) return { kind: 'allowed', via: 'caa' };
   const allowed = [...view.constructed_emails, ...view.dns_txt_emails, ...view.caa_emails];
   if (view.dns_errors) return { kind: 'unknown', allowed, dnsErrors: view.dns_errors };
   return { kind: 'not_allowed', allowed, ...withNoMx };

@@ -35,7 +35,23 @@ export interface PrecheckDependencies {
   readonly dns: DcvDnsLookup;
   /** Observes every judged email; must not throw. */
   readonly report: (event: PrecheckEvent) => void;
+  /**
+   * How long a verdict is reused for the same domain, address and email_domain: a warm container
+   * then pays a map lookup, not the rules and the cached DNS answers again. Verdicts DNS could not
+   * give are not kept. @default 60000 (the DNS adapter's own cache time)
+   */
+  readonly verdictTtlMs?: number;
   readonly now?: () => number;
+}
+
+/** Verdicts kept at most; the oldest go first. */
+const MAX_VERDICTS = 1_000;
+
+/** A verdict being worked out or known, and until when it may be reused. */
+interface Judged {
+  readonly expires: number;
+  readonly verdict: Promise<EmailVerdict>;
+  settled: EmailVerdict | undefined;
 }
 
 /** Time kept back from the deadline for DigiCert when enforce waits for DNS. */
@@ -47,10 +63,29 @@ const LISTED_ADDRESSES = 20;
 export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencies): ResendUseCase {
   if (deps.mode === 'off') return resend;
   const now = deps.now ?? Date.now;
+  const ttlMs = deps.verdictTtlMs ?? 60_000;
+  const verdicts = new Map<string, Judged>();
+  const judgeCached = (item: ApprovalEmailInput): Judged => {
+    const key = `${item.domain}\u0000${item.email_domain ?? ''}\u0000${item.email.toLowerCase()}`;
+    const at = now();
+    const hit = verdicts.get(key);
+    if (hit && hit.expires > at) return hit;
+    const entry: Judged = { expires: at + ttlMs, verdict: judge(deps.dns, item), settled: undefined };
+    if (verdicts.size >= MAX_VERDICTS) {
+      const oldest = verdicts.keys().next();
+      if (!oldest.done) verdicts.delete(oldest.value);
+    }
+    verdicts.set(key, entry);
+    void entry.verdict.then((v) => {
+      entry.settled = v;
+      if (v.kind === 'unknown' && verdicts.get(key) === entry) verdicts.delete(key);
+    });
+    return entry;
+  };
   return async function precheckedResend(request, options) {
     const items = request.domain_approval_emails;
     if (items === undefined || items.length === 0) return resend(request, options);
-    const judged = items.map((item) => judge(deps.dns, item));
+    const judged = items.map(judgeCached);
     const report = (index: number, verdict: EmailVerdict, late: boolean, refused = false) => {
       const item = items[index];
       if (!item) return;
@@ -71,33 +106,41 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
     };
 
     if (deps.mode === 'enforce') {
-      // Constructed addresses need no DNS to be allowed; only the others are waited for.
-      const waitFor = items.flatMap((item, index) => (isConstructedEmail(item) ? [] : [index]));
-      const verdicts = await bounded(
-        Promise.all(waitFor.map((index) => judged[index] as Promise<EmailVerdict>)),
-        options.deadline - RESERVED_FOR_DIGICERT_MS - now(),
+      // A verdict already known (a warm container) costs nothing; constructed addresses need no
+      // DNS to be allowed; only the other addresses are waited for, and only for a bounded time.
+      const known = new Map<number, EmailVerdict>();
+      const waitFor: number[] = [];
+      for (const [index, entry] of judged.entries()) {
+        if (entry.settled !== undefined) known.set(index, entry.settled);
+        else if (!isConstructedEmail(items[index] as ApprovalEmailInput)) waitFor.push(index);
+      }
+      if (waitFor.length > 0) {
+        const waited = await bounded(
+          Promise.all(waitFor.map((index) => (judged[index] as Judged).verdict)),
+          options.deadline - RESERVED_FOR_DIGICERT_MS - now(),
+        );
+        for (const [i, verdict] of (waited ?? []).entries()) known.set(waitFor[i] as number, verdict);
+      }
+      const refusals = [...known].flatMap(([index, verdict]) =>
+        verdict.kind === 'not_allowed' ? [{ index, verdict }] : [],
       );
-      if (verdicts !== undefined) {
-        const refusals = waitFor.flatMap((index, i) => {
-          const verdict = verdicts[i];
-          return verdict?.kind === 'not_allowed' ? [{ index, verdict }] : [];
-        });
-        if (refusals.length > 0) {
-          for (const { index, verdict } of refusals) report(index, verdict, false, true);
-          throw new DcvEmailNotAllowedError(
-            refusals.map(({ index, verdict }) => ({
-              field: `domain_approval_emails.${index}.email`,
-              code: 'dcv_email_not_allowed',
-              message: refusalMessage(items[index] as ApprovalEmailInput, verdict.allowed),
-            })),
-          );
-        }
+      if (refusals.length > 0) {
+        refusals.sort((a, b) => a.index - b.index);
+        for (const { index, verdict } of refusals) report(index, verdict, false, true);
+        throw new DcvEmailNotAllowedError(
+          refusals.map(({ index, verdict }) => ({
+            field: `domain_approval_emails.${index}.email`,
+            code: 'dcv_email_not_allowed',
+            message: refusalMessage(items[index] as ApprovalEmailInput, verdict.allowed),
+          })),
+        );
       }
     }
 
     let finished = false;
-    for (const [index, verdict] of judged.entries()) {
-      void verdict.then((v) => report(index, v, finished));
+    for (const [index, entry] of judged.entries()) {
+      if (entry.settled !== undefined) report(index, entry.settled, false);
+      else void entry.verdict.then((v) => report(index, v, finished));
     }
     try {
       return await resend(request, options);
