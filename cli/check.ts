@@ -121,3 +121,54 @@ export async function checkCommand(args: readonly string[], io: CheckIo): Promis
   io.stdout(`${lines.join('\n')}\n`);
   return code;
 }
+
+/** One approval email of a dry run that the pre-check would not pass, or could not judge. */
+export interface DryRunFinding {
+  readonly order_id: number;
+  readonly field: string;
+  readonly email: string;
+  readonly verdict: 'not_allowed' | 'unknown' | 'no_mx';
+  readonly detail: string;
+}
+
+/**
+ * The pre-check of `--dry-run`: every approval email of `orders` judged here, as the function
+ * would (`DCV_PRECHECK` decides only what the CLI does with the findings). Emails that pass are
+ * not listed.
+ */
+export async function dryRunPrecheck(
+  orders: readonly {
+    order_id: number;
+    domain_approval_emails?: readonly { domain: string; email: string; email_domain?: string }[] | undefined;
+  }[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DryRunFinding[]> {
+  const dns = new NodeDnsLookup({ servers: parseDnsServers(env.DNS_SERVERS) });
+  const jobs = orders.flatMap((order) =>
+    (order.domain_approval_emails ?? []).map(async (item, index): Promise<DryRunFinding | undefined> => {
+      const verdict = await judgeApprovalEmail(dns, item);
+      const base = {
+        order_id: order.order_id,
+        field: `domain_approval_emails.${index}.email`,
+        email: item.email,
+      };
+      if (verdict.kind === 'not_allowed') {
+        return {
+          ...base,
+          verdict: 'not_allowed',
+          detail: `cannot approve ${item.domain}; allowed: ${verdict.allowed.slice(0, 10).join(', ')}${verdict.allowed.length > 10 ? ', ...' : ''}`,
+        };
+      }
+      if (verdict.kind === 'unknown') {
+        return { ...base, verdict: 'unknown', detail: `DNS could not say (${verdict.dnsErrors.join('; ')})` };
+      }
+      return verdict.noMx === undefined ? undefined : { ...base, verdict: 'no_mx', detail: verdict.noMx };
+    }),
+  );
+  return (await Promise.all(jobs)).filter((f): f is DryRunFinding => f !== undefined);
+}
+
+/** Human lines for the findings of a dry run. */
+export function describeFindings(findings: readonly DryRunFinding[]): string[] {
+  return findings.map((f) => `! order ${f.order_id} ${f.field} ${f.email}: ${f.detail}`);
+}

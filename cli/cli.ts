@@ -23,7 +23,7 @@ import {
   parseDirectPayload,
   runBatch,
 } from '../functions/shared/inbound/direct.js';
-import { CheckUsageError, checkCommand } from './check.js';
+import { CheckUsageError, checkCommand, describeFindings, dryRunPrecheck } from './check.js';
 import { EMAIL_DCV_SUNSET_NOTICE } from './sunset-notice.js';
 
 /** Exit codes scripts can rely on. */
@@ -66,7 +66,9 @@ const TARGET_HELP = `Target (where the resend runs):
                           (with your AWS credentials); with neither, an embedded DigiCert simulator
                           is used and a note says so. DIGICERT_BASE_URL selects us (default) or eu.
   --function-name NAME    invoke the deployed function NAME (or its ARN) with your AWS credentials
-  --dry-run               validate only; nothing is sent
+  --dry-run               validate, and pre-check each DCV address here (DNS from this machine);
+                          nothing is sent. Exits 3 for an address that cannot approve its domain
+                          only with DCV_PRECHECK=enforce
 
 Output:
   --json                  one JSON document on stdout instead of human-readable lines
@@ -235,12 +237,20 @@ async function resendCommand(args: readonly string[], io: Io): Promise<number> {
   const request = parsed.request;
 
   if (values['dry-run']) {
+    const findings = await dryRunPrecheck([request], io.env);
     return output(
       io,
       values.json,
-      { order_id: request.order_id, status: 'valid', request },
-      `✓ order ${request.order_id}: valid (dry run, nothing sent)`,
-      EXIT.ok,
+      {
+        order_id: request.order_id,
+        status: 'valid',
+        request,
+        ...(findings.length > 0 ? { precheck: findings } : {}),
+      },
+      [`✓ order ${request.order_id}: valid (dry run, nothing sent)`, ...describeFindings(findings)].join(
+        '\n',
+      ),
+      dryRunExit(findings, io.env),
     );
   }
   const results = await run([request], target, io, { progress: false });
@@ -266,13 +276,20 @@ async function batchCommand(args: readonly string[], io: Io): Promise<number> {
   if (parsed.kind !== 'batch') throw new UsageError('expected a batch');
 
   if (values['dry-run']) {
-    const summary = { valid: parsed.orders.length, status: 'valid' };
+    const findings = await dryRunPrecheck(parsed.orders, io.env);
+    const summary = {
+      valid: parsed.orders.length,
+      status: 'valid',
+      ...(findings.length > 0 ? { precheck: findings } : {}),
+    };
     return output(
       io,
       values.json,
       summary,
-      `✓ ${parsed.orders.length} orders valid (dry run, nothing sent)`,
-      EXIT.ok,
+      [`✓ ${parsed.orders.length} orders valid (dry run, nothing sent)`, ...describeFindings(findings)].join(
+        '\n',
+      ),
+      dryRunExit(findings, io.env),
     );
   }
   const summary = await run(parsed.orders, target, io, { progress: true });
@@ -284,6 +301,12 @@ async function batchCommand(args: readonly string[], io: Io): Promise<number> {
   if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
   else io.stdout(`${lines.join('\n')}\n`);
   return code;
+}
+
+/** A dry run fails (3) only where the function would refuse: `DCV_PRECHECK=enforce` and an address that cannot approve. */
+function dryRunExit(findings: readonly { verdict: string }[], env: NodeJS.ProcessEnv): number {
+  const enforce = env.DCV_PRECHECK?.trim().toLowerCase() === 'enforce';
+  return enforce && findings.some((f) => f.verdict === 'not_allowed') ? EXIT.invalid : EXIT.ok;
 }
 
 type Target = { kind: 'local' } | { kind: 'function'; name: string };

@@ -14,7 +14,7 @@ afterAll(async () => {
   await dns.close();
 });
 
-async function cli(args: string[]) {
+async function cli(args: string[], env: Record<string, string> = {}, stdin = '') {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -24,8 +24,8 @@ async function cli(args: string[]) {
     stderr: (t) => {
       stderr += t;
     },
-    env: { DNS_SERVERS: dns.address },
-    readStdin: () => Promise.resolve(''),
+    env: { DNS_SERVERS: dns.address, ...env },
+    readStdin: () => Promise.resolve(stdin),
     interactive: false,
   });
   return { code, stdout, stderr };
@@ -63,5 +63,46 @@ describe('dcv-resend check', () => {
     const bad = await cli(['check', '--domain', 'not a domain']);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('domain:');
+  });
+});
+
+describe('--dry-run pre-checks the addresses', () => {
+  const bob = ['--domain', 'shop.example.com', '--email', 'bob@example.com', '--dry-run'];
+
+  it('names an address that cannot approve, and still exits 0 under warn', async () => {
+    const run = await cli(['resend', '--order', '1', ...bob]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      '! order 1 domain_approval_emails.0.email bob@example.com: cannot approve shop.example.com',
+    );
+  });
+
+  it('exits 3 for it under DCV_PRECHECK=enforce, as the function would refuse it', async () => {
+    const run = await cli(['resend', '--order', '1', ...bob, '--json'], { DCV_PRECHECK: 'enforce' });
+
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ precheck: [{ verdict: 'not_allowed', order_id: 1 }] });
+  });
+
+  it('checks every order of a batch', async () => {
+    const orders = [
+      { order_id: 1, domain_approval_emails: [{ domain: 'example.com', email: 'admin@example.com' }] },
+      {
+        order_id: 2,
+        domain_approval_emails: [{ domain: 'nomail.example.org', email: 'admin@nomail.example.org' }],
+      },
+      { order_id: 3, domain_approval_emails: [{ domain: 'example.com', email: 'root@example.com' }] },
+    ];
+    const run = await cli(['batch', '--file', '-', '--dry-run', '--json'], {}, JSON.stringify({ orders }));
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      valid: 3,
+      precheck: [
+        { order_id: 2, verdict: 'no_mx' },
+        { order_id: 3, verdict: 'not_allowed' },
+      ],
+    });
   });
 });
