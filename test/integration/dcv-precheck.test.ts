@@ -251,3 +251,22 @@ describe('GET /domain/{domain}/dcv/emails', () => {
     expect(response).toMatchObject({ statusCode: 405, headers: { allow: 'GET' } });
   });
 });
+
+describe('DCV_PRECHECK configuration', () => {
+  it('fails a direct caller with ConfigurationError naming the variable, and an HTTP caller with 500', async () => {
+    const handler = h.handler.bind(h);
+    expect(() => handler({ DCV_PRECHECK: 'strict' })).toThrow(
+      /^DCV_PRECHECK must be one of off, warn, enforce$/,
+    );
+
+    const { createHandler } = await import('../../functions/shared/entry.js');
+    const broken = createHandler(() => h.runtime({ DCV_PRECHECK: 'strict' }));
+    await expect(broken({ order_id: 1 }, fakeContext())).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('DCV_PRECHECK'),
+    });
+    const response = await broken(httpV2Event({ body: '' }), fakeContext());
+    expect(response).toMatchObject({ statusCode: 500 });
+    expect(JSON.stringify(response)).not.toContain('strict');
+  });
+});

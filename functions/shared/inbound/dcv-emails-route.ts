@@ -6,7 +6,8 @@
 import { baseDomainOf } from '../domain/dcv-precheck.js';
 import { normaliseDomain } from '../domain/dcv-rules.js';
 import { ValidationError } from '../domain/errors.js';
-import { redact } from '../observability/logger.js';
+import { fallbackTelemetry } from '../observability/invocation.js';
+import { describeError, type Logger, redact } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
 import { type HttpRequest, HttpRequestError, type HttpResponse } from './api-gateway.js';
 import { errorResponse, jsonResponse } from './error-mapping.js';
@@ -47,9 +48,11 @@ export async function answerDcvEmails(
   getRuntime: () => Runtime,
   options: { readonly requestId: string; readonly deadline: number },
 ): Promise<HttpResponse> {
+  let logger: Logger = fallbackTelemetry().logger;
   try {
     const domain = parseDcvEmailsRequest(request);
     const runtime = getRuntime();
+    logger = runtime.logger;
     const answer = await runtime.dcvEmails(domain, { deadline: options.deadline });
     runtime.logger.info('dcv emails listed', {
       correlationId: options.requestId,
@@ -60,7 +63,15 @@ export async function answerDcvEmails(
     // DigiCert's part is passed through: redacted like every log line, in case it echoes the key.
     return jsonResponse(options.requestId, redact(JSON.stringify(answer)));
   } catch (error) {
-    return errorResponse(error, options.requestId);
+    const response = errorResponse(error, options.requestId);
+    // A bad environment (ConfigurationError naming the variable) or a bug: the log says which.
+    const level = response.statusCode < 500 ? 'warn' : 'error';
+    logger[level]('dcv emails failed', {
+      correlationId: options.requestId,
+      httpStatus: response.statusCode,
+      error: describeError(error),
+    });
+    return response;
   }
 }
 
