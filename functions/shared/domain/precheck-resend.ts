@@ -138,10 +138,16 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
     }
 
     let finished = false;
+    let pending = false;
     for (const [index, entry] of judged.entries()) {
       if (entry.settled !== undefined) report(index, entry.settled, false);
-      else void entry.verdict.then((v) => report(index, v, finished));
+      else {
+        pending = true;
+        void entry.verdict.then((v) => report(index, v, finished));
+      }
     }
+    // A warm container knows every verdict already: nothing to mark late, no extra await.
+    if (!pending) return resend(request, options);
     try {
       return await resend(request, options);
     } finally {

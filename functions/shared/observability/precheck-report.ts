@@ -27,6 +27,8 @@ export function createPrecheckReporter(options: {
   const log = options.logger.child({ component: 'dcv-precheck' });
   return (event) => {
     const { verdict } = event;
+    // The warm path of every passing address: nothing to say unless debugging.
+    if (verdict.kind === 'allowed' && verdict.noMx === undefined && log.level !== 'debug') return;
     const fields = {
       orderId: event.orderId,
       mode: event.mode,
