@@ -8,11 +8,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
-import { HTTP_LIMITS, RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../functions/shared/contract.js';
+import {
+  DCV_EMAILS_ROUTE,
+  DCV_EMAILS_ROUTE_KEY,
+  HTTP_LIMITS,
+  RESEND_ROUTE,
+  RESEND_ROUTE_KEY,
+  resendPath,
+} from '../functions/shared/contract.js';
 import { createHandler } from '../functions/shared/entry.js';
 import { HttpRequestError, type HttpResponse, safeDecode } from '../functions/shared/inbound/api-gateway.js';
 import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
-import { DEMO_ORDERS } from './digicert-simulator.js';
+import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
@@ -21,6 +28,8 @@ import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './loca
 const READ_LIMIT = HTTP_LIMITS.maxBodyBytes * 2;
 /** The resend route as API Gateway matches it: group 1 is the order id segment. */
 const ROUTE_PATH = new RegExp(`^${RESEND_ROUTE.path.replace('{order_id}', '([^/]+)')}$`);
+/** The DCV address route: group 1 is the domain segment. */
+const DCV_EMAILS_PATH = new RegExp(`^${DCV_EMAILS_ROUTE.path.replace('{domain}', '([^/]+)')}$`);
 
 export interface LocalServer {
   readonly url: string;
@@ -145,14 +154,16 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   const textual = /^(application\/(json|[a-z.+-]*\+json)|text\/)/i.test(headers['content-type'] ?? '');
   const method = req.method ?? 'GET';
   const match = ROUTE_PATH.exec(url.pathname);
+  const dcvEmails = DCV_EMAILS_PATH.exec(url.pathname);
   const now = Date.now();
   return {
     version: '2.0',
-    routeKey: match ? RESEND_ROUTE_KEY : '$default',
+    routeKey: match ? RESEND_ROUTE_KEY : dcvEmails ? DCV_EMAILS_ROUTE_KEY : '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
     ...(match?.[1] ? { pathParameters: { order_id: safeDecode(match[1]) } } : {}),
+    ...(dcvEmails?.[1] ? { pathParameters: { domain: safeDecode(dcvEmails[1]) } } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -185,7 +196,7 @@ if (isMain) {
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
       : '';
   const tokenNote =
     server.token === undefined
