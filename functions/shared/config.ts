@@ -22,6 +22,10 @@ export interface Config {
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
+  /** The state table (CONTRACT §4); `undefined` turns idempotency and the shared budget off. */
+  readonly stateTableName: string | undefined;
+  /** How long a delivery's outcomes are remembered (`IDEMPOTENCY_TTL_SECONDS`). */
+  readonly idempotencyTtlSeconds: number;
 }
 
 export interface RateLimit {
@@ -102,5 +106,36 @@ export function loadConfig(env: Env): Config {
       },
     ],
     maxAttempts: integer(env, 'DIGICERT_MAX_ATTEMPTS', 4, 1, 10),
+    stateTableName: parseStateTableName(env.STATE_TABLE_NAME),
+    idempotencyTtlSeconds: integer(
+      env,
+      'IDEMPOTENCY_TTL_SECONDS',
+      DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+      MIN_IDEMPOTENCY_TTL_SECONDS,
+      MAX_IDEMPOTENCY_TTL_SECONDS,
+    ),
   };
+}
+
+/** docs/contract.md §4: a delivery is remembered for a day unless configured otherwise. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400;
+/** Lambda retries an async event for up to 6 h: a shorter memory would let a late retry send again. */
+export const MIN_IDEMPOTENCY_TTL_SECONDS = 6 * 3_600;
+/** A year: beyond that a "repeat" is a new request whatever its key. */
+export const MAX_IDEMPOTENCY_TTL_SECONDS = 365 * 86_400;
+
+// DynamoDB's rule for table names, or a table ARN (the SDK accepts either as TableName).
+const TABLE_NAME =
+  /^([A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255})$/;
+
+/** `STATE_TABLE_NAME`: unset or empty means "no state table" (local runs), anything else must be a table name or ARN. */
+function parseStateTableName(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!TABLE_NAME.test(raw)) {
+    throw invalid(
+      'STATE_TABLE_NAME',
+      'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -) or a table ARN',
+    );
+  }
+  return raw;
 }
