@@ -21,11 +21,14 @@ const WATCHED = [
   'DIGICERT_RATE_LIMIT_PER_5S',
   'DIGICERT_RATE_LIMIT_PER_3MIN',
   'SECRET_CACHE_TTL_SECONDS',
+  'STATE_TABLE_NAME',
+  'IDEMPOTENCY_TTL_SECONDS',
   'LOG_LEVEL',
   'SERVICE_NAME',
   'AWS_REGION',
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_DYNAMODB',
 ] as const;
 
 let built: { readonly key: string; readonly runtime: Runtime } | undefined;

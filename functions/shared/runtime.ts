@@ -3,10 +3,14 @@
  * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
  * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ApiKeyProvider, SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { type DigiCertClient, UndiciDigiCertClient } from './adapters/digicert-client.js';
+import { DynamoDBIdempotencyStore } from './adapters/idempotency-store.js';
+import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
+import type { IdempotencyStore } from './domain/idempotency.js';
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import {
   createResendUseCase,
@@ -28,6 +32,10 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Logs and metrics settings and the container's counters (cold start, secret reads). */
   readonly telemetry: Telemetry;
+  /** The container's one DynamoDB client for the state table; `undefined` without `STATE_TABLE_NAME`. */
+  readonly stateTable: DynamoDBClient | undefined;
+  /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
+  readonly idempotency: IdempotencyStore | undefined;
 }
 
 export interface RuntimeOverrides {
@@ -43,6 +51,10 @@ export interface RuntimeOverrides {
   readonly rateLimitWindowScale?: number;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
   readonly secretsManager?: Partial<SecretsManagerBounds>;
+  /** Bounds on the state table's DynamoDB client. @default STATE_TABLE_BOUNDS */
+  readonly stateTable?: Partial<StateTableBounds>;
+  /** The state table's endpoint, for tests that point one runtime at a fault stand-in. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
+  readonly stateTableEndpoint?: string;
 }
 
 /** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
@@ -93,6 +105,23 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     createSlidingWindowLimiter({
       windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
     });
+  // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB itself.
+  const stateTable =
+    config.stateTableName === undefined
+      ? undefined
+      : createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
+  const idempotency =
+    stateTable === undefined || config.stateTableName === undefined
+      ? undefined
+      : new DynamoDBIdempotencyStore({
+          client: stateTable,
+          tableName: config.stateTableName,
+          ttlSeconds: config.idempotencyTtlSeconds,
+          onUnrecorded: (error) =>
+            logger.warn('outcome not recorded', {
+              reason: error instanceof Error ? error.message : 'unknown',
+            }),
+        });
   const resend = createResendUseCase({
     apiKeys,
     digicert,
@@ -101,7 +130,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
+  return { config, resend, logger, apiKeys, digicert, limiter, telemetry, stateTable, idempotency };
 }
 
 function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {

@@ -27,10 +27,17 @@ export const STATE_TABLE_BOUNDS: StateTableBounds = {
   requestTimeoutMs: 1_500,
 };
 
-/** Builds the container's DynamoDB client with bounded retries and timeouts. */
-export function createStateTableClient(bounds: Partial<StateTableBounds> = {}): DynamoDBClient {
+/**
+ * Builds the container's DynamoDB client with bounded retries and timeouts. `endpoint` overrides
+ * the SDK's own resolution (tests pointing one runtime at a fault stand-in); leave it out otherwise.
+ */
+export function createStateTableClient(
+  bounds: Partial<StateTableBounds> = {},
+  endpoint?: string,
+): DynamoDBClient {
   const { maxAttempts, connectionTimeoutMs, requestTimeoutMs } = { ...STATE_TABLE_BOUNDS, ...bounds };
   return new DynamoDBClient({
+    ...(endpoint === undefined ? {} : { endpoint }),
     maxAttempts,
     requestHandler: {
       connectionTimeout: connectionTimeoutMs,

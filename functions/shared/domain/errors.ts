@@ -11,11 +11,11 @@ export interface Issue {
   readonly field: string;
   /** The rule that was broken, in words a caller can act on. */
   readonly message: string;
-  /** A stable code: `invalid_input`, `invalid_order_id` or `invalid_json`. */
+  /** A stable code: `invalid_input`, `invalid_order_id`, `invalid_json` or `idempotency_key_reused`. */
   readonly code: ValidationCode;
 }
 
-export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json';
+export type ValidationCode = 'invalid_input' | 'invalid_order_id' | 'invalid_json' | 'idempotency_key_reused';
 
 /** Input rejected before DigiCert was called. Retrying does not help. */
 export class ValidationError extends Error {
@@ -34,6 +34,26 @@ export class ValidationError extends Error {
   private static summarise(issues: readonly Issue[]): string {
     const parts = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message));
     return `Invalid request: ${parts.join('; ')}`;
+  }
+}
+
+/**
+ * A delivery id (HTTP `Idempotency-Key`, payload `idempotency_key`) reused with a different request
+ * (docs/contract.md §6). Direct callers see a `ValidationError`; HTTP answers 422.
+ */
+export class IdempotencyKeyReusedError extends ValidationError {
+  constructor(field: string, options?: ErrorOptions) {
+    super(
+      [
+        {
+          field,
+          message:
+            'was already used for a different request; send a new key for a new request, or repeat the original request unchanged',
+          code: 'idempotency_key_reused',
+        },
+      ],
+      options,
+    );
   }
 }
 
@@ -62,7 +82,14 @@ export class DigiCertRequestError extends Error {
   }
 }
 
-export type UpstreamCode = 'upstream_unavailable' | 'upstream_timeout' | 'request_limit_exceeded';
+export type UpstreamCode =
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'request_limit_exceeded'
+  /** The same delivery is being processed elsewhere (docs/contract.md §6); DigiCert was not called. */
+  | 'request_in_progress'
+  /** The state table could not be reached for a delivery that needs a record; DigiCert was not called. */
+  | 'state_unavailable';
 
 /** DigiCert was unavailable, rate-limited or too slow, after the retries that fit. Retrying later helps. */
 export class UpstreamError extends Error {

@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   type DigiCertErrorEntry,
   DigiCertRequestError,
+  IdempotencyKeyReusedError,
   UpstreamError,
   ValidationError,
 } from '../domain/errors.js';
@@ -26,6 +27,13 @@ interface Mapped {
 const entry = (code: string, message: string): ErrorEntry[] => [{ code, message }];
 
 function map(error: unknown): Mapped {
+  if (error instanceof IdempotencyKeyReusedError) {
+    // A well-formed request that conflicts with the recorded one: 422, not the 400 of a bad request.
+    return {
+      status: 422,
+      errors: error.issues.map(({ code, message, field }) => ({ code, message, field })),
+    };
+  }
   if (error instanceof ValidationError) {
     return {
       status: 400,
@@ -58,6 +66,23 @@ function map(error: unknown): Mapped {
         };
       case 'upstream_timeout':
         return { status: 504, errors: entry('upstream_timeout', 'DigiCert did not answer in time') };
+      case 'request_in_progress':
+        return {
+          status: 409,
+          errors: entry(
+            'request_in_progress',
+            'A request with this Idempotency-Key is still being processed; retry after the indicated delay',
+          ),
+          headers: { 'retry-after': String(error.retryAfterSeconds ?? 5) },
+        };
+      case 'state_unavailable':
+        return {
+          status: 503,
+          errors: entry(
+            'state_unavailable',
+            'The request could not be recorded, so it was not sent; retry later with the same Idempotency-Key',
+          ),
+        };
       default:
         return {
           status: 502,
@@ -93,6 +118,11 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
     headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers },
     body: JSON.stringify({ errors }),
   };
+}
+
+/** A response answered from a recorded outcome (docs/contract.md §2, §6). */
+export function replayedResponse(response: HttpResponse): HttpResponse {
+  return { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
 }
 
 /** DigiCert accepted: 204, empty body. */
