@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -155,6 +156,15 @@ export interface BindApiKeySecretOptions {
   readonly encryptionKey?: kms.IKey;
 }
 
+/** The DynamoDB actions the function needs on its state table, and no more. */
+export const STATE_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+
 /** The resend Lambda function, its least-privilege role, its log group and its failure queue. */
 export class ResendFunction extends Construct {
   /** The Lambda function. */
@@ -168,6 +178,7 @@ export class ResendFunction extends Construct {
   /** The `Service` dimension of the function's metrics. */
   readonly serviceName: string;
   private boundSecret: secretsmanager.ISecret | undefined;
+  private boundStateTable: dynamodb.ITable | undefined;
 
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
@@ -242,6 +253,27 @@ export class ResendFunction extends Construct {
         props.apiKeySecretEncryptionKey ? { encryptionKey: props.apiKeySecretEncryptionKey } : {},
       );
     }
+  }
+
+  /**
+   * Points the function at its state table (docs/contract.md §4): sets `STATE_TABLE_NAME` to the
+   * table's name and allows exactly the item actions the function uses on exactly that table:
+   * idempotency records (Get, conditional Put, Update, Delete: Powertools' persistence layer) and
+   * the shared rate budget (BatchGet, Update). No scans, queries or table-level actions.
+   */
+  bindStateTable(table: dynamodb.ITable): void {
+    if (this.boundStateTable) {
+      throw new Error('ResendFunction already has a state table; one function uses exactly one table');
+    }
+    this.boundStateTable = table;
+    this.function.addEnvironment('STATE_TABLE_NAME', table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseStateTable',
+        actions: [...STATE_TABLE_ACTIONS],
+        resources: [table.tableArn],
+      }),
+    );
   }
 
   /**

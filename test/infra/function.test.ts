@@ -64,6 +64,7 @@ describe('the function environment (CONTRACT §4)', () => {
       Environment: {
         Variables: Match.objectEquals({
           DIGICERT_API_KEY_SECRET_ID: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
+          STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StateTable') },
           DIGICERT_BASE_URL: DIGICERT_BASE_URLS.us,
           DIGICERT_TIMEOUT_MS: '10000',
           SECRET_CACHE_TTL_SECONDS: '300',
