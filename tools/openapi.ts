@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toJSONSchema } from 'zod';
 import {
+  IDEMPOTENCY_KEY_PATTERN,
   MAX_APPROVAL_EMAILS,
   MAX_ORDER_ID_DIGITS,
   resendBodySchema,
@@ -74,6 +75,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               schema: { type: 'string', pattern: `^[0-9]{1,${MAX_ORDER_ID_DIGITS}}$` },
               example: '123456',
             },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description:
+                'Names the delivery (docs/contract.md §6): a repeat with the same key is answered with the first outcome (same status and body, `idempotent-replayed: true`) without calling DigiCert again; the same key with another order or body is refused with 422. Without it, every request is a new delivery.',
+              schema: {
+                type: 'string',
+                pattern: IDEMPOTENCY_KEY_PATTERN.source,
+                minLength: 1,
+                maxLength: 255,
+              },
+              example: '5f0c6a52-8d1e-4b8e-9a43-2f1d7c9e0b11',
+            },
           ],
           requestBody: {
             required: false,
@@ -104,7 +119,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             '204': {
               description: 'DigiCert accepted the resend.',
-              headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+              headers: {
+                'x-request-id': { $ref: '#/components/headers/RequestId' },
+                'idempotent-replayed': { $ref: '#/components/headers/IdempotentReplayed' },
+              },
             },
             '400': errorResponse(
               'The order id, the JSON or the schema is invalid; or DigiCert answered 400.',
@@ -134,6 +152,31 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '404': errorResponse('DigiCert does not know the order.', {
               not_found: envelope('not_found|order', 'The order could not be found.'),
             }),
+            '409': errorResponse(
+              'A request with the same Idempotency-Key is still being processed; DigiCert was not called.',
+              {
+                request_in_progress: envelope(
+                  'request_in_progress',
+                  'A request with this Idempotency-Key is still being processed; retry after the indicated delay',
+                ),
+              },
+              {
+                'retry-after': {
+                  description: 'Seconds to wait before retrying.',
+                  schema: { type: 'integer' },
+                },
+              },
+            ),
+            '422': errorResponse(
+              'The Idempotency-Key was already used for a different request (another order or body); DigiCert was not called.',
+              {
+                idempotency_key_reused: envelope(
+                  'idempotency_key_reused',
+                  'was already used for a different request; send a new key for a new request, or repeat the original request unchanged',
+                  'Idempotency-Key',
+                ),
+              },
+            ),
             '413': errorResponse(`The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
               payload_too_large: envelope(
                 'payload_too_large',
@@ -177,9 +220,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 ),
               },
             ),
-            '503': errorResponse('The DigiCert API key secret cannot be read.', {
-              secret_unavailable: envelope('secret_unavailable', 'The DigiCert API key cannot be read'),
-            }),
+            '503': errorResponse(
+              'The DigiCert API key secret cannot be read; or the state table cannot be reached for a request with an Idempotency-Key (DigiCert was not called).',
+              {
+                secret_unavailable: envelope('secret_unavailable', 'The DigiCert API key cannot be read'),
+                state_unavailable: envelope(
+                  'state_unavailable',
+                  'The request could not be recorded, so it was not sent; retry later with the same Idempotency-Key',
+                ),
+              },
+            ),
             '504': errorResponse('DigiCert did not answer in time.', {
               upstream_timeout: envelope('upstream_timeout', 'DigiCert did not answer in time'),
             }),
@@ -202,6 +252,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         RequestId: {
           description: "API Gateway's request id, for support and log correlation.",
           schema: { type: 'string' },
+        },
+        IdempotentReplayed: {
+          description:
+            '`true` when the answer is the recorded outcome of an earlier request with the same Idempotency-Key (DigiCert was not called again).',
+          schema: { type: 'string', enum: ['true'] },
         },
       },
       schemas: {
