@@ -12,8 +12,8 @@ import { DIGICERT_BASE_URLS, parseBaseUrl } from '../functions/shared/config.js'
 import { ValidationError } from '../functions/shared/domain/errors.js';
 import {
   batchRequestSchema,
+  directRequestSchema,
   parseOrThrow,
-  resendRequestSchema,
 } from '../functions/shared/domain/request-schema.js';
 import { isRecord } from '../functions/shared/is-record.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
@@ -95,10 +95,11 @@ export const DEFAULTS = {
   digicertRegion: 'us',
   logRetentionDays: RetentionDays.THREE_MONTHS,
   logLevel: 'info',
-  reservedConcurrency: 2,
+  // docs/deploy.md "Concurrency": burst 10 + 2/s x 28 s = 66 HTTP invocations at most, plus 14.
+  reservedConcurrency: 80,
   memorySize: 256,
   httpAuth: 'iam',
-  apiRateLimit: 5,
+  apiRateLimit: 2,
   apiBurstLimit: 10,
   removalPolicy: 'retain',
   scheduleTimeZone: 'UTC',
@@ -357,7 +358,15 @@ function readPayload(r: Reader, setting: string, value: unknown): Readonly<Recor
     return {};
   }
   try {
-    parseOrThrow('orders' in value ? batchRequestSchema : resendRequestSchema, value);
+    if ('idempotency_key' in value) {
+      // docs/contract.md §6: a fixed key makes every run of the schedule the same delivery, so only
+      // the first would send; each run is its own delivery through Lambda's request id instead.
+      r.fail(
+        `${setting}.idempotency_key`,
+        'is not allowed in a schedule: every run would be the same delivery and only the first would send',
+      );
+    }
+    parseOrThrow('orders' in value ? batchRequestSchema : directRequestSchema, value);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     for (const issue of error.issues) {
