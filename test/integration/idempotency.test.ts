@@ -183,6 +183,18 @@ describe('direct invocations naming their delivery with idempotency_key', () => 
     expect(harness.simulator.requestsFor(8311)).toHaveLength(1);
   });
 
+  it('accepts idempotency_key only at the top level, not inside an order of a batch', async () => {
+    const error = await failure(
+      container()({ orders: [{ order_id: 8331, idempotency_key: 'inner' }] }, fakeContext()),
+    );
+
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      issues: [{ field: 'orders.0.idempotency_key', code: 'invalid_input' }],
+    });
+    expect(harness.simulator.requests).toHaveLength(0);
+  });
+
   it.each([
     ['empty', ''],
     ['longer than 255 characters', 'k'.repeat(256)],
