@@ -18,10 +18,16 @@ export interface Config {
   readonly digicertTimeoutMs: number;
   /** How long a fetched API key is reused before Secrets Manager is asked again. */
   readonly secretCacheTtlMs: number;
-  /** DigiCert's per-key limits as this container enforces them (CONTRACT: 100 per 5 s, 1000 per 3 min). */
+  /** The budget of all containers together (docs/contract.md §4 and §7: 90 per 5 s, 900 per 3 min). */
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
+  /**
+   * The most containers that can run at once (set by the stack from the reserved concurrency): while
+   * the state table cannot be reached, each container keeps to the budget divided by this. Unset:
+   * no DigiCert request is sent while the table cannot be reached.
+   */
+  readonly rateLimitShareDivisor: number | undefined;
   /** The state table (CONTRACT §4); `undefined` turns idempotency and the shared budget off. */
   readonly stateTableName: string | undefined;
   /** How long a delivery's outcomes are remembered (`IDEMPOTENCY_TTL_SECONDS`). */
@@ -52,6 +58,18 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
   if (value < min || value > max)
     throw invalid(variable, `must be a whole number from ${min} to ${max}, got ${raw}`);
   return value;
+}
+
+/**
+ * docs/contract.md §4: the budget of all containers together, DigiCert's 100 per 5 s and 1000 per
+ * 3 min less headroom for other tools using the same key.
+ */
+export const DEFAULT_RATE_LIMIT_PER_5S = 90;
+export const DEFAULT_RATE_LIMIT_PER_3MIN = 900;
+
+function optionalInteger(env: Env, variable: string, min: number, max: number): number | undefined {
+  const raw = env[variable];
+  return raw === undefined || raw === '' ? undefined : integer(env, variable, min, min, max);
 }
 
 /**
@@ -97,15 +115,16 @@ export function loadConfig(env: Env): Config {
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
     rateLimits: [
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_5S', 100, 1, 1_000_000),
+        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_5S', DEFAULT_RATE_LIMIT_PER_5S, 1, 1_000_000),
         windowMs: 5_000,
       },
       {
-        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_3MIN', 1000, 1, 1_000_000),
+        limit: integer(env, 'DIGICERT_RATE_LIMIT_PER_3MIN', DEFAULT_RATE_LIMIT_PER_3MIN, 1, 1_000_000),
         windowMs: 180_000,
       },
     ],
     maxAttempts: integer(env, 'DIGICERT_MAX_ATTEMPTS', 4, 1, 10),
+    rateLimitShareDivisor: optionalInteger(env, 'DIGICERT_RATE_LIMIT_SHARE_DIVISOR', 1, 10_000),
     stateTableName: parseStateTableName(env.STATE_TABLE_NAME),
     idempotencyTtlSeconds: integer(
       env,

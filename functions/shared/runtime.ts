@@ -11,7 +11,6 @@ import { DynamoDBIdempotencyStore } from './adapters/idempotency-store.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import type { IdempotencyStore } from './domain/idempotency.js';
-import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import {
   createResendUseCase,
   DEFAULT_RETRY_POLICY,
@@ -20,6 +19,7 @@ import {
 } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
+import { createRateLimiter, pauseOnRateLimited } from './rate-budget.js';
 
 export const USER_AGENT = 'dcv-resend/0.1.0';
 
@@ -98,13 +98,6 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
-  const windowScale = overrides.rateLimitWindowScale ?? 1;
-  const limiter =
-    overrides.limiter ??
-    createSlidingWindowLimiter({
-      windows: config.rateLimits.map(({ limit, windowMs }) => ({ limit, windowMs: windowMs * windowScale })),
-    });
   // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB itself.
   const stateTable =
     config.stateTableName === undefined
@@ -122,12 +115,30 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
               reason: error instanceof Error ? error.message : 'unknown',
             }),
         });
+  // One limiter per container, shared by every invocation it serves; with a state table, one budget
+  // shared by every container (docs/contract.md §7): DigiCert counts per key.
+  const windowScale = overrides.rateLimitWindowScale ?? 1;
+  const limiter =
+    overrides.limiter ??
+    createRateLimiter({
+      config: {
+        ...config,
+        rateLimits: config.rateLimits.map(({ limit, windowMs }) => ({
+          limit,
+          windowMs: windowMs * windowScale,
+        })),
+      },
+      stateTable,
+      logger,
+    });
+  const onRateLimited = pauseOnRateLimited(limiter);
   const resend = createResendUseCase({
     apiKeys,
     digicert,
     limiter,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     attemptTimeoutMs: config.digicertTimeoutMs,
+    ...(onRateLimited ? { onAttempt: onRateLimited } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   return { config, resend, logger, apiKeys, digicert, limiter, telemetry, stateTable, idempotency };
