@@ -18,7 +18,11 @@ import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-c
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DIGICERT_BASE_URLS } from '../../functions/shared/config.js';
+import {
+  DEFAULT_RATE_LIMIT_PER_3MIN,
+  DEFAULT_RATE_LIMIT_PER_5S,
+  DIGICERT_BASE_URLS,
+} from '../../functions/shared/config.js';
 import { DEFAULT_SERVICE_NAME } from '../../functions/shared/observability/metrics.js';
 import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
@@ -54,18 +58,22 @@ export interface ResendFunctionProps {
    */
   readonly timeout?: Duration;
   /**
-   * Reserved concurrency: the most copies that can run at once, so a runaway caller cannot use up
-   * the DigiCert API key's rate limit (shared by every user of the key). Each copy's rate limiter
-   * gets an equal share of `digicertRateLimits`, so all copies together stay under DigiCert's
-   * limits. `'none'` leaves the function on the account's unreserved pool (needed on accounts with
-   * a low concurrency quota) and gives every copy the whole limit: DigiCert may then answer 429.
-   * @default 2 (each copy: 50 requests per 5 s, 500 per 3 min; a 500-order batch fits one copy's share)
+   * Reserved concurrency: the most copies that can run at once. The DigiCert budget is shared by all
+   * copies through the state table (docs/contract.md §7), so this no longer protects DigiCert; it
+   * makes room for callers. Choose it so that an HTTP caller is never throttled by Lambda (which API
+   * Gateway turns into a 500): at least the API's burst plus its rate times the 28 s an HTTP
+   * invocation can last, plus room for schedules and direct invocations (docs/deploy.md). It is also
+   * the divisor of the per-copy share used while the state table cannot be reached
+   * (`DIGICERT_RATE_LIMIT_SHARE_DIVISOR`). `'none'` leaves the function on the account's
+   * unreserved pool; with no known bound on copies, DigiCert is then not called while the table
+   * cannot be reached.
+   * @default 80 (the API's default burst 10 + 2 per second x 28 s = 66 HTTP invocations, plus 14)
    */
   readonly reservedConcurrentExecutions?: number | 'none';
   /**
-   * DigiCert's request limits for the API key, divided among the copies of the function (see
-   * `reservedConcurrentExecutions`). Lower them when other tools use the same key.
-   * @default { per5Seconds: 100, per3Minutes: 1000 }, DigiCert's documented limits
+   * The budget of DigiCert requests for all copies together (`DIGICERT_RATE_LIMIT_PER_5S`,
+   * `DIGICERT_RATE_LIMIT_PER_3MIN`). Lower it when other tools use the same key.
+   * @default { per5Seconds: 90, per3Minutes: 900 }, DigiCert's 100 and 1000 less headroom
    */
   readonly digicertRateLimits?: DigiCertRateLimits;
   /**
@@ -135,16 +143,14 @@ export interface DigiCertRateLimits {
   readonly per3Minutes: number;
 }
 
-/** DigiCert's documented limits per API key. */
-export const DIGICERT_RATE_LIMITS: DigiCertRateLimits = { per5Seconds: 100, per3Minutes: 1000 };
+/** The default budget (docs/contract.md §4): DigiCert's documented 100 and 1000 less headroom for other tools. */
+export const DIGICERT_RATE_LIMITS: DigiCertRateLimits = {
+  per5Seconds: DEFAULT_RATE_LIMIT_PER_5S,
+  per3Minutes: DEFAULT_RATE_LIMIT_PER_3MIN,
+};
 
-/** One copy's share of the key's limits when `copies` may run at once (at least 1 request). */
-export function rateLimitShare(limits: DigiCertRateLimits, copies: number): DigiCertRateLimits {
-  return {
-    per5Seconds: Math.max(1, Math.floor(limits.per5Seconds / copies)),
-    per3Minutes: Math.max(1, Math.floor(limits.per3Minutes / copies)),
-  };
-}
+/** Reserved concurrency when none is configured (see `reservedConcurrentExecutions`). */
+export const DEFAULT_RESERVED_CONCURRENCY = 80;
 
 /** Options of {@link ResendFunction.bindApiKeySecret}. */
 export interface BindApiKeySecretOptions {
@@ -200,11 +206,8 @@ export class ResendFunction extends Construct {
       removalPolicy,
     });
 
-    const concurrency = props.reservedConcurrentExecutions ?? 2;
-    const share = rateLimitShare(
-      props.digicertRateLimits ?? DIGICERT_RATE_LIMITS,
-      concurrency === 'none' ? 1 : concurrency,
-    );
+    const concurrency = props.reservedConcurrentExecutions ?? DEFAULT_RESERVED_CONCURRENCY;
+    const budget = props.digicertRateLimits ?? DIGICERT_RATE_LIMITS;
     this.function = new NodejsFunction(this, 'Function', {
       description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
       entry: props.entry ?? DEFAULT_ENTRY,
@@ -227,8 +230,11 @@ export class ResendFunction extends Construct {
         SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
         LOG_LEVEL: props.logLevel ?? 'info',
         SERVICE_NAME: this.serviceName,
-        DIGICERT_RATE_LIMIT_PER_5S: String(share.per5Seconds),
-        DIGICERT_RATE_LIMIT_PER_3MIN: String(share.per3Minutes),
+        // The budget of all copies together; each copy takes its slots from the state table.
+        DIGICERT_RATE_LIMIT_PER_5S: String(budget.per5Seconds),
+        DIGICERT_RATE_LIMIT_PER_3MIN: String(budget.per3Minutes),
+        // While the table cannot be reached, each copy keeps to the budget divided by the most copies.
+        ...(concurrency === 'none' ? {} : { DIGICERT_RATE_LIMIT_SHARE_DIVISOR: String(concurrency) }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
