@@ -13,6 +13,7 @@
  *   4. Secrets Manager calls for 50 concurrent cold + 1,000 warm invocations in one process
  *   5. a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
  *   6. RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
+ *   7. the shared rate budget: 4 containers, 200 orders, orders/s over the sustained limit (shared-budget.ts)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +30,7 @@ import { createLogger } from '../../functions/shared/observability/logger.js';
 import { createRuntime } from '../../functions/shared/runtime.js';
 import { BUNDLE_FILE, esbuildOptions } from '../bundle-options.js';
 import { benchContext, benchHttpEvent, limiterBoundMs } from './fixtures.js';
+import { sharedBudgetRow } from './shared-budget.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
@@ -541,6 +543,10 @@ async function main(): Promise<number> {
     if (wanted('batch')) {
       progress('batch under the rate limiter');
       rows.push(await batch(slowSimulator));
+    }
+    if (wanted('shared-budget')) {
+      progress('shared rate budget: 4 containers on one table');
+      rows.push(await sharedBudgetRow());
     }
     if (wanted('memory')) {
       progress('memory');
