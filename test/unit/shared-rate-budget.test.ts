@@ -14,6 +14,8 @@ import {
   type SharedRateBudgetOptions,
 } from '../../functions/shared/adapters/shared-rate-budget.js';
 import { createSlidingWindowLimiter } from '../../functions/shared/domain/rate-limiter.js';
+import { createLogger } from '../../functions/shared/observability/logger.js';
+import { createRateLimiter, fallbackShare, pauseOnRateLimited } from '../../functions/shared/rate-budget.js';
 import { type Dynalite, startDynalite } from '../support/dynalite.js';
 import { maxInAnyWindow } from '../support/windows.js';
 
@@ -237,5 +239,73 @@ describe('the shared rate budget (a ring of slots in the state table)', () => {
     } finally {
       unreachable.destroy();
     }
+  });
+
+  it("pauses every container when the use case reports DigiCert's 429 to the runtime's observer", async () => {
+    const tableName = await db.createTable();
+    const logger = createLogger({ write: () => undefined });
+    const config = {
+      rateLimits: [{ limit: 10, windowMs: 200 }],
+      rateLimitShareDivisor: 2,
+      stateTableName: tableName,
+      digicertTimeoutMs: 1_000,
+    };
+    const a = createRateLimiter({ config, stateTable: client, logger });
+    const b = createRateLimiter({ config, stateTable: client, logger });
+    const observe = pauseOnRateLimited(a);
+    if (!observe || !('flush' in a) || typeof a.flush !== 'function') throw new Error('a shared budget');
+
+    const pausedAt = Date.now();
+    observe({
+      orderId: 1,
+      attempt: 1,
+      durationMs: 5,
+      outcome: { kind: 'rate_limited', status: 429, retryAfterSeconds: 0.3 },
+    });
+    await a.flush();
+    await b.acquire(Date.now() + 5_000);
+
+    expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('the per-container share while the table cannot be reached', () => {
+  it.each([
+    [80, [1, 11]],
+    [4, [22, 225]],
+    [1, [90, 900]],
+  ])('divides the default budget among at most %i containers', (divisor, limits) => {
+    const share = fallbackShare(
+      [
+        { limit: 90, windowMs: 5_000 },
+        { limit: 900, windowMs: 180_000 },
+      ],
+      divisor,
+    );
+
+    expect(share?.map((w) => w.limit)).toEqual(limits);
+  });
+
+  it('has no share (the budget refuses) when the most containers is unknown or a share rounds to nothing', () => {
+    expect(fallbackShare([{ limit: 90, windowMs: 5_000 }], undefined)).toBeUndefined();
+    expect(fallbackShare([{ limit: 90, windowMs: 5_000 }], 91)).toBeUndefined();
+  });
+
+  it('keeps to the per-process sliding window without a state table (local runs)', async () => {
+    const limiter = createRateLimiter({
+      config: {
+        rateLimits: [{ limit: 1, windowMs: 60_000 }],
+        rateLimitShareDivisor: undefined,
+        stateTableName: undefined,
+        digicertTimeoutMs: 1_000,
+      },
+      stateTable: undefined,
+      logger: createLogger({ write: () => undefined }),
+    });
+
+    expect(pauseOnRateLimited(limiter)).toBeUndefined();
+    expect(await limiter.acquire(Date.now() + 1_000)).toBe(true);
+    limiter.release?.();
+    expect(await limiter.acquire(Date.now() + 100)).toBe(false);
   });
 });

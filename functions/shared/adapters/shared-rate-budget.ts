@@ -325,11 +325,15 @@ class RingBudget implements SharedRateBudget {
 
   /** Sleeps through a pause; `false` when it lasts past the deadline. */
   async #waitForPause(pausedUntil: number, deadline: number): Promise<boolean> {
-    const now = this.#clock.now();
-    if (pausedUntil <= now) return true;
+    if (pausedUntil <= this.#clock.now()) return true;
     if (pausedUntil > deadline) return false;
-    await this.#clock.sleep(pausedUntil - now);
+    await this.#sleepUntil(pausedUntil);
     return true;
+  }
+
+  /** Until the clock reads `at` or later: a timer may fire a millisecond early by the wall clock. */
+  async #sleepUntil(at: number): Promise<void> {
+    for (let now = this.#clock.now(); now < at; now = this.#clock.now()) await this.#clock.sleep(at - now);
   }
 
   async #acquireShared(deadline: number, holder: string): Promise<boolean> {
@@ -351,8 +355,7 @@ class RingBudget implements SharedRateBudget {
       if (start > deadline) return false;
       const blocked = await this.#claimAll(slots, holder, start, deadline, together);
       if (blocked < 0) {
-        const now = this.#clock.now();
-        if (start > now) await this.#clock.sleep(start - now);
+        await this.#sleepUntil(start);
         this.#grants.push({ kind: 'shared', holder, slots, grantedAt: this.#clock.now() });
         return true;
       }
