@@ -10,3 +10,17 @@ export function pointSdkAt(endpoint: string): void {
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
 }
+
+/**
+ * Points the SDK's DynamoDB clients at `endpoint` (a DynamoDB-compatible server such as dynalite)
+ * with the same dummy credentials as {@link pointSdkAt}; `AWS_ENDPOINT_URL_DYNAMODB` is the
+ * service-specific variable the SDK itself reads.
+ */
+export function pointDynamoDbAt(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALSTANDIN';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local-stand-in-secret';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+}

@@ -21,6 +21,7 @@ import { ResendApi } from './constructs/resend-api.js';
 import { ResendDashboard } from './constructs/resend-dashboard.js';
 import { ResendFunction } from './constructs/resend-function.js';
 import { ResendSchedules } from './constructs/resend-schedules.js';
+import { StateTable } from './constructs/state-table.js';
 import { arnRegionAndAccount, type StackConfig } from './stack-config.js';
 import { StackConfigError } from './stack-config-error.js';
 
@@ -36,6 +37,8 @@ export interface ResendStackProps extends StackProps {
 export class ResendStack extends Stack {
   readonly apiKeySecret: secretsmanager.ISecret;
   readonly resendFunction: ResendFunction;
+  /** Idempotency records and the shared rate budget (docs/contract.md §6, §7). */
+  readonly stateTable: StateTable;
   readonly api: ResendApi;
   readonly schedules: ResendSchedules | undefined;
   readonly alarms: ResendAlarms;
@@ -68,6 +71,8 @@ export class ResendStack extends Stack {
       removalPolicy,
     });
     this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
+    this.stateTable = new StateTable(this, 'State', { removalPolicy });
+    this.resendFunction.bindStateTable(this.stateTable.table);
 
     this.api = new ResendApi(this, 'Api', {
       handler: this.resendFunction.function,

@@ -14,7 +14,7 @@ import { parseBaseUrl } from '../functions/shared/config.js';
 import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS } from '../functions/shared/contract.js';
 import {
   batchRequestSchema,
-  resendRequestSchema,
+  directRequestSchema,
   toIssues,
 } from '../functions/shared/domain/request-schema.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
@@ -122,7 +122,17 @@ const payload = z
       issue.input === undefined ? `is required: ${PAYLOAD_SHAPE}` : `must be a JSON object: ${PAYLOAD_SHAPE}`,
   })
   .superRefine((value, ctx) => {
-    const result = ('orders' in value ? batchRequestSchema : resendRequestSchema).safeParse(value);
+    if ('idempotency_key' in value) {
+      // docs/contract.md §6: a fixed key makes every run of the schedule the same delivery, so only
+      // the first would send; each run is its own delivery through Lambda's request id instead.
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'is not allowed in a schedule: every run would be the same delivery and only the first would send',
+        path: ['idempotency_key'],
+      });
+    }
+    const result = ('orders' in value ? batchRequestSchema : directRequestSchema).safeParse(value);
     for (const issue of result.success ? [] : toIssues(result.error.issues)) {
       ctx.addIssue({ code: 'custom', message: issue.message, path: issue.field ? [issue.field] : [] });
     }

@@ -16,7 +16,7 @@ import {
   RESEND_ROUTE,
   VERSION,
 } from '../functions/shared/contract.js';
-import { resendBodySchema } from '../functions/shared/domain/request-schema.js';
+import { IDEMPOTENCY_KEY_PATTERN, resendBodySchema } from '../functions/shared/domain/request-schema.js';
 import { dcvEmailsPath } from './openapi-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
@@ -83,6 +83,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               schema: { type: 'string', pattern: `^[0-9]{1,${MAX_ORDER_ID_DIGITS}}$` },
               example: '123456',
             },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description:
+                'Names the delivery (docs/contract.md §6): a repeat with the same key is answered with the first outcome (same status and body, `idempotent-replayed: true`) without calling DigiCert again; the same key with another order or body is refused with 422. Without it, every request is a new delivery.',
+              schema: {
+                type: 'string',
+                pattern: IDEMPOTENCY_KEY_PATTERN.source,
+                minLength: 1,
+                maxLength: 255,
+              },
+              example: '5f0c6a52-8d1e-4b8e-9a43-2f1d7c9e0b11',
+            },
           ],
           requestBody: {
             required: false,
@@ -116,6 +130,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 'DigiCert accepted the resend. Email DCV ends on 2028-03-15 (CA/Browser Forum ballot SC-090): move to a DNS or HTTP method.',
               headers: {
                 [HEADERS.requestId]: { $ref: '#/components/headers/RequestId' },
+                [HEADERS.idempotentReplayed]: { $ref: '#/components/headers/IdempotentReplayed' },
                 Sunset: { $ref: '#/components/headers/Sunset' },
                 Link: { $ref: '#/components/headers/SunsetLink' },
               },
@@ -153,6 +168,31 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '404': errorResponse('DigiCert does not know the order.', {
               not_found: envelope('not_found|order', 'The order could not be found.'),
             }),
+            '409': errorResponse(
+              'A request with the same Idempotency-Key is still being processed; DigiCert was not called.',
+              {
+                request_in_progress: envelope(
+                  'request_in_progress',
+                  'A request with this Idempotency-Key is still being processed; retry after the indicated delay',
+                ),
+              },
+              {
+                'retry-after': {
+                  description: 'Seconds to wait before retrying.',
+                  schema: { type: 'integer' },
+                },
+              },
+            ),
+            '422': errorResponse(
+              'The Idempotency-Key was already used for a different request (another order or body); DigiCert was not called.',
+              {
+                idempotency_key_reused: envelope(
+                  'idempotency_key_reused',
+                  'was already used for a different request; send a new key for a new request, or repeat the original request unchanged',
+                  'Idempotency-Key',
+                ),
+              },
+            ),
             '413': errorResponse(`The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
               payload_too_large: envelope(
                 'payload_too_large',
@@ -196,9 +236,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 ),
               },
             ),
-            '503': errorResponse('The DigiCert API key secret cannot be read.', {
-              secret_unavailable: envelope('secret_unavailable', 'The DigiCert API key cannot be read'),
-            }),
+            '503': errorResponse(
+              'The DigiCert API key secret cannot be read; or the state table cannot be reached for a request with an Idempotency-Key (DigiCert was not called).',
+              {
+                secret_unavailable: envelope('secret_unavailable', 'The DigiCert API key cannot be read'),
+                state_unavailable: envelope(
+                  'state_unavailable',
+                  'The request could not be recorded, so it was not sent; retry later with the same Idempotency-Key',
+                ),
+              },
+            ),
             '504': errorResponse('DigiCert did not answer in time.', {
               upstream_timeout: envelope('upstream_timeout', 'DigiCert did not answer in time'),
             }),
@@ -231,6 +278,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         SunsetLink: {
           description: 'The source of the sunset date, with `rel="sunset"`.',
           schema: { type: 'string', examples: [`<${EMAIL_DCV_SUNSET_SOURCE}>; rel="sunset"`] },
+        },
+        IdempotentReplayed: {
+          description:
+            '`true` when the answer is the recorded outcome of an earlier request with the same Idempotency-Key (DigiCert was not called again).',
+          schema: { type: 'string', enum: ['true'] },
         },
       },
       schemas: {

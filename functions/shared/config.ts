@@ -22,10 +22,20 @@ export interface Config {
   readonly digicertTimeoutMs: number;
   /** How long a fetched API key is reused before Secrets Manager is asked again. */
   readonly secretCacheTtlMs: number;
-  /** DigiCert's per-key limits as this container enforces them (DigiCert: 100 per 5 s, 1000 per 3 min). */
+  /** The budget of all containers together (docs/contract.md §4 and §7: 90 per 5 s, 900 per 3 min). */
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
+  /**
+   * The most containers that can run at once (set by the stack from the reserved concurrency): while
+   * the state table cannot be reached, each container keeps to the budget divided by this. Unset:
+   * no DigiCert request is sent while the table cannot be reached.
+   */
+  readonly rateLimitShareDivisor: number | undefined;
+  /** The state table (docs/contract.md §4); `undefined` turns idempotency and the shared budget off. */
+  readonly stateTableName: string | undefined;
+  /** How long a delivery's outcomes are remembered (`IDEMPOTENCY_TTL_SECONDS`). */
+  readonly idempotencyTtlSeconds: number;
 }
 
 export interface RateLimit {
@@ -64,6 +74,16 @@ export interface BaseUrlOptions {
    * Lambda, where nothing but this machine can listen there. @default false
    */
   readonly allowLoopbackHttp?: boolean;
+}
+
+/** An integer variable that may be unset (`undefined` then). */
+function optionalInteger(
+  env: Env,
+  variable: EnvVar,
+  [min, max]: readonly [number, number],
+): number | undefined {
+  const raw = env[variable];
+  return raw === undefined || raw === '' ? undefined : integer(env, variable, min, [min, max]);
 }
 
 /**
@@ -140,5 +160,33 @@ export function loadConfig(env: Env): Config {
       },
     ],
     maxAttempts: integer(env, ENV.DIGICERT_MAX_ATTEMPTS, d.maxAttempts, bounds.maxAttempts),
+    rateLimitShareDivisor: optionalInteger(
+      env,
+      ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR,
+      bounds.rateLimitShareDivisor,
+    ),
+    stateTableName: parseStateTableName(env[ENV.STATE_TABLE_NAME]),
+    idempotencyTtlSeconds: integer(
+      env,
+      ENV.IDEMPOTENCY_TTL_SECONDS,
+      d.idempotencyTtlSeconds,
+      bounds.idempotencyTtlSeconds,
+    ),
   };
+}
+
+// DynamoDB's rule for table names, or a table ARN (the SDK accepts either as TableName).
+const TABLE_NAME =
+  /^([A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255})$/;
+
+/** `STATE_TABLE_NAME`: unset or empty means "no state table" (local runs), anything else must be a table name or ARN. */
+function parseStateTableName(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!TABLE_NAME.test(raw)) {
+    throw invalid(
+      ENV.STATE_TABLE_NAME,
+      'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -) or a table ARN',
+    );
+  }
+  return raw;
 }

@@ -62,6 +62,7 @@ const envNames = {
   SERVICE_NAME: 'SERVICE_NAME',
   // Shared state, the queue and the pre-check (docs/contract.md §4, §6 to §9; named ahead of them).
   STATE_TABLE_NAME: 'STATE_TABLE_NAME',
+  DIGICERT_RATE_LIMIT_SHARE_DIVISOR: 'DIGICERT_RATE_LIMIT_SHARE_DIVISOR',
   IDEMPOTENCY_TTL_SECONDS: 'IDEMPOTENCY_TTL_SECONDS',
   ORDERS_QUEUE_URL: 'ORDERS_QUEUE_URL',
   FAILURE_QUEUE_URL: 'FAILURE_QUEUE_URL',
@@ -104,8 +105,12 @@ export const FUNCTION_DEFAULTS = {
   /** DigiCert attempts for one order, the first included. */
   maxAttempts: 4,
   secretCacheTtlSeconds: 300,
-  rateLimitPer5s: DIGICERT_RATE_LIMITS.per5Seconds,
-  rateLimitPer3Min: DIGICERT_RATE_LIMITS.per3Minutes,
+  /**
+   * The budget of all containers together (docs/contract.md §4, §7): DigiCert's 100 per 5 s and
+   * 1000 per 3 min less headroom for other tools using the same key.
+   */
+  rateLimitPer5s: 90,
+  rateLimitPer3Min: 900,
   logLevel: 'info',
   serviceName: PRODUCT_NAME,
   idempotencyTtlSeconds: 86_400,
@@ -124,6 +129,13 @@ export const FUNCTION_LIMITS = {
   maxAttempts: [1, 10],
   secretCacheTtlSeconds: [0, 86_400],
   rateLimit: [1, 1_000_000],
+  /**
+   * How long a delivery is remembered. Under Lambda's 6 h async retry window a late retry can send
+   * again (the stack keeps the default, a day); a year at most.
+   */
+  idempotencyTtlSeconds: [1, 365 * 86_400],
+  /** The most containers the stack lets run: the fallback share of the budget is 1/divisor. */
+  rateLimitShareDivisor: [1, 10_000],
 } as const;
 
 /** How the stack deploys the function and the API unless told otherwise (docs/deploy.md explains each). */
@@ -132,8 +144,11 @@ export const DEPLOYMENT_DEFAULTS = {
   digicertRegion: 'us',
   /** MB; `npm run bench` measures under 100 MB RSS after 10,000 invocations. */
   memorySize: 256,
-  /** At most two containers, each with half of DigiCert's limits. */
-  reservedConcurrency: 2,
+  /**
+   * Room for every HTTP caller the API admits (burst 10 + 2/s × 28 s = 66) plus 14 for schedules,
+   * direct calls and the queue; the budget is shared in the state table, not split (docs/deploy.md).
+   */
+  reservedConcurrency: 80,
   /** The function timeout: room for a 500-order batch under DigiCert's limits and retries. */
   functionTimeoutSeconds: 300,
   /** CloudWatch Logs retention, days (`RetentionDays.THREE_MONTHS`). */
@@ -141,7 +156,7 @@ export const DEPLOYMENT_DEFAULTS = {
   logLevel: 'info',
   httpAuth: 'iam',
   /** API Gateway stage throttle: steady requests per second, and burst. */
-  apiRateLimit: 5,
+  apiRateLimit: 2,
   apiBurstLimit: 10,
   removalPolicy: 'retain',
   /** Lambda's retries of a failed asynchronous invocation. */
@@ -222,8 +237,20 @@ export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
  * `HttpRequestError` is the HTTP adapter's: the request never reached the use case.
  */
 export const ERROR_CODES = {
-  ValidationError: ['invalid_input', 'invalid_order_id', 'invalid_json', 'dcv_email_not_allowed'],
-  UpstreamError: ['upstream_unavailable', 'upstream_timeout', 'request_limit_exceeded'],
+  ValidationError: [
+    'invalid_input',
+    'invalid_order_id',
+    'invalid_json',
+    'dcv_email_not_allowed',
+    'idempotency_key_reused',
+  ],
+  UpstreamError: [
+    'upstream_unavailable',
+    'upstream_timeout',
+    'request_limit_exceeded',
+    'request_in_progress',
+    'state_unavailable',
+  ],
   ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
   HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
 } as const satisfies Readonly<Record<string, readonly (HttpErrorCode | 'invalid_configuration')[]>>;

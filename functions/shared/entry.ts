@@ -8,6 +8,7 @@ import { HTTP_LIMITS } from './contract.js';
 import { runBatch } from './domain/batch.js';
 import type { BatchResult, SentResult } from './domain/batch-result.js';
 import { BatchError } from './domain/errors.js';
+import { parseIdempotencyKeyHeader, rejection } from './domain/idempotency.js';
 import { parseOrderId } from './domain/request-schema.js';
 import type { ResendUseCase } from './domain/resend.js';
 import {
@@ -17,9 +18,10 @@ import {
   toHttpRequest,
 } from './inbound/api-gateway.js';
 import { answerDcvEmails, isDcvEmailsPath } from './inbound/dcv-emails-route.js';
+import { directDelivery, httpDelivery } from './inbound/deliveries.js';
 import { eventBridgeId, parseDirectPayload } from './inbound/direct.js';
 import { forDirectCaller } from './inbound/direct-errors.js';
-import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
+import { errorResponse, noContentResponse, replayedResponse } from './inbound/error-mapping.js';
 import { fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
 import { redact } from './observability/logger.js';
 import type { Runtime } from './runtime.js';
@@ -59,16 +61,23 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
         now,
       );
       let orderId: number | undefined;
+      let replayed = false;
       try {
         // The request is checked first: a malformed one is the caller's 4xx whatever the configuration.
         const resendRequest = parseResendHttpRequest(request);
         orderId = resendRequest.order_id;
+        const idempotencyKey = parseIdempotencyKeyHeader(request.headers['idempotency-key']);
         const runtime = ready(loaded);
-        await runtime.resend(resendRequest, { deadline, onAttempt: observer.onAttempt });
-        observer.sent(orderId, { httpStatus: 204 });
-        return noContentResponse(requestId);
+        const once = await httpDelivery(runtime.idempotency, idempotencyKey, resendRequest, runtime.resend, {
+          deadline,
+          onAttempt: observer.onAttempt,
+        });
+        replayed = once.replayed;
+        if (once.value.kind === 'rejected') throw rejection(once.value);
+        observer.sent(orderId, { httpStatus: 204, ...(replayed ? { replayed } : {}) });
+        return answer(noContentResponse(requestId), replayed);
       } catch (error) {
-        const response = errorResponse(error, requestId);
+        const response = answer(errorResponse(error, requestId), replayed);
         orderId ??= parseOrderId(request.orderIdParam);
         observer.failed(orderId, error, { httpStatus: response.statusCode });
         return response;
@@ -92,8 +101,11 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     try {
       const payload = parseDirectPayload(event);
       const runtime = ready(loaded);
-      const resend: ResendUseCase = (request, options) =>
+      const observed: ResendUseCase = (request, options) =>
         runtime.resend(request, { ...options, onAttempt: observer.onAttempt });
+      // docs/contract.md §6: the sender's key, else the EventBridge event id, else Lambda's request id.
+      const deliveryId = payload.idempotencyKey ?? eventId ?? awsRequestId;
+      const resend = await directDelivery(runtime.idempotency, payload, deliveryId, observed, deadline);
       if (payload.kind === 'batch') {
         const result = await runBatch(payload.orders, resend, {
           deadline,
@@ -121,6 +133,10 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       observer.end();
     }
   };
+}
+
+function answer(response: HttpResponse, replayed: boolean): HttpResponse {
+  return replayed ? replayedResponse(response) : response;
 }
 
 /** Without a Lambda context (a bare local call), an invocation gets Lambda's default 15-minute cap's worth. */

@@ -3,10 +3,13 @@
  * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
  * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
+import { DynamoDBIdempotencyStore } from './adapters/idempotency-store.js';
+import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
 import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
@@ -16,13 +19,14 @@ import {
   type DigiCertDomainEmails,
 } from './domain/dcv-emails-query.js';
 import type { DcvDnsLookup } from './domain/dcv-precheck.js';
+import type { IdempotencyStore } from './domain/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports.js';
 import { withDcvPrecheck } from './domain/precheck-resend.js';
-import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
 import { createPrecheckReporter } from './observability/precheck-report.js';
+import { createRateLimiter, pauseOnRateLimited } from './rate-budget.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -39,6 +43,10 @@ export interface Runtime {
   readonly dns: DcvDnsLookup;
   /** `GET /domain/{domain}/dcv/emails`. */
   readonly dcvEmails: DcvEmailsQuery;
+  /** The container's one DynamoDB client for the state table; `undefined` without `STATE_TABLE_NAME`. */
+  readonly stateTable: DynamoDBClient | undefined;
+  /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
+  readonly idempotency: IdempotencyStore | undefined;
 }
 
 export interface RuntimeOverrides {
@@ -51,6 +59,10 @@ export interface RuntimeOverrides {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
   readonly secretsManager?: Partial<SecretsManagerBounds>;
+  /** Bounds on the state table's DynamoDB client. @default STATE_TABLE_BOUNDS */
+  readonly stateTable?: Partial<StateTableBounds>;
+  /** The state table's endpoint, for tests that point one runtime at a fault stand-in. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
+  readonly stateTableEndpoint?: string;
 }
 
 /** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
@@ -95,8 +107,27 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
-  const limiter = overrides.limiter ?? createSlidingWindowLimiter({ windows: config.rateLimits });
+  // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB itself.
+  const stateTable =
+    config.stateTableName === undefined
+      ? undefined
+      : createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
+  const idempotency =
+    stateTable === undefined || config.stateTableName === undefined
+      ? undefined
+      : new DynamoDBIdempotencyStore({
+          client: stateTable,
+          tableName: config.stateTableName,
+          ttlSeconds: config.idempotencyTtlSeconds,
+          onUnrecorded: (error) =>
+            logger.warn('outcome not recorded', {
+              reason: error instanceof Error ? error.message : 'unknown',
+            }),
+        });
+  // With a state table, one budget shared by every container (docs/contract.md §7); without one, one
+  // limiter per container, shared by every invocation it serves: DigiCert counts per key.
+  const limiter = overrides.limiter ?? createRateLimiter({ config, stateTable, logger });
+  const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
   const unchecked = createResendUseCase({
     apiKeys,
@@ -104,6 +135,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     limiter,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     attemptTimeoutMs: config.digicertTimeoutMs,
+    ...(onRateLimited ? { onAttempt: onRateLimited } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   const resend = withDcvPrecheck(unchecked, {
@@ -124,7 +156,20 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     limiter,
     attemptTimeoutMs: config.digicertTimeoutMs,
   });
-  return { config, resend, logger, apiKeys, digicert, limiter, telemetry, dcvConfig, dns, dcvEmails };
+  return {
+    config,
+    resend,
+    logger,
+    apiKeys,
+    digicert,
+    limiter,
+    telemetry,
+    dcvConfig,
+    dns,
+    dcvEmails,
+    stateTable,
+    idempotency,
+  };
 }
 
 function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {

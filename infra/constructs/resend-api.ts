@@ -51,10 +51,11 @@ export interface ResendApiProps {
    */
   readonly auth?: HttpAuthConfig;
   /**
-   * Steady-state requests per second for the stage: what two copies of the function (the default
-   * reserved concurrency) serve at DigiCert's usual latency, so that excess callers get API
-   * Gateway's 429 rather than Lambda throttling errors.
-   * @default 5
+   * Steady-state requests per second for the stage. API Gateway answers requests beyond it (and
+   * beyond the burst) with its own 429, before Lambda; the function's reserved concurrency must hold
+   * every request it admits (burst + rate x 28 s, the longest an HTTP invocation lasts), so that no
+   * caller meets a Lambda throttle, which API Gateway would turn into a 500 (docs/deploy.md).
+   * @default 2
    */
   readonly rateLimit?: number;
   /**

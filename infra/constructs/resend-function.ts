@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,7 +20,6 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   DEPLOYMENT_DEFAULTS,
-  DIGICERT_RATE_LIMITS,
   ENV,
   FUNCTION_DEFAULTS,
   type LogLevel,
@@ -58,18 +58,22 @@ export interface ResendFunctionProps {
    */
   readonly timeout?: Duration;
   /**
-   * Reserved concurrency: the most copies that can run at once, so a runaway caller cannot use up
-   * the DigiCert API key's rate limit (shared by every user of the key). Each copy's rate limiter
-   * gets an equal share of `digicertRateLimits`, so all copies together stay under DigiCert's
-   * limits. `'none'` leaves the function on the account's unreserved pool (needed on accounts with
-   * a low concurrency quota) and gives every copy the whole limit: DigiCert may then answer 429.
-   * @default 2 (each copy: 50 requests per 5 s, 500 per 3 min; a 500-order batch fits one copy's share)
+   * Reserved concurrency: the most copies that can run at once. The DigiCert budget is shared by all
+   * copies through the state table (docs/contract.md §7), so this no longer protects DigiCert; it
+   * makes room for callers. Choose it so that an HTTP caller is never throttled by Lambda (which API
+   * Gateway turns into a 500): at least the API's burst plus its rate times the 28 s an HTTP
+   * invocation can last, plus room for schedules and direct invocations (docs/deploy.md). It is also
+   * the divisor of the per-copy share used while the state table cannot be reached
+   * (`DIGICERT_RATE_LIMIT_SHARE_DIVISOR`). `'none'` leaves the function on the account's
+   * unreserved pool; with no known bound on copies, DigiCert is then not called while the table
+   * cannot be reached.
+   * @default 80 (the API's default burst 10 + 2 per second x 28 s = 66 HTTP invocations, plus 14)
    */
   readonly reservedConcurrentExecutions?: number | 'none';
   /**
-   * DigiCert's request limits for the API key, divided among the copies of the function (see
-   * `reservedConcurrentExecutions`). Lower them when other tools use the same key.
-   * @default { per5Seconds: 100, per3Minutes: 1000 }, DigiCert's documented limits
+   * The budget of DigiCert requests for all copies together (`DIGICERT_RATE_LIMIT_PER_5S`,
+   * `DIGICERT_RATE_LIMIT_PER_3MIN`). Lower it when other tools use the same key.
+   * @default { per5Seconds: 90, per3Minutes: 900 }, DigiCert's 100 and 1000 less headroom
    */
   readonly digicertRateLimits?: DigiCertRateLimits;
   /**
@@ -139,13 +143,11 @@ export interface DigiCertRateLimits {
   readonly per3Minutes: number;
 }
 
-/** One copy's share of the key's limits when `copies` may run at once (at least 1 request). */
-export function rateLimitShare(limits: DigiCertRateLimits, copies: number): DigiCertRateLimits {
-  return {
-    per5Seconds: Math.max(1, Math.floor(limits.per5Seconds / copies)),
-    per3Minutes: Math.max(1, Math.floor(limits.per3Minutes / copies)),
-  };
-}
+/** The default budget (docs/contract.md §4): DigiCert's documented 100 and 1000 less headroom for other tools. */
+export const DEFAULT_RATE_BUDGET: DigiCertRateLimits = {
+  per5Seconds: FUNCTION_DEFAULTS.rateLimitPer5s,
+  per3Minutes: FUNCTION_DEFAULTS.rateLimitPer3Min,
+};
 
 /** Options of {@link ResendFunction.bindApiKeySecret}. */
 export interface BindApiKeySecretOptions {
@@ -156,6 +158,15 @@ export interface BindApiKeySecretOptions {
    */
   readonly encryptionKey?: kms.IKey;
 }
+
+/** The DynamoDB actions the function needs on its state table, and no more. */
+export const STATE_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
 
 /** The resend Lambda function, its least-privilege role, its log group and its failure queue. */
 export class ResendFunction extends Construct {
@@ -170,6 +181,7 @@ export class ResendFunction extends Construct {
   /** The `Service` dimension of the function's metrics. */
   readonly serviceName: string;
   private boundSecret: secretsmanager.ISecret | undefined;
+  private boundStateTable: dynamodb.ITable | undefined;
 
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
@@ -192,10 +204,7 @@ export class ResendFunction extends Construct {
     });
 
     const concurrency = props.reservedConcurrentExecutions ?? DEPLOYMENT_DEFAULTS.reservedConcurrency;
-    const share = rateLimitShare(
-      props.digicertRateLimits ?? DIGICERT_RATE_LIMITS,
-      concurrency === 'none' ? 1 : concurrency,
-    );
+    const budget = props.digicertRateLimits ?? DEFAULT_RATE_BUDGET;
     this.function = new NodejsFunction(this, 'Function', {
       description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
       entry: props.entry ?? DEFAULT_ENTRY,
@@ -222,8 +231,11 @@ export class ResendFunction extends Construct {
         ),
         [ENV.LOG_LEVEL]: props.logLevel ?? FUNCTION_DEFAULTS.logLevel,
         [ENV.SERVICE_NAME]: this.serviceName,
-        [ENV.DIGICERT_RATE_LIMIT_PER_5S]: String(share.per5Seconds),
-        [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(share.per3Minutes),
+        // The budget of all copies together; each copy takes its slots from the state table.
+        [ENV.DIGICERT_RATE_LIMIT_PER_5S]: String(budget.per5Seconds),
+        [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(budget.per3Minutes),
+        // While the table cannot be reached, each copy keeps to the budget divided by the most copies.
+        ...(concurrency === 'none' ? {} : { [ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]: String(concurrency) }),
         [ENV.NODE_OPTIONS]: FUNCTION_DEFAULTS.nodeOptions,
       },
       // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
@@ -248,6 +260,27 @@ export class ResendFunction extends Construct {
         props.apiKeySecretEncryptionKey ? { encryptionKey: props.apiKeySecretEncryptionKey } : {},
       );
     }
+  }
+
+  /**
+   * Points the function at its state table (docs/contract.md §4): sets `STATE_TABLE_NAME` to the
+   * table's name and allows exactly the item actions the function uses on exactly that table:
+   * idempotency records (Get, conditional Put, Update, Delete: Powertools' persistence layer) and
+   * the shared rate budget (BatchGet, Update). No scans, queries or table-level actions.
+   */
+  bindStateTable(table: dynamodb.ITable): void {
+    if (this.boundStateTable) {
+      throw new Error('ResendFunction already has a state table; one function uses exactly one table');
+    }
+    this.boundStateTable = table;
+    this.function.addEnvironment('STATE_TABLE_NAME', table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseStateTable',
+        actions: [...STATE_TABLE_ACTIONS],
+        resources: [table.tableArn],
+      }),
+    );
   }
 
   /**

@@ -64,14 +64,14 @@ describe('the HTTP API', () => {
     });
   });
 
-  it('throttles the $default stage at 5 requests/s with a burst of 10 by default, configurable', () => {
+  it('throttles the $default stage at 2 requests/s with a burst of 10 by default, configurable', () => {
     const defaults = synth().template;
     const custom = synth({ apiRateLimit: '3', apiBurstLimit: 6 }).template;
 
     defaults.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 10 },
     });
     custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },

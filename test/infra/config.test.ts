@@ -33,10 +33,10 @@ describe('deployment settings: defaults', () => {
       alarmEmail: undefined,
       logRetentionDays: 90,
       logLevel: 'info',
-      reservedConcurrency: 2,
+      reservedConcurrency: 80,
       memorySize: 256,
       httpAuth: { type: 'iam' },
-      apiRateLimit: 5,
+      apiRateLimit: 2,
       apiBurstLimit: 10,
       removalPolicy: 'retain',
     });
@@ -157,6 +157,11 @@ describe('deployment settings: bad values fail the synth, naming the setting', (
         }),
       },
       'schedules[0].payload.domain_approval_emails.0.email',
+    ],
+    [
+      'a payload with a fixed idempotency_key (every run would be one delivery)',
+      { schedules: schedule({ payload: { idempotency_key: 'nightly', orders: [{ order_id: 1 }] } }) },
+      'schedules[0].payload.idempotency_key',
     ],
     [
       'a batch that is empty',

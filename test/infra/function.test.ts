@@ -4,7 +4,7 @@ import { DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
 import { onlyResource, SECRET_ARN, synth } from './support.js';
 
 describe('the resend function', () => {
-  it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 2 reserved executions', () => {
+  it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 80 reserved executions', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::Lambda::Function', 1);
@@ -14,7 +14,7 @@ describe('the resend function', () => {
       Handler: 'index.handler',
       MemorySize: 256,
       Timeout: 300,
-      ReservedConcurrentExecutions: 2,
+      ReservedConcurrentExecutions: 80,
     });
   });
 
@@ -36,23 +36,48 @@ describe('the resend function', () => {
   });
 });
 
-describe('the rate limit of each copy', () => {
+describe('the shared rate budget (docs/contract.md §7)', () => {
   it.each([
-    ['the default 2 copies', {}, '50', '500'],
-    ['5 copies', { reservedConcurrency: '5' }, '20', '200'],
-    ['1 copy', { reservedConcurrency: '1' }, '100', '1000'],
-    ['unreserved concurrency (no guarantee)', { reservedConcurrency: 'none' }, '100', '1000'],
-  ])("splits DigiCert's per-key limits among %s", (_name, context, per5s, per3min) => {
-    const { template } = synth(context);
+    ['the default 80 copies', {}, '80'],
+    ['5 copies', { reservedConcurrency: '5' }, '5'],
+    ['1 copy', { reservedConcurrency: '1' }, '1'],
+  ])(
+    'gives all of %s the whole budget, and the most copies as the divisor of the fallback share',
+    (_name, context, divisor) => {
+      const { template } = synth(context);
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            DIGICERT_RATE_LIMIT_PER_5S: '90',
+            DIGICERT_RATE_LIMIT_PER_3MIN: '900',
+            DIGICERT_RATE_LIMIT_SHARE_DIVISOR: divisor,
+          }),
+        },
+      });
+    },
+  );
+
+  it('sets no fallback share on unreserved concurrency, where the most copies is unknown', () => {
+    const { template } = synth({ reservedConcurrency: 'none' });
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          DIGICERT_RATE_LIMIT_PER_5S: per5s,
-          DIGICERT_RATE_LIMIT_PER_3MIN: per3min,
+          DIGICERT_RATE_LIMIT_PER_5S: '90',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '900',
+          DIGICERT_RATE_LIMIT_SHARE_DIVISOR: Match.absent(),
         }),
       },
     });
+  });
+
+  it('reserves room for every HTTP invocation the API admits (burst + rate x 28 s) plus batches', () => {
+    const { config } = synth();
+    const { template } = synth();
+
+    const reserved = onlyResource(template, 'AWS::Lambda::Function').properties.ReservedConcurrentExecutions;
+    expect(reserved).toBeGreaterThanOrEqual(config.apiBurstLimit + Math.ceil(config.apiRateLimit * 28) + 8);
   });
 });
 
@@ -64,14 +89,16 @@ describe('the function environment (docs/contract.md §4)', () => {
       Environment: {
         Variables: Match.objectEquals({
           DIGICERT_API_KEY_SECRET_ID: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
+          STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StateTable') },
           DIGICERT_BASE_URL: DIGICERT_BASE_URLS.us,
           DIGICERT_TIMEOUT_MS: '10000',
           SECRET_CACHE_TTL_SECONDS: '300',
           LOG_LEVEL: 'info',
           SERVICE_NAME: 'DcvResend',
           NODE_OPTIONS: '--enable-source-maps',
-          DIGICERT_RATE_LIMIT_PER_5S: '50',
-          DIGICERT_RATE_LIMIT_PER_3MIN: '500',
+          DIGICERT_RATE_LIMIT_PER_5S: '90',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '900',
+          DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',
         }),
       },
     });

@@ -22,6 +22,18 @@ const LOGS = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionLogGroup'), 'Arn'] },
 };
+const STATE_TABLE = {
+  Sid: 'UseStateTable',
+  Action: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+  ],
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StateTable'), 'Arn'] },
+};
 const FAILURE_QUEUE = {
   Action: 'sqs:SendMessage',
   Effect: 'Allow',
@@ -43,11 +55,11 @@ describe('least privilege for the function role', () => {
     });
   });
 
-  it('may write its logs, record failed events and read exactly the created secret: nothing else', () => {
+  it('may write its logs, record failed events, read exactly the created secret and use items of exactly its state table: nothing else', () => {
     const { template, stack } = synth();
 
     const statements = statementsOfRole(template, stack.resendFunction.role);
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(4);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.exact([
@@ -59,6 +71,7 @@ describe('least privilege for the function role', () => {
             Effect: 'Allow',
             Resource: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
           },
+          STATE_TABLE,
         ]),
       },
     });
@@ -91,6 +104,7 @@ describe('least privilege for the function role', () => {
               },
             },
           },
+          STATE_TABLE,
         ]),
       },
     });
@@ -106,6 +120,7 @@ describe('least privilege for the function role', () => {
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       'sqs:SendMessage',
       'secretsmanager:GetSecretValue',
+      STATE_TABLE.Action,
     ]);
   });
 });

@@ -1,18 +1,27 @@
 /**
  * Every fault DigiCert, the network or Secrets Manager can throw at one request, injected at the
  * wire (the DigiCert simulator and the Secrets Manager stand-in, reached through the real undici
- * client and the real AWS SDK), through both kinds of entry point. For each: the contract's outcome,
+ * client and the real AWS SDK), and every fault of the state table (dynalite behind a fault
+ * stand-in), through both kinds of entry point. For each: the contract's outcome,
  * how many times DigiCert was called, that the invocation ended before its deadline, and that the
  * API key appears nowhere in what came out.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Behaviour } from '../../dev/digicert-simulator.js';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
+import type { StateTableBounds } from '../../functions/shared/adapters/state-table.js';
 import { UpstreamError } from '../../functions/shared/domain/errors.js';
 import { DEFAULT_RETRY_POLICY } from '../../functions/shared/domain/resend.js';
 import type { HttpResponse } from '../../functions/shared/inbound/api-gateway.js';
 import type { SecretsManagerBounds } from '../../functions/shared/runtime.js';
+import { type Dynalite, startDynaliteForSdk } from '../support/dynalite.js';
+import {
+  type DynamoFault,
+  type DynamoFaultProxy,
+  startDynamoFaultProxy,
+} from '../support/dynamodb-faults.js';
 import { CANARY_KEY, type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
 import { closedPort } from '../support/ports.js';
 
@@ -52,6 +61,18 @@ interface FaultCase {
   readonly secretReads?: number;
   /** The exact waits between attempts (Retry-After); otherwise each must be within full jitter. */
   readonly delays?: readonly number[];
+  /**
+   * Runs with the state table (docs/contract.md §6), reached through the DynamoDB fault stand-in
+   * scripted with these faults (HTTP requests then carry a fresh `Idempotency-Key`).
+   */
+  readonly state?: {
+    readonly faults: readonly DynamoFault[];
+    readonly always?: boolean;
+    /** Bounds on the state table client. @default STATE_TABLE_BOUNDS */
+    readonly bounds?: Partial<StateTableBounds>;
+    /** Connection refused: the client is pointed at a closed port instead of the stand-in. */
+    readonly refused?: boolean;
+  };
 }
 
 const script =
@@ -63,6 +84,54 @@ const script =
 let refusedBaseUrl = '';
 
 const CASES: readonly FaultCase[] = [
+  {
+    fault: 'the state table refuses connections (a delivery needs a record)',
+    state: { faults: [], refused: true },
+    status: 503,
+    code: 'state_unavailable',
+    errorType: 'UpstreamError',
+    attempts: 0,
+    secretReads: 0,
+  },
+  {
+    fault: 'the state table answers ThrottlingException twice, then works',
+    state: { faults: [{ kind: 'throttle' }, { kind: 'throttle' }] },
+    status: 204,
+    attempts: 1,
+  },
+  {
+    fault: 'the state table answers ThrottlingException every time',
+    state: { faults: [{ kind: 'throttle' }], always: true },
+    status: 503,
+    code: 'state_unavailable',
+    errorType: 'UpstreamError',
+    attempts: 0,
+    secretReads: 0,
+  },
+  {
+    fault: 'the state table does not answer one request within its timeout, then works',
+    state: { faults: [{ kind: 'hang', delayMs: 2_000 }], bounds: { requestTimeoutMs: 200 } },
+    status: 204,
+    attempts: 1,
+  },
+  {
+    fault: 'the state table never answers within its timeout',
+    state: { faults: [{ kind: 'hang', delayMs: 2_000 }], always: true, bounds: { requestTimeoutMs: 200 } },
+    status: 503,
+    code: 'state_unavailable',
+    errorType: 'UpstreamError',
+    attempts: 0,
+    secretReads: 0,
+  },
+  {
+    fault: 'the state table answers 500 every time',
+    state: { faults: [{ kind: 'server_error' }], always: true },
+    status: 503,
+    code: 'state_unavailable',
+    errorType: 'UpstreamError',
+    attempts: 0,
+    secretReads: 0,
+  },
   {
     fault: 'DigiCert answers 429 without Retry-After every time',
     arrange: script({ kind: 'rate_limited' }),
@@ -378,14 +447,21 @@ function title(c: FaultCase): string {
 }
 
 let h: Harness;
+let db: Dynalite;
+let dynamo: DynamoFaultProxy;
+let refusedStateEndpoint = '';
 
 beforeAll(async () => {
   h = await startHarness();
   refusedBaseUrl = `http://127.0.0.1:${await closedPort()}/services/v2`;
+  db = await startDynaliteForSdk();
+  dynamo = await startDynamoFaultProxy(db.endpoint);
+  refusedStateEndpoint = `http://127.0.0.1:${await closedPort()}`;
 });
 
 afterAll(async () => {
-  await h.close();
+  await Promise.all([h.close(), dynamo.close()]);
+  await db.close();
 });
 
 beforeEach(() => {
@@ -397,16 +473,25 @@ beforeEach(() => {
 describe.each(['HTTP API', 'direct invocation'] as const)('fault matrix through %s', (entry) => {
   it.each(CASES.map((c) => [title(c), c] as const))('%s', async (_title, c) => {
     const sleeps: number[] = [];
-    const handler = h.handler(typeof c.env === 'function' ? c.env() : c.env, {
+    const env = typeof c.env === 'function' ? c.env() : c.env;
+    const handler = h.handler(c.state ? { ...env, STATE_TABLE_NAME: db.tableName } : env, {
       sleep: (ms) => {
         sleeps.push(ms);
         return Promise.resolve();
       },
       ...(c.secretsManager ? { secretsManager: c.secretsManager } : {}),
+      ...(c.state
+        ? {
+            stateTableEndpoint: c.state.refused ? refusedStateEndpoint : dynamo.endpoint,
+            ...(c.state.bounds ? { stateTable: c.state.bounds } : {}),
+          }
+        : {}),
     });
+    dynamo.script(c.state?.faults ?? [], { always: c.state?.always ?? false });
+    const headers: Record<string, string> = c.state ? { 'idempotency-key': randomUUID() } : {};
     const invoke = (context: Context) =>
       entry === 'HTTP API'
-        ? handler(httpV2Event({ orderId: String(ORDER), body: JSON.stringify(BODY) }), context)
+        ? handler(httpV2Event({ orderId: String(ORDER), body: JSON.stringify(BODY), headers }), context)
         : handler({ order_id: ORDER, ...BODY }, context);
     await c.arrange?.(h, async () => {
       await invoke(fakeContext());

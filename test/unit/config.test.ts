@@ -107,3 +107,28 @@ describe('configuration from the environment', () => {
     expect(error.name).toBe('ConfigurationError');
   });
 });
+
+describe('the state table settings', () => {
+  it('turns the state table off when STATE_TABLE_NAME is unset or empty, and remembers deliveries for a day by default', () => {
+    expect(loadConfig(base)).toMatchObject({ stateTableName: undefined, idempotencyTtlSeconds: 86_400 });
+    expect(loadConfig({ ...base, STATE_TABLE_NAME: '' }).stateTableName).toBeUndefined();
+  });
+
+  it.each([
+    ['a table name', 'DcvResend-StateTable0A1B2C3D-XYZ'],
+    ['a table ARN', 'arn:aws:dynamodb:eu-west-1:123456789012:table/dcv-resend-state'],
+  ])('accepts %s', (_name, value) => {
+    expect(loadConfig({ ...base, STATE_TABLE_NAME: value }).stateTableName).toBe(value);
+  });
+
+  it.each([
+    ['STATE_TABLE_NAME', 'ab', /DynamoDB table name/],
+    ['STATE_TABLE_NAME', 'has spaces', /DynamoDB table name/],
+    ['IDEMPOTENCY_TTL_SECONDS', '0', /from 1 to/],
+    ['IDEMPOTENCY_TTL_SECONDS', 'a day', /whole number/],
+  ])('fails naming %s when it is %j', (variable, value, rule) => {
+    const error = failure({ ...base, [variable]: value });
+    expect(error.message).toContain(variable);
+    expect(error.message).toMatch(rule);
+  });
+});

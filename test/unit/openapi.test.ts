@@ -23,7 +23,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every status of the contract', () => {
     expect(Object.keys(operation().responses).sort()).toEqual(
-      ['204', '400', '403', '404', '413', '415', '429', '500', '502', '503', '504'].sort(),
+      ['204', '400', '403', '404', '409', '413', '415', '422', '429', '500', '502', '503', '504'].sort(),
     );
   });
 

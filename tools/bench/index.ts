@@ -15,6 +15,7 @@
  *   batch    a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
  *   memory   RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
  *   precheck the DCV pre-check's added warm latency with cached DNS answers
+ *   shared-budget  4 containers (processes) on one state table: orders/s over the sustained limit, 429s
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -32,13 +33,23 @@ import { coldRow } from './rows/cold.js';
 import { memoryRow } from './rows/memory.js';
 import { precheckRow } from './rows/precheck.js';
 import { secretsRow } from './rows/secrets.js';
+import { sharedBudgetBenchRow } from './rows/shared-budget.js';
 import { sizeRow } from './rows/size.js';
 import { warmRow } from './rows/warm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
 
-const ROWS: readonly BenchRow[] = [warmRow, coldRow, sizeRow, secretsRow, batchRow, memoryRow, precheckRow];
+const ROWS: readonly BenchRow[] = [
+  warmRow,
+  coldRow,
+  sizeRow,
+  secretsRow,
+  batchRow,
+  memoryRow,
+  precheckRow,
+  sharedBudgetBenchRow,
+];
 
 interface Options {
   readonly json: boolean;

@@ -13,7 +13,7 @@ export interface Issue {
   readonly field: string;
   /** The rule that was broken, in words a caller can act on. */
   readonly message: string;
-  /** A stable code: `invalid_input`, `invalid_order_id`, `invalid_json` or `dcv_email_not_allowed`. */
+  /** A stable code: `invalid_input`, `invalid_order_id`, `invalid_json`, `dcv_email_not_allowed` or `idempotency_key_reused`. */
   readonly code: ValidationCode;
 }
 
@@ -57,6 +57,26 @@ export class ValidationError extends Error {
   private static summarise(issues: readonly Issue[]): string {
     const parts = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message));
     return `Invalid request: ${parts.join('; ')}`;
+  }
+}
+
+/**
+ * A delivery id (HTTP `Idempotency-Key`, payload `idempotency_key`) reused with a different request
+ * (docs/contract.md §6). Direct callers see a `ValidationError`; HTTP answers 422.
+ */
+export class IdempotencyKeyReusedError extends ValidationError {
+  constructor(field: string, options?: ErrorOptions) {
+    super(
+      [
+        {
+          field,
+          message:
+            'was already used for a different request; send a new key for a new request, or repeat the original request unchanged',
+          code: 'idempotency_key_reused',
+        },
+      ],
+      options,
+    );
   }
 }
 

@@ -117,8 +117,31 @@ export const resendBodySchema = strictObject(bodyShape);
 /** One logical request: one order, with the optional recipients and locale. */
 export const resendRequestSchema = strictObject({ order_id: orderId, ...bodyShape });
 
-/** A batch of direct or scheduled requests. */
+/** A delivery id a direct caller may give (docs/contract.md §3, §6): 1 to 255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_RULE =
+  'must be 1 to 255 visible ASCII characters (no spaces or control characters)';
+
+const idempotencyKey = optional(
+  string(stringError)
+    .regex(IDEMPOTENCY_KEY_PATTERN, { error: IDEMPOTENCY_KEY_RULE })
+    .meta({
+      description:
+        'Names the delivery: a repeat with the same key (and the same request) is answered from the recorded outcome instead of calling DigiCert again. Default: the Lambda request id (kept across Lambda retries), or the EventBridge event id.',
+      examples: ['renewals-2026-12-01'],
+    }),
+);
+
+/** A single direct or scheduled request: one order, plus the delivery's optional `idempotency_key`. */
+export const directRequestSchema = strictObject({
+  order_id: orderId,
+  ...bodyShape,
+  idempotency_key: idempotencyKey,
+});
+
+/** A batch of direct or scheduled requests, with the delivery's optional `idempotency_key`. */
 export const batchRequestSchema = strictObject({
+  idempotency_key: idempotencyKey,
   orders: array(resendRequestSchema)
     .min(1, { error: 'must list at least 1 order' })
     .max(MAX_BATCH_ORDERS, { error: `must list at most ${MAX_BATCH_ORDERS} orders` }),

@@ -42,6 +42,8 @@ export interface ResendDependencies {
   readonly retry: RetryPolicy;
   /** Upper bound on one attempt (DIGICERT_TIMEOUT_MS). */
   readonly attemptTimeoutMs: number;
+  /** Observes every attempt of the container (the shared budget's 429 pause); must not throw. */
+  readonly onAttempt?: AttemptObserver;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -123,7 +125,11 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
         // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
         deps.limiter.release?.();
       }
-      onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
+      if (deps.onAttempt || onAttempt) {
+        const observed = { orderId, attempt: attempts, outcome, durationMs: now() - started };
+        deps.onAttempt?.(observed);
+        onAttempt?.(observed);
+      }
 
       switch (outcome.kind) {
         case 'sent':

@@ -6,16 +6,20 @@
 import { type Issue, ValidationError } from '../domain/errors.js';
 import {
   batchRequestSchema,
+  directRequestSchema,
   parseOrThrow,
   type ResendRequest,
-  resendRequestSchema,
   toIssues,
 } from '../domain/request-schema.js';
 import { isRecord } from '../is-record.js';
 
-export type DirectPayload =
+export type DirectPayload = (
   | { readonly kind: 'single'; readonly request: ResendRequest }
-  | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] };
+  | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] }
+) & {
+  /** The delivery id the sender gave (`idempotency_key`), if any (docs/contract.md §6). */
+  readonly idempotencyKey?: string;
+};
 
 export const ACCEPTED_SHAPES =
   'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
@@ -72,13 +76,13 @@ export function parseDirectPayload(event: unknown): DirectPayload {
     prefix = ['detail'];
   }
   if ('orders' in payload) {
-    const { orders } = parseOrThrow(batchRequestSchema, payload, prefix);
+    const { orders, idempotency_key } = parseOrThrow(batchRequestSchema, payload, prefix);
     rejectDuplicates(orders, prefix);
-    return { kind: 'batch', orders };
+    return { kind: 'batch', orders, ...withKey(idempotency_key) };
   }
   if (!('order_id' in payload)) {
     // Neither shape: say which shapes are accepted, and which fields were not understood.
-    const unknown = toIssues(resendRequestSchema.safeParse(payload).error?.issues ?? [], prefix).filter(
+    const unknown = toIssues(directRequestSchema.safeParse(payload).error?.issues ?? [], prefix).filter(
       (issue) => !issue.field.endsWith('order_id'),
     );
     throw new ValidationError([
@@ -86,7 +90,12 @@ export function parseDirectPayload(event: unknown): DirectPayload {
       ...unknown,
     ]);
   }
-  return { kind: 'single', request: parseOrThrow(resendRequestSchema, payload, prefix) };
+  const { idempotency_key, ...request } = parseOrThrow(directRequestSchema, payload, prefix);
+  return { kind: 'single', request, ...withKey(idempotency_key) };
+}
+
+function withKey(idempotencyKey: string | undefined): { idempotencyKey?: string } {
+  return idempotencyKey === undefined ? {} : { idempotencyKey };
 }
 
 function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly string[]): void {

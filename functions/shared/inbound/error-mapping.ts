@@ -15,6 +15,7 @@ import {
   ConfigurationError,
   type DigiCertErrorEntry,
   DigiCertRequestError,
+  IdempotencyKeyReusedError,
   UpstreamError,
   ValidationError,
 } from '../domain/errors.js';
@@ -41,6 +42,13 @@ const own = (code: HttpErrorCode, message: string) => ({
 });
 
 function map(error: unknown): Mapped {
+  if (error instanceof IdempotencyKeyReusedError) {
+    // A well-formed request that conflicts with the recorded one: 422, not the 400 of a bad request.
+    return {
+      status: 422,
+      errors: error.issues.map(({ code, message, field }) => ({ code, message, field })),
+    };
+  }
   if (error instanceof ValidationError) {
     return {
       status: HTTP_ERROR_STATUS.invalid_input,
@@ -69,6 +77,19 @@ function map(error: unknown): Mapped {
         };
       case 'upstream_timeout':
         return own('upstream_timeout', 'DigiCert did not answer in time');
+      case 'request_in_progress':
+        return {
+          ...own(
+            'request_in_progress',
+            'A request with this Idempotency-Key is still being processed; retry after the indicated delay',
+          ),
+          headers: { [HEADERS.retryAfter]: String(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) },
+        };
+      case 'state_unavailable':
+        return own(
+          'state_unavailable',
+          'The request could not be recorded, so it was not sent; retry later with the same Idempotency-Key',
+        );
       default:
         return {
           ...own('upstream_unavailable', 'DigiCert is unavailable; retry later'),
@@ -108,6 +129,11 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
     headers: { 'content-type': 'application/json', [HEADERS.requestId]: requestId, ...headers },
     body: JSON.stringify({ errors }),
   };
+}
+
+/** A response answered from a recorded outcome (docs/contract.md §2, §6). */
+export function replayedResponse(response: HttpResponse): HttpResponse {
+  return { ...response, headers: { ...response.headers, [HEADERS.idempotentReplayed]: 'true' } };
 }
 
 /**

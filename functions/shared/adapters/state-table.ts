@@ -1,0 +1,49 @@
+/**
+ * The one DynamoDB client of a container, for the state table (CONTRACT §4 `STATE_TABLE_NAME`):
+ * idempotency records and the shared rate budget both go through it, so they share its connections
+ * and its bounds. The SDK reads `AWS_REGION` and `AWS_ENDPOINT_URL_DYNAMODB` itself (tests point it
+ * at dynalite that way).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** How long one state-table call may keep the caller: attempts (the first included) and per-attempt timeouts. */
+export interface StateTableBounds {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * DynamoDB answers in milliseconds when it answers at all. The SDK's standard retry strategy retries
+ * throttling, 5xx, resets and timeouts with jittered backoff; these bounds keep a throttled or
+ * unreachable table from eating the invocation: at most 3 attempts of at most 1.5 s each (a
+ * connection must open within 500 ms), plus the SDK's backoff, so one call gives up within about 6 s
+ * (a connection refused: well under a second). A read or write that needs the table then fails as
+ * `state_unavailable` rather than waiting for API Gateway's 30 s.
+ */
+export const STATE_TABLE_BOUNDS: StateTableBounds = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 500,
+  requestTimeoutMs: 1_500,
+};
+
+/**
+ * Builds the container's DynamoDB client with bounded retries and timeouts. `endpoint` overrides
+ * the SDK's own resolution (tests pointing one runtime at a fault stand-in); leave it out otherwise.
+ */
+export function createStateTableClient(
+  bounds: Partial<StateTableBounds> = {},
+  endpoint?: string,
+): DynamoDBClient {
+  const { maxAttempts, connectionTimeoutMs, requestTimeoutMs } = { ...STATE_TABLE_BOUNDS, ...bounds };
+  return new DynamoDBClient({
+    ...(endpoint === undefined ? {} : { endpoint }),
+    maxAttempts,
+    requestHandler: {
+      connectionTimeout: connectionTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
+  });
+}
