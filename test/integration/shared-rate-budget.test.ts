@@ -37,9 +37,11 @@ describe('the shared rate budget across four containers', () => {
     expect(result.maxPerWindow[1]).toBeLessThanOrEqual(150);
   });
 
-  it('finishes within 1.15x of the time the budget allows', () => {
-    // The 200th request can leave no earlier than 17.5 s after the first (seven short windows).
+  it('measures the run against the time the budget allows (the ratio is the bench row, not a test)', () => {
+    // The 200th request can leave no earlier than 17.5 s after the first (seven short windows). How
+    // close the run comes to it is a speed target: `npm run bench -- --only=shared-budget` holds it
+    // to 1.15x; a timed assertion here would fail on a loaded machine, not on a broken budget.
     expect(result.boundMs).toBe(budgetBoundMs(200, WINDOWS, 20));
-    expect(result.wallMs / result.boundMs).toBeLessThanOrEqual(1.15);
+    expect(result.wallMs).toBeGreaterThanOrEqual(result.boundMs * 0.9);
   });
 });

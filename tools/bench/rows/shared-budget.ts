@@ -21,8 +21,11 @@ const WINDOWS = [
   { limit: 150, windowMs: 15_000 },
 ] as const;
 
-/** Runs the multi-container scenario once and returns its row. */
-export async function sharedBudgetRow(): Promise<Row> {
+/** The run's wall time over the time the budget allows (the last request's earliest start). */
+export const SHARED_BUDGET_TIME_TARGET = 1.15;
+
+/** Runs the multi-container scenario once and returns its rows. */
+export async function sharedBudgetRows(): Promise<Row[]> {
   const result = await runMultiContainer({
     containers: CONTAINERS,
     orders: ORDERS,
@@ -38,25 +41,37 @@ export async function sharedBudgetRow(): Promise<Row> {
   const ratio = afterBurstPerS / sustainedPerS;
   const clean = result.sent === ORDERS && result.extraRequests === 0;
   const withinWindows = WINDOWS.every((w, i) => (result.maxPerWindow[i] ?? 0) <= w.limit);
-  return {
-    id: 'shared-budget',
-    figure: `Shared budget: ${CONTAINERS} containers, ${ORDERS} orders, orders/s over the sustained limit`,
-    value: ratio,
-    display: ratio.toFixed(2),
-    target: `≥ ${SHARED_BUDGET_TARGET}, 0 × 429`,
-    verdict: clean && withinWindows && ratio >= SHARED_BUDGET_TARGET ? 'PASS' : 'MISS',
-    detail:
-      `${afterBurstPerS.toFixed(2)}/s after the first ${burst} vs ${sustainedPerS.toFixed(2)}/s sustained; ` +
-      `windows ${WINDOWS.map((w, i) => `${result.maxPerWindow[i] ?? 0}/${w.limit} per ${w.windowMs} ms`).join(', ')} (most seen/limit); ` +
-      `wall ${(result.wallMs / 1000).toFixed(1)} s vs ${(budgetBoundMs(ORDERS, WINDOWS, LATENCY_MS) / 1000).toFixed(1)} s the budget allows; ` +
-      `sent ${result.sent}, requests beyond one per order (429 retries) ${result.extraRequests}` +
-      (result.tableFailures.length > 0 ? `; table unreachable ${result.tableFailures.length}×` : ''),
-  };
+  const timeRatio = result.wallMs / budgetBoundMs(ORDERS, WINDOWS, LATENCY_MS);
+  return [
+    {
+      id: 'shared-budget',
+      figure: `Shared budget: ${CONTAINERS} containers, ${ORDERS} orders, orders/s over the sustained limit`,
+      value: ratio,
+      display: ratio.toFixed(2),
+      target: `≥ ${SHARED_BUDGET_TARGET}, 0 × 429`,
+      verdict: clean && withinWindows && ratio >= SHARED_BUDGET_TARGET ? 'PASS' : 'MISS',
+      detail:
+        `${afterBurstPerS.toFixed(2)}/s after the first ${burst} vs ${sustainedPerS.toFixed(2)}/s sustained; ` +
+        `windows ${WINDOWS.map((w, i) => `${result.maxPerWindow[i] ?? 0}/${w.limit} per ${w.windowMs} ms`).join(', ')} (most seen/limit); ` +
+        `wall ${(result.wallMs / 1000).toFixed(1)} s vs ${(budgetBoundMs(ORDERS, WINDOWS, LATENCY_MS) / 1000).toFixed(1)} s the budget allows; ` +
+        `sent ${result.sent}, requests beyond one per order (429 retries) ${result.extraRequests}` +
+        (result.tableFailures.length > 0 ? `; table unreachable ${result.tableFailures.length}×` : ''),
+    },
+    {
+      id: 'shared-budget-time',
+      figure: `Shared budget: wall time over the time the budget allows`,
+      value: timeRatio,
+      display: timeRatio.toFixed(2),
+      target: `≤ ${SHARED_BUDGET_TIME_TARGET}`,
+      verdict: clean && timeRatio <= SHARED_BUDGET_TIME_TARGET ? 'PASS' : 'MISS',
+      detail: `${(result.wallMs / 1000).toFixed(1)} s vs ${(budgetBoundMs(ORDERS, WINDOWS, LATENCY_MS) / 1000).toFixed(1)} s (the 200th request cannot leave earlier)`,
+    },
+  ];
 }
 
 /** Row 8, the shared rate budget across four containers (docs/contract.md §7). */
 export const sharedBudgetBenchRow: BenchRow = {
   id: 'shared-budget',
   label: 'shared rate budget: 4 containers on one table',
-  run: async () => [await sharedBudgetRow()],
+  run: () => sharedBudgetRows(),
 };
