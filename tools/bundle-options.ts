@@ -32,10 +32,21 @@ export const BUNDLE_TARGET = 'node24';
 export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /**
- * Nothing is external: the AWS SDK is bundled (and pinned in package-lock.json) instead of taken
- * from the Lambda runtime, so that what runs is what was tested and measured.
+ * The AWS SDK is bundled (and pinned in package-lock.json) instead of taken from the Lambda runtime,
+ * so that what runs is what was tested and measured. One file is left out on purpose: undici ships
+ * its HTTP parser twice, as base64 WebAssembly with SIMD and without, and loads the plain one only
+ * where SIMD cannot compile (ppc64 before Node 24.12, or `UNDICI_NO_WASM_SIMD=1`). Lambda's x86_64
+ * and arm64 runtimes compile the SIMD build, so the fallback is 72 KB of bundle (and parse time)
+ * that never runs; left out, its `require` would fail only where SIMD is missing.
+ * `test/integration/bundle.test.ts` builds the bundle and sends a request through it.
  */
-export const BUNDLE_EXTERNALS: readonly string[] = [];
+export const BUNDLE_EXTERNALS: readonly string[] = ['*/llhttp-wasm.js'];
+
+/**
+ * undici also loads the non-SIMD parser whenever `JEST_WORKER_ID` is set (a Jest worker running the
+ * bundle): fixed to `undefined` at build time, so the bundle behaves the same under any test runner.
+ */
+export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.JEST_WORKER_ID': 'undefined' };
 
 /** The `bundling` props of `NodejsFunction`, except `format` (add `format: OutputFormat.ESM`). */
 export const NODEJS_FUNCTION_BUNDLING = {
@@ -47,6 +58,7 @@ export const NODEJS_FUNCTION_BUNDLING = {
   mainFields: [...BUNDLE_MAIN_FIELDS],
   banner: BUNDLE_BANNER,
   externalModules: [...BUNDLE_EXTERNALS],
+  define: { ...BUNDLE_DEFINE },
   bundleAwsSDK: true,
 } satisfies Omit<BundlingOptions, 'format'>;
 
@@ -69,6 +81,7 @@ export function esbuildOptions(options: {
     mainFields: [...BUNDLE_MAIN_FIELDS],
     banner: { js: BUNDLE_BANNER },
     external: [...BUNDLE_EXTERNALS],
+    define: { ...BUNDLE_DEFINE },
     logLevel: 'warning',
   };
 }

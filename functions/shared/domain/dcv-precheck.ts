@@ -1,10 +1,10 @@
 /**
  * The DCV address pre-check (docs/contract.md §9): which mailboxes can approve a domain by email,
  * and whether a requested one is among them. Pure rules plus the DNS port they need; the DNS
- * adapter is `adapters/dns-lookup.ts`. The Public Suffix List (ICANN section, through `tldts`) is
+ * adapter is `adapters/dns-lookup.ts`. The Public Suffix List (ICANN section, through `tldts-icann`) is
  * used here only, so that one file owns "where does a domain's base domain end".
  */
-import { getDomain } from 'tldts';
+import { getDomain } from 'tldts-icann';
 import { normaliseEmail } from './dcv-rules.js';
 
 /** BR 3.2.2.4.4: the local parts of the constructed addresses, in DigiCert's order. */
