@@ -12,6 +12,7 @@ import {
   RATE_LIMIT_WINDOWS_MS,
 } from './contract.js';
 import { ConfigurationError } from './domain/errors.js';
+import { type LogLevel, resolveLogLevel } from './observability/logger.js';
 
 export interface Config {
   /** Secrets Manager ARN or name of the DigiCert API key. */
@@ -26,6 +27,8 @@ export interface Config {
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
+  /** `LOG_LEVEL`, bounded by Lambda's own application log level. */
+  readonly logLevel: LogLevel;
 }
 
 export interface RateLimit {
@@ -140,5 +143,6 @@ export function loadConfig(env: Env): Config {
       },
     ],
     maxAttempts: integer(env, ENV.DIGICERT_MAX_ATTEMPTS, d.maxAttempts, bounds.maxAttempts),
+    logLevel: resolveLogLevel(env),
   };
 }

@@ -12,7 +12,7 @@ import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
-import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
+import { createLogger, type Logger, lambdaLogLevel } from './observability/logger.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -58,7 +58,7 @@ export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
-  const logger = overrides.logger ?? createLogger({ level: resolveLogLevel(env) });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const telemetry = createTelemetry({
     logger,
     service: env[ENV.SERVICE_NAME],
