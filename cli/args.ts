@@ -28,7 +28,8 @@ export const TARGET_HELP = `Target (where the resend runs):
                           (with your AWS credentials); with neither, an embedded DigiCert simulator
                           is used and a note says so. DIGICERT_BASE_URL selects us (default) or eu.
   --function-name NAME    invoke the deployed function NAME (or its ARN) with your AWS credentials
-                          and region (AWS_REGION or your profile's)
+                          and region (AWS_REGION or your profile's); NAME is the stack's
+                          FunctionName output, read as the README's "Call it deployed" shows
   --dry-run               validate only; nothing is sent
 
 Output:
