@@ -57,7 +57,7 @@ if (isMain) {
   );
   console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint}
 Talking to ${local.description}.
-Try (any dummy credentials sign the request):
+Try (AWS CLI v2; with v1 leave out --cli-binary-format; any dummy credentials sign the request):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region us-east-1 --endpoint-url ${local.endpoint} \\
     --function-name ${LOCAL_FUNCTION_NAME} --cli-binary-format raw-in-base64-out \\
     --payload '{"orders":[{"order_id":123},{"order_id":404},{"order_id":503}]}' response.json && cat response.json

@@ -209,6 +209,11 @@ describe('README commands', () => {
     expect(PACKAGE.scripts).toHaveProperty('openapi');
   });
 
+  it('synthesise with a success line, and nothing else on success (npm run synth)', () => {
+    // cdk synth --quiet prints nothing when it succeeds; the echo runs only after it exits 0.
+    expect(PACKAGE.scripts.synth).toMatch(/cdk synth --quiet && echo 'synth: ok[^']*'$/);
+  });
+
   it('that measure (bench, load) are run by .ci/run, which stops them by themselves', () => {
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
     for (const script of ['bench', 'load']) {
