@@ -15,6 +15,9 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_PROFILE: '',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // The DCV pre-check's DNS stays on loopback too: nothing listens there, so lookups fail at
+      // once (and never block). Tests of the pre-check start their own DNS server.
+      DNS_SERVERS: '127.0.0.1:9',
     },
   },
 });

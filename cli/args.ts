@@ -30,7 +30,9 @@ export const TARGET_HELP = `Target (where the resend runs):
   --function-name NAME    invoke the deployed function NAME (or its ARN) with your AWS credentials
                           and region (AWS_REGION or your profile's); NAME is the stack's
                           FunctionName output, read as the README's "Call it deployed" shows
-  --dry-run               validate only; nothing is sent
+  --dry-run               validate, and pre-check each DCV address here (DNS from this machine);
+                          nothing is sent. Exits 3 for an address that cannot approve its domain
+                          only with DCV_PRECHECK=enforce
 
 Output:
   --json                  one JSON document on stdout instead of human-readable lines

@@ -6,15 +6,18 @@
  */
 import { VERSION } from '../functions/shared/contract.js';
 import { batchCommand } from './commands/batch.js';
+import { checkCliCommand } from './commands/check.js';
 import { resendCommand } from './commands/resend.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { reportError } from './output.js';
 import { nearest } from './suggest.js';
+import { EMAIL_DCV_SUNSET_NOTICE } from './sunset-notice.js';
 
 const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<ExitCode>>> = {
   resend: resendCommand,
   batch: batchCommand,
+  check: checkCliCommand,
 };
 
 const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validation (DCV) emails
@@ -22,13 +25,15 @@ const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validat
 Usage:
   dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
   dcv-resend batch --file FILE [target] [output]
+  dcv-resend check --domain D [--email E] [--email-domain P] [--json]
   dcv-resend <command> --help
 
 Commands:
   resend   resend the DCV emails of one order
   batch    resend for many orders from a JSON or NDJSON file
+  check    list the addresses that can approve a domain by email, and check one
 
-Run "dcv-resend resend --help" or "dcv-resend batch --help" for their options.
+Run "dcv-resend <command> --help" for its options.
 
 Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
 2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
@@ -50,12 +55,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT.ok;
   }
   const json = rest.includes('--json');
+  const help = rest.includes('--help') || rest.includes('-h');
+  // Once per run, on stderr so that scripts reading stdout never see it (docs/contract.md §9).
+  if (!json && !help && command in COMMANDS) io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
   try {
     const run = COMMANDS[command];
     if (run) return await run(rest, io);
     const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
     throw new UsageError(
-      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use "resend" or "batch" (see dcv-resend --help)`,
+      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use ${Object.keys(COMMANDS)
+        .map((c) => `"${c}"`)
+        .join(', ')} (see dcv-resend --help)`,
     );
   } catch (error) {
     return reportError(error, io, json);

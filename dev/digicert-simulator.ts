@@ -70,6 +70,10 @@ export interface SimulatorOptions {
 
 export const BASE_PATH = '/services/v2';
 const ROUTE = /^\/services\/v2\/order\/certificate\/([^/]+)\/resend-emails$/;
+/** DigiCert's domain-level `GET /domain/{domain_id}/dcv/emails` (the FQDN accepted in place of the id). */
+const DOMAIN_EMAILS_ROUTE = /^\/services\/v2\/domain\/([^/?]+)\/dcv\/emails(?:\?.*)?$/;
+/** A domain whose DCV emails the demo's key may not read (403), as with a key lacking the domains permission. */
+export const DEMO_FORBIDDEN_DOMAIN = 'forbidden.example.com';
 
 /** Order ids with a fixed behaviour in the demo (`npm start`): try them to see every outcome. */
 export const DEMO_ORDERS: ReadonlyMap<number, Behaviour> = new Map<number, Behaviour>([
@@ -109,6 +113,7 @@ export class DigiCertSimulator {
   readonly #http: LoopbackServer;
   #options: SimulatorOptions;
   #scripts = new Map<number, Behaviour[]>();
+  #domainScripts = new Map<string, Behaviour>();
   #timers = new Set<NodeJS.Timeout>();
   #keyHits = new Map<string, number[]>();
   #validKeys: Set<string>;
@@ -148,6 +153,15 @@ export class DigiCertSimulator {
     return this;
   }
 
+  /**
+   * Scripts the answer to `GET /domain/{domain}/dcv/emails` for one domain (e.g. `forbidden` for a
+   * key that may not read domains); unscripted domains get a plausible list of addresses.
+   */
+  scriptDomain(domain: string, behaviour: Behaviour): this {
+    this.#domainScripts.set(domain.toLowerCase(), behaviour);
+    return this;
+  }
+
   /** Replaces the keys DigiCert accepts (a rotation: the old key is revoked). */
   setValidKeys(keys: readonly string[]): void {
     this.#validKeys = new Set(keys);
@@ -168,6 +182,7 @@ export class DigiCertSimulator {
     this.requests.length = 0;
     this.#received = 0;
     this.#scripts.clear();
+    this.#domainScripts.clear();
     this.#keyHits.clear();
   }
 
@@ -222,6 +237,8 @@ export class DigiCertSimulator {
   }
 
   #decide(req: IncomingMessage, orderId: number | undefined, rawBody: string, body: unknown): Behaviour {
+    const domainEmails = DOMAIN_EMAILS_ROUTE.exec(req.url ?? '');
+    if (domainEmails?.[1] !== undefined) return this.#decideDomainEmails(req, domainEmails[1]);
     if (orderId === undefined)
       return { kind: 'custom', status: 404, body: envelope('not_found|route', 'Not found') };
     if (req.method !== 'PUT') {
@@ -248,6 +265,38 @@ export class DigiCertSimulator {
     if (script && script.length > 0)
       return script.length > 1 ? (script.shift() as Behaviour) : (script[0] as Behaviour);
     return this.#options.fixedBehaviours?.get(orderId) ?? this.#options.defaultBehaviour ?? { kind: 'sent' };
+  }
+
+  #decideDomainEmails(req: IncomingMessage, segment: string): Behaviour {
+    if (req.method !== 'GET') {
+      return { kind: 'custom', status: 405, body: envelope('method_not_allowed', 'Method not allowed') };
+    }
+    const key = req.headers['x-dc-devkey'];
+    if (typeof key !== 'string' || !this.#validKeys.has(key)) return { kind: 'unauthorized' };
+    if (this.#overLimit(key)) return { kind: 'rate_limited' };
+    let domain: string;
+    try {
+      domain = decodeURIComponent(segment).toLowerCase();
+    } catch {
+      return {
+        kind: 'custom',
+        status: 404,
+        body: envelope('not_found|domain', 'The domain could not be found.'),
+      };
+    }
+    const scripted = this.#domainScripts.get(domain);
+    if (scripted) return scripted;
+    if (domain === DEMO_FORBIDDEN_DOMAIN) return { kind: 'forbidden' };
+    // What DigiCert documents for a domain in the account: the constructed addresses at its scope.
+    const scope = domain.startsWith('*.') ? domain.slice(2) : domain;
+    const answer = {
+      name_scope: scope,
+      base_emails: ['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster'].map(
+        (l) => `${l}@${scope}`,
+      ),
+      dns_txt_emails: [],
+    };
+    return { kind: 'custom', status: 200, body: JSON.stringify(answer) };
   }
 
   #overLimit(key: string): boolean {

@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
-import { HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/shared/contract.js';
+import { DCV_EMAILS_ROUTE, HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/shared/contract.js';
 import { createHandler } from '../functions/shared/entry.js';
 import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/shared/inbound/api-gateway.js';
 import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
 import { createLogger, type Logger, resolveLogLevel } from '../functions/shared/observability/logger.js';
-import { DEMO_ORDERS } from './digicert-simulator.js';
+import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
@@ -44,7 +44,7 @@ function localRoute(route: { readonly method: string; readonly path: string }): 
  * The deployed API's routes (infra/constructs/resend-api.ts), one line each. Anything else gets
  * API Gateway's own 404 without reaching the function, as deployed: a path that works here works there.
  */
-const ROUTES: readonly LocalRoute[] = [localRoute(RESEND_ROUTE)];
+const ROUTES: readonly LocalRoute[] = [localRoute(RESEND_ROUTE), localRoute(DCV_EMAILS_ROUTE)];
 
 /** API Gateway's answer when no route matches (HTTP APIs have no 405). */
 const NO_ROUTE: HttpResponse = {
@@ -75,7 +75,7 @@ export interface RequestSummary {
   readonly path: string;
   readonly status: number;
   readonly orderId: string | undefined;
-  /** `sent`, or the first error code of the answer. */
+  /** `sent` (204), `ok` (another 2xx), or the first error code of the answer. */
   readonly outcome: string;
   readonly ms: number;
 }
@@ -87,7 +87,8 @@ export function formatRequestLine(summary: RequestSummary): string {
 }
 
 function outcomeOf(response: HttpResponse): string {
-  if (response.statusCode < 300) return 'sent';
+  if (response.statusCode === 204) return 'sent';
+  if (response.statusCode < 300) return 'ok';
   try {
     const body = JSON.parse(response.body) as { errors?: { code?: unknown }[]; message?: unknown };
     const code = body.errors?.[0]?.code;
@@ -318,7 +319,7 @@ if (isMain) {
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} : the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
       : '';
   const tokenNote =
     server.token === undefined

@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toJSONSchema } from 'zod';
 import {
+  EMAIL_DCV_SUNSET,
+  EMAIL_DCV_SUNSET_SOURCE,
   HEADERS,
   HTTP_LIMITS,
   PRODUCT_NAME,
@@ -15,6 +17,7 @@ import {
   VERSION,
 } from '../functions/shared/contract.js';
 import { resendBodySchema } from '../functions/shared/domain/request-schema.js';
+import { dcvEmailsPath } from './openapi-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
 const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
@@ -109,11 +112,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
           responses: {
             '204': {
-              description: 'DigiCert accepted the resend.',
-              headers: { [HEADERS.requestId]: { $ref: '#/components/headers/RequestId' } },
+              description:
+                'DigiCert accepted the resend. Email DCV ends on 2028-03-15 (CA/Browser Forum ballot SC-090): move to a DNS or HTTP method.',
+              headers: {
+                [HEADERS.requestId]: { $ref: '#/components/headers/RequestId' },
+                Sunset: { $ref: '#/components/headers/Sunset' },
+                Link: { $ref: '#/components/headers/SunsetLink' },
+              },
             },
             '400': errorResponse(
-              'The order id, the JSON or the schema is invalid; or DigiCert answered 400.',
+              'The order id, the JSON or the schema is invalid; the DCV pre-check refused an address (`DCV_PRECHECK=enforce`); or DigiCert answered 400.',
               {
                 invalid_order_id: envelope(
                   'invalid_order_id',
@@ -124,6 +132,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 invalid_input: envelope(
                   'invalid_input',
                   'must be an email address such as admin@example.com',
+                  'domain_approval_emails.0.email',
+                ),
+                dcv_email_not_allowed: envelope(
+                  'dcv_email_not_allowed',
+                  'bob@example.com is not an address that can approve example.com by email (not a constructed address at example.com or its parents, nor a DNS TXT or CAA contact); allowed: admin@example.com, administrator@example.com, webmaster@example.com, hostmaster@example.com, postmaster@example.com',
                   'domain_approval_emails.0.email',
                 ),
               },
@@ -192,6 +205,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...dcvEmailsPath(errorResponse),
     },
     components: {
       securitySchemes: {
@@ -208,6 +222,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         RequestId: {
           description: "API Gateway's request id, for support and log correlation.",
           schema: { type: 'string' },
+        },
+        Sunset: {
+          description:
+            'RFC 8594: email-based DCV MUST NOT be used from this date (CA/Browser Forum ballot SC-090).',
+          schema: { type: 'string', examples: [EMAIL_DCV_SUNSET] },
+        },
+        SunsetLink: {
+          description: 'The source of the sunset date, with `rel="sunset"`.',
+          schema: { type: 'string', examples: [`<${EMAIL_DCV_SUNSET_SOURCE}>; rel="sunset"`] },
         },
       },
       schemas: {

@@ -7,6 +7,7 @@ import { EXIT, type ExitCode, exitForResult, mostSerious, UsageError } from '../
 import type { Io } from '../io.js';
 import { locateIssues, parseOrdersFile, readOrdersText } from '../orders-file.js';
 import { describeResult, output } from '../output.js';
+import { describeFindings, dryRunExit, dryRunPrecheck } from './check.js';
 
 export const BATCH_HELP = `Usage: dcv-resend batch --file FILE [options]
 
@@ -47,13 +48,20 @@ export async function batchCommand(args: readonly string[], io: Io): Promise<Exi
   if (parsed.kind !== 'batch') throw new UsageError('expected a batch');
 
   if (values['dry-run']) {
-    const summary = { valid: parsed.orders.length, status: 'valid' };
+    const findings = await dryRunPrecheck(parsed.orders, io.env);
+    const summary = {
+      valid: parsed.orders.length,
+      status: 'valid',
+      ...(findings.length > 0 ? { precheck: findings } : {}),
+    };
     return output(
       io,
       values.json,
       summary,
-      `✓ ${parsed.orders.length} orders valid (dry run, nothing sent)`,
-      EXIT.ok,
+      [`✓ ${parsed.orders.length} orders valid (dry run, nothing sent)`, ...describeFindings(findings)].join(
+        '\n',
+      ),
+      dryRunExit(findings, io.env),
     );
   }
   const summary = await sendOrders(parsed.orders, target, io, { progress: true });

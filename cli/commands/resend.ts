@@ -5,6 +5,7 @@ import { sendOrders, targetOf } from '../backend.js';
 import { EXIT, type ExitCode, exitForResult, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { describeResult, output } from '../output.js';
+import { describeFindings, dryRunExit, dryRunPrecheck } from './check.js';
 
 export const RESEND_HELP = `Usage: dcv-resend resend --order ID [options]
 
@@ -75,12 +76,20 @@ export async function resendCommand(args: readonly string[], io: Io): Promise<Ex
   const request = parsed.request;
 
   if (values['dry-run']) {
+    const findings = await dryRunPrecheck([request], io.env);
     return output(
       io,
       values.json,
-      { order_id: request.order_id, status: 'valid', request },
-      `✓ order ${request.order_id}: valid (dry run, nothing sent)`,
-      EXIT.ok,
+      {
+        order_id: request.order_id,
+        status: 'valid',
+        request,
+        ...(findings.length > 0 ? { precheck: findings } : {}),
+      },
+      [`✓ order ${request.order_id}: valid (dry run, nothing sent)`, ...describeFindings(findings)].join(
+        '\n',
+      ),
+      dryRunExit(findings, io.env),
     );
   }
   const { results } = await sendOrders([request], target, io, { progress: false });

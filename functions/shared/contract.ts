@@ -29,6 +29,12 @@ export const DIGICERT_RESEND_ROUTE = {
  */
 export const RESEND_ROUTE = DIGICERT_RESEND_ROUTE;
 
+/** The read-only DCV address route (docs/contract.md §9), mirroring DigiCert's domain-level path. */
+export const DCV_EMAILS_ROUTE = { method: 'GET', path: '/domain/{domain}/dcv/emails' } as const;
+
+/** Its API Gateway route key, `GET /domain/{domain}/dcv/emails`. */
+export const DCV_EMAILS_ROUTE_KEY = `${DCV_EMAILS_ROUTE.method} ${DCV_EMAILS_ROUTE.path}` as const;
+
 /** The API Gateway route key, `PUT /order/certificate/{order_id}/resend-emails`. */
 export const RESEND_ROUTE_KEY = `${RESEND_ROUTE.method} ${RESEND_ROUTE.path}` as const;
 
@@ -216,7 +222,7 @@ export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
  * `HttpRequestError` is the HTTP adapter's: the request never reached the use case.
  */
 export const ERROR_CODES = {
-  ValidationError: ['invalid_input', 'invalid_order_id', 'invalid_json'],
+  ValidationError: ['invalid_input', 'invalid_order_id', 'invalid_json', 'dcv_email_not_allowed'],
   UpstreamError: ['upstream_unavailable', 'upstream_timeout', 'request_limit_exceeded'],
   ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
   HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
@@ -244,6 +250,9 @@ export const HEADERS = {
 
 /** CA/Browser Forum ballot SC-090: the email DCV methods end (docs/contract.md §9). */
 export const EMAIL_DCV_SUNSET = 'Wed, 15 Mar 2028 00:00:00 GMT';
+/** The ballot that sets the date, for the `Link: <...>; rel="sunset"` header (RFC 8594). */
+export const EMAIL_DCV_SUNSET_SOURCE =
+  'https://cabforum.org/2025/11/20/ballot-sc-090-gradually-sunset-all-remaining-email-based-phone-based-and-crossover-validation-methods-from-sections-3.2.2.4-and-3.2.2.5';
 
 /**
  * Prepended to the ESM bundle: bundled CommonJS dependencies (undici, parts of the AWS SDK) call

@@ -16,6 +16,7 @@ import {
   parseResendHttpRequest,
   toHttpRequest,
 } from './inbound/api-gateway.js';
+import { answerDcvEmails, isDcvEmailsPath } from './inbound/dcv-emails-route.js';
 import { eventBridgeId, parseDirectPayload } from './inbound/direct.js';
 import { forDirectCaller } from './inbound/direct-errors.js';
 import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
@@ -50,6 +51,8 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       const request = toHttpRequest(event);
       const requestId = request.requestId ?? awsRequestId;
       const deadline = started + Math.min(remaining - margin, HTTP_BUDGET_MS);
+      if (isDcvEmailsPath(request))
+        return answerDcvEmails(request, () => ready(loaded), { requestId, deadline });
       const observer = new InvocationObserver(
         telemetry,
         { requestId: awsRequestId, correlationId: requestId, source: 'http' },

@@ -6,13 +6,23 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
+import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
+import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
+import {
+  createDcvEmailsQuery,
+  type DcvEmailsQuery,
+  type DigiCertDomainEmails,
+} from './domain/dcv-emails-query.js';
+import type { DcvDnsLookup } from './domain/dcv-precheck.js';
 import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports.js';
+import { withDcvPrecheck } from './domain/precheck-resend.js';
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from './observability/logger.js';
+import { createPrecheckReporter } from './observability/precheck-report.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -23,6 +33,12 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Logs and metrics settings and the container's counters (cold start, secret reads). */
   readonly telemetry: Telemetry;
+  /** `DCV_PRECHECK` and `DNS_SERVERS` (docs/contract.md §9). */
+  readonly dcvConfig: DcvConfig;
+  /** The pre-check's DNS, shared by every invocation (its cache and circuit are per container). */
+  readonly dns: DcvDnsLookup;
+  /** `GET /domain/{domain}/dcv/emails`. */
+  readonly dcvEmails: DcvEmailsQuery;
 }
 
 export interface RuntimeOverrides {
@@ -30,6 +46,8 @@ export interface RuntimeOverrides {
   readonly digicert?: DigiCertClient;
   readonly limiter?: RateLimiter;
   readonly logger?: Logger;
+  /** The pre-check's DNS. @default a `NodeDnsLookup` on `DNS_SERVERS` */
+  readonly dns?: DcvDnsLookup;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
   readonly secretsManager?: Partial<SecretsManagerBounds>;
@@ -58,6 +76,7 @@ export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
+  const dcvConfig = loadDcvConfig(env);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const telemetry = createTelemetry({
     logger,
@@ -78,7 +97,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
   // One limiter per container, shared by every invocation it serves: DigiCert counts per key.
   const limiter = overrides.limiter ?? createSlidingWindowLimiter({ windows: config.rateLimits });
-  const resend = createResendUseCase({
+  const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
+  const unchecked = createResendUseCase({
     apiKeys,
     digicert,
     limiter,
@@ -86,7 +106,29 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
+  const resend = withDcvPrecheck(unchecked, {
+    mode: dcvConfig.precheck,
+    dns,
+    report: createPrecheckReporter({
+      logger,
+      service: telemetry.service,
+      documentLevel: telemetry.documentLevel,
+    }),
+  });
+  const dcvEmails = createDcvEmailsQuery({
+    dns,
+    digicert: hasDomainEmails(digicert)
+      ? digicert
+      : new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }),
+    apiKey: () => apiKeys.getApiKey(),
+    limiter,
+    attemptTimeoutMs: config.digicertTimeoutMs,
+  });
+  return { config, resend, logger, apiKeys, digicert, limiter, telemetry, dcvConfig, dns, dcvEmails };
+}
+
+function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {
+  return typeof (client as Partial<DigiCertDomainEmails>).domainDcvEmails === 'function';
 }
 
 function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {

@@ -1,6 +1,7 @@
 /**
- * The HTTP entry: an API Gateway HTTP API with exactly one route,
- * `PUT /order/certificate/{order_id}/resend-emails`, mirroring DigiCert's own path (docs/contract.md §2).
+ * The HTTP entry: an API Gateway HTTP API with two routes mirroring DigiCert's own paths,
+ * `PUT /order/certificate/{order_id}/resend-emails` (docs/contract.md §2) and the read-only
+ * `GET /domain/{domain}/dcv/emails` (§9), both behind the same authorizer.
  * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
  * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
  */
@@ -13,6 +14,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
+  DCV_EMAILS_ROUTE,
   DEPLOYMENT_DEFAULTS,
   HTTP_LIMITS,
   RESEND_ROUTE,
@@ -72,13 +74,15 @@ export interface ResendApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An HTTP API with the single resend route, IAM or JWT auth, throttling and JSON access logs. */
+/** An HTTP API with the resend and DCV-address routes, IAM or JWT auth, throttling and JSON access logs. */
 export class ResendApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogGroup: logs.LogGroup;
   /** The `execute-api` ARN to grant callers (`execute-api:Invoke`) when auth is IAM. */
   readonly invokeArn: string;
+  /** The `execute-api` ARN of `GET /domain/{domain}/dcv/emails`, granted separately (it reads DigiCert). */
+  readonly dcvEmailsInvokeArn: string;
   /** The route URL template, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/order/...`. */
   readonly routeUrl: string;
 
@@ -112,20 +116,32 @@ export class ResendApi extends Construct {
       auth.type === 'jwt'
         ? new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: [...auth.audience] })
         : new HttpIamAuthorizer();
+    // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
+    const integration = new HttpLambdaIntegration('ResendIntegration', props.handler, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+      timeout: Duration.seconds(HTTP_LIMITS.integrationTimeoutSeconds),
+    });
     this.httpApi.addRoutes({
       path: RESEND_ROUTE.path,
       methods: [apigw.HttpMethod[RESEND_ROUTE.method]],
-      // Payload format 2.0; the handler also accepts REST 1.0 events should a REST API front it.
-      integration: new HttpLambdaIntegration('ResendIntegration', props.handler, {
-        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-        timeout: Duration.seconds(HTTP_LIMITS.integrationTimeoutSeconds),
-      }),
+      integration,
+      authorizer,
+    });
+    this.httpApi.addRoutes({
+      path: DCV_EMAILS_ROUTE.path,
+      methods: [apigw.HttpMethod[DCV_EMAILS_ROUTE.method]],
+      integration,
       authorizer,
     });
 
     this.invokeArn = this.httpApi.arnForExecuteApi(
       RESEND_ROUTE.method,
       RESEND_ROUTE.path.replace('{order_id}', '*'),
+      '$default',
+    );
+    this.dcvEmailsInvokeArn = this.httpApi.arnForExecuteApi(
+      DCV_EMAILS_ROUTE.method,
+      DCV_EMAILS_ROUTE.path.replace('{domain}', '*'),
       '$default',
     );
     this.routeUrl = `${this.httpApi.apiEndpoint}${RESEND_ROUTE.path}`;

@@ -167,6 +167,7 @@ const KNOWN = new Set([
   'curl -i -X PUT',
   'npx dcv-resend resend',
   'npx dcv-resend batch',
+  'npx dcv-resend check',
   'aws lambda invoke',
   'awscurl --service execute-api',
   'npx cdk deploy',
@@ -502,11 +503,12 @@ describe('README commands, run locally', () => {
     }
   });
 
-  it('curl: the example request answers 204 and the demo order 404', async () => {
+  it('curl: the example request answers 204, the demo order 404 and the DCV address list 200', async () => {
     const curls = commands().filter((l) => l.startsWith('curl'));
-    expect(curls).toHaveLength(2);
+    expect(curls).toHaveLength(3);
     expect(await curl(curls[0] ?? '')).toBe(204);
     expect(await curl(curls[1] ?? '')).toBe(404);
+    expect(await curl(curls[2] ?? '')).toBe(200);
   });
 
   it('the CLI commands exit as documented on the embedded simulator', async () => {
@@ -518,7 +520,12 @@ describe('README commands, run locally', () => {
       const code = await new Promise<number | null>((resolve, reject) => {
         const child = spawn(process.execPath, [bin, ...args], {
           cwd: ROOT,
-          env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            // The pre-check's DNS stays on loopback (nothing listens: lookups fail at once).
+            DNS_SERVERS: '127.0.0.1:9',
+          },
           stdio: 'ignore',
         });
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -531,5 +538,6 @@ describe('README commands, run locally', () => {
       // The example batch holds order 404, which the simulator does not know: exit 1, as documented.
       expect(code, line).toBe(line.includes('docs/examples/orders.ndjson') ? 1 : 0);
     }
-  });
+    // One process per README line, one after another: a budget per line, not for all of them.
+  }, 60_000);
 });

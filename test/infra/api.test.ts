@@ -4,22 +4,28 @@ import { ACCESS_LOG_FIELDS } from '../../infra/constructs/resend-api.js';
 import { onlyResource, synth } from './support.js';
 
 const ROUTE_KEY = 'PUT /order/certificate/{order_id}/resend-emails';
+const DCV_EMAILS_ROUTE_KEY = 'GET /domain/{domain}/dcv/emails';
 
 describe('the HTTP API', () => {
-  it('is an HTTP API with exactly one route, PUT /order/certificate/{order_id}/resend-emails', () => {
+  it('is an HTTP API with two routes: the resend PUT and the DCV-address GET', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: ROUTE_KEY });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DCV_EMAILS_ROUTE_KEY });
   });
 
-  it('requires SigV4 (AWS_IAM) on the route by default', () => {
+  it('requires SigV4 (AWS_IAM) on both routes by default', () => {
     const { template } = synth();
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: ROUTE_KEY,
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: DCV_EMAILS_ROUTE_KEY,
       AuthorizationType: 'AWS_IAM',
     });
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);

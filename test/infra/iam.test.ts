@@ -150,19 +150,19 @@ describe('least privilege for the schedule role', () => {
     });
   });
 
-  it('lets API Gateway invoke the function only through the resend route', () => {
+  it('lets API Gateway invoke the function only through its two routes', () => {
     const { template } = synth();
 
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'apigateway.amazonaws.com',
-      SourceArn: {
-        'Fn::Join': [
-          '',
-          Match.arrayWith([Match.stringLikeRegexp('/order/certificate/\\{order_id\\}/resend-emails$')]),
-        ],
-      },
-    });
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    for (const route of [
+      '/order/certificate/\\{order_id\\}/resend-emails$',
+      '/domain/\\{domain\\}/dcv/emails$',
+    ]) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(route)])] },
+      });
+    }
   });
 });

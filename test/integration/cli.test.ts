@@ -51,6 +51,8 @@ function cli(args: string[], env: Record<string, string> = {}, stdin?: string, b
         DIGICERT_API_KEY: CANARY_KEY,
         DIGICERT_BASE_URL: digicert.baseUrl,
         DIGICERT_TIMEOUT_MS: '500',
+        // The pre-check's DNS stays on loopback (nothing listens: lookups fail at once).
+        DNS_SERVERS: '127.0.0.1:9',
         ...env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -114,6 +114,20 @@ describe('npm start', () => {
     expect(good.status).toBe(204);
   });
 
+  it('lists the DCV addresses of a domain, with DigiCert answering 200 or 403', async () => {
+    const listed = await fetch(`${url}/domain/shop.example.com/dcv/emails`);
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({
+      domain: 'shop.example.com',
+      base_domain: 'example.com',
+      constructed_emails: expect.arrayContaining(['admin@example.com']),
+      digicert: { status: 200, emails: { name_scope: 'shop.example.com' } },
+    });
+
+    const forbidden = await fetch(`${url}/domain/forbidden.example.com/dcv/emails`);
+    expect(await forbidden.json()).toMatchObject({ digicert: { status: 403 } });
+  });
+
   it.each([
     ['a prefix before the route', 'PUT', '/foo/bar/order/certificate/123/resend-emails'],
     ['a trailing slash', 'PUT', '/order/certificate/123/resend-emails/'],

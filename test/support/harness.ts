@@ -47,6 +47,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DIGICERT_BASE_URL: simulator.baseUrl,
     DIGICERT_TIMEOUT_MS: '2000',
     SECRET_CACHE_TTL_SECONDS: '300',
+    // Loopback with nothing listening: the pre-check's lookups fail at once and never block.
+    DNS_SERVERS: process.env.DNS_SERVERS ?? '127.0.0.1:9',
   };
   const logs: string[] = [];
   const runtime = (extraEnv: Record<string, string> = {}, overrides: RuntimeOverrides = {}) =>

@@ -14,12 +14,14 @@
  *   secrets  Secrets Manager calls for 50 concurrent cold + 1,000 warm invocations in one process
  *   batch    a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
  *   memory   RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
+ *   precheck the DCV pre-check's added warm latency with cached DNS answers
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
+import { LocalDnsServer } from '../../dev/dns-server.js';
 import { pointSdkAt } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { buildBundle, buildProbe, contributors } from './build.js';
@@ -28,6 +30,7 @@ import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, 
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { memoryRow } from './rows/memory.js';
+import { precheckRow } from './rows/precheck.js';
 import { secretsRow } from './rows/secrets.js';
 import { sizeRow } from './rows/size.js';
 import { warmRow } from './rows/warm.js';
@@ -35,7 +38,7 @@ import { warmRow } from './rows/warm.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
 
-const ROWS: readonly BenchRow[] = [warmRow, coldRow, sizeRow, secretsRow, batchRow, memoryRow];
+const ROWS: readonly BenchRow[] = [warmRow, coldRow, sizeRow, secretsRow, batchRow, memoryRow, precheckRow];
 
 interface Options {
   readonly json: boolean;
@@ -103,6 +106,7 @@ async function main(): Promise<number> {
   const simulator = await DigiCertSimulator.start({ validKeys: [KEY] });
   const slowSimulator = await DigiCertSimulator.start({ validKeys: [KEY], latencyMs: BATCH_LATENCY_MS });
   const secrets = await SecretsManagerStandIn.start({ [SECRET_ID]: KEY });
+  const dns = await LocalDnsServer.start();
   pointSdkAt(secrets.endpoint);
   // The simulator records every request; the probes send tens of thousands.
   const trim = setInterval(() => simulator.reset(), 1_000);
@@ -114,6 +118,8 @@ async function main(): Promise<number> {
     // highest settings never makes them wait. The batch row is the one that measures the limiter.
     DIGICERT_RATE_LIMIT_PER_5S: '1000000',
     DIGICERT_RATE_LIMIT_PER_3MIN: '1000000',
+    // The pre-check (warn by default) asks DNS: a loopback server, never this machine's resolver.
+    DNS_SERVERS: dns.address,
   };
   const context: BenchContext = {
     bundle,
@@ -123,6 +129,7 @@ async function main(): Promise<number> {
     env: childEnv(functionEnv),
     cleanEnv: childEnv(functionEnv, true),
     secrets,
+    simulator,
     slowSimulator,
   };
 
@@ -134,7 +141,7 @@ async function main(): Promise<number> {
     }
   } finally {
     clearInterval(trim);
-    await Promise.all([simulator.close(), slowSimulator.close(), secrets.close()]);
+    await Promise.all([simulator.close(), slowSimulator.close(), secrets.close(), dns.close()]);
   }
 
   const report = {

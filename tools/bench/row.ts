@@ -49,6 +49,8 @@ export interface BenchContext {
   /** The same with nothing inherited but PATH, as on Lambda. */
   readonly cleanEnv: Record<string, string>;
   readonly secrets: SecretsManagerStandIn;
+  /** The DigiCert simulator the children's environment points at. */
+  readonly simulator: DigiCertSimulator;
   /** A DigiCert simulator that answers after `BATCH_LATENCY_MS`, for the batch row. */
   readonly slowSimulator: DigiCertSimulator;
 }

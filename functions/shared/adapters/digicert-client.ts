@@ -15,6 +15,7 @@ import type { Dispatcher, Pool as PoolType } from 'undici';
 import request from 'undici/lib/api/api-request.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../contract.js';
+import type { DigiCertDomainEmails, DomainEmailsOutcome } from '../domain/dcv-emails-query.js';
 import type { DigiCertErrorEntry } from '../domain/errors.js';
 import type { AttemptOptions, AttemptOutcome, DigiCertClient } from '../domain/ports.js';
 import type { ResendBody } from '../domain/request-schema.js';
@@ -35,7 +36,7 @@ const TRANSPORT_TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-export class UndiciDigiCertClient implements DigiCertClient {
+export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails {
   readonly #pool: PoolType;
   readonly #basePath: string;
   readonly #userAgent: string;
@@ -124,6 +125,58 @@ export class UndiciDigiCertClient implements DigiCertClient {
       retryAfterSeconds,
       detail: describeBody(status, text, apiKey),
     };
+  }
+
+  /**
+   * `GET {base}/domain/{domain}/dcv/emails`, the FQDN in place of the domain id (DigiCert accepts
+   * either for a domain in the account): DigiCert's own list of DCV addresses. One attempt.
+   */
+  async domainDcvEmails(
+    domain: string,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<DomainEmailsOutcome> {
+    const signal = new AttemptTimeout(Math.max(1, options.timeoutMs));
+    try {
+      let response: Dispatcher.ResponseData<unknown>;
+      try {
+        response = await request.call(this.#pool, {
+          method: 'GET',
+          path: `${this.#basePath}/domain/${encodeURIComponent(domain)}/dcv/emails`,
+          headers: { 'x-dc-devkey': apiKey, accept: 'application/json', 'user-agent': this.#userAgent },
+          signal,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        });
+      } catch (error) {
+        return transportFailure(error, signal) as DomainEmailsOutcome;
+      }
+      const status = response.statusCode;
+      let text: string;
+      try {
+        text = await readCapped(response.body, MAX_ERROR_BODY_BYTES);
+      } catch (error) {
+        return transportFailure(error, signal, status) as DomainEmailsOutcome;
+      }
+      if (status === 200) {
+        const body = parseObject(text);
+        return body
+          ? { kind: 'found', status, body }
+          : { kind: 'unavailable', status, detail: 'DigiCert answered 200 without a JSON object' };
+      }
+      if (status === 401) return { kind: 'unauthorized', status };
+      if (status === 429) return { kind: 'rate_limited', status };
+      if (status >= 400 && status < 500) {
+        return {
+          kind: 'rejected',
+          status,
+          errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
+        };
+      }
+      return { kind: 'unavailable', status, detail: describeBody(status, text, apiKey) };
+    } finally {
+      signal.clear();
+    }
   }
 
   /** Closes the pool's connections (tests, local server shutdown). */
@@ -229,6 +282,17 @@ export function parseErrorEnvelope(text: string, apiKey?: string): DigiCertError
 
 function redactKey(value: string, apiKey: string | undefined): string {
   return apiKey && value.includes(apiKey) ? value.replaceAll(apiKey, '[REDACTED]') : value;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function fallbackEntry(status: number): DigiCertErrorEntry {

@@ -13,7 +13,7 @@ export interface Issue {
   readonly field: string;
   /** The rule that was broken, in words a caller can act on. */
   readonly message: string;
-  /** A stable code: `invalid_input`, `invalid_order_id` or `invalid_json`. */
+  /** A stable code: `invalid_input`, `invalid_order_id`, `invalid_json` or `dcv_email_not_allowed`. */
   readonly code: ValidationCode;
 }
 
@@ -161,4 +161,13 @@ export function errorCodeOf(error: unknown): string | undefined {
     )
     .filter(Boolean);
   return codes.length > 0 ? codes.join(',') : undefined;
+}
+
+/**
+ * The DCV pre-check refused an approval email (`DCV_PRECHECK=enforce`, docs/contract.md §9): a
+ * `ValidationError` to every caller (400 over HTTP, `errorType` `ValidationError` directly), whose
+ * `code` also tags batch results and logs.
+ */
+export class DcvEmailNotAllowedError extends ValidationError {
+  readonly code = 'dcv_email_not_allowed';
 }

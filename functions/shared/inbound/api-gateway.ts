@@ -60,6 +60,8 @@ export class HttpRequestError extends Error {
   constructor(
     readonly code: HttpRequestCode,
     message: string,
+    /** The methods the route takes, for a 405's `Allow`. @default the resend route's */
+    readonly allow: string = RESEND_ROUTE.method,
   ) {
     super(message);
     this.status = HTTP_ERROR_STATUS[code];

@@ -5,10 +5,11 @@
  */
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
+  EMAIL_DCV_SUNSET,
+  EMAIL_DCV_SUNSET_SOURCE,
   HEADERS,
   HTTP_ERROR_STATUS,
   type HttpErrorCode,
-  RESEND_ROUTE,
 } from '../contract.js';
 import {
   ConfigurationError,
@@ -52,7 +53,7 @@ function map(error: unknown): Mapped {
     return {
       status: error.status,
       errors: entry(error.code, error.message),
-      headers: error.code === 'method_not_allowed' ? { allow: RESEND_ROUTE.method } : undefined,
+      headers: error.code === 'method_not_allowed' ? { allow: error.allow } : undefined,
     };
   }
   if (error instanceof DigiCertRequestError) {
@@ -109,7 +110,28 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   };
 }
 
-/** DigiCert accepted: 204, empty body. */
+/**
+ * DigiCert accepted: 204, empty body, and the email-DCV sunset (docs/contract.md §2, §9): RFC 8594
+ * `Sunset` with a `Link` to the CA/Browser Forum ballot that sets the date.
+ */
 export function noContentResponse(requestId: string): HttpResponse {
-  return { statusCode: 204, headers: { [HEADERS.requestId]: requestId }, body: '' };
+  return {
+    statusCode: 204,
+    headers: {
+      [HEADERS.requestId]: requestId,
+      // docs/contract.md §2, §9: every resend that went out says when email DCV ends.
+      [HEADERS.sunset]: EMAIL_DCV_SUNSET,
+      [HEADERS.link]: `<${EMAIL_DCV_SUNSET_SOURCE}>; rel="sunset"`,
+    },
+    body: '',
+  };
+}
+
+/** 200 with a JSON body (the read-only routes). */
+export function jsonResponse(requestId: string, body: string): HttpResponse {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json', [HEADERS.requestId]: requestId },
+    body,
+  };
 }
