@@ -307,7 +307,7 @@ describe('README commands', () => {
     // No deployed example in the docs names a function literally.
     for (const doc of ['README.md', 'docs/callers.md', 'docs/deploy.md']) {
       const text = readFileSync(join(ROOT, doc), 'utf8');
-      const literal = [...text.matchAll(/--function-name\s+([^\s\\]+)/g)]
+      const literal = [...text.matchAll(/--function-name\s+([^\s\\`]+)/g)]
         .map((m) => m[1] ?? '')
         .filter((name) => name !== '"$FUNCTION_NAME"' && name !== LOCAL_FUNCTION_NAME);
       expect(literal, doc).toEqual([]);
