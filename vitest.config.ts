@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // The function's JSON log lines stay out of the results (tests capture those they check).
+    setupFiles: ['test/support/quiet-logs.ts'],
     // Tests talk to local servers only: a stray real AWS profile must never be used, and the SDK
     // must never look for credentials at the EC2 metadata address.
     env: {

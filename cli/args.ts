@@ -28,7 +28,8 @@ export const TARGET_HELP = `Target (where the resend runs):
                           (with your AWS credentials); with neither, an embedded DigiCert simulator
                           is used and a note says so. DIGICERT_BASE_URL selects us (default) or eu.
   --function-name NAME    invoke the deployed function NAME (or its ARN) with your AWS credentials
-                          and region (AWS_REGION or your profile's)
+                          and region (AWS_REGION or your profile's); NAME is the stack's
+                          FunctionName output, read as the README's "Call it deployed" shows
   --dry-run               validate, and pre-check each DCV address here (DNS from this machine);
                           nothing is sent. Exits 3 for an address that cannot approve its domain
                           only with DCV_PRECHECK=enforce

@@ -3,7 +3,9 @@
  * or a secret id is in the environment, the embedded simulator otherwise.
  */
 import { StaticApiKeyProvider } from '../functions/shared/adapters/static-api-key-provider.js';
-import type { Env } from '../functions/shared/config.js';
+import { type Env, parseBaseUrl } from '../functions/shared/config.js';
+import { ENV } from '../functions/shared/contract.js';
+import type { Logger } from '../functions/shared/observability/logger.js';
 import { createRuntime, type Runtime } from '../functions/shared/runtime.js';
 import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
 import { pointSdkAt } from './sdk-endpoint.js';
@@ -27,17 +29,24 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+export interface BackendOptions {
+  /** Where the function's log lines go. @default - JSON lines on standard output, as in Lambda */
+  readonly logger?: Logger;
+}
+
 /**
  * The runtime behind the local server: the real DigiCert with `DIGICERT_API_KEY` (a key in the
  * environment, local use only) or `DIGICERT_API_KEY_SECRET_ID` (read with your AWS credentials);
- * otherwise the embedded simulator and Secrets Manager stand-in.
+ * otherwise the embedded simulator and Secrets Manager stand-in. Throws `ConfigurationError` naming
+ * a bad variable, having closed whatever it started.
  */
-export async function startBackend(env: Env): Promise<Backend> {
+export async function startBackend(env: Env, options: BackendOptions = {}): Promise<Backend> {
   const mode = localMode(env);
+  const logger = options.logger ? { logger: options.logger } : {};
   if (mode === 'digicert-key') {
     const runtime = createRuntime(
       { ...env, DIGICERT_API_KEY_SECRET_ID: 'local/DIGICERT_API_KEY' },
-      { apiKeys: new StaticApiKeyProvider(env.DIGICERT_API_KEY ?? '') },
+      { apiKeys: new StaticApiKeyProvider(env.DIGICERT_API_KEY ?? ''), ...logger },
     );
     return {
       runtime,
@@ -46,13 +55,22 @@ export async function startBackend(env: Env): Promise<Backend> {
     };
   }
   if (mode === 'digicert-secret') {
-    const runtime = createRuntime(env);
+    const runtime = createRuntime(env, logger);
     return {
       runtime,
       description: `REAL DigiCert at ${runtime.config.digicertBaseUrl}, key from secret ${runtime.config.secretId}: requests resend real emails`,
       close: () => Promise.resolve(),
     };
   }
+  // The simulator replaces DIGICERT_BASE_URL, but a bad value is still refused: it would be used
+  // as soon as a key is set, and a setting that is silently ignored hides the typo until then.
+  const baseUrl = env[ENV.DIGICERT_BASE_URL];
+  if (baseUrl !== undefined && baseUrl !== '')
+    parseBaseUrl(baseUrl, ENV.DIGICERT_BASE_URL, { allowLoopbackHttp: true });
+  const unusedBaseUrl =
+    baseUrl !== undefined && baseUrl !== ''
+      ? ` (${ENV.DIGICERT_BASE_URL} is not used with the simulator)`
+      : '';
   const simulator = await DigiCertSimulator.start({
     validKeys: [LOCAL_KEY],
     fixedBehaviours: DEMO_ORDERS,
@@ -66,16 +84,18 @@ export async function startBackend(env: Env): Promise<Backend> {
   try {
     secrets = await SecretsManagerStandIn.start({ [SECRET_NAME]: LOCAL_KEY });
     pointSdkAt(secrets.endpoint);
-    const runtime = createRuntime({
-      ...env,
-      DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
-      DIGICERT_BASE_URL: simulator.baseUrl,
-      DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
-    });
+    const runtime = createRuntime(
+      {
+        ...env,
+        DIGICERT_API_KEY_SECRET_ID: SECRET_NAME,
+        DIGICERT_BASE_URL: simulator.baseUrl,
+        DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
+      },
+      logger,
+    );
     return {
       runtime,
-      description:
-        'the embedded DigiCert simulator and Secrets Manager stand-in (no AWS or DigiCert account used; set DIGICERT_API_KEY or DIGICERT_API_KEY_SECRET_ID to talk to the real DigiCert)',
+      description: `the embedded DigiCert simulator and Secrets Manager stand-in (no AWS or DigiCert account used; set DIGICERT_API_KEY or DIGICERT_API_KEY_SECRET_ID to talk to the real DigiCert)${unusedBaseUrl}`,
       close,
     };
   } catch (error) {

@@ -9,6 +9,7 @@ import { createHandler } from '../functions/shared/entry.js';
 import { DEMO_ORDERS } from './digicert-simulator.js';
 import { LambdaInvokeStandIn } from './lambda-invoke-standin.js';
 import { startBackend } from './local-backend.js';
+import { parsePort, portFailure, startOrExit } from './start-failure.js';
 
 export const LOCAL_FUNCTION_NAME = 'resend-dcv-emails';
 
@@ -19,16 +20,26 @@ export interface LocalLambda {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the stand-in; throws `ConfigurationError` for a bad variable and `PortError` when `port`
+ * cannot be listened on, having closed whatever it started.
+ */
 export async function startLocalLambda(
   port: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalLambda> {
   const backend = await startBackend(env);
-  const lambda = await LambdaInvokeStandIn.start({
-    functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => backend.runtime) },
-    timeoutMs: 120_000,
-    port,
-  });
+  let lambda: LambdaInvokeStandIn;
+  try {
+    lambda = await LambdaInvokeStandIn.start({
+      functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => backend.runtime) },
+      timeoutMs: 120_000,
+      port,
+    });
+  } catch (error) {
+    await backend.close();
+    throw portFailure(error, port, 'npm run start:lambda');
+  }
   return {
     endpoint: lambda.endpoint,
     description: backend.description,
@@ -41,10 +52,12 @@ export async function startLocalLambda(
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
-  const local = await startLocalLambda(Number(process.env.PORT ?? 3001));
+  const local = await startOrExit('npm run start:lambda', () =>
+    startLocalLambda(parsePort(process.env.PORT, 3001, 'npm run start:lambda')),
+  );
   console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint}
 Talking to ${local.description}.
-Try (any dummy credentials sign the request):
+Try (AWS CLI v2; with v1 leave out --cli-binary-format; any dummy credentials sign the request):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region us-east-1 --endpoint-url ${local.endpoint} \\
     --function-name ${LOCAL_FUNCTION_NAME} --cli-binary-format raw-in-base64-out \\
     --payload '{"orders":[{"order_id":123},{"order_id":404},{"order_id":503}]}' response.json && cat response.json

@@ -8,28 +8,104 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/shared/config.js';
-import {
-  DCV_EMAILS_ROUTE,
-  DCV_EMAILS_ROUTE_KEY,
-  HTTP_LIMITS,
-  RESEND_ROUTE,
-  RESEND_ROUTE_KEY,
-  resendPath,
-} from '../functions/shared/contract.js';
+import { DCV_EMAILS_ROUTE, HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/shared/contract.js';
 import { createHandler } from '../functions/shared/entry.js';
-import { HttpRequestError, type HttpResponse, safeDecode } from '../functions/shared/inbound/api-gateway.js';
+import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/shared/inbound/api-gateway.js';
 import { errorResponse } from '../functions/shared/inbound/error-mapping.js';
+import { createLogger, type Logger, resolveLogLevel } from '../functions/shared/observability/logger.js';
 import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode, startBackend } from './local-backend.js';
 import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
+import { parsePort, portFailure, startOrExit } from './start-failure.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
 const READ_LIMIT = HTTP_LIMITS.maxBodyBytes * 2;
-/** The resend route as API Gateway matches it: group 1 is the order id segment. */
-const ROUTE_PATH = new RegExp(`^${RESEND_ROUTE.path.replace('{order_id}', '([^/]+)')}$`);
-/** The DCV address route: group 1 is the domain segment. */
-const DCV_EMAILS_PATH = new RegExp(`^${DCV_EMAILS_ROUTE.path.replace('{domain}', '([^/]+)')}$`);
+
+/** A route of the deployed HTTP API, matched as API Gateway matches it: whole path, exact method. */
+interface LocalRoute {
+  readonly method: string;
+  /** `METHOD /path/{param}`, the event's `routeKey`. */
+  readonly routeKey: string;
+  /** The path with each `{param}` as a named group of one non-empty segment. */
+  readonly pattern: RegExp;
+}
+
+function localRoute(route: { readonly method: string; readonly path: string }): LocalRoute {
+  const source = route.path.replace(/\{([a-z_]+)\}/g, '(?<$1>[^/]+)');
+  return {
+    method: route.method,
+    routeKey: `${route.method} ${route.path}`,
+    pattern: new RegExp(`^${source}$`),
+  };
+}
+
+/**
+ * The deployed API's routes (infra/constructs/resend-api.ts), one line each. Anything else gets
+ * API Gateway's own 404 without reaching the function, as deployed: a path that works here works there.
+ */
+const ROUTES: readonly LocalRoute[] = [localRoute(RESEND_ROUTE), localRoute(DCV_EMAILS_ROUTE)];
+
+/** API Gateway's answer when no route matches (HTTP APIs have no 405). */
+const NO_ROUTE: HttpResponse = {
+  statusCode: 404,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Not Found' }),
+};
+
+interface RouteMatch {
+  readonly route: LocalRoute;
+  readonly pathParameters: Record<string, string>;
+}
+
+function matchRoute(method: string, path: string): RouteMatch | undefined {
+  for (const route of ROUTES) {
+    const groups = route.method === method ? route.pattern.exec(path)?.groups : undefined;
+    if (!groups) continue;
+    const pathParameters: Record<string, string> = {};
+    for (const [name, value] of Object.entries(groups)) pathParameters[name] = safeDecode(value);
+    return { route, pathParameters };
+  }
+  return undefined;
+}
+
+/** What one request came to, for the one line per request printed on a terminal. */
+export interface RequestSummary {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly orderId: string | undefined;
+  /** `sent` (204), `ok` (another 2xx), or the first error code of the answer. */
+  readonly outcome: string;
+  readonly ms: number;
+}
+
+/** `PUT /order/certificate/123/resend-emails 204 order 123 sent 41 ms`. */
+export function formatRequestLine(summary: RequestSummary): string {
+  const order = summary.orderId === undefined ? '' : ` order ${summary.orderId}`;
+  return `${summary.method} ${summary.path} ${summary.status}${order} ${summary.outcome} ${summary.ms} ms`;
+}
+
+function outcomeOf(response: HttpResponse): string {
+  if (response.statusCode === 204) return 'sent';
+  if (response.statusCode < 300) return 'ok';
+  try {
+    const body = JSON.parse(response.body) as { errors?: { code?: unknown }[]; message?: unknown };
+    const code = body.errors?.[0]?.code;
+    if (typeof code === 'string') return code;
+    if (typeof body.message === 'string') return body.message.toLowerCase().replaceAll(' ', '_');
+  } catch {
+    // Not JSON: the status says it all.
+  }
+  return 'failed';
+}
+
+export interface LocalServerOptions {
+  /** Where the function's log lines go. @default - JSON lines on standard output, as in Lambda */
+  readonly logger?: Logger;
+  /** Called once per answered request. */
+  readonly onRequest?: (summary: RequestSummary) => void;
+}
 
 export interface LocalServer {
   readonly url: string;
@@ -44,28 +120,39 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the server; throws `ConfigurationError` for a bad variable and `PortError` when `port`
+ * cannot be listened on, having closed whatever it started.
+ */
 export async function startLocalServer(
   port: number,
   log: (line: string) => void = console.log,
   env: Env = process.env,
+  options: LocalServerOptions = {},
 ): Promise<LocalServer> {
-  const backend = await startBackend(env);
+  const backend = await startBackend(env, options.logger ? { logger: options.logger } : {});
   const handler = createHandler(() => backend.runtime);
   const mode = localMode(env);
   const token = mode === 'simulator' ? undefined : newLocalToken();
   // Known once listening (port 0 picks a free one).
   const guard: { port: number; token: string | undefined } = { port, token };
+  const onRequest = options.onRequest ?? (() => undefined);
 
   const server = createServer((req, res) => {
-    void serve(req, res, handler, guard).catch((error: unknown) => {
+    void serve(req, res, handler, guard, onRequest).catch((error: unknown) => {
       log(`local server: unexpected error ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await backend.close();
+    throw portFailure(error, port, 'npm start');
+  }
   guard.port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${guard.port}`;
   return {
@@ -86,35 +173,51 @@ async function serve(
   res: ServerResponse,
   handler: ReturnType<typeof createHandler>,
   guard: LocalGuardOptions,
+  onRequest: (summary: RequestSummary) => void,
 ): Promise<void> {
+  const started = Date.now();
+  const method = req.method ?? 'GET';
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const match = matchRoute(method, path);
+  const answer = (response: HttpResponse) => {
+    send(res, response);
+    onRequest({
+      method,
+      path,
+      status: response.statusCode,
+      orderId: match?.pathParameters.order_id,
+      outcome: outcomeOf(response),
+      ms: Date.now() - started,
+    });
+  };
   const requestId = randomUUID();
   const refusal = checkLocalRequest(req.headers, guard);
   if (refusal) {
     req.resume();
-    return send(res, {
+    return answer({
       statusCode: refusal.status,
       headers: { 'content-type': 'application/json', 'x-request-id': requestId },
       body: JSON.stringify({ errors: [{ code: refusal.code, message: refusal.message }] }),
     });
   }
+  if (!match) {
+    req.resume();
+    return answer(NO_ROUTE);
+  }
   const body = await readBody(req);
   if (body === undefined) {
     req.resume();
-    return send(
-      res,
-      errorResponse(new HttpRequestError('payload_too_large', 'Request body is too large'), requestId),
-    );
+    return answer(errorResponse(payloadTooLarge(), requestId));
   }
-  const event = toEvent(req, body, requestId);
-  const started = Date.now();
+  const event = toEvent(req, body, requestId, match);
   const context = lambdaContext(
     randomUUID(),
     () => Math.max(0, started + HTTP_LIMITS.budgetMs + 2_000 - Date.now()),
     'resend-dcv-emails-local',
   );
   const result = await handler(event, context);
-  if ('statusCode' in result) return send(res, result);
-  return send(res, {
+  if ('statusCode' in result) return answer(result);
+  return answer({
     statusCode: 200,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(result),
@@ -145,7 +248,12 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /** Builds the event API Gateway's HTTP API would send: textual bodies as-is, others base64. */
-function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  requestId: string,
+  match: RouteMatch,
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -153,17 +261,14 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   }
   const textual = /^(application\/(json|[a-z.+-]*\+json)|text\/)/i.test(headers['content-type'] ?? '');
   const method = req.method ?? 'GET';
-  const match = ROUTE_PATH.exec(url.pathname);
-  const dcvEmails = DCV_EMAILS_PATH.exec(url.pathname);
   const now = Date.now();
   return {
     version: '2.0',
-    routeKey: match ? RESEND_ROUTE_KEY : dcvEmails ? DCV_EMAILS_ROUTE_KEY : '$default',
+    routeKey: match.route.routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
-    ...(match?.[1] ? { pathParameters: { order_id: safeDecode(match[1]) } } : {}),
-    ...(dcvEmails?.[1] ? { pathParameters: { domain: safeDecode(dcvEmails[1]) } } : {}),
+    pathParameters: match.pathParameters,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -177,7 +282,7 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,
-      routeKey: '$default',
+      routeKey: match.route.routeKey,
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
@@ -188,24 +293,45 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string): APIGate
   };
 }
 
+/**
+ * On a terminal, one readable line per request instead of the function's JSON log lines (about
+ * 1 KB each); piped or redirected, the JSON lines as Lambda writes them.
+ */
+function terminalOptions(env: Env): LocalServerOptions {
+  if (!process.stdout.isTTY) return {};
+  return {
+    logger: createLogger({ level: resolveLogLevel(env), write: () => undefined }),
+    onRequest: (summary) => console.log(formatRequestLine(summary)),
+  };
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
-  const port = Number(process.env.PORT ?? 3000);
-  const server = await startLocalServer(port);
+  const server = await startOrExit('npm start', () =>
+    startLocalServer(
+      parsePort(process.env.PORT, 3000, 'npm start'),
+      console.log,
+      process.env,
+      terminalOptions(process.env),
+    ),
+  );
   const auth = server.token === undefined ? '' : ` -H 'authorization: Bearer ${server.token}'`;
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')} (each answers like DigiCert with that status).\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
       : '';
   const tokenNote =
     server.token === undefined
       ? ''
       : `\nEvery request must carry this run's token: Authorization: Bearer ${server.token} (or x-local-token).`;
+  const logNote = process.stdout.isTTY
+    ? '\nOne line per request here; pipe the output (npm start | cat) for the JSON log lines.'
+    : '';
   console.log(`dcv-resend listening on ${server.url}
 Talking to ${server.description}.${tokenNote}
 Try:
-  ${example}${demo}
+  ${example}${demo}${logNote}
 Press Ctrl+C to stop.`);
   const stop = () => {
     void server.close().then(() => process.exit(0));

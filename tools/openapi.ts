@@ -143,7 +143,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                   `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`,
                   'order_id',
                 ),
-                invalid_json: envelope('invalid_json', 'body must be valid JSON'),
+                invalid_json: envelope('invalid_json', 'body must be valid JSON (line 1, column 17)'),
                 invalid_input: envelope(
                   'invalid_input',
                   'must be an email address such as admin@example.com',
@@ -196,7 +196,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '413': errorResponse(`The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
               payload_too_large: envelope(
                 'payload_too_large',
-                `Request body must be at most ${MAX_BODY_BYTES} bytes`,
+                `Request body must be at most ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)`,
               ),
             }),
             '415': errorResponse('The body has a Content-Type other than `application/json`.', {

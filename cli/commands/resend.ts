@@ -25,7 +25,7 @@ ${TARGET_HELP}
 Examples:
   dcv-resend resend --order 123456 --domain example.com --email admin@example.com
   dcv-resend resend --order 123456 --domain sub.example.com --email admin@example.com --email-domain example.com --json
-  dcv-resend resend --order 123456 --function-name dcv-resend-ResendFunction`;
+  dcv-resend resend --order 123456 --function-name "$FUNCTION_NAME"`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,

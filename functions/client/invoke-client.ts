@@ -6,7 +6,7 @@
  * ```ts
  * import { createResendClient, UpstreamError } from 'dcv-resend/invoke-client';
  *
- * const dcv = createResendClient({ functionName: process.env.RESEND_FUNCTION_NAME ?? 'resend-dcv-emails' });
+ * const dcv = createResendClient({ functionName: process.env.DCV_RESEND_FUNCTION_NAME ?? '' });
  * await dcv.resend({ order_id: 123456, locale: 'en' }); // { order_id: 123456, status: 'sent' }
  * ```
  *

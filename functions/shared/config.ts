@@ -12,6 +12,7 @@ import {
   RATE_LIMIT_WINDOWS_MS,
 } from './contract.js';
 import { ConfigurationError } from './domain/errors.js';
+import { type LogLevel, resolveLogLevel } from './observability/logger.js';
 
 export interface Config {
   /** Secrets Manager ARN or name of the DigiCert API key. */
@@ -36,6 +37,8 @@ export interface Config {
   readonly stateTableName: string | undefined;
   /** How long a delivery's outcomes are remembered (`IDEMPOTENCY_TTL_SECONDS`). */
   readonly idempotencyTtlSeconds: number;
+  /** `LOG_LEVEL`, bounded by Lambda's own application log level. */
+  readonly logLevel: LogLevel;
 }
 
 export interface RateLimit {
@@ -172,6 +175,7 @@ export function loadConfig(env: Env): Config {
       d.idempotencyTtlSeconds,
       bounds.idempotencyTtlSeconds,
     ),
+    logLevel: resolveLogLevel(env),
   };
 }
 

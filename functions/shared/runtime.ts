@@ -24,7 +24,7 @@ import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports
 import { withDcvPrecheck } from './domain/precheck-resend.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
-import { createLogger, type Logger, lambdaLogLevel, resolveLogLevel } from './observability/logger.js';
+import { createLogger, type Logger, lambdaLogLevel } from './observability/logger.js';
 import { createPrecheckReporter } from './observability/precheck-report.js';
 import { createRateLimiter, pauseOnRateLimited } from './rate-budget.js';
 
@@ -89,7 +89,7 @@ export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
   const dcvConfig = loadDcvConfig(env);
-  const logger = overrides.logger ?? createLogger({ level: resolveLogLevel(env) });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const telemetry = createTelemetry({
     logger,
     service: env[ENV.SERVICE_NAME],

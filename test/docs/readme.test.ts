@@ -11,9 +11,14 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TARGET_HELP } from '../../cli/args.js';
+import { RESEND_HELP } from '../../cli/commands/resend.js';
+import { LOCAL_FUNCTION_NAME } from '../../dev/local-lambda.js';
+import { DEPLOYMENT_DEFAULTS } from '../../functions/shared/contract.js';
 import { resendBodySchema } from '../../functions/shared/domain/request-schema.js';
 import { parseDirectPayload } from '../../functions/shared/inbound/direct.js';
-import { resolveStackConfig } from '../../infra/stack-config.js';
+import { arnRegionAndAccount, resolveStackConfig } from '../../infra/stack-config.js';
+import { synth } from '../infra/support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -72,6 +77,54 @@ function words(line: string): string[] {
   return out;
 }
 
+/** `NAME=$(command)`: the variable a line defines and the command whose output it takes. */
+function assignment(line: string): { name: string; command: string } | undefined {
+  const match = /^([A-Z_]+)=\$\((.*)\)$/.exec(line);
+  return match ? { name: match[1] ?? '', command: match[2] ?? '' } : undefined;
+}
+
+/** The line without leading `NAME=value` environment assignments (`AWS_REGION=eu-west-1 npx ...`). */
+function withoutEnv(line: string): string {
+  return line.replace(/^(?:[A-Z_]+=\S+\s+)+/, '');
+}
+
+/**
+ * `aws lambda invoke` lines with the AWS CLI version they are written for: v2 unless a
+ * `# AWS CLI v1` comment in the same block comes before them.
+ */
+function invokeLines(): { line: string; cli: 1 | 2 }[] {
+  const out: { line: string; cli: 1 | 2 }[] = [];
+  for (const block of blocks('sh')) {
+    let cli: 1 | 2 = 2;
+    for (const raw of block.replace(/\\\n\s*/g, ' ').split('\n')) {
+      if (/^#\s*AWS CLI v1\b/.test(raw.trim())) cli = 1;
+      const line = raw.replace(/\s+#.*$/, '').trim();
+      if (withoutEnv(line).startsWith('aws lambda invoke ')) out.push({ line, cli });
+    }
+  }
+  return out;
+}
+
+/** `aws lambda invoke`'s options (AWS CLI reference) and the global ones the README uses. */
+const INVOKE_OPTIONS = new Set([
+  '--function-name',
+  '--payload',
+  '--invocation-type',
+  '--log-type',
+  '--client-context',
+  '--qualifier',
+  '--region',
+  '--endpoint-url',
+  '--profile',
+  '--cli-read-timeout',
+]);
+/** How the Step Functions example stands for the stack's `FunctionName` output (DefinitionSubstitutions' syntax). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder is the point
+const OUTPUT_PLACEHOLDER = '${FunctionName}';
+
+/** Global options of AWS CLI v2 only; v1 refuses them ("Unknown options"). */
+const V2_ONLY_OPTIONS = new Set(['--cli-binary-format']);
+
 /** `--flag value` pairs (repeated flags keep the last value) and the rest. */
 function flags(args: string[]): { values: Map<string, string>; rest: string[] } {
   const values = new Map<string, string>();
@@ -99,6 +152,8 @@ function piped(line: string): string {
 }
 
 function classify(line: string): string {
+  const defined = assignment(line);
+  if (defined) return classify(defined.command);
   const [first = '', second = '', third = ''] = words(line).filter((w) => !/^[A-Z_]+=/.test(w));
   if (first === 'npm') return `npm ${second === 'run' ? `run ${third}` : second}`;
   if (first === 'npx') return `npx ${second} ${third}`.trim();
@@ -119,6 +174,7 @@ const KNOWN = new Set([
   'npx cdk destroy',
   'npm run synth',
   'aws secretsmanager put-secret-value',
+  'aws cloudformation describe-stacks',
   'npm run bench',
   'npm run load',
 ]);
@@ -154,6 +210,11 @@ describe('README commands', () => {
     expect(PACKAGE.scripts).toHaveProperty('openapi');
   });
 
+  it('synthesise with a success line, and nothing else on success (npm run synth)', () => {
+    // cdk synth --quiet prints nothing when it succeeds; the echo runs only after it exits 0.
+    expect(PACKAGE.scripts.synth).toMatch(/cdk synth --quiet && echo 'synth: ok[^']*'$/);
+  });
+
   it('that measure (bench, load) are run by .ci/run, which stops them by themselves', () => {
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
     for (const script of ['bench', 'load']) {
@@ -162,14 +223,95 @@ describe('README commands', () => {
     }
   });
 
-  it('send only payloads the function accepts (aws lambda invoke)', () => {
-    const invokes = commands().filter((l) => classify(l) === 'aws lambda invoke');
-    expect(invokes.length).toBeGreaterThanOrEqual(2);
-    for (const line of invokes) {
-      const { values } = flags(words(line));
-      expect(values.get('--function-name'), line).toBeTruthy();
-      expect(values.get('--cli-binary-format'), line).toBe('raw-in-base64-out');
-      expect(() => parseDirectPayload(JSON.parse(values.get('--payload') ?? ''))).not.toThrow();
+  it('invoke with options each AWS CLI version knows, one output file and a payload the function accepts (aws lambda invoke)', () => {
+    const invokes = invokeLines();
+    expect(invokes.filter((i) => i.cli === 2).length).toBeGreaterThanOrEqual(2);
+    expect(invokes.filter((i) => i.cli === 1).length).toBeGreaterThanOrEqual(1);
+    for (const { line, cli } of invokes) {
+      const args = words(withoutEnv(line)).slice(3);
+      const options: string[] = [];
+      const positional: string[] = [];
+      const values = new Map<string, string>();
+      for (let i = 0; i < args.length; i += 1) {
+        const arg = args[i] ?? '';
+        if (!arg.startsWith('--')) {
+          positional.push(arg);
+          continue;
+        }
+        const value = args[i + 1];
+        expect(value !== undefined && !value.startsWith('--'), `${arg} has a value: ${line}`).toBe(true);
+        options.push(arg);
+        values.set(arg, value ?? '');
+        i += 1;
+      }
+      for (const option of options) {
+        const known = INVOKE_OPTIONS.has(option) || (cli === 2 && V2_ONLY_OPTIONS.has(option));
+        expect(known, `AWS CLI v${cli} knows ${option}: ${line}`).toBe(true);
+      }
+      expect(new Set(options).size, `no option repeated: ${line}`).toBe(options.length);
+      // The one positional argument is the file the result is written to.
+      expect(positional, line).toHaveLength(1);
+      // v2 reads --payload as base64 unless told otherwise; v1 sends it as written.
+      if (cli === 2) expect(values.get('--cli-binary-format'), line).toBe('raw-in-base64-out');
+      const payload: unknown = JSON.parse(values.get('--payload') ?? '');
+      expect(() => parseDirectPayload(payload), line).not.toThrow();
+      const name = values.get('--function-name');
+      if (values.get('--endpoint-url') === 'http://127.0.0.1:3001')
+        expect(name, line).toBe(LOCAL_FUNCTION_NAME);
+      else expect(name, line).toBe('$FUNCTION_NAME');
+    }
+    expect(README).toMatch(/`--cli-binary-format raw-in-base64-out` exists in AWS CLI v2 only/);
+  });
+
+  it('use only shell variables that an earlier command defines, or the key the user holds', () => {
+    const defined = new Set(['DIGICERT_API_KEY']);
+    for (const line of commands().map(piped)) {
+      for (const [, name] of line.matchAll(/\$([A-Z_]+)/g)) {
+        expect(defined.has(name ?? ''), `$${name} is defined before: ${line}`).toBe(true);
+      }
+      const set = assignment(line);
+      if (set) defined.add(set.name);
+    }
+    expect(defined).toContain('FUNCTION_NAME');
+    expect(defined).toContain('SECRET_ARN');
+  });
+
+  it('read names from outputs the stack really has, under its default name (describe-stacks)', () => {
+    const outputs = Object.keys(synth().template.findOutputs('*'));
+    const reads = commands()
+      .map(assignment)
+      .filter((a): a is { name: string; command: string } => a !== undefined);
+    expect(reads.map((r) => r.name).sort()).toEqual(['FUNCTION_NAME', 'SECRET_ARN']);
+    for (const { command } of reads) {
+      const { values } = flags(words(command));
+      expect(values.get('--stack-name'), command).toBe(DEPLOYMENT_DEFAULTS.stackName);
+      expect(values.get('--output'), command).toBe('text');
+      const output = /^Stacks\[0\]\.Outputs\[\?OutputKey=='([A-Za-z]+)'\]\.OutputValue$/.exec(
+        values.get('--query') ?? '',
+      )?.[1];
+      expect(outputs, command).toContain(output);
+    }
+  });
+
+  it('name the deployed function one way everywhere: the FunctionName output', () => {
+    // Step Functions: the placeholder for the output; the invoke client: an environment variable.
+    const machines = JSON.stringify(blocks('json'));
+    for (const [, name] of machines.matchAll(/\\"FunctionName\\": \\"([^\\]*)\\"/g)) {
+      expect(name).toBe(OUTPUT_PLACEHOLDER);
+    }
+    expect(machines).toContain(OUTPUT_PLACEHOLDER);
+    expect(blocks('ts').join('\n')).toContain('functionName: process.env.DCV_RESEND_FUNCTION_NAME');
+    // The CLI's help points at the same output and variable.
+    expect(TARGET_HELP).toContain('FunctionName output');
+    expect(RESEND_HELP).toContain('--function-name "$FUNCTION_NAME"');
+    // No deployed example in the docs names a function literally.
+    for (const doc of ['README.md', 'docs/callers.md', 'docs/deploy.md']) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      const literal = [...text.matchAll(/--function-name\s+([^\s\\`]+)/g)]
+        .map((m) => m[1] ?? '')
+        .filter((name) => name !== '"$FUNCTION_NAME"' && name !== LOCAL_FUNCTION_NAME);
+      expect(literal, doc).toEqual([]);
+      expect(text, doc).not.toMatch(/function:resend-dcv-emails/);
     }
   });
 
@@ -186,18 +328,26 @@ describe('README commands', () => {
     expect(new URL(url).pathname).toMatch(/^\/order\/certificate\/\d{1,12}\/resend-emails$/);
   });
 
-  it('deploy with settings the stack accepts (cdk deploy)', () => {
-    const deploys = commands().filter((l) => l.startsWith('npx cdk deploy'));
+  it('deploy with settings the stack accepts, to the region of the secret they name (cdk deploy)', () => {
+    const deploys = commands().filter((l) => withoutEnv(l).startsWith('npx cdk deploy'));
     expect(deploys.length).toBeGreaterThanOrEqual(2);
     for (const line of deploys) {
       const context: Record<string, string> = {};
-      const args = words(line);
+      const args = words(withoutEnv(line));
       for (let i = 0; i < args.length; i += 1) {
         if (args[i] !== '-c') continue;
         const [key = '', ...value] = (args[i + 1] ?? '').split('=');
         context[key] = value.join('=');
       }
       expect(() => resolveStackConfig(context), line).not.toThrow();
+      // The stack's region is the CLI's (AWS_REGION first): a secret elsewhere fails the synth.
+      if (context.secretArn) {
+        const { region } = arnRegionAndAccount(context.secretArn);
+        expect(line.startsWith(`AWS_REGION=${region} `), line).toBe(true);
+        expect(() =>
+          synth({ secretArn: context.secretArn }, { region, account: '123456789012' }),
+        ).not.toThrow();
+      }
     }
   });
 

@@ -380,6 +380,20 @@ describe.concurrent('dcv-resend failure paths', () => {
       /DIGICERT_MAX_ATTEMPTS/,
     ],
     [
+      'an unknown LOG_LEVEL',
+      ['resend', '--order', '608'],
+      { ...simulatorMode, LOG_LEVEL: 'verbose' },
+      4,
+      /LOG_LEVEL must be one of/,
+    ],
+    [
+      'a bad DIGICERT_BASE_URL in simulator mode, where it is not used',
+      ['resend', '--order', '609'],
+      { ...simulatorMode, DIGICERT_BASE_URL: 'foo' },
+      4,
+      /DIGICERT_BASE_URL must be "us", "eu"/,
+    ],
+    [
       'a bad variable with a key',
       ['resend', '--order', '602'],
       { DIGICERT_MAX_ATTEMPTS: 'many' },

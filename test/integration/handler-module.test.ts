@@ -55,6 +55,19 @@ describe('the deployed handler module', () => {
     expect(http).toMatchObject({ statusCode: 503 });
   });
 
+  it('fails with ConfigurationError naming LOG_LEVEL when it is not a level', async () => {
+    process.env.LOG_LEVEL = 'verbose';
+    try {
+      await expect(handler({ order_id: 49 }, fakeContext())).rejects.toMatchObject({
+        name: 'ConfigurationError',
+        message: expect.stringContaining('LOG_LEVEL must be one of debug, info, warn, error'),
+      });
+      expect(h.simulator.requestsFor(49)).toHaveLength(0);
+    } finally {
+      delete process.env.LOG_LEVEL;
+    }
+  });
+
   it('works when run by hand without a Lambda context', async () => {
     const run = handler as unknown as (event: unknown) => Promise<unknown>;
     await expect(run({ order_id: 45 })).resolves.toEqual({ order_id: 45, status: 'sent' });

@@ -164,6 +164,18 @@ describe('HTTP: requests rejected before DigiCert', () => {
     expect(parsed(response).errors[0]?.code).toBe('invalid_json');
   });
 
+  it.each([
+    ['a trailing comma', '{"locale": "en",}', 'line 1, column 17'],
+    ['an unquoted value on line 2', '{\n  "locale": en\n}', 'line 2, column 13'],
+    ['text that stops early', '{"locale": "en"', 'line 1, column 16, where the text ends early'],
+  ])('says where malformed JSON goes wrong (%s), without echoing it', async (_name, body, place) => {
+    const response = await put({ body });
+    expect(parsed(response).errors[0]).toMatchObject({
+      code: 'invalid_json',
+      message: `body must be valid JSON (${place})`,
+    });
+  });
+
   it('rejects a schema violation as 400 invalid_input with one entry per problem', async () => {
     const response = await put({
       body: JSON.stringify({
@@ -192,7 +204,10 @@ describe('HTTP: requests rejected before DigiCert', () => {
   it('rejects a body over 128 KiB as 413', async () => {
     const response = await put({ body: `{"locale":"${'x'.repeat(128 * 1024)}"}` });
     expect(response.statusCode).toBe(413);
-    expect(parsed(response).errors[0]?.code).toBe('payload_too_large');
+    expect(parsed(response).errors[0]).toMatchObject({
+      code: 'payload_too_large',
+      message: 'Request body must be at most 128 KiB (131072 bytes)',
+    });
   });
 
   it('rejects a base64 body over 128 KiB as 413', async () => {

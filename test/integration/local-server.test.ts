@@ -10,10 +10,10 @@ let child: ChildProcess;
 let url: string;
 let banner = '';
 
-function put(path: string, body?: string, headers: Record<string, string> = {}, base = url) {
+function put(path: string, body?: string, headers: Record<string, string> = {}, base = url, method = 'PUT') {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
     (resolve, reject) => {
-      const req = request(`${base}${path}`, { method: 'PUT', headers, timeout: 10_000 }, (res) => {
+      const req = request(`${base}${path}`, { method, headers, timeout: 10_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -107,6 +107,9 @@ describe('npm start', () => {
       'content-type': 'application/json',
     });
     expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).errors[0].message).toBe(
+      'Request body must be at most 128 KiB (131072 bytes)',
+    );
     const good = await put('/order/certificate/124/resend-emails');
     expect(good.status).toBe(204);
   });
@@ -123,6 +126,70 @@ describe('npm start', () => {
 
     const forbidden = await fetch(`${url}/domain/forbidden.example.com/dcv/emails`);
     expect(await forbidden.json()).toMatchObject({ digicert: { status: 403 } });
+  });
+
+  it.each([
+    ['a prefix before the route', 'PUT', '/foo/bar/order/certificate/123/resend-emails'],
+    ['a trailing slash', 'PUT', '/order/certificate/123/resend-emails/'],
+    ['a prefix and a trailing slash', 'PUT', '/foo/bar/order/certificate/123/resend-emails/'],
+    ['another method on the route', 'POST', '/order/certificate/123/resend-emails'],
+    ['an empty order id segment', 'PUT', '/order/certificate//resend-emails'],
+  ])("answers API Gateway's own 404 for %s, as the deployed API does", async (_name, method, path) => {
+    const response = await put(path, undefined, {}, url, method);
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({ message: 'Not Found' });
+  });
+
+  it('writes the JSON log lines to standard output when it is not a terminal', () => {
+    const lines = banner.split('\n').filter((line) => line.startsWith('{'));
+    expect(lines.some((line) => JSON.parse(line).orderId === 123)).toBe(true);
+  });
+});
+
+describe('npm start on a terminal', () => {
+  it('reports one readable line per request: method, path, status, order id, outcome, time', async () => {
+    const { formatRequestLine, startLocalServer } = await import('../../dev/local-server.js');
+    const { createLogger } = await import('../../functions/shared/observability/logger.js');
+    const logs: string[] = [];
+    const summaries: string[] = [];
+    const server = await startLocalServer(
+      0,
+      () => undefined,
+      { DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '' },
+      {
+        logger: createLogger({ write: (line) => logs.push(line) }),
+        onRequest: (summary) => summaries.push(formatRequestLine({ ...summary, ms: 7 })),
+      },
+    );
+    try {
+      await put('/order/certificate/123/resend-emails', undefined, {}, server.url);
+      await put('/order/certificate/404/resend-emails', undefined, {}, server.url);
+      await put('/nowhere', undefined, {}, server.url);
+      expect(summaries).toEqual([
+        'PUT /order/certificate/123/resend-emails 204 order 123 sent 7 ms',
+        'PUT /order/certificate/404/resend-emails 404 order 404 not_found|order 7 ms',
+        'PUT /nowhere 404 not_found 7 ms',
+      ]);
+      // The function's JSON lines went to the logger given, not to standard output.
+      expect(logs.some((line) => JSON.parse(line).orderId === 404)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says that DIGICERT_BASE_URL is not used with the simulator', async () => {
+    const { startLocalServer } = await import('../../dev/local-server.js');
+    const server = await startLocalServer(0, () => undefined, {
+      DIGICERT_API_KEY: '',
+      DIGICERT_API_KEY_SECRET_ID: '',
+      DIGICERT_BASE_URL: 'eu',
+      LOG_LEVEL: 'error',
+    });
+    try {
+      expect(server.description).toMatch(/DIGICERT_BASE_URL is not used with the simulator/);
+    } finally {
+      await server.close();
+    }
   });
 });
 

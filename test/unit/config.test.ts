@@ -100,6 +100,7 @@ describe('configuration from the environment', () => {
     ['DIGICERT_TIMEOUT_MS', '0', /from 1 to/],
     ['SECRET_CACHE_TTL_SECONDS', '-1', /whole number/],
     ['DIGICERT_API_KEY_SECRET_ID', 'has spaces in it', /ARN or name/],
+    ['LOG_LEVEL', 'verbose', /must be one of debug, info, warn, error/],
   ])('fails naming %s when it is %s', (variable, value, rule) => {
     const error = failure({ ...base, [variable]: value });
     expect(error.message).toContain(variable);

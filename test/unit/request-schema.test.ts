@@ -185,6 +185,12 @@ describe('request schema: rejected, naming the field and the rule', () => {
     ],
     ['a constructor key', { order_id: 1, constructor: {} }, 'constructor', /not a known field/],
     [
+      'a URL as the domain',
+      item({ domain: 'https://example.com/', email: 'admin@example.com' }),
+      'domain_approval_emails.0.domain',
+      /must be a domain name such as example\.com, not a URL/,
+    ],
+    [
       'an empty approval list',
       { order_id: 1, domain_approval_emails: [] },
       'domain_approval_emails',

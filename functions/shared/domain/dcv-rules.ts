@@ -32,6 +32,10 @@ export function normaliseHostName(input: string): Checked<string> {
   }
   if (CONTROL_OR_SPACE.test(input))
     return { ok: false, rule: 'must not contain spaces or control characters' };
+  // "https://example.com/x" would otherwise be reported as a bad label "https://example".
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) || input.includes('/')) {
+    return { ok: false, rule: 'must be a domain name such as example.com, not a URL' };
+  }
   const absolute = input.endsWith('.') && !input.endsWith('..') ? input.slice(0, -1) : input;
   // domainToASCII lower-cases, maps IDNs to punycode, and returns '' for names it cannot encode.
   const ascii = /^[\x21-\x7e]*$/.test(absolute) ? absolute.toLowerCase() : domainToASCII(absolute);

@@ -165,7 +165,18 @@ function decodeBody(request: HttpRequest): string {
 }
 
 function tooLarge(): HttpRequestError {
-  return new HttpRequestError('payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes`);
+  return payloadTooLarge();
+}
+
+/**
+ * The 413 refusal, stating the limit whatever the size sent (the local server refuses very large
+ * bodies itself, before the handler sees them, with the same words).
+ */
+export function payloadTooLarge(): HttpRequestError {
+  return new HttpRequestError(
+    'payload_too_large',
+    `Request body must be at most ${MAX_BODY_BYTES / 1024} KiB (${MAX_BODY_BYTES} bytes)`,
+  );
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -211,13 +222,52 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    throw ValidationError.single('', 'body must be valid JSON', 'invalid_json');
+  } catch (error) {
+    throw ValidationError.single('', `body must be valid JSON${jsonErrorPlace(text, error)}`, 'invalid_json');
   }
   // JSON null is an absent body: a public Go client sends exactly that for "no recipients".
   if (json === null) return { order_id: orderId };
   const body = parseOrThrow(resendBodySchema, json);
   return { order_id: orderId, ...body };
+}
+
+/**
+ * Where `JSON.parse` stopped, as ` (line L, column C)`, so a caller can find the mistake; the
+ * caller's text is never echoed. V8 names a `position N` for some mistakes only (and Node 20 not
+ * for an unexpected token), so otherwise the shortest prefix that already fails for a reason other
+ * than ending early is found by bisection: a prefix of valid JSON fails only by ending early.
+ */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const named = /at position (\d+)/.exec(message)?.[1];
+  const offset = named === undefined ? firstBadOffset(text) : Number(named);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  const ends = offset >= text.length ? ', where the text ends early' : '';
+  return ` (line ${line}, column ${column}${ends})`;
+}
+
+function firstBadOffset(text: string): number {
+  const failsInside = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      const at = /at position (\d+)/.exec(message)?.[1];
+      return at === undefined ? !/end of JSON input/i.test(message) : Number(at) < length;
+    }
+  };
+  if (!failsInside(text.length)) return text.length;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (failsInside(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return Math.max(0, low - 1);
 }
 
 /**

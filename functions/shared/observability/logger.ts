@@ -7,7 +7,8 @@
  * the function's log format: Lambda's text format prefixes `console` output, which would break both
  * Logs Insights' field discovery and embedded-metric extraction.
  */
-import { ENV, FUNCTION_DEFAULTS, type LogLevel } from '../contract.js';
+import { ENV, FUNCTION_DEFAULTS, LOG_LEVELS, type LogLevel } from '../contract.js';
+import { ConfigurationError } from '../domain/errors.js';
 
 export type { LogLevel };
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -89,9 +90,18 @@ export function lambdaLogLevel(env: Readonly<Record<string, string | undefined>>
 /**
  * The level to log at: `LOG_LEVEL` (default `info`), but never more verbose than Lambda's own
  * application log level when JSON logging is on, since Lambda would drop those lines anyway.
+ * Throws `ConfigurationError` naming `LOG_LEVEL` when it is set to something else.
  */
 export function resolveLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel {
-  const own = toLevel(env[ENV.LOG_LEVEL]);
+  const raw = env[ENV.LOG_LEVEL];
+  const own = toLevel(raw);
+  // A typo (LOG_LEVEL=verbose) silently logging at info would hide the lines someone asked for.
+  if (own === undefined && raw !== undefined && raw.trim() !== '') {
+    throw new ConfigurationError(
+      'invalid_configuration',
+      `${ENV.LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')} (any case), or unset for ${FUNCTION_DEFAULTS.logLevel}`,
+    );
+  }
   const lambda = lambdaLogLevel(env);
   if (own && lambda) return RANK[own] >= RANK[lambda] ? own : lambda;
   return own ?? lambda ?? FUNCTION_DEFAULTS.logLevel;

@@ -21,7 +21,7 @@ describe('resolveLogLevel', () => {
     [{}, 'info'],
     [{ LOG_LEVEL: 'debug' }, 'debug'],
     [{ LOG_LEVEL: 'WARN' }, 'warn'],
-    [{ LOG_LEVEL: 'nonsense' }, 'info'],
+    [{ LOG_LEVEL: '' }, 'info'],
     [{ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, 'error'],
     [{ AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'TRACE' }, 'debug'],
     [{ AWS_LAMBDA_LOG_FORMAT: 'Text', AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, 'info'],
@@ -29,6 +29,15 @@ describe('resolveLogLevel', () => {
     [{ LOG_LEVEL: 'error', AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'INFO' }, 'error'],
   ] as const)('resolves %j to %s', (env, expected) => {
     expect(resolveLogLevel(env)).toBe(expected);
+  });
+
+  it('refuses an unknown LOG_LEVEL with a ConfigurationError naming it', () => {
+    expect(() => resolveLogLevel({ LOG_LEVEL: 'verbose' })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigurationError',
+        message: expect.stringMatching(/^LOG_LEVEL must be/),
+      }),
+    );
   });
 
   it("ignores Lambda's log level unless the log format is JSON", () => {

@@ -1,0 +1,111 @@
+/**
+ * `npm start` and `npm run start:lambda` with a bad environment or a busy port, as a user meets
+ * them: one line on standard error naming the variable and the fix, no stack trace, exit code 1,
+ * and the process gone (nothing left listening keeps it alive).
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `command` to its end; a guard kills it after 30 s so that a hang fails instead of stalling. */
+function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const localServer = (env: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', 'dev/local-server.ts'], env);
+const localLambda = (env: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', 'dev/local-lambda.ts'], env);
+
+function expectOneLine(result: Run, prefix: string, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]?.startsWith(`${prefix}: `), result.stderr).toBe(true);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+let busy: Server;
+let busyPort = 0;
+
+beforeAll(async () => {
+  busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+  const address = busy.address();
+  busyPort = typeof address === 'object' && address ? address.port : 0;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => busy.close(() => resolve()));
+});
+
+describe('npm start with a bad environment', () => {
+  it.each([
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^npm start: LOG_LEVEL must be one of debug, info, warn, error/],
+    [
+      'DIGICERT_BASE_URL (refused in simulator mode too)',
+      { DIGICERT_BASE_URL: 'foo' },
+      /DIGICERT_BASE_URL must be "us", "eu"/,
+    ],
+    ['DIGICERT_TIMEOUT_MS', { DIGICERT_TIMEOUT_MS: 'soon' }, /DIGICERT_TIMEOUT_MS must be a whole number/],
+    [
+      'PORT that is not a number',
+      { PORT: 'abc' },
+      /PORT must be a port number from 0 to 65535.*PORT=3005 npm start/,
+    ],
+    ['PORT out of range', { PORT: '70000' }, /PORT must be a port number/],
+  ])('exits 1 with one line naming %s', async (_name, env, pattern) => {
+    expectOneLine(await localServer(env), 'npm start', pattern);
+  });
+
+  it('exits 1 with one line naming PORT when the port is in use', async () => {
+    const result = await localServer({ PORT: String(busyPort) });
+    expectOneLine(
+      result,
+      'npm start',
+      new RegExp(`PORT ${busyPort} is in use by another process.*set PORT to a free port`),
+    );
+  });
+
+  it('says the same through npm itself', async () => {
+    const result = await run('npm', ['start', '--silent'], { LOG_LEVEL: 'verbose' });
+    expectOneLine(result, 'npm start', /LOG_LEVEL must be one of/);
+  });
+});
+
+describe('npm run start:lambda with a bad environment', () => {
+  it('exits 1 with one line naming PORT when the port is in use', async () => {
+    const result = await localLambda({ PORT: String(busyPort) });
+    expectOneLine(result, 'npm run start:lambda', new RegExp(`PORT ${busyPort} is in use`));
+  });
+
+  it('exits 1 with one line naming a bad variable', async () => {
+    expectOneLine(await localLambda({ LOG_LEVEL: 'verbose' }), 'npm run start:lambda', /LOG_LEVEL must be/);
+  });
+});
