@@ -1,5 +1,5 @@
 /**
- * The multi-container run (issue 13, CONTRACT §7), shared by its integration test and `npm run
+ * The multi-container run (issue 13, docs/contract.md §7), shared by its integration test and `npm run
  * bench`: dynalite, the DigiCert simulator enforcing the budget's rolling windows (over either: 429)
  * and the Secrets Manager stand-in in this process; `containers` real child processes
  * (test/support/budget-worker.ts), each its own runtime, sharing one table, sending `orders` orders

@@ -1,5 +1,5 @@
 /**
- * The one DynamoDB client of a container, for the state table (CONTRACT §4 `STATE_TABLE_NAME`):
+ * The one DynamoDB client of a container, for the state table (docs/contract.md §4 `STATE_TABLE_NAME`):
  * idempotency records and the shared rate budget both go through it, so they share its connections
  * and its bounds. The SDK reads `AWS_REGION` and `AWS_ENDPOINT_URL_DYNAMODB` itself (tests point it
  * at dynalite that way).

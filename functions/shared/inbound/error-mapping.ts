@@ -15,7 +15,6 @@ import {
   ConfigurationError,
   type DigiCertErrorEntry,
   DigiCertRequestError,
-  IdempotencyKeyReusedError,
   UpstreamError,
   ValidationError,
 } from '../domain/errors.js';
@@ -42,16 +41,10 @@ const own = (code: HttpErrorCode, message: string) => ({
 });
 
 function map(error: unknown): Mapped {
-  if (error instanceof IdempotencyKeyReusedError) {
-    // A well-formed request that conflicts with the recorded one: 422, not the 400 of a bad request.
-    return {
-      status: 422,
-      errors: error.issues.map(({ code, message, field }) => ({ code, message, field })),
-    };
-  }
   if (error instanceof ValidationError) {
+    // 400, except a well-formed request that conflicts with a recorded one (idempotency_key_reused): 422.
     return {
-      status: HTTP_ERROR_STATUS.invalid_input,
+      status: HTTP_ERROR_STATUS[error.issues[0]?.code ?? 'invalid_input'],
       errors: error.issues.map(({ code, message, field }) =>
         field ? { code, message, field } : { code, message },
       ),
