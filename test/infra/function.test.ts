@@ -72,6 +72,8 @@ describe('the function environment (docs/contract.md §4)', () => {
           NODE_OPTIONS: '--enable-source-maps',
           DIGICERT_RATE_LIMIT_PER_5S: '50',
           DIGICERT_RATE_LIMIT_PER_3MIN: '500',
+          ORDERS_QUEUE_URL: { Ref: Match.stringLikeRegexp('^OrdersQueue') },
+          FAILURE_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
         }),
       },
     });

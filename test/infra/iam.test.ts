@@ -22,6 +22,18 @@ const LOGS = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionLogGroup'), 'Arn'] },
 };
+/** The event source mapping polls the bulk queue with the function's role. */
+const CONSUME_ORDERS_QUEUE = {
+  Action: [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+  ],
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
+};
 const FAILURE_QUEUE = {
   Action: 'sqs:SendMessage',
   Effect: 'Allow',
@@ -43,11 +55,11 @@ describe('least privilege for the function role', () => {
     });
   });
 
-  it('may write its logs, record failed events and read exactly the created secret: nothing else', () => {
+  it('may write its logs, record failed events, read exactly the created secret and consume the bulk queue: nothing else', () => {
     const { template, stack } = synth();
 
     const statements = statementsOfRole(template, stack.resendFunction.role);
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(4);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.exact([
@@ -59,6 +71,7 @@ describe('least privilege for the function role', () => {
             Effect: 'Allow',
             Resource: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
           },
+          CONSUME_ORDERS_QUEUE,
         ]),
       },
     });
@@ -91,6 +104,7 @@ describe('least privilege for the function role', () => {
               },
             },
           },
+          CONSUME_ORDERS_QUEUE,
         ]),
       },
     });
@@ -106,6 +120,7 @@ describe('least privilege for the function role', () => {
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       'sqs:SendMessage',
       'secretsmanager:GetSecretValue',
+      CONSUME_ORDERS_QUEUE.Action,
     ]);
   });
 });
