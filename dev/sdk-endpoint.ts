@@ -10,3 +10,8 @@ export function pointSdkAt(endpoint: string): void {
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
 }
+
+/** Points the SDK's SQS clients at a local SQS-compatible server (`AWS_ENDPOINT_URL_SQS`). */
+export function pointSqsAt(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_SQS = endpoint;
+}

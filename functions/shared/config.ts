@@ -26,6 +26,11 @@ export interface Config {
   readonly rateLimits: readonly RateLimit[];
   /** Upper bound on DigiCert attempts for one order (the first included). */
   readonly maxAttempts: number;
+  /**
+   * Where queue consumers record refused and invalid orders (docs/contract.md §8); unset outside
+   * the stack, where the function then cannot consume SQS events.
+   */
+  readonly failureQueueUrl: string | undefined;
 }
 
 export interface RateLimit {
@@ -140,5 +145,22 @@ export function loadConfig(env: Env): Config {
       },
     ],
     maxAttempts: integer(env, ENV.DIGICERT_MAX_ATTEMPTS, d.maxAttempts, bounds.maxAttempts),
+    failureQueueUrl: queueUrl(env, ENV.FAILURE_QUEUE_URL),
   };
+}
+
+/** An SQS queue URL (`https://`, or `http://` for a local stand-in), or `undefined` when unset. */
+export function queueUrl(env: Env, variable: EnvVar): string | undefined {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(variable, 'must be an SQS queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw invalid(variable, 'must be an SQS queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>');
+  }
+  return raw;
 }

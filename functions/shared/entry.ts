@@ -19,7 +19,17 @@ import {
 import { eventBridgeId, parseDirectPayload } from './inbound/direct.js';
 import { forDirectCaller } from './inbound/direct-errors.js';
 import { errorResponse, noContentResponse } from './inbound/error-mapping.js';
-import { fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
+import {
+  consumeMessages,
+  isSqsEvent,
+  missingFailureQueue,
+  type QueueMessage,
+  queueMessages,
+  type SqsBatchResponse,
+  type WrapDelivery,
+  withoutIdempotency,
+} from './inbound/sqs.js';
+import { fallbackTelemetry, InvocationObserver, type Telemetry } from './observability/invocation.js';
 import { redact } from './observability/logger.js';
 import type { Runtime } from './runtime.js';
 
@@ -31,14 +41,33 @@ const HTTP_BUDGET_MS = HTTP_LIMITS.budgetMs;
 /** Orders of one batch in flight at once; the rate limiter bounds the request rate itself. */
 export const BATCH_CONCURRENCY = 8;
 
-export type HandlerResult = HttpResponse | SentResult | BatchResult;
+/**
+ * Messages of one SQS event in flight at once (each with `BATCH_CONCURRENCY` orders): enough to
+ * keep the budget busy while one message waits on a slow order, few enough that a message not
+ * started before the deadline is rare.
+ */
+export const QUEUE_MESSAGE_CONCURRENCY = 2;
+
+export type HandlerResult = HttpResponse | SentResult | BatchResult | SqsBatchResponse;
 export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
+
+export interface HandlerOptions {
+  /**
+   * The delivery seam of queued messages (docs/contract.md §6): given the runtime, how a message's
+   * delivery runs its orders. @default withoutIdempotency (every receive attempts every order)
+   */
+  readonly wrapDelivery?: (runtime: Runtime) => WrapDelivery;
+}
 
 /**
  * Builds the Lambda handler. `getRuntime` is called per invocation and may throw a
  * `ConfigurationError` (bad environment), which is then reported like any other outcome.
  */
-export function createHandler(getRuntime: () => Runtime, now: () => number = Date.now): Handler {
+export function createHandler(
+  getRuntime: () => Runtime,
+  now: () => number = Date.now,
+  options: HandlerOptions = {},
+): Handler {
   return async function handler(event, context) {
     const started = now();
     const { remaining, awsRequestId } = invocationOf(context);
@@ -75,6 +104,14 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     }
 
     const deadline = started + remaining - margin;
+    if (isSqsEvent(event)) {
+      return consumeSqsEvent(queueMessages(event), loaded, telemetry, {
+        deadline,
+        awsRequestId,
+        now,
+        wrapDelivery: options.wrapDelivery ?? (() => withoutIdempotency),
+      });
+    }
     const eventId = eventBridgeId(event);
     const observer = new InvocationObserver(
       telemetry,
@@ -118,6 +155,75 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
       observer.end();
     }
   };
+}
+
+/**
+ * An SQS event of the bulk queue (docs/contract.md §8): one observer per message (its orders' lines
+ * carry the message id as correlation id, its document the queue counts), and the messages to
+ * receive again. Without a runtime or a failure queue nothing can end for good: every message
+ * comes back, and the reason is logged.
+ */
+async function consumeSqsEvent(
+  messages: readonly QueueMessage[],
+  loaded: Loaded,
+  telemetry: Telemetry,
+  context: {
+    deadline: number;
+    awsRequestId: string;
+    now: () => number;
+    wrapDelivery: (runtime: Runtime) => WrapDelivery;
+  },
+): Promise<SqsBatchResponse> {
+  const observe = (message: QueueMessage) =>
+    new InvocationObserver(
+      telemetry,
+      { requestId: context.awsRequestId, correlationId: message.messageId, source: 'sqs' },
+      context.now,
+    );
+  const failureQueue = 'runtime' in loaded ? loaded.runtime.failureQueue : undefined;
+  if (!('runtime' in loaded) || failureQueue === undefined) {
+    const error = 'runtime' in loaded ? missingFailureQueue() : loaded.error;
+    const observer = observe(messages[0] as QueueMessage);
+    observer.failed(undefined, error, { messages: messages.length });
+    observer.end();
+    return { batchItemFailures: messages.map((message) => ({ itemIdentifier: message.messageId })) };
+  }
+  const runtime = loaded.runtime;
+  const observers = new Map<string, InvocationObserver>();
+  const observerOf = (message: QueueMessage) => {
+    let observer = observers.get(message.messageId);
+    if (!observer) {
+      observer = observe(message);
+      observers.set(message.messageId, observer);
+    }
+    return observer;
+  };
+  return consumeMessages(messages, {
+    deadline: context.deadline,
+    orderConcurrency: BATCH_CONCURRENCY,
+    messageConcurrency: QUEUE_MESSAGE_CONCURRENCY,
+    redact,
+    now: context.now,
+    failureQueue,
+    wrapDelivery: context.wrapDelivery(runtime),
+    resendFor: (message) => {
+      const observer = observerOf(message);
+      return (request, resendOptions) =>
+        runtime.resend(request, { ...resendOptions, onAttempt: observer.onAttempt });
+    },
+    hooksFor: (message) => {
+      const observer = observerOf(message);
+      return {
+        onResult: observer.batchResult,
+        onUnreadable: (error) => observer.failed(undefined, error),
+      };
+    },
+    onMessage: (message, outcome) => {
+      const observer = observerOf(message);
+      observer.queueMessage(outcome, message.receiveCount);
+      observer.end();
+    },
+  });
 }
 
 /** Without a Lambda context (a bare local call), an invocation gets Lambda's default 15-minute cap's worth. */

@@ -6,9 +6,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
+import { SqsFailureQueue } from './adapters/failure-queue.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
-import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports.js';
+import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from './domain/ports.js';
 import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly apiKeys: ApiKeyProvider;
   readonly digicert: DigiCertClient;
   readonly limiter: RateLimiter;
+  /** Where queue consumers record refused and invalid orders; absent without `FAILURE_QUEUE_URL`. */
+  readonly failureQueue: FailureQueue | undefined;
   /** Logs and metrics settings and the container's counters (cold start, secret reads). */
   readonly telemetry: Telemetry;
 }
@@ -29,6 +32,7 @@ export interface RuntimeOverrides {
   readonly apiKeys?: ApiKeyProvider;
   readonly digicert?: DigiCertClient;
   readonly limiter?: RateLimiter;
+  readonly failureQueue?: FailureQueue;
   readonly logger?: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
@@ -86,7 +90,12 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  return { config, resend, logger, apiKeys, digicert, limiter, telemetry };
+  const failureQueue =
+    overrides.failureQueue ??
+    (config.failureQueueUrl === undefined
+      ? undefined
+      : new SqsFailureQueue({ queueUrl: config.failureQueueUrl }));
+  return { config, resend, logger, apiKeys, digicert, limiter, failureQueue, telemetry };
 }
 
 function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {
