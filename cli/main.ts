@@ -7,6 +7,7 @@
 import { VERSION } from '../functions/shared/contract.js';
 import { batchCommand } from './commands/batch.js';
 import { resendCommand } from './commands/resend.js';
+import { submitCommand } from './commands/submit.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { reportError } from './output.js';
@@ -15,6 +16,7 @@ import { nearest } from './suggest.js';
 const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<ExitCode>>> = {
   resend: resendCommand,
   batch: batchCommand,
+  submit: submitCommand,
 };
 
 const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validation (DCV) emails
@@ -22,13 +24,16 @@ const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validat
 Usage:
   dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
   dcv-resend batch --file FILE [target] [output]
+  dcv-resend submit --file FILE [--queue-url URL] [output]
   dcv-resend <command> --help
 
 Commands:
   resend   resend the DCV emails of one order
-  batch    resend for many orders from a JSON or NDJSON file
+  batch    resend for up to 500 orders from a JSON or NDJSON file; the answer comes back here
+  submit   queue any number of orders for the deployed function, drained at the key's pace;
+           the answer is in the function's logs, metrics and failure queue
 
-Run "dcv-resend resend --help" or "dcv-resend batch --help" for their options.
+Run "dcv-resend <command> --help" for its options.
 
 Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
 2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
@@ -55,7 +60,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (run) return await run(rest, io);
     const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
     throw new UsageError(
-      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use "resend" or "batch" (see dcv-resend --help)`,
+      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use "resend", "batch" or "submit" (see dcv-resend --help)`,
     );
   } catch (error) {
     return reportError(error, io, json);
