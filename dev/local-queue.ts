@@ -253,3 +253,63 @@ function toRecord(message: unknown, queueUrl: string): SQSRecord[] {
     },
   ];
 }
+
+/** Consumers the deployed event source mapping runs at most (its maximum concurrency). */
+const LOCAL_CONSUMERS = DEPLOYMENT_DEFAULTS.queueMaxConcurrency;
+/** Local invocations get 10 s; the queue keeps received messages invisible six times as long, as deployed. */
+const LOCAL_FUNCTION_TIMEOUT_S = 10;
+
+/**
+ * `npm run start:queue`: the local queues, the simulator (or the real DigiCert, as `npm start`
+ * decides from the environment) and two consumers. With `--consume`, only consumers of the queue
+ * at `ORDERS_QUEUE_URL` (on the server at `AWS_ENDPOINT_URL_SQS`): a test's child process.
+ */
+async function runMain(): Promise<void> {
+  const consumeOnly = process.argv.includes('--consume');
+  const { startBackend } = await import('./local-backend.js');
+  const { createHandler } = await import('../functions/shared/entry.js');
+  const { pointSqsAt } = await import('./sdk-endpoint.js');
+  let queues: LocalQueues | undefined;
+  let endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? '';
+  let ordersQueueUrl = process.env.ORDERS_QUEUE_URL ?? '';
+  let failureQueueUrl = process.env.FAILURE_QUEUE_URL ?? '';
+  if (!consumeOnly) {
+    queues = await startLocalQueues({
+      port: Number(process.env.QUEUE_PORT ?? 0),
+      visibilityTimeoutSeconds: LOCAL_FUNCTION_TIMEOUT_S * DEPLOYMENT_DEFAULTS.queueVisibilityTimeoutFactor,
+    });
+    ({ endpoint, ordersQueueUrl, failureQueueUrl } = queues);
+  }
+  pointSqsAt(endpoint);
+  const backend = await startBackend({ ...process.env, FAILURE_QUEUE_URL: failureQueueUrl });
+  const client = queues?.client ?? localSqsClient(endpoint);
+  const handler = createHandler(() => backend.runtime);
+  const consumers = Array.from({ length: LOCAL_CONSUMERS }, () =>
+    new EventSourcePoller({
+      client,
+      queueUrl: ordersQueueUrl,
+      handler,
+      functionTimeoutMs: LOCAL_FUNCTION_TIMEOUT_S * 1000,
+    }).start(),
+  );
+  if (queues) {
+    console.log(`dcv-resend bulk queue on ${queues.endpoint} (local-aws-sqs), drained by ${LOCAL_CONSUMERS} consumers
+Talking to ${backend.description}.
+  orders queue:   ${queues.ordersQueueUrl}
+  dead-letter:    ${queues.deadLetterQueueUrl} (after ${DEPLOYMENT_DEFAULTS.queueMaxReceiveCount} receives)
+  failure queue:  ${queues.failureQueueUrl}
+Try:
+  npx dcv-resend submit --file orders.ndjson --queue-url ${queues.ordersQueueUrl}
+Press Ctrl+C to stop.`);
+  }
+  const stop = () => {
+    void Promise.all(consumers.map((consumer) => consumer.stop()))
+      .then(() => Promise.all([backend.close(), queues?.close()]))
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) await runMain();

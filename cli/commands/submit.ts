@@ -78,7 +78,7 @@ export async function submitCommand(args: readonly string[], io: Io): Promise<Ex
       io,
       values.json,
       { valid: orders.length, messages, status: 'valid' },
-      `✓ ${orders.length} orders valid, ${messages} messages (dry run, nothing queued)`,
+      `✓ ${plural(orders.length, 'order')} valid, ${plural(messages, 'message')} (dry run, nothing queued)`,
       EXIT.ok,
     );
   }
@@ -96,7 +96,7 @@ export async function submitCommand(args: readonly string[], io: Io): Promise<Ex
       io,
       values.json,
       summary,
-      `✓ ${result.orders} orders queued in ${result.messages} messages; the key's budget needs about ${drain} to drain them.\n  Sent orders: the function's logs and metrics. Refused or invalid: the failure queue.`,
+      `✓ ${plural(result.orders, 'order')} queued in ${plural(result.messages, 'message')}; the key's budget needs about ${drain} to drain them.\n  Sent orders: the function's logs and metrics. Refused or invalid: the failure queue.`,
       EXIT.ok,
     );
   } catch (error) {
@@ -171,4 +171,8 @@ export function formatDuration(seconds: number): string {
   const minutes = Math.ceil(s / 60);
   if (minutes < 60) return `${minutes} min`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

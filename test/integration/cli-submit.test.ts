@@ -82,7 +82,7 @@ describe('dcv-resend submit', () => {
     const code = await main(['submit', '--file', file], io);
 
     expect(code).toBe(EXIT.ok);
-    expect(io.out.join('')).toMatch(/2 orders queued in 1 messages; the key's budget needs about 1 s/);
+    expect(io.out.join('')).toMatch(/2 orders queued in 1 message; the key's budget needs about 1 s/);
     expect(await drainBodies()).toEqual([{ orders: [{ order_id: 1 }, { order_id: 2 }] }]);
   });
 
