@@ -14,6 +14,8 @@
  *   secrets  Secrets Manager calls for 50 concurrent cold + 1,000 warm invocations in one process
  *   batch    a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
  *   memory   RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
+ *   queue    10,000 orders through the bulk queue (local-aws-sqs) by two consumers sharing a scaled
+ *            budget: drained rate over the sustained limit, and requests beyond one per order
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -28,6 +30,7 @@ import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, 
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { memoryRow } from './rows/memory.js';
+import { queueRow } from './rows/queue.js';
 import { secretsRow } from './rows/secrets.js';
 import { sizeRow } from './rows/size.js';
 import { warmRow } from './rows/warm.js';
@@ -35,7 +38,7 @@ import { warmRow } from './rows/warm.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, '.bench');
 
-const ROWS: readonly BenchRow[] = [warmRow, coldRow, sizeRow, secretsRow, batchRow, memoryRow];
+const ROWS: readonly BenchRow[] = [warmRow, coldRow, sizeRow, secretsRow, batchRow, memoryRow, queueRow];
 
 interface Options {
   readonly json: boolean;
@@ -149,7 +152,7 @@ async function main(): Promise<number> {
   else
     process.stdout.write(`${table(rows)}\n\nNode ${report.node}, ${report.platform}, ${report.cpus} CPUs\n`);
   // `--gate` (CI, with the machine-independent rows): a missed target fails the run.
-  const missed = rows.filter((row) => row.verdict === 'MISS');
+  const missed = rows.filter((row) => row.verdict === 'MISS' && row.gated !== false);
   if (options.gate && missed.length > 0) {
     process.stderr.write(`bench: target missed: ${missed.map((row) => row.figure).join('; ')}\n`);
     return 1;

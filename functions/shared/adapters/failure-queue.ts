@@ -68,7 +68,7 @@ export function batchesOf(bodies: readonly string[]): string[][] {
 export class SqsFailureQueue implements FailureQueue {
   readonly #options: SqsFailureQueueOptions;
   #client: Promise<SQSClient> | undefined;
-  #sdk: Promise<typeof import('@aws-sdk/client-sqs')> | undefined;
+  #sdk: Promise<typeof import('./sqs-send.js')> | undefined;
 
   constructor(options: SqsFailureQueueOptions) {
     this.#options = options;
@@ -102,8 +102,8 @@ export class SqsFailureQueue implements FailureQueue {
     }
   }
 
-  #loadSdk(): Promise<typeof import('@aws-sdk/client-sqs')> {
-    this.#sdk ??= import('@aws-sdk/client-sqs');
+  #loadSdk(): Promise<typeof import('./sqs-send.js')> {
+    this.#sdk ??= import('./sqs-send.js');
     return this.#sdk;
   }
 
