@@ -160,8 +160,8 @@ export function createHandler(
 /**
  * An SQS event of the bulk queue (docs/contract.md §8): one observer per message (its orders' lines
  * carry the message id as correlation id, its document the queue counts), and the messages to
- * receive again. Without a runtime or a failure queue nothing can end for good: every message
- * comes back, and the reason is logged.
+ * receive again. Without a runtime (a bad environment) every message comes back, and the reason is
+ * logged.
  */
 async function consumeSqsEvent(
   messages: readonly QueueMessage[],
@@ -180,15 +180,18 @@ async function consumeSqsEvent(
       { requestId: context.awsRequestId, correlationId: message.messageId, source: 'sqs' },
       context.now,
     );
-  const failureQueue = 'runtime' in loaded ? loaded.runtime.failureQueue : undefined;
-  if (!('runtime' in loaded) || failureQueue === undefined) {
-    const error = 'runtime' in loaded ? missingFailureQueue() : loaded.error;
+  if (!('runtime' in loaded)) {
     const observer = observe(messages[0] as QueueMessage);
-    observer.failed(undefined, error, { messages: messages.length });
+    observer.failed(undefined, loaded.error, { messages: messages.length });
     observer.end();
     return { batchItemFailures: messages.map((message) => ({ itemIdentifier: message.messageId })) };
   }
   const runtime = loaded.runtime;
+  // Without FAILURE_QUEUE_URL, messages whose orders were all sent are still done; one with a
+  // refusal to record comes back (its write fails), so nothing is lost.
+  const failureQueue = runtime.failureQueue ?? {
+    write: () => Promise.reject(missingFailureQueue()),
+  };
   const observers = new Map<string, InvocationObserver>();
   const observerOf = (message: QueueMessage) => {
     let observer = observers.get(message.messageId);

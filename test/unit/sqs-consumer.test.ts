@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeContext } from '../../dev/lambda-events.js';
 import {
   ConfigurationError,
   DigiCertRequestError,
@@ -7,6 +8,7 @@ import {
 } from '../../functions/shared/domain/errors.js';
 import type { FailureQueue, FailureRecord } from '../../functions/shared/domain/ports.js';
 import type { ResendUseCase } from '../../functions/shared/domain/resend.js';
+import { createHandler } from '../../functions/shared/entry.js';
 import {
   type ConsumeOptions,
   consumeMessages,
@@ -15,6 +17,9 @@ import {
   type QueueMessage,
   withoutIdempotency,
 } from '../../functions/shared/inbound/sqs.js';
+import { createLogger } from '../../functions/shared/observability/logger.js';
+import { createRuntime } from '../../functions/shared/runtime.js';
+import { unlimited } from '../support/limiters.js';
 
 class RecordingQueue implements FailureQueue {
   readonly records: FailureRecord[] = [];
@@ -235,5 +240,48 @@ describe('consuming messages', () => {
     const answer = await consumeMessages([message({ order_id: 1 })], opts);
 
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+  });
+});
+
+describe('the handler given an SQS event', () => {
+  it('answers a partial batch response, returning only what it could not finish without FAILURE_QUEUE_URL', async () => {
+    const runtime = createRuntime(
+      { DIGICERT_API_KEY_SECRET_ID: 'dcv-resend/test', DIGICERT_BASE_URL: 'http://127.0.0.1:9' },
+      {
+        logger: createLogger({ write: () => undefined }),
+        limiter: unlimited,
+        apiKeys: { getApiKey: async () => 'key', invalidate: () => undefined },
+        digicert: {
+          resendEmails: async (orderId) =>
+            orderId === 2
+              ? { kind: 'rejected', status: 403, errors: [{ code: 'access_denied', message: 'no' }] }
+              : { kind: 'sent', status: 204 },
+        },
+      },
+    );
+    const record = (messageId: string, body: string) => ({
+      messageId,
+      receiptHandle: `handle-${messageId}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1545082649183',
+        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+        ApproximateFirstReceiveTimestamp: '1545082649185',
+      },
+      messageAttributes: {},
+      md5OfBody: '098f6bcd4621d373cade4e832627b4f6',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-2:123456789012:my-queue',
+      awsRegion: 'us-east-2',
+    });
+    const handler = createHandler(() => runtime);
+
+    const answer = await handler(
+      { Records: [record('sent', '{"order_id":1}'), record('refused', '{"order_id":2}')] },
+      fakeContext(),
+    );
+
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'refused' }] });
   });
 });
