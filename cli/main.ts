@@ -8,6 +8,7 @@ import { VERSION } from '../functions/shared/contract.js';
 import { batchCommand } from './commands/batch.js';
 import { checkCliCommand } from './commands/check.js';
 import { resendCommand } from './commands/resend.js';
+import { submitCommand } from './commands/submit.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { reportError } from './output.js';
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Pro
   resend: resendCommand,
   batch: batchCommand,
   check: checkCliCommand,
+  submit: submitCommand,
 };
 
 const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validation (DCV) emails
@@ -26,12 +28,15 @@ Usage:
   dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
   dcv-resend batch --file FILE [target] [output]
   dcv-resend check --domain D [--email E] [--email-domain P] [--json]
+  dcv-resend submit --file FILE [--queue-url URL] [output]
   dcv-resend <command> --help
 
 Commands:
   resend   resend the DCV emails of one order
-  batch    resend for many orders from a JSON or NDJSON file
+  batch    resend for up to 500 orders from a JSON or NDJSON file; the answer comes back here
   check    list the addresses that can approve a domain by email, and check one
+  submit   queue any number of orders for the deployed function, drained at the key's pace;
+           the answer is in the function's logs, metrics and failure queue
 
 Run "dcv-resend <command> --help" for its options.
 

@@ -24,3 +24,8 @@ export function pointDynamoDbAt(endpoint: string): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
 }
+
+/** Points the SDK's SQS clients at a local SQS-compatible server (`AWS_ENDPOINT_URL_SQS`). */
+export function pointSqsAt(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_SQS = endpoint;
+}

@@ -16,6 +16,7 @@ import {
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { OrdersQueue } from './constructs/orders-queue.js';
 import { ResendAlarms, type WatchedQueue } from './constructs/resend-alarms.js';
 import { ResendApi } from './constructs/resend-api.js';
 import { ResendDashboard } from './constructs/resend-dashboard.js';
@@ -40,6 +41,7 @@ export class ResendStack extends Stack {
   /** Idempotency records and the shared rate budget (docs/contract.md §6, §7). */
   readonly stateTable: StateTable;
   readonly api: ResendApi;
+  readonly ordersQueue: OrdersQueue;
   readonly schedules: ResendSchedules | undefined;
   readonly alarms: ResendAlarms;
   readonly dashboard: ResendDashboard;
@@ -83,10 +85,16 @@ export class ResendStack extends Stack {
       removalPolicy,
     });
 
+    this.ordersQueue = new OrdersQueue(this, 'OrdersQueue', {
+      handler: this.resendFunction.function,
+      removalPolicy,
+    });
+
     this.schedules =
       config.schedules.length > 0
         ? new ResendSchedules(this, 'Schedules', {
             handler: this.resendFunction.function,
+            ordersQueue: this.ordersQueue.queue,
             schedules: config.schedules,
             removalPolicy,
           })
@@ -96,7 +104,12 @@ export class ResendStack extends Stack {
       {
         id: 'FailureQueue',
         queue: this.resendFunction.failureQueue.queue,
-        description: 'The failed-invocation queue',
+        description: 'The failure queue (failed invocations, refused and invalid queued orders)',
+      },
+      {
+        id: 'OrdersDeadLetterQueue',
+        queue: this.ordersQueue.deadLetterQueue,
+        description: 'The bulk queue dead-letter queue (messages that failed on every receive)',
       },
     ];
     if (this.schedules) {
@@ -110,6 +123,7 @@ export class ResendStack extends Stack {
       function: this.resendFunction.function,
       httpApi: this.api.httpApi,
       deadLetterQueues,
+      ordersQueue: this.ordersQueue.queue,
       serviceName: this.resendFunction.serviceName,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
@@ -117,6 +131,8 @@ export class ResendStack extends Stack {
       function: this.resendFunction.function,
       logGroup: this.resendFunction.logGroup,
       failureQueue: this.resendFunction.failureQueue.queue,
+      ordersQueue: this.ordersQueue.queue,
+      ordersDeadLetterQueue: this.ordersQueue.deadLetterQueue,
       serviceName: this.resendFunction.serviceName,
       alarms: this.alarms.alarms,
     });
@@ -198,8 +214,16 @@ export class ResendStack extends Stack {
       description: 'Put the DigiCert API key here (aws secretsmanager put-secret-value)',
       value: this.apiKeySecret.secretArn,
     });
+    new CfnOutput(this, 'OrdersQueueUrl', {
+      description: 'The bulk queue: dcv-resend submit --file F --queue-url <this>',
+      value: this.ordersQueue.queue.queueUrl,
+    });
+    new CfnOutput(this, 'OrdersDeadLetterQueueUrl', {
+      description: 'Queued messages that failed for a transient reason on every receive',
+      value: this.ordersQueue.deadLetterQueue.queueUrl,
+    });
     new CfnOutput(this, 'FailureQueueUrl', {
-      description: 'Asynchronous invocations that failed after retries',
+      description: 'Asynchronous invocations that failed after retries; refused and invalid queued orders',
       value: this.resendFunction.failureQueue.queue.queueUrl,
     });
     if (this.schedules) {

@@ -11,7 +11,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { parseBaseUrl } from '../functions/shared/config.js';
-import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS } from '../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS, REQUEST_LIMITS } from '../functions/shared/contract.js';
 import {
   batchRequestSchema,
   directRequestSchema,
@@ -163,6 +163,11 @@ const scheduleShape = {
   ),
   /** The direct-invoke payload: `{"order_id":..}` or `{"orders":[..]}`, as configured. */
   payload,
+  /**
+   * `function` invokes the function with the payload; `queue` writes it to the bulk queue as one
+   * message (at most 100 orders, docs/contract.md §8), drained at the key's pace.
+   */
+  target: choice(['function', 'queue'], 'function'),
   description: unset(text().max(512, { error: 'must be at most 512 characters' }).optional()),
   enabled: z.boolean(rule('must be true or false')).default(true),
   /** Scheduler's own retries when it cannot hand the event to Lambda. */
@@ -187,7 +192,15 @@ const schedules = z.preprocess(
     .array(schedule, { error: 'must be a JSON array of {"name", "expression", "payload", ...} objects' })
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
-      for (const [index, { name }] of list.entries()) {
+      for (const [index, { name, target, payload: value }] of list.entries()) {
+        const orders = Array.isArray(value.orders) ? value.orders.length : 0;
+        if (target === 'queue' && orders > REQUEST_LIMITS.maxQueueMessageOrders) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `has ${orders} orders; a message of the bulk queue holds at most ${REQUEST_LIMITS.maxQueueMessageOrders} (split it over several schedules, or use "target": "function")`,
+            path: [index, 'payload', 'orders'],
+          });
+        }
         if (seen.has(name.toLowerCase())) {
           ctx.addIssue({
             code: 'custom',

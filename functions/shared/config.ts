@@ -39,6 +39,11 @@ export interface Config {
   readonly idempotencyTtlSeconds: number;
   /** `LOG_LEVEL`, bounded by Lambda's own application log level. */
   readonly logLevel: LogLevel;
+  /**
+   * Where queue consumers record refused and invalid orders (docs/contract.md §8); unset outside
+   * the stack, where the function then cannot consume SQS events.
+   */
+  readonly failureQueueUrl: string | undefined;
 }
 
 export interface RateLimit {
@@ -176,6 +181,7 @@ export function loadConfig(env: Env): Config {
       bounds.idempotencyTtlSeconds,
     ),
     logLevel: resolveLogLevel(env),
+    failureQueueUrl: queueUrl(env, ENV.FAILURE_QUEUE_URL),
   };
 }
 
@@ -191,6 +197,22 @@ function parseStateTableName(raw: string | undefined): string | undefined {
       ENV.STATE_TABLE_NAME,
       'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -) or a table ARN',
     );
+  }
+  return raw;
+}
+
+/** An SQS queue URL (`https://`, or `http://` for a local stand-in), or `undefined` when unset. */
+export function queueUrl(env: Env, variable: EnvVar): string | undefined {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(variable, 'must be an SQS queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw invalid(variable, 'must be an SQS queue URL, https://sqs.<region>.amazonaws.com/<account>/<name>');
   }
   return raw;
 }

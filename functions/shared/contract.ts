@@ -168,6 +168,23 @@ export const DEPLOYMENT_DEFAULTS = {
   scheduleTimeZone: 'UTC',
   scheduleRetryAttempts: 3,
   scheduleMaxEventAgeSeconds: 3600,
+  /**
+   * The bulk queue's event source mapping (docs/contract.md §8, docs/deploy.md#the-bulk-queue):
+   * the fewest consumers Lambda allows (2). Both share the key's budget; more would only wait for it.
+   */
+  queueMaxConcurrency: 2,
+  /** Messages per invocation: 5 × 100 orders = 500, the batch size the function timeout is sized for. */
+  queueBatchSize: 5,
+  /** How long Lambda gathers messages before it invokes with a partial batch. */
+  queueMaxBatchingWindowSeconds: 5,
+  /** Receives of a message before SQS moves it to the queue's dead-letter queue. */
+  queueMaxReceiveCount: 5,
+  /** The queue's visibility timeout as a multiple of the function timeout (AWS asks for at least 6). */
+  queueVisibilityTimeoutFactor: 6,
+  /** How long the bulk queue keeps a message: the SQS maximum, 14 days. */
+  queueRetentionDays: 14,
+  /** Age of the oldest waiting message that raises an alarm: 2 h, about 36,000 orders at 5 per second. */
+  queueOldestMessageAlarmSeconds: 7200,
 } as const satisfies { readonly [setting: string]: unknown; readonly logLevel: LogLevel };
 
 /** The HTTP request limits (docs/contract.md §2). */
@@ -185,6 +202,8 @@ export const REQUEST_LIMITS = {
   maxOrderIdDigits: 12,
   maxApprovalEmails: 100,
   maxBatchOrders: 500,
+  /** Orders in one message of the bulk queue (docs/contract.md §8). */
+  maxQueueMessageOrders: 100,
   maxEmailLength: 254,
 } as const;
 

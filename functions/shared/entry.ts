@@ -22,7 +22,16 @@ import { directDelivery, httpDelivery } from './inbound/deliveries.js';
 import { eventBridgeId, parseDirectPayload } from './inbound/direct.js';
 import { forDirectCaller } from './inbound/direct-errors.js';
 import { errorResponse, noContentResponse, replayedResponse } from './inbound/error-mapping.js';
-import { fallbackTelemetry, InvocationObserver } from './observability/invocation.js';
+import {
+  consumeMessages,
+  isSqsEvent,
+  missingFailureQueue,
+  type QueueMessage,
+  queueMessages,
+  type SqsBatchResponse,
+  type WrapDelivery,
+} from './inbound/sqs.js';
+import { fallbackTelemetry, InvocationObserver, type Telemetry } from './observability/invocation.js';
 import { redact } from './observability/logger.js';
 import type { Runtime } from './runtime.js';
 
@@ -34,7 +43,14 @@ const HTTP_BUDGET_MS = HTTP_LIMITS.budgetMs;
 /** Orders of one batch in flight at once; the rate limiter bounds the request rate itself. */
 export const BATCH_CONCURRENCY = 8;
 
-export type HandlerResult = HttpResponse | SentResult | BatchResult;
+/**
+ * Messages of one SQS event in flight at once (each with `BATCH_CONCURRENCY` orders): enough to
+ * keep the budget busy while one message waits on a slow order, few enough that a message not
+ * started before the deadline is rare.
+ */
+export const QUEUE_MESSAGE_CONCURRENCY = 2;
+
+export type HandlerResult = HttpResponse | SentResult | BatchResult | SqsBatchResponse;
 export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
 
 /**
@@ -87,6 +103,17 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
     }
 
     const deadline = started + remaining - margin;
+    if (isSqsEvent(event)) {
+      return consumeSqsEvent(queueMessages(event), loaded, telemetry, {
+        deadline,
+        awsRequestId,
+        now,
+        // docs/contract.md §6: a message is a delivery like a direct payload; a redelivery attempts
+        // only the orders without a recorded outcome.
+        wrapDelivery: (runtime) => (payload, deliveryId, resend, deadline) =>
+          directDelivery(runtime.idempotency, payload, deliveryId, resend, deadline),
+      });
+    }
     const eventId = eventBridgeId(event);
     const observer = new InvocationObserver(
       telemetry,
@@ -137,6 +164,78 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
 
 function answer(response: HttpResponse, replayed: boolean): HttpResponse {
   return replayed ? replayedResponse(response) : response;
+}
+
+/**
+ * An SQS event of the bulk queue (docs/contract.md §8): one observer per message (its orders' lines
+ * carry the message id as correlation id, its document the queue counts), and the messages to
+ * receive again. Without a runtime (a bad environment) every message comes back, and the reason is
+ * logged.
+ */
+async function consumeSqsEvent(
+  messages: readonly QueueMessage[],
+  loaded: Loaded,
+  telemetry: Telemetry,
+  context: {
+    deadline: number;
+    awsRequestId: string;
+    now: () => number;
+    wrapDelivery: (runtime: Runtime) => WrapDelivery;
+  },
+): Promise<SqsBatchResponse> {
+  const observe = (message: QueueMessage) =>
+    new InvocationObserver(
+      telemetry,
+      { requestId: context.awsRequestId, correlationId: message.messageId, source: 'sqs' },
+      context.now,
+    );
+  if (!('runtime' in loaded)) {
+    const observer = observe(messages[0] as QueueMessage);
+    observer.failed(undefined, loaded.error, { messages: messages.length });
+    observer.end();
+    return { batchItemFailures: messages.map((message) => ({ itemIdentifier: message.messageId })) };
+  }
+  const runtime = loaded.runtime;
+  // Without FAILURE_QUEUE_URL, messages whose orders were all sent are still done; one with a
+  // refusal to record comes back (its write fails), so nothing is lost.
+  const failureQueue = runtime.failureQueue ?? {
+    write: () => Promise.reject(missingFailureQueue()),
+  };
+  const observers = new Map<string, InvocationObserver>();
+  const observerOf = (message: QueueMessage) => {
+    let observer = observers.get(message.messageId);
+    if (!observer) {
+      observer = observe(message);
+      observers.set(message.messageId, observer);
+    }
+    return observer;
+  };
+  return consumeMessages(messages, {
+    deadline: context.deadline,
+    orderConcurrency: BATCH_CONCURRENCY,
+    messageConcurrency: QUEUE_MESSAGE_CONCURRENCY,
+    redact,
+    now: context.now,
+    failureQueue,
+    wrapDelivery: context.wrapDelivery(runtime),
+    resendFor: (message) => {
+      const observer = observerOf(message);
+      return (request, resendOptions) =>
+        runtime.resend(request, { ...resendOptions, onAttempt: observer.onAttempt });
+    },
+    hooksFor: (message) => {
+      const observer = observerOf(message);
+      return {
+        onResult: observer.batchResult,
+        onUnreadable: (error) => observer.failed(undefined, error),
+      };
+    },
+    onMessage: (message, outcome) => {
+      const observer = observerOf(message);
+      observer.queueMessage(outcome, message.receiveCount);
+      observer.end();
+    },
+  });
 }
 
 /** Without a Lambda context (a bare local call), an invocation gets Lambda's default 15-minute cap's worth. */

@@ -8,6 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
+import { SqsFailureQueue } from './adapters/failure-queue.js';
 import { DynamoDBIdempotencyStore } from './adapters/idempotency-store.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
@@ -20,7 +21,7 @@ import {
 } from './domain/dcv-emails-query.js';
 import type { DcvDnsLookup } from './domain/dcv-precheck.js';
 import type { IdempotencyStore } from './domain/idempotency.js';
-import type { ApiKeyProvider, DigiCertClient, RateLimiter } from './domain/ports.js';
+import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from './domain/ports.js';
 import { withDcvPrecheck } from './domain/precheck-resend.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly apiKeys: ApiKeyProvider;
   readonly digicert: DigiCertClient;
   readonly limiter: RateLimiter;
+  /** Where queue consumers record refused and invalid orders; absent without `FAILURE_QUEUE_URL`. */
+  readonly failureQueue: FailureQueue | undefined;
   /** Logs and metrics settings and the container's counters (cold start, secret reads). */
   readonly telemetry: Telemetry;
   /** `DCV_PRECHECK` and `DNS_SERVERS` (docs/contract.md §9). */
@@ -53,6 +56,7 @@ export interface RuntimeOverrides {
   readonly apiKeys?: ApiKeyProvider;
   readonly digicert?: DigiCertClient;
   readonly limiter?: RateLimiter;
+  readonly failureQueue?: FailureQueue;
   readonly logger?: Logger;
   /** The pre-check's DNS. @default a `NodeDnsLookup` on `DNS_SERVERS` */
   readonly dns?: DcvDnsLookup;
@@ -156,6 +160,11 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     limiter,
     attemptTimeoutMs: config.digicertTimeoutMs,
   });
+  const failureQueue =
+    overrides.failureQueue ??
+    (config.failureQueueUrl === undefined
+      ? undefined
+      : new SqsFailureQueue({ queueUrl: config.failureQueueUrl }));
   return {
     config,
     resend,
@@ -163,6 +172,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     apiKeys,
     digicert,
     limiter,
+    failureQueue,
     telemetry,
     dcvConfig,
     dns,

@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS } from '../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS, METRICS } from '../../functions/shared/contract.js';
 import {
   FAILURE_METRICS,
   INTERNAL_FAILURE_METRIC,
@@ -32,6 +32,17 @@ export interface ResendAlarmsProps {
   readonly httpApi: apigw.IHttpApi;
   /** Queues in which any message means something was not processed. */
   readonly deadLetterQueues: readonly WatchedQueue[];
+  /**
+   * The bulk queue: an alarm when its oldest message has waited longer than `oldestMessageAge`
+   * (draining stopped or fell far behind).
+   * @default - no alarm on a bulk queue
+   */
+  readonly ordersQueue?: sqs.IQueue;
+  /**
+   * Age of the bulk queue's oldest message that raises the alarm.
+   * @default Duration.hours(2) (about 36,000 orders at the key's 5 per second)
+   */
+  readonly oldestMessageAge?: Duration;
   /**
    * Where to e-mail alarm notifications; the recipient must confirm the subscription.
    * @default - no subscription; subscribe to the topic yourself
@@ -135,6 +146,22 @@ export class ResendAlarms extends Construct {
         }),
         threshold: 1,
       });
+    }
+    if (props.ordersQueue) {
+      const age =
+        props.oldestMessageAge ?? Duration.seconds(DEPLOYMENT_DEFAULTS.queueOldestMessageAlarmSeconds);
+      this.add(
+        'OrdersQueueOldestMessage',
+        `The bulk queue's oldest message has waited over ${age.toHumanString()}: draining stopped or fell behind.`,
+        {
+          metric: props.ordersQueue.metricApproximateAgeOfOldestMessage({
+            period,
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: age.toSeconds(),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        },
+      );
     }
     if (props.serviceName !== undefined) {
       const emf = (metricName: string) =>

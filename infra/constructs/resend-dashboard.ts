@@ -11,12 +11,19 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS } from '../../functions/shared/contract.js';
-import { FAILURE_METRICS, METRIC } from '../../functions/shared/observability/metrics.js';
+import { FAILURE_METRICS, METRIC, QUEUE_METRIC } from '../../functions/shared/observability/metrics.js';
 
 export interface ResendDashboardProps {
   readonly function: lambda.IFunction;
   readonly logGroup: logs.ILogGroup;
   readonly failureQueue: sqs.IQueue;
+  /**
+   * The bulk queue and its dead-letter queue: a row with waiting messages, the oldest one's age,
+   * and what the consumer did with the messages.
+   * @default - no bulk queue row
+   */
+  readonly ordersQueue?: sqs.IQueue;
+  readonly ordersDeadLetterQueue?: sqs.IQueue;
   /** The `Service` dimension the function writes (its `SERVICE_NAME`). */
   readonly serviceName: string;
   readonly alarms: readonly cloudwatch.IAlarm[];
@@ -45,6 +52,44 @@ export class ResendDashboard extends Construct {
         ...(label ? { label } : {}),
       });
     const fn = props.function;
+    const queueRow: cloudwatch.IWidget[] = [];
+    if (props.ordersQueue) {
+      const queue = props.ordersQueue;
+      const visible = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
+      queueRow.push(
+        new cloudwatch.GraphWidget({
+          title: 'Bulk queue: messages waiting and in flight',
+          left: [
+            queue.metricApproximateNumberOfMessagesVisible({ ...visible, label: 'waiting' }),
+            queue.metricApproximateNumberOfMessagesNotVisible({ ...visible, label: 'in flight' }),
+            ...(props.ordersDeadLetterQueue
+              ? [
+                  props.ordersDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                    ...visible,
+                    label: 'dead-letter queue',
+                  }),
+                ]
+              : []),
+          ],
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Bulk queue: age of the oldest message (s)',
+          left: [queue.metricApproximateAgeOfOldestMessage(visible)],
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Bulk queue messages: received, done, retried, to the failure queue',
+          left: [
+            metric(QUEUE_METRIC.received, cloudwatch.Stats.SUM, 'received'),
+            metric(QUEUE_METRIC.done, cloudwatch.Stats.SUM, 'done'),
+            metric(QUEUE_METRIC.retried, cloudwatch.Stats.SUM, 'retried'),
+            metric(QUEUE_METRIC.failureRecords, cloudwatch.Stats.SUM, 'failure records'),
+          ],
+          width: 8,
+        }),
+      );
+    }
     const attempts = metric(METRIC.digicertAttempts);
     const retries = metric(METRIC.digicertRetries);
 
@@ -133,6 +178,7 @@ export class ResendDashboard extends Construct {
             width: 8,
           }),
         ],
+        ...(queueRow.length > 0 ? [queueRow] : []),
         [
           new cloudwatch.LogQueryWidget({
             title: 'Recent failures',

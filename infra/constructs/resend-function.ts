@@ -176,7 +176,10 @@ export class ResendFunction extends Construct {
   readonly role: iam.Role;
   /** Where the function writes its logs. */
   readonly logGroup: logs.LogGroup;
-  /** Asynchronous invocations that failed after every retry (the on-failure destination). */
+  /**
+   * Asynchronous invocations that failed after every retry (the on-failure destination), and the
+   * orders of the bulk queue that ended refused or invalid (`FAILURE_QUEUE_URL`).
+   */
   readonly failureQueue: DeadLetterQueue;
   /** The `Service` dimension of the function's metrics. */
   readonly serviceName: string;
@@ -237,6 +240,9 @@ export class ResendFunction extends Construct {
         // While the table cannot be reached, each copy keeps to the budget divided by the most copies.
         ...(concurrency === 'none' ? {} : { [ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]: String(concurrency) }),
         [ENV.NODE_OPTIONS]: FUNCTION_DEFAULTS.nodeOptions,
+        // Queue consumers write refused and invalid orders here (docs/contract.md §8), with the same
+        // `sqs:SendMessage` right that Lambda's on-failure destination uses.
+        [ENV.FAILURE_QUEUE_URL]: this.failureQueue.queue.queueUrl,
       },
       // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
       // maps, the AWS SDK bundled and pinned, esbuild run locally.

@@ -1,6 +1,7 @@
 /**
  * EventBridge Scheduler schedules that invoke the function with a fixed direct-invoke payload
- * (docs/contract.md §3). Scheduler invokes Lambda asynchronously, so there are two safety nets:
+ * (docs/contract.md §3), or write it to the bulk queue as one message (`"target": "queue"`,
+ * docs/contract.md §8). Scheduler invokes Lambda asynchronously, so there are two safety nets:
  * Scheduler's retry policy and dead-letter queue catch events it could not hand to Lambda at all;
  * the function's own event-invoke config (retries, failure queue) catches runs that failed.
  */
@@ -8,7 +9,8 @@ import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validat
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ScheduleConfig } from '../stack-config.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -16,6 +18,11 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 export interface ResendSchedulesProps {
   /** The function each schedule invokes. */
   readonly handler: lambda.IFunction;
+  /**
+   * The bulk queue, for schedules whose `target` is `queue` (their payload becomes one message).
+   * @default - none; a schedule that targets the queue is then an error
+   */
+  readonly ordersQueue?: sqs.IQueue;
   /** The schedules, already validated by `resolveStackConfig`. */
   readonly schedules: readonly ScheduleConfig[];
   /**
@@ -51,20 +58,30 @@ export class ResendSchedules extends Construct {
       reason:
         'CDK grants lambda:InvokeFunction on the function ARN and its qualified form (<arn>:*); the stack publishes no versions or aliases, so the wildcard reaches no function but this one.',
     });
-    this.schedules = props.schedules.map(
-      (config) =>
-        new scheduler.Schedule(this, `Schedule-${config.name}`, {
-          description: config.description ?? `dcv-resend schedule "${config.name}"`,
-          schedule: scheduler.ScheduleExpression.expression(config.expression, TimeZone.of(config.timeZone)),
-          enabled: config.enabled,
-          target: new LambdaInvoke(props.handler, {
-            role: this.role,
-            input: scheduler.ScheduleTargetInput.fromObject(config.payload),
-            retryAttempts: config.retryAttempts,
-            maxEventAge: Duration.seconds(config.maxEventAgeSeconds),
-            deadLetterQueue: this.deadLetterQueue.queue,
-          }),
-        }),
-    );
+    this.schedules = props.schedules.map((config) => {
+      const targetProps = {
+        role: this.role,
+        input: scheduler.ScheduleTargetInput.fromObject(config.payload),
+        retryAttempts: config.retryAttempts,
+        maxEventAge: Duration.seconds(config.maxEventAgeSeconds),
+        deadLetterQueue: this.deadLetterQueue.queue,
+      };
+      return new scheduler.Schedule(this, `Schedule-${config.name}`, {
+        description: config.description ?? `dcv-resend schedule "${config.name}"`,
+        schedule: scheduler.ScheduleExpression.expression(config.expression, TimeZone.of(config.timeZone)),
+        enabled: config.enabled,
+        target:
+          config.target === 'queue'
+            ? new SqsSendMessage(this.requireQueue(props, config.name), targetProps)
+            : new LambdaInvoke(props.handler, targetProps),
+      });
+    });
+  }
+
+  private requireQueue(props: ResendSchedulesProps, name: string): sqs.IQueue {
+    if (props.ordersQueue === undefined) {
+      throw new Error(`Schedule "${name}" targets the queue, but ResendSchedules was given no ordersQueue`);
+    }
+    return props.ordersQueue;
   }
 }

@@ -30,13 +30,15 @@ function watched(alarm: AlarmProperties): string {
 }
 
 describe('alarms', () => {
-  it('watch function errors, throttles, lost async events, the failure queue, the API 5xx rate, internal and configuration errors', () => {
+  it('watch function errors, throttles, lost async events, the failure queue, the bulk queue and its dead-letter queue, the API 5xx rate, internal and configuration errors', () => {
     const { template } = synth();
 
     expect(alarms(template).map(watched).sort()).toEqual([
       '5xx+Count',
       'AWS/Lambda/Errors',
       'AWS/Lambda/Throttles',
+      'AWS/SQS/ApproximateAgeOfOldestMessage',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AsyncEventsDropped+DestinationDeliveryFailures',
       'DcvResend/OrdersFailed_InternalError',
@@ -74,7 +76,7 @@ describe('alarms', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       },
-      2,
+      3,
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Dimensions: [

@@ -99,6 +99,8 @@ describe('the function environment (docs/contract.md §4)', () => {
           DIGICERT_RATE_LIMIT_PER_5S: '90',
           DIGICERT_RATE_LIMIT_PER_3MIN: '900',
           DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',
+          ORDERS_QUEUE_URL: { Ref: Match.stringLikeRegexp('^OrdersQueue') },
+          FAILURE_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
         }),
       },
     });

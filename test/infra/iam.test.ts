@@ -34,6 +34,18 @@ const STATE_TABLE = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StateTable'), 'Arn'] },
 };
+/** The event source mapping polls the bulk queue with the function's role. */
+const CONSUME_ORDERS_QUEUE = {
+  Action: [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+  ],
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
+};
 const FAILURE_QUEUE = {
   Action: 'sqs:SendMessage',
   Effect: 'Allow',
@@ -55,11 +67,11 @@ describe('least privilege for the function role', () => {
     });
   });
 
-  it('may write its logs, record failed events, read exactly the created secret and use items of exactly its state table: nothing else', () => {
+  it('may write its logs, record failed events, read exactly the created secret, use items of exactly its state table and consume the bulk queue: nothing else', () => {
     const { template, stack } = synth();
 
     const statements = statementsOfRole(template, stack.resendFunction.role);
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.exact([
@@ -72,6 +84,7 @@ describe('least privilege for the function role', () => {
             Resource: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
           },
           STATE_TABLE,
+          CONSUME_ORDERS_QUEUE,
         ]),
       },
     });
@@ -105,6 +118,7 @@ describe('least privilege for the function role', () => {
             },
           },
           STATE_TABLE,
+          CONSUME_ORDERS_QUEUE,
         ]),
       },
     });
@@ -121,6 +135,7 @@ describe('least privilege for the function role', () => {
       'sqs:SendMessage',
       'secretsmanager:GetSecretValue',
       STATE_TABLE.Action,
+      CONSUME_ORDERS_QUEUE.Action,
     ]);
   });
 });

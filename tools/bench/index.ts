@@ -16,6 +16,8 @@
  *   memory   RSS after 10,000 invocations over RSS after 100 (and after 20,000 over 10,000, warmed up)
  *   precheck the DCV pre-check's added warm latency with cached DNS answers
  *   shared-budget  4 containers (processes) on one state table: orders/s over the sustained limit, 429s
+ *   queue    10,000 orders through the bulk queue (local-aws-sqs) by two consumers sharing a scaled
+ *            budget: drained rate over the sustained limit, and requests beyond one per order
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -32,6 +34,7 @@ import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { memoryRow } from './rows/memory.js';
 import { precheckRow } from './rows/precheck.js';
+import { queueRow } from './rows/queue.js';
 import { secretsRow } from './rows/secrets.js';
 import { sharedBudgetBenchRow } from './rows/shared-budget.js';
 import { sizeRow } from './rows/size.js';
@@ -49,6 +52,7 @@ const ROWS: readonly BenchRow[] = [
   memoryRow,
   precheckRow,
   sharedBudgetBenchRow,
+  queueRow,
 ];
 
 interface Options {
@@ -167,7 +171,7 @@ async function main(): Promise<number> {
   else
     process.stdout.write(`${table(rows)}\n\nNode ${report.node}, ${report.platform}, ${report.cpus} CPUs\n`);
   // `--gate` (CI, with the machine-independent rows): a missed target fails the run.
-  const missed = rows.filter((row) => row.verdict === 'MISS');
+  const missed = rows.filter((row) => row.verdict === 'MISS' && row.gated !== false);
   if (options.gate && missed.length > 0) {
     process.stderr.write(`bench: target missed: ${missed.map((row) => row.figure).join('; ')}\n`);
     return 1;

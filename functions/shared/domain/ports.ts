@@ -70,3 +70,35 @@ export type AttemptObserver = (event: {
   outcome: AttemptOutcome;
   durationMs: number;
 }) => void;
+
+/**
+ * Why an order or a whole message of the bulk queue ended without being sent (docs/contract.md §8):
+ * refused by DigiCert, or invalid. Written to the failure queue so that nothing is lost; never
+ * carries the API key (messages are redacted before they get here).
+ */
+export interface FailureRecord {
+  /** `order`: one order DigiCert refused. `message`: a message body that could not be read. */
+  readonly kind: 'order' | 'message';
+  /** The SQS message the order came in, and its delivery id (`idempotency_key`, else the message id). */
+  readonly messageId: string;
+  readonly deliveryId?: string;
+  readonly receiveCount?: number;
+  readonly orderId?: number;
+  /** The order as validated (kind `order`), ready to be submitted again once fixed. */
+  readonly order?: unknown;
+  /** The message body as received (kind `message`), cut to `FAILURE_BODY_MAX_CHARS`. */
+  readonly body?: string;
+  readonly errorType: string;
+  readonly code?: string;
+  readonly message: string;
+  /** DigiCert's HTTP status, for a refusal. */
+  readonly status?: number;
+  /** DigiCert's own error entries (sanitised), or the validation issues with their fields. */
+  readonly errors?: readonly unknown[];
+}
+
+/** Where orders that ended in a permanent failure are recorded (the real one writes an SQS queue). */
+export interface FailureQueue {
+  /** Writes every record, or throws: a caller that sees no error may forget them. */
+  write(records: readonly FailureRecord[]): Promise<void>;
+}

@@ -49,7 +49,7 @@ export function fallbackTelemetry(): Telemetry {
   return fallback;
 }
 
-export type InvocationSource = 'http' | 'direct' | 'eventbridge';
+export type InvocationSource = 'http' | 'direct' | 'eventbridge' | 'sqs';
 
 export interface InvocationInfo {
   /** Lambda's request id (`context.awsRequestId`), as in Lambda's own log lines. */
@@ -226,6 +226,41 @@ export class InvocationObserver {
   batchFinished(summary: { sent: number; failed: number }): void {
     const line = { sent: summary.sent, failed: summary.failed, durationMs: this.#now() - this.#started };
     this.#emit(summary.failed > 0 ? 'warn' : 'info', 'batch finished', line);
+  }
+
+  /**
+   * How a message of the bulk queue ended: its line (after its orders' lines) and its queue counts
+   * in the document. Never throws.
+   */
+  queueMessage(
+    outcome: {
+      readonly verdict: 'done' | 'retry';
+      readonly deliveryId: string | undefined;
+      readonly sent: number;
+      readonly refused: number;
+      readonly transient: number;
+      readonly failureRecords: number;
+      readonly reason?: string;
+    },
+    receiveCount: number,
+  ): void {
+    this.#metrics.queueMessages({
+      received: 1,
+      done: outcome.verdict === 'done' ? 1 : 0,
+      retried: outcome.verdict === 'retry' ? 1 : 0,
+      failureRecords: outcome.failureRecords,
+    });
+    this.#emit(outcome.verdict === 'retry' ? 'warn' : 'info', 'queue message finished', {
+      outcome: outcome.verdict,
+      deliveryId: outcome.deliveryId,
+      receiveCount,
+      sent: outcome.sent,
+      refused: outcome.refused,
+      transient: outcome.transient,
+      failureRecords: outcome.failureRecords,
+      reason: outcome.reason,
+      durationMs: this.#now() - this.#started,
+    });
   }
 
   /** Writes the invocation's EMF document; later calls do nothing. Never throws. */

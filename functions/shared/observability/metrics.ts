@@ -81,6 +81,27 @@ export const FAILURE_METRICS: readonly string[] = [
   INTERNAL_FAILURE_METRIC,
 ];
 
+/**
+ * The bulk queue's metrics (docs/contract.md §8), in the documents of SQS invocations only:
+ * messages received, done with (deleted by Lambda), reported back for another receive, and
+ * failure records written (one per refused or invalid order, or per unreadable message).
+ */
+export const QUEUE_METRIC = {
+  received: 'QueueMessagesReceived',
+  done: 'QueueMessagesDone',
+  retried: 'QueueMessagesRetried',
+  failureRecords: 'FailureRecordsWritten',
+} as const;
+
+export interface QueueCounts {
+  readonly received: number;
+  readonly done: number;
+  readonly retried: number;
+  readonly failureRecords: number;
+}
+
+const QUEUE_DEFINITIONS = Object.values(QUEUE_METRIC).map((Name) => ({ Name, Unit: 'Count' as const }));
+
 /** EMF allows at most 100 values per metric in one document. */
 export const MAX_VALUES_PER_METRIC = 100;
 
@@ -146,6 +167,7 @@ export class InvocationMetrics {
   #failures: Map<string, number> | undefined;
   readonly #latencies: number[] = [];
   #latencySamples = 0;
+  #queue: QueueCounts | undefined;
   readonly #random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -158,6 +180,11 @@ export class InvocationMetrics {
     const name = failureMetric(errorType, code);
     this.#failures ??= new Map();
     this.#failures.set(name, (this.#failures.get(name) ?? 0) + 1);
+  }
+
+  /** The bulk queue's counts of an SQS invocation (written with its document). */
+  queueMessages(counts: QueueCounts): void {
+    this.#queue = counts;
   }
 
   /**
@@ -188,6 +215,7 @@ export class InvocationMetrics {
   }): EmfDocument {
     const latencies = this.#latencies;
     let definitions = latencies.length > 0 ? WITH_LATENCY : ALWAYS;
+    if (this.#queue) definitions = [...definitions, ...QUEUE_DEFINITIONS];
     if (this.#failures) {
       definitions = [
         ...definitions,
@@ -211,6 +239,12 @@ export class InvocationMetrics {
       DigiCertLatency:
         latencies.length === 0 ? undefined : latencies.length === 1 ? latencies[0] : [...latencies],
     };
+    if (this.#queue) {
+      document[QUEUE_METRIC.received] = this.#queue.received;
+      document[QUEUE_METRIC.done] = this.#queue.done;
+      document[QUEUE_METRIC.retried] = this.#queue.retried;
+      document[QUEUE_METRIC.failureRecords] = this.#queue.failureRecords;
+    }
     if (this.#failures) {
       for (const [name, count] of this.#failures) document[name] = count;
     }
