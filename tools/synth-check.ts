@@ -152,6 +152,10 @@ async function main(): Promise<void> {
     if (!existsSync(`${bundlePath}.map`)) fail('index.mjs.map is missing: source maps are not enabled');
     const code = readFileSync(bundlePath, 'utf8');
     if (!code.startsWith(BUNDLE_BANNER)) fail('the bundle does not start with the createRequire banner');
+    // The stack's bundle is the bench's (tools/bundle-options.ts): the alias and the left-out parser hold.
+    if (code.includes('sso_start_url')) fail('the bundle holds the full AWS credential chain (BUNDLE_ALIAS)');
+    if (code.includes('process.env.JEST_WORKER_ID'))
+      fail('JEST_WORKER_ID is not defined away (BUNDLE_DEFINE)');
     const external = (await loadedModules(bundlePath)).filter((name) => !BUILTINS.has(name));
     if (external.length > 0)
       fail(`the bundle loads modules that are not Node.js built-ins: ${external.join(', ')}`);

@@ -41,6 +41,14 @@ describe('the deployable bundle', () => {
     expect(text).not.toMatch(/require\(["'][^"']*llhttp_simd-wasm\.js["']\)/);
   });
 
+  it('takes AWS credentials from the environment alone, as Lambda hands them (BUNDLE_ALIAS)', async () => {
+    const text = await readFile(join(outdir, BUNDLE_FILE), 'utf8');
+    // The default chain's other sources are not in the bundle: no SSO, no shared config files.
+    expect(text).not.toContain('sso_start_url');
+    expect(text).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
+    expect(text).toContain('AWS_SECRET_ACCESS_KEY');
+  });
+
   it('resends over HTTP and directly through the real DigiCert client', async () => {
     const http = await handler(httpV2Event({ orderId: '71' }), fakeContext());
     expect(http).toMatchObject({ statusCode: 204 });
