@@ -69,7 +69,7 @@ describe('dcv-resend submit', () => {
     const code = await main(['submit', '--file', file, '--queue-url', queues.ordersQueueUrl, '--json'], io);
 
     expect(code).toBe(EXIT.ok);
-    expect(JSON.parse(io.out.join(''))).toMatchObject({ orders: 250, messages: 3, drainSeconds: 45 });
+    expect(JSON.parse(io.out.join(''))).toMatchObject({ orders: 250, messages: 3, drainSeconds: 50 });
     const bodies = (await drainBodies()) as { orders: { order_id: number }[] }[];
     expect(bodies.map((b) => b.orders.length).sort()).toEqual([100, 100, 50]);
     expect(new Set(bodies.flatMap((b) => b.orders.map((o) => o.order_id))).size).toBe(250);
