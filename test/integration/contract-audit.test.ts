@@ -968,6 +968,26 @@ describe('direct invocation and schedules (docs/contract.md §3)', () => {
       'ValidationError',
       'invalid_input',
     ],
+    ['an empty batch', () => main({ orders: [] }, context()), 'ValidationError', 'invalid_input'],
+    [
+      'a top-level field beside orders',
+      () => main({ orders: [{ order_id: 316 }], locale: 'en' }, context()),
+      'ValidationError',
+      'invalid_input',
+    ],
+    [
+      'an idempotency_key of 256 characters',
+      () => main({ order_id: 317, idempotency_key: 'k'.repeat(256) }, context()),
+      'ValidationError',
+      'invalid_input',
+    ],
+    [
+      'an idempotency_key with a space',
+      () => main({ order_id: 318, idempotency_key: 'a b' }, context()),
+      'ValidationError',
+      'invalid_input',
+    ],
+    ['an array event', () => main([{ order_id: 319 }], context()), 'ValidationError', 'invalid_input'],
     [
       'an empty EventBridge detail',
       () => main(eventBridge({}), context()),
@@ -1243,6 +1263,52 @@ describe('idempotency with a state table (docs/contract.md §6)', () => {
     await expect(stateful(batch, context(25_000, requestId))).resolves.toMatchObject({ sent: 2, failed: 0 });
     expect(fake.to(515)).toHaveLength(1);
     expect(fake.to(516)).toHaveLength(2);
+  });
+
+  it('treats requests without an Idempotency-Key as new deliveries, and a key reused for another order as 422', async () => {
+    expectSent(await http(stateful, v2({ orderId: '520', headers: json, body: '{}' })));
+    expectSent(await http(stateful, v2({ orderId: '520', headers: json, body: '{}' })));
+    expect(fake.to(520)).toHaveLength(2);
+    const key = randomUUID();
+    expectSent(
+      await http(stateful, v2({ orderId: '521', headers: { ...json, 'idempotency-key': key }, body: '{}' })),
+    );
+    const other = await http(
+      stateful,
+      v2({ orderId: '522', headers: { ...json, 'idempotency-key': key }, body: '{}' }),
+    );
+    errorOf(other, 422, 'idempotency_key_reused');
+    expect(fake.to(522)).toHaveLength(0);
+  });
+
+  it('tells a direct caller which code refused a reused idempotency_key, a running one and an unreachable table', async () => {
+    const key = randomUUID();
+    await stateful({ order_id: 523, idempotency_key: key }, context());
+    const reused = detailOf(
+      await thrown(stateful({ order_id: 523, locale: 'de', idempotency_key: key }, context())),
+      'ValidationError',
+    );
+    expect(reused.code).toBe('idempotency_key_reused');
+
+    const running = randomUUID();
+    let release = (): void => undefined;
+    fake.script(524, {
+      status: 204,
+      hold: new Promise<void>((r) => {
+        release = r;
+      }),
+    });
+    const first = stateful({ order_id: 524, idempotency_key: running }, context());
+    await waitFor(() => fake.to(524).length === 1);
+    const during = await thrown(stateful({ order_id: 524, idempotency_key: running }, context()));
+    release();
+    expect(detailOf(during, 'UpstreamError').code).toBe('request_in_progress');
+    await expect(first).resolves.toEqual({ order_id: 524, status: 'sent' });
+
+    const noTable = await container({ STATE_TABLE_NAME: 'audit-no-such-table', DIGICERT_MAX_ATTEMPTS: '1' });
+    const unavailable = detailOf(await thrown(noTable({ order_id: 525 }, context())), 'UpstreamError');
+    expect(unavailable.code).toBe('state_unavailable');
+    expect(fake.to(525)).toHaveLength(0);
   });
 
   it('keeps the API key out of the state table', async () => {
