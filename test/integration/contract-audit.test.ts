@@ -1311,6 +1311,28 @@ describe('idempotency with a state table (docs/contract.md §6)', () => {
     expect(fake.to(525)).toHaveLength(0);
   });
 
+  it('does not record an attempt DigiCert never answered or answered 5xx: the same key tries again', async () => {
+    const handler = await container({
+      STATE_TABLE_NAME: dynamo.tableName,
+      DIGICERT_TIMEOUT_MS: '300',
+      DIGICERT_MAX_ATTEMPTS: '1',
+    });
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    fake.script(530, { status: 204, hold: held }, { status: 500, body: 'oops' });
+    const key = randomUUID();
+    const event = () => v2({ orderId: '530', headers: { ...json, 'idempotency-key': key }, body: '{}' });
+    errorOf(await http(handler, event()), 504, 'upstream_timeout');
+    release();
+    errorOf(await http(handler, event()), 502, 'upstream_unavailable');
+    const third = await http(handler, event());
+    expectSent(third);
+    expect(header(third, 'idempotent-replayed')).toBeUndefined();
+    expect(fake.to(530)).toHaveLength(3);
+  });
+
   it('keeps the API key out of the state table', async () => {
     const items = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
     expect((items.Items ?? []).length).toBeGreaterThan(0);
