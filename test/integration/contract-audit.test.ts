@@ -1354,6 +1354,19 @@ describe('one rate budget (docs/contract.md §7)', () => {
   });
 });
 
+describe('one rate budget across containers (docs/contract.md §7)', () => {
+  it('counts a request sent by one container against another sharing the state table', async () => {
+    const table = await dynamo.createTable();
+    const env = { STATE_TABLE_NAME: table, DIGICERT_RATE_LIMIT_PER_5S: '1', DIGICERT_MAX_ATTEMPTS: '1' };
+    const [first, second] = [await container(env), await container(env)];
+    expectSent(await http(first, v2({ orderId: '610', body: '{}' })));
+    const response = await http(second, v2({ orderId: '611', body: '{}' }), context(2_000));
+    errorOf(response, 429, 'request_limit_exceeded');
+    expect(header(response, 'retry-after')).toMatch(/^[1-9][0-9]*$/);
+    expect(fake.to(611)).toHaveLength(0);
+  });
+});
+
 describe('DCV pre-check and the address route (docs/contract.md §9)', () => {
   let enforcing: BundleHandler;
   beforeAll(async () => {
