@@ -1516,6 +1516,31 @@ describe('DCV pre-check and the address route (docs/contract.md §9)', () => {
     errorOf(suffix, 400, 'invalid_input');
   });
 
+  it('sanitises DigiCert’s answer on the address route when it echoes the key (§5)', async () => {
+    fake.script('echo.example.com', {
+      status: 200,
+      body: JSON.stringify({ emails: ['admin@echo.example.com'], note: `key ${KEY}` }),
+    });
+    fake.script('echo2.example.com', {
+      status: 403,
+      body: JSON.stringify({ errors: [{ code: 'access_denied', message: `key ${KEY} may not read` }] }),
+    });
+    for (const domain of ['echo.example.com', 'echo2.example.com']) {
+      const response = await http(
+        enforcing,
+        v2({
+          method: 'GET',
+          rawPath: `/domain/${domain}/dcv/emails`,
+          routeKey: 'GET /domain/{domain}/dcv/emails',
+          pathParameters: { domain },
+        }),
+      );
+      expect(response.statusCode).toBe(200);
+      expect(response.body).not.toContain(KEY);
+      expect(JSON.parse(response.body)).toHaveProperty('constructed_emails');
+    }
+  });
+
   it('answers GET /domain/{domain}/dcv/emails with the four fields, on a named stage too', async () => {
     for (const stage of ['$default', 'prod']) {
       const rawPath = `${stage === '$default' ? '' : `/${stage}`}/domain/example.com/dcv/emails`;
