@@ -10,7 +10,7 @@
  * that the audit does not share their assumptions; DynamoDB is dynalite (a third-party emulator).
  * Each "container" is a fresh import of the bundle whose environment is set for its first call.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -155,6 +155,67 @@ class FakeSecretsManager {
             CreatedDate: 1_764_633_600,
           }),
         );
+      });
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+  }
+
+  get endpoint(): string {
+    const { port } = (this.#server?.address() ?? { port: 0 }) as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async close(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A minimal SQS (AWS JSON 1.0, SendMessage and SendMessageBatch), for the failure queue.
+
+class FakeSqs {
+  /** Every message body written, with the queue URL it was sent to. */
+  readonly messages: { queueUrl: string; body: string }[] = [];
+  #server: Server | undefined;
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+          QueueUrl?: string;
+          MessageBody?: string;
+          Entries?: { Id: string; MessageBody: string }[];
+        };
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const md5 = (body: string) => createHash('md5').update(body).digest('hex');
+        res.setHeader('content-type', 'application/x-amz-json-1.0');
+        const queueUrl = input.QueueUrl ?? '';
+        if (target === 'AmazonSQS.SendMessageBatch') {
+          const entries = input.Entries ?? [];
+          for (const entry of entries) this.messages.push({ queueUrl, body: entry.MessageBody });
+          res.end(
+            JSON.stringify({
+              Successful: entries.map((e) => ({
+                Id: e.Id,
+                MessageId: randomUUID(),
+                MD5OfMessageBody: md5(e.MessageBody),
+              })),
+              Failed: [],
+            }),
+          );
+        } else if (target === 'AmazonSQS.SendMessage') {
+          const body = input.MessageBody ?? '';
+          this.messages.push({ queueUrl, body });
+          res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5(body) }));
+        } else {
+          res.statusCode = 400;
+          res.end(
+            JSON.stringify({ __type: 'com.amazonaws.sqs#InvalidAction', message: `unsupported ${target}` }),
+          );
+        }
       });
     });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
@@ -358,6 +419,35 @@ function eventBridge(detail: unknown, id: string = randomUUID()): Record<string,
   };
 }
 
+interface SqsMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiveCount?: number;
+}
+
+/** AWS's SQS event sample (an event source mapping's batch). */
+function sqsEvent(messages: readonly SqsMessage[]): Record<string, unknown> {
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.messageId,
+      receiptHandle: `AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a${m.messageId}`,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount ?? 1),
+        SentTimestamp: '1796085000000',
+        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+        ApproximateFirstReceiveTimestamp: '1796085000001',
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(m.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:DcvResend-Orders',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+let sqs: FakeSqs;
 let fake: FakeDigiCert;
 let secrets: FakeSecretsManager;
 let dynamo: Dynalite;
@@ -386,6 +476,8 @@ const FUNCTION_VARS = [
   'DNS_SERVERS',
   'LOG_LEVEL',
   'AWS_LAMBDA_FUNCTION_NAME',
+  'FAILURE_QUEUE_URL',
+  'ORDERS_QUEUE_URL',
 ];
 
 /**
@@ -501,7 +593,8 @@ beforeAll(async () => {
   stderr = vi.spyOn(process.stderr, 'write');
   fake = new FakeDigiCert();
   secrets = new FakeSecretsManager();
-  await Promise.all([fake.start(), secrets.start()]);
+  sqs = new FakeSqs();
+  await Promise.all([fake.start(), secrets.start(), sqs.start()]);
   dynamo = await startDynalite();
   dns = await LocalDnsServer.start({ txt: {}, caa: {}, mx: { 'example.com': ['mx.example.com'] } });
   Object.assign(process.env, {
@@ -510,6 +603,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'audit-secret',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
   });
   delete process.env.AWS_SESSION_TOKEN;
@@ -525,7 +619,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stdout.mockRestore();
   stderr.mockRestore();
-  await Promise.all([fake.close(), secrets.close(), dynamo.close(), dns.close()]);
+  await Promise.all([fake.close(), secrets.close(), sqs.close(), dynamo.close(), dns.close()]);
   await rm(outdir, { recursive: true, force: true });
   for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
   Object.assign(process.env, savedEnv);
@@ -1039,7 +1133,56 @@ describe('direct invocation and schedules (docs/contract.md §3)', () => {
     ]);
   });
 
-  it.todo('answers an SQS event with batchItemFailures (docs/contract.md §3, §8): not implemented yet');
+  it('answers an SQS batch with batchItemFailures for transient failures only; refusals and invalid orders go to the failure queue, once (§3, §6, §8)', async () => {
+    const failureQueueUrl = `${sqs.endpoint}/123456789012/DcvResend-Failures`;
+    const consumer = await container({
+      STATE_TABLE_NAME: dynamo.tableName,
+      FAILURE_QUEUE_URL: failureQueueUrl,
+      DIGICERT_MAX_ATTEMPTS: '1',
+    });
+    fake.script(331, {
+      status: 404,
+      body: JSON.stringify({ errors: [{ code: 'not_found|order', message: 'no' }] }),
+    });
+    fake.script(332, { status: 500, body: 'down' });
+    const ids = {
+      sent: randomUUID(),
+      refused: randomUUID(),
+      transient: randomUUID(),
+      invalid: randomUUID(),
+      garbage: randomUUID(),
+    };
+    const messages = (receiveCount: number): SqsMessage[] => [
+      { messageId: ids.sent, body: JSON.stringify({ order_id: 330 }), receiveCount },
+      {
+        messageId: ids.refused,
+        body: JSON.stringify({ orders: [{ order_id: 331 }, { order_id: 333 }] }),
+        receiveCount,
+      },
+      { messageId: ids.transient, body: JSON.stringify({ order_id: 332 }), receiveCount },
+      { messageId: ids.invalid, body: JSON.stringify({ order_id: 'x' }), receiveCount },
+      { messageId: ids.garbage, body: 'not json', receiveCount },
+    ];
+    const first = (await consumer(sqsEvent(messages(1)), context())) as {
+      batchItemFailures: { itemIdentifier: string }[];
+    };
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: ids.transient }] });
+    expect(fake.to(330)).toHaveLength(1);
+    expect(fake.to(333)).toHaveLength(1);
+    const written = sqs.messages.filter((m) => m.queueUrl === failureQueueUrl).map((m) => m.body);
+    expect(written.some((b) => b.includes('331') && b.includes('not_found|order'))).toBe(true);
+    expect(written.some((b) => b.includes(ids.invalid))).toBe(true);
+    expect(written.some((b) => b.includes(ids.garbage))).toBe(true);
+    expect(written.some((b) => b.includes('"order_id":332'))).toBe(false);
+    // The whole batch again (a redelivery): nothing already sent or refused is sent again.
+    const again = await consumer(sqsEvent(messages(2)), context());
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(fake.to(330)).toHaveLength(1);
+    expect(fake.to(331)).toHaveLength(1);
+    expect(fake.to(333)).toHaveLength(1);
+    expect(fake.to(332)).toHaveLength(2);
+    for (const body of sqs.messages.map((m) => m.body)) expect(body).not.toContain(KEY);
+  });
 });
 
 describe('configuration (docs/contract.md §4, §9)', () => {
