@@ -950,6 +950,19 @@ describe('HTTP (docs/contract.md §2): events as API Gateway sends them', () => 
     expect(fake.to(260).length).toBe(2);
   });
 
+  it('reads the key once and reuses it within SECRET_CACHE_TTL_SECONDS, or every time with 0', async () => {
+    const cached = await container({});
+    const reads = secrets.reads.length;
+    for (const orderId of [266, 267, 268])
+      expectSent(await http(cached, v2({ orderId: String(orderId), body: '{}' })));
+    expect(secrets.reads.length - reads).toBe(1);
+    const uncached = await container({ SECRET_CACHE_TTL_SECONDS: '0' });
+    const before = secrets.reads.length;
+    for (const orderId of [269, 270])
+      expectSent(await http(uncached, v2({ orderId: String(orderId), body: '{}' })));
+    expect(secrets.reads.length - before).toBe(2);
+  });
+
   it('answers 503 secret_unavailable when the secret cannot be read', async () => {
     const handler = await container({ DIGICERT_API_KEY_SECRET_ID: 'audit/no-such-secret' });
     errorOf(
@@ -1500,6 +1513,10 @@ describe('idempotency with a state table (docs/contract.md §6)', () => {
     const items = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
     expect((items.Items ?? []).length).toBeGreaterThan(0);
     expect(JSON.stringify(items.Items)).not.toContain(KEY);
+    // §4: TTL attribute `expiration`, epoch seconds, IDEMPOTENCY_TTL_SECONDS (86400 by default) ahead.
+    const day = Math.floor(Date.now() / 1000) + 86_400;
+    const expirations = (items.Items ?? []).map((item) => Number(item.expiration?.N));
+    expect(expirations.some((e) => Math.abs(e - day) < 600)).toBe(true);
   });
 });
 
