@@ -68,11 +68,11 @@ function integer(
 ): number {
   const raw = env[variable];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^[0-9]+$/.test(raw))
-    throw invalid(variable, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  // The value is not repeated: a variable set by mistake may hold a secret (docs/contract.md §9).
+  const rule = `must be a whole number from ${min} to ${max}`;
+  if (!/^[0-9]+$/.test(raw)) throw invalid(variable, rule);
   const value = Number(raw);
-  if (value < min || value > max)
-    throw invalid(variable, `must be a whole number from ${min} to ${max}, got ${raw}`);
+  if (value < min || value > max) throw invalid(variable, rule);
   return value;
 }
 
