@@ -70,13 +70,22 @@ export function normaliseHostName(input: string): Checked<string> {
 /**
  * The first `xn--` label of `ascii` that is not the canonical punycode of a valid IDN, if any:
  * ASCII input skips `domainToASCII`'s mapping, so its punycode is checked by a round trip
- * through Unicode (which also refuses encodings of plain ASCII such as `xn--www-`).
+ * through Unicode (which also refuses encodings of plain ASCII such as `xn--www-`). Node 20
+ * answers '' for a name it cannot decode; Node 24 (Lambda's runtime) gives the label back
+ * undecoded, still `xn--`: both count as invalid.
  */
 function invalidPunycodeLabel(ascii: string): string | undefined {
-  const roundTrip = domainToASCII(domainToUnicode(ascii));
-  if (domainToASCII(ascii) === ascii && roundTrip === ascii) return undefined;
-  const back = roundTrip.split('.');
-  return ascii.split('.').find((label, i) => label.startsWith('xn--') && back[i] !== label) ?? ascii;
+  const unicode = domainToUnicode(ascii);
+  const decoded = unicode.split('.');
+  const back = (unicode === '' ? '' : domainToASCII(unicode)).split('.');
+  const labels = ascii.split('.');
+  const bad = labels.find(
+    (label, i) =>
+      label.startsWith('xn--') &&
+      (decoded[i] === undefined || decoded[i].startsWith('xn--') || back[i] !== label),
+  );
+  if (bad !== undefined) return bad;
+  return domainToASCII(ascii) === ascii ? undefined : ascii;
 }
 
 /** The rule a public suffix breaks, with an example of what to use instead. */
