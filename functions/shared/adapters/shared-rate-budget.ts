@@ -8,14 +8,18 @@
  * one ticket item, `rate-budget#tickets`. A request
  *  1. takes a ticket: `ADD n 1` on the ticket item (the same write returns `paused_until`, the
  *     shared 429 pause, so the pause costs no extra request); ticket t means slot t mod L in every ring;
- *  2. claims its slot in every ring with a conditional write, shortest window first:
+ *  2. claims its slot in every ring with a conditional write, all rings at once:
  *     `SET free_at = :lease, held = true, holder = :me IF attribute_not_exists(free_at) OR free_at <= :start`,
- *     where `start` is now. When a slot is not free it reads the slot: a released slot says when it
- *     frees, and the request books it from then (the same write, `start` = that time) and leaves at
+ *     where `start` is now. A ticket below every ring's limit names slots no earlier ticket used
+ *     and claims them straight away; any other ticket first reads its slots (one read of all of
+ *     them): when each is released (or free) it says when it frees, and the request books them
+ *     all from the latest of those times (the same write, `start` = that time) and leaves at
  *     `start` without another round trip; a held slot cannot free before its claim + W, so it looks
- *     again when this container's requests usually answer, then less and less often; all bounded
- *     by the caller's deadline (slots it did get meanwhile are given back as they were: nothing was
- *     sent on them). Exclusivity comes from the conditional write alone;
+ *     again when this container's requests usually answer, then at least 16 times per window while
+ *     the holder is overdue (a waiter that looks late lets the next round's ticket on the same
+ *     slot book it first, and loses a whole round); all bounded by the caller's deadline (slots it
+ *     did get by a claim that failed on another ring are given back as they were: nothing was sent
+ *     on them). Exclusivity comes from the conditional write alone;
  *  3. sends, at `start` (the grant is the last thing before the request leaves);
  *  4. on `release()`, after DigiCert has answered (or the attempt failed or was never made), writes
  *     `free_at = answer time + W + skew margin, held = false` on each slot, if it still holds it.
@@ -51,8 +55,8 @@
  *
  * ## Cost per DigiCert request
  * One ticket write (shared by the acquires of a container that start together), one claim per ring
- * and one release per ring: 5 write requests with the default two windows, plus a failed claim and
- * 1–2 reads (each of two items) for a request that had to wait for its slot.
+ * and one release per ring: 5 write requests with the default two windows, plus 1–2 reads (each of
+ * three items) for a request whose slots were used before.
  *
  * ## The table unreachable
  * A DynamoDB call that fails (after the client's bounded retries, or after `callTimeoutMs`) sends
@@ -141,6 +145,8 @@ const ITEM_TTL_SECONDS = 86_400;
 const RELEASE_ATTEMPTS = 3;
 /** How soon a waiter looks again at a slot whose holder is overdue (its release may be on its way). */
 const POLL_MS = 100;
+/** A waiter looks at an overdue holder's slot at least this many times per window. */
+const POLL_SHARE = 16;
 
 const systemClock: BudgetClock = {
   now: () => Date.now(),
@@ -344,41 +350,53 @@ class RingBudget implements SharedRateBudget {
 
     // A claim may book a slot ahead: "held by me from `start`", where `start` is when the slot frees
     // (`free_at <= :start`); the request then leaves at `start`, not one table round trip after it.
-    // Claims go ring by ring, shortest window first (in a burst the short ring is the busy one: a
-    // busy slot costs one failed write and nothing to give back), except after a read showed the
-    // slot released: then all at once, since each is expected free by `start` (one round trip).
+    // A ticket below every ring's limit names slots no earlier ticket used: claim them all at once
+    // (one round trip). Any other ticket's slots were used before and are most likely still held
+    // by a request one round earlier: read them first (one read instead of a failed write), and
+    // book them all at once from when the last of them frees.
     let start = this.#clock.now();
-    let together = false;
+    let claimFirst = this.#rings.every((ring) => n < ring.limit);
     for (;;) {
       if (!(await this.#waitForPause(Math.max(pausedUntil, this.#pausedUntil), deadline))) return false;
       start = Math.max(start, this.#clock.now());
       if (start > deadline) return false;
-      const blocked = await this.#claimAll(slots, holder, start, deadline, together);
-      if (blocked < 0) {
-        await this.#sleepUntil(start);
-        this.#grants.push({ kind: 'shared', holder, slots, grantedAt: this.#clock.now() });
-        return true;
+      if (claimFirst) {
+        if (await this.#claimAll(slots, holder, start, deadline)) {
+          await this.#sleepUntil(start);
+          this.#grants.push({ kind: 'shared', holder, slots, grantedAt: this.#clock.now() });
+          return true;
+        }
       }
-      const hold = (this.#rings[blocked] as Ring).windowMs + this.#marginMs;
-      // Doubles while the holder stays overdue: a slow table must not be polled harder.
+      claimFirst = true;
+      // Doubles while a holder stays overdue: a slow table must not be polled harder.
       let pollMs = POLL_MS;
       for (;;) {
-        const seen = await this.#look(slots[blocked] as string, deadline);
+        const seen = await this.#look(slots, deadline);
         pausedUntil = seen.pausedUntil;
         const now = this.#clock.now();
         const paused = Math.max(pausedUntil, this.#pausedUntil);
-        if (!seen.held || seen.freeAt <= now + pollMs) {
-          // Released (its free time is known), or a lease about to run out: book it from then.
-          start = Math.max(seen.freeAt, paused, now);
+        // Released (its free time is known), or a lease about to run out: bookable from then.
+        const held = seen.slots
+          .map((slot, i) => ({ ...slot, hold: (this.#rings[i] as Ring).windowMs + this.#marginMs }))
+          .filter((slot) => slot.held && slot.freeAt > now + pollMs);
+        if (held.length === 0) {
+          start = Math.max(paused, now, ...seen.slots.map((slot) => slot.freeAt));
           if (start > deadline) return false;
-          together = !seen.held;
           break;
         }
         // Held: it frees W after an answer that cannot precede its claim; look again when this
         // container's requests usually answer (the release then says when), then less and less often.
-        if (seen.claimedAt + hold > deadline) return false;
-        const lookAt = Math.min(seen.freeAt, Math.max(now + pollMs, seen.claimedAt + this.#latencyMs));
-        pollMs = Math.min(2 * pollMs, hold);
+        if (held.some((slot) => slot.claimedAt + slot.hold > deadline)) return false;
+        const lookAt = Math.max(
+          now + pollMs,
+          ...held.map((slot) => Math.min(slot.freeAt, slot.claimedAt + this.#latencyMs)),
+        );
+        // Capped at a small part of the window: a waiter that looks late lets a later ticket on the
+        // same slot (another container's, one round ahead of it) book the slot first, and loses a round.
+        pollMs = Math.min(
+          2 * pollMs,
+          Math.max(POLL_MS, Math.min(...held.map((slot) => slot.hold)) / POLL_SHARE),
+        );
         await this.#clock.sleep(lookAt - now);
       }
     }
@@ -428,33 +446,24 @@ class RingBudget implements SharedRateBudget {
   }
 
   /**
-   * Claims (or books from `start`) the ticket's slot in every ring, shortest window first, one after
-   * the other or all at once. Returns -1 when all are held, else the index of a ring whose slot is
-   * not free by `start`; slots claimed meanwhile are given back free from `start` (never earlier
-   * than they were: the claim required `free_at <= start`), since nothing was sent on them.
+   * Claims (or books from `start`) the ticket's slot in every ring, all at once. `false` when one is
+   * not free by `start`; the others are then given back free from `start` (never earlier than they
+   * were: the claim required `free_at <= start`), since nothing was sent on them.
    */
   async #claimAll(
     slots: readonly string[],
     holder: string,
     start: number,
     deadline: number,
-    together: boolean,
-  ): Promise<number> {
-    const claimAt = (i: number) =>
-      this.#claim(slots[i] as string, holder, start, this.#rings[i] as Ring, deadline);
-    let claimed: boolean[];
-    if (together) {
-      claimed = await Promise.all(slots.map((_, i) => claimAt(i)));
-    } else {
-      claimed = [];
-      for (let i = 0; i < slots.length && claimed.every(Boolean); i += 1) claimed.push(await claimAt(i));
-    }
-    const blocked = claimed.indexOf(false);
-    if (blocked < 0) return -1;
+  ): Promise<boolean> {
+    const claimed = await Promise.all(
+      slots.map((key, i) => this.#claim(key, holder, start, this.#rings[i] as Ring, deadline)),
+    );
+    if (claimed.every(Boolean)) return true;
     await Promise.all(
       slots.map((key, i) => (claimed[i] ? this.#releaseSlot(key, holder, start) : undefined)),
     );
-    return blocked;
+    return false;
   }
 
   /**
@@ -488,18 +497,18 @@ class RingBudget implements SharedRateBudget {
     }
   }
 
-  /** A slot's state and the shared pause, in one read. */
+  /** The ticket's slots and the shared pause, in one read. */
   async #look(
-    key: string,
+    keys: readonly string[],
     deadline: number,
-  ): Promise<{ freeAt: number; held: boolean; claimedAt: number; pausedUntil: number }> {
+  ): Promise<{ slots: { freeAt: number; held: boolean; claimedAt: number }[]; pausedUntil: number }> {
     const read = await this.#call(
       (abortSignal) =>
         this.#client.send(
           new BatchGetItemCommand({
             RequestItems: {
               [this.#table]: {
-                Keys: [{ id: { S: key } }, { id: { S: TICKETS_KEY } }],
+                Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
                 ConsistentRead: true,
                 ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
               },
@@ -514,12 +523,16 @@ class RingBudget implements SharedRateBudget {
       // DynamoDB may leave keys unread under load: ask again (bounded by the caller's deadline).
       throw new TableUnavailable('The state table left a read unprocessed');
     }
-    const slot = items.find((item) => item.id?.S === key);
     const tickets = items.find((item) => item.id?.S === TICKETS_KEY);
     return {
-      freeAt: Number(slot?.free_at?.N ?? '0'),
-      held: slot?.held?.BOOL === true,
-      claimedAt: Number(slot?.claimed_at?.N ?? '0'),
+      slots: keys.map((key) => {
+        const slot = items.find((item) => item.id?.S === key);
+        return {
+          freeAt: Number(slot?.free_at?.N ?? '0'),
+          held: slot?.held?.BOOL === true,
+          claimedAt: Number(slot?.claimed_at?.N ?? '0'),
+        };
+      }),
       pausedUntil: Number(tickets?.paused_until?.N ?? '0'),
     };
   }
