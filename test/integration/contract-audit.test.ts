@@ -12,8 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +20,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { LoopbackServer } from '../../dev/loopback-server.js';
 import { BUNDLE_FILE, esbuildOptions } from '../../tools/bundle-options.js';
 import { LocalDnsServer } from '../support/dns-server.js';
 import { type Dynalite, startDynalite } from '../support/dynalite.js';
@@ -30,6 +30,29 @@ const KEY = `AUDIT-CANARY-${randomUUID()}`;
 const SECRET_BARE = 'audit/digicert-key';
 const SECRET_JSON = 'audit/digicert-key-json';
 const SUNSET = 'Wed, 15 Mar 2028 00:00:00 GMT';
+
+// ---------------------------------------------------------------------------------------------
+// The listening plumbing the three fakes share (127.0.0.1, a free port, connections dropped on
+// close): the project's `LoopbackServer`; what each fake answers is written here, from the docs.
+
+abstract class FakeServer {
+  #server: LoopbackServer | undefined;
+
+  protected abstract serve(req: IncomingMessage, res: ServerResponse): void;
+
+  async start(): Promise<void> {
+    this.#server = await LoopbackServer.listen((req, res) => this.serve(req, res));
+  }
+
+  /** `http://127.0.0.1:<port>` */
+  get endpoint(): string {
+    return this.#server?.origin ?? 'http://127.0.0.1:0';
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // A fake DigiCert, from resend-emails.md and FACTS.md: PUT .../resend-emails answers 204 for a
@@ -49,19 +72,16 @@ interface Scripted {
   readonly hold?: Promise<void>;
 }
 
-class FakeDigiCert {
+class FakeDigiCert extends FakeServer {
   readonly requests: Recorded[] = [];
   readonly #scripts = new Map<string, Scripted[]>();
-  #server: Server | undefined;
 
-  async start(): Promise<void> {
-    this.#server = createServer((req, res) => void this.#serve(req, res));
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+  protected serve(req: IncomingMessage, res: ServerResponse): void {
+    void this.#serve(req, res);
   }
 
   get baseUrl(): string {
-    const { port } = (this.#server?.address() ?? { port: 0 }) as AddressInfo;
-    return `http://127.0.0.1:${port}/services/v2`;
+    return `${this.endpoint}/services/v2`;
   }
 
   /** The next answers for `orderId` (or for a domain path segment), in order. */
@@ -107,128 +127,95 @@ class FakeDigiCert {
       res.end(JSON.stringify({ errors: [{ code: 'not_found', message: 'no such path' }] }));
     }
   }
-
-  async close(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // A minimal Secrets Manager (awsJson1_1, GetSecretValue only).
 
-class FakeSecretsManager {
+class FakeSecretsManager extends FakeServer {
   readonly reads: string[] = [];
   readonly #secrets = new Map<string, string>([
     [SECRET_BARE, KEY],
     [SECRET_JSON, JSON.stringify({ api_key: KEY })],
   ]);
-  #server: Server | undefined;
 
-  async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { SecretId?: string };
-        const id = input.SecretId ?? '';
-        this.reads.push(id);
-        const value = this.#secrets.get(id);
-        res.setHeader('content-type', 'application/x-amz-json-1.1');
-        if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || value === undefined) {
-          res.statusCode = 400;
-          res.end(
-            JSON.stringify({
-              __type: 'ResourceNotFoundException',
-              message: "Secrets Manager can't find the specified secret.",
-            }),
-          );
-          return;
-        }
+  protected serve(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { SecretId?: string };
+      const id = input.SecretId ?? '';
+      this.reads.push(id);
+      const value = this.#secrets.get(id);
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || value === undefined) {
+        res.statusCode = 400;
         res.end(
           JSON.stringify({
-            ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}-AbCdEf`,
-            Name: id,
-            SecretString: value,
-            VersionId: randomUUID(),
-            VersionStages: ['AWSCURRENT'],
-            CreatedDate: 1_764_633_600,
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
           }),
         );
-      });
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}-AbCdEf`,
+          Name: id,
+          SecretString: value,
+          VersionId: randomUUID(),
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 1_764_633_600,
+        }),
+      );
     });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-  }
-
-  get endpoint(): string {
-    const { port } = (this.#server?.address() ?? { port: 0 }) as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
-
-  async close(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // A minimal SQS (AWS JSON 1.0, SendMessage and SendMessageBatch), for the failure queue.
 
-class FakeSqs {
+class FakeSqs extends FakeServer {
   /** Every message body written, with the queue URL it was sent to. */
   readonly messages: { queueUrl: string; body: string }[] = [];
-  #server: Server | undefined;
 
-  async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
-          QueueUrl?: string;
-          MessageBody?: string;
-          Entries?: { Id: string; MessageBody: string }[];
-        };
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const md5 = (body: string) => createHash('md5').update(body).digest('hex');
-        res.setHeader('content-type', 'application/x-amz-json-1.0');
-        const queueUrl = input.QueueUrl ?? '';
-        if (target === 'AmazonSQS.SendMessageBatch') {
-          const entries = input.Entries ?? [];
-          for (const entry of entries) this.messages.push({ queueUrl, body: entry.MessageBody });
-          res.end(
-            JSON.stringify({
-              Successful: entries.map((e) => ({
-                Id: e.Id,
-                MessageId: randomUUID(),
-                MD5OfMessageBody: md5(e.MessageBody),
-              })),
-              Failed: [],
-            }),
-          );
-        } else if (target === 'AmazonSQS.SendMessage') {
-          const body = input.MessageBody ?? '';
-          this.messages.push({ queueUrl, body });
-          res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5(body) }));
-        } else {
-          res.statusCode = 400;
-          res.end(
-            JSON.stringify({ __type: 'com.amazonaws.sqs#InvalidAction', message: `unsupported ${target}` }),
-          );
-        }
-      });
+  protected serve(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+        QueueUrl?: string;
+        MessageBody?: string;
+        Entries?: { Id: string; MessageBody: string }[];
+      };
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const md5 = (body: string) => createHash('md5').update(body).digest('hex');
+      res.setHeader('content-type', 'application/x-amz-json-1.0');
+      const queueUrl = input.QueueUrl ?? '';
+      if (target === 'AmazonSQS.SendMessageBatch') {
+        const entries = input.Entries ?? [];
+        for (const entry of entries) this.messages.push({ queueUrl, body: entry.MessageBody });
+        res.end(
+          JSON.stringify({
+            Successful: entries.map((e) => ({
+              Id: e.Id,
+              MessageId: randomUUID(),
+              MD5OfMessageBody: md5(e.MessageBody),
+            })),
+            Failed: [],
+          }),
+        );
+      } else if (target === 'AmazonSQS.SendMessage') {
+        const body = input.MessageBody ?? '';
+        this.messages.push({ queueUrl, body });
+        res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5(body) }));
+      } else {
+        res.statusCode = 400;
+        res.end(
+          JSON.stringify({ __type: 'com.amazonaws.sqs#InvalidAction', message: `unsupported ${target}` }),
+        );
+      }
     });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-  }
-
-  get endpoint(): string {
-    const { port } = (this.#server?.address() ?? { port: 0 }) as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
-
-  async close(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 }
 
