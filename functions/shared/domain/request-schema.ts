@@ -2,17 +2,28 @@
  * The request schema of docs/contract.md §1, shared by every entry point: the HTTP body, direct and
  * scheduled payloads, batches, the CLI and CDK synth (which validates schedule payloads with it).
  */
+// zod/mini: the same engine and error messages as `zod` (with its English locale, below), without
+// the classic API's methods on every schema, which also pull in JSON Schema generation: 27 KB less
+// bundle (tools/bundle-options.ts). tools/openapi.ts derives the documented schema from these.
 import {
   array,
+  config,
   type core,
+  globalRegistry,
+  maxLength,
+  minLength,
   number,
   optional,
   type output,
+  pipe,
+  regex,
   strictObject,
   string,
+  transform,
   union,
-  type ZodType,
-} from 'zod';
+  type ZodMiniType,
+} from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { REQUEST_LIMITS } from '../contract.js';
 import { type Checked, checkEmailDomain, checkLocale, normaliseDomain, normaliseEmail } from './dcv-rules.js';
 import { type Issue, ValidationError } from './errors.js';
@@ -23,6 +34,11 @@ const {
   maxBatchOrders: MAX_BATCH_ORDERS,
 } = REQUEST_LIMITS;
 const MAX_ORDER_ID = 10 ** MAX_ORDER_ID_DIGITS - 1;
+
+// zod's own messages for the type errors the schema does not word itself ("Invalid input: expected
+// array, received string"); zod/mini would otherwise say "Invalid input". The classic API sets the
+// same locale, so a process that loads both (the CLI, the CDK app) sees one behaviour.
+config(en());
 
 const MAX_KEY_SHOWN = 64;
 const ORDER_ID_RULE = `must be a positive integer of at most ${MAX_ORDER_ID_DIGITS} digits`;
@@ -44,31 +60,57 @@ const stringError = {
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string'),
 };
 
+/** Documentation of a field, for the OpenAPI document (`tools/openapi.ts`). */
+interface FieldMeta {
+  readonly description: string;
+  readonly examples: readonly string[];
+}
+
+/** `schema`, documented: the classic API's `.meta()`. */
+function documented<T extends core.$ZodType>(schema: T, meta: FieldMeta): T {
+  globalRegistry.add(schema, { description: meta.description, examples: [...meta.examples] });
+  return schema;
+}
+
+/** Reports a broken rule from a transform (the classic API's `ctx.addIssue`). */
+function addIssue(
+  ctx: core.ParsePayload,
+  message: string,
+  input: unknown,
+  path: readonly PropertyKey[] = [],
+): void {
+  ctx.issues.push({ code: 'custom', message, input, path: [...path] });
+}
+
 function checked<T extends string>(
   check: (value: string) => Checked<T>,
   description: string,
   example: string,
 ) {
-  return string(stringError)
-    .meta({ description, examples: [example] })
-    .transform((value, ctx) => {
+  return pipe(
+    documented(string(stringError), { description, examples: [example] }),
+    transform((value: string, ctx): T => {
       const result = check(value);
       if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.rule, input: value });
+      addIssue(ctx, result.rule, value);
       return value as T;
-    });
+    }),
+  );
 }
 
-const orderId = union([number(), string()], { error: ORDER_ID_RULE }).transform((value, ctx) => {
-  const parsed = parseOrderId(value);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: ORDER_ID_RULE, input: value });
-    return 0;
-  }
-  return parsed;
-});
+const orderId = pipe(
+  union([number(), string()], { error: ORDER_ID_RULE }),
+  transform((value: number | string, ctx): number => {
+    const parsed = parseOrderId(value);
+    if (parsed === undefined) {
+      addIssue(ctx, ORDER_ID_RULE, value);
+      return 0;
+    }
+    return parsed;
+  }),
+);
 
-const approvalEmail = strictObject({
+const approvalEmailShape = strictObject({
   domain: checked(
     normaliseDomain,
     'Domain scope of the email: a fully qualified domain name, lower-cased; one leading "*." allowed; IDNs as Unicode or valid punycode (sent as punycode); never a public suffix itself (ICANN section of the Public Suffix List: co.uk is refused, example.co.uk accepted).',
@@ -80,27 +122,36 @@ const approvalEmail = strictObject({
     'admin@example.com',
   ),
   email_domain: optional(
-    string(stringError).meta({
+    documented(string(stringError), {
       description:
         'The base domain of the DCV email when it differs from the domain being validated: the domain itself or one of its parents, never a bare TLD or another public suffix (ICANN section of the Public Suffix List).',
       examples: ['example.com'],
     }),
   ),
-}).transform((item, ctx) => {
-  if (item.email_domain === undefined) return { domain: item.domain, email: item.email };
-  const result = checkEmailDomain(item.email_domain, item.domain);
-  if (!result.ok) {
-    ctx.addIssue({ code: 'custom', message: result.rule, path: ['email_domain'], input: item.email_domain });
-    return item;
-  }
-  return { domain: item.domain, email: item.email, email_domain: result.value };
 });
+
+type ApprovalEmailInput = output<typeof approvalEmailShape>;
+type ApprovalEmailOutput = Omit<ApprovalEmailInput, 'email_domain'> & { email_domain?: string };
+
+const approvalEmail = pipe(
+  approvalEmailShape,
+  transform((item: ApprovalEmailInput, ctx): ApprovalEmailOutput => {
+    if (item.email_domain === undefined) return { domain: item.domain, email: item.email };
+    const result = checkEmailDomain(item.email_domain, item.domain);
+    if (!result.ok) {
+      addIssue(ctx, result.rule, item.email_domain, ['email_domain']);
+      return item;
+    }
+    return { domain: item.domain, email: item.email, email_domain: result.value };
+  }),
+);
 
 const bodyShape = {
   domain_approval_emails: optional(
-    array(approvalEmail)
-      .min(1, { error: "must list at least 1 item; omit the field for DigiCert's default recipients" })
-      .max(MAX_APPROVAL_EMAILS, { error: `must list at most ${MAX_APPROVAL_EMAILS} items` }),
+    array(approvalEmail).check(
+      minLength(1, { error: "must list at least 1 item; omit the field for DigiCert's default recipients" }),
+      maxLength(MAX_APPROVAL_EMAILS, { error: `must list at most ${MAX_APPROVAL_EMAILS} items` }),
+    ),
   ),
   locale: optional(
     checked(
@@ -123,13 +174,11 @@ export const IDEMPOTENCY_KEY_RULE =
   'must be 1 to 255 visible ASCII characters (no spaces or control characters)';
 
 const idempotencyKey = optional(
-  string(stringError)
-    .regex(IDEMPOTENCY_KEY_PATTERN, { error: IDEMPOTENCY_KEY_RULE })
-    .meta({
-      description:
-        'Names the delivery: a repeat with the same key (and the same request) is answered from the recorded outcome instead of calling DigiCert again. Default: the Lambda request id (kept across Lambda retries), or the EventBridge event id.',
-      examples: ['renewals-2026-12-01'],
-    }),
+  documented(string(stringError).check(regex(IDEMPOTENCY_KEY_PATTERN, { error: IDEMPOTENCY_KEY_RULE })), {
+    description:
+      'Names the delivery: a repeat with the same key (and the same request) is answered from the recorded outcome instead of calling DigiCert again. Default: the Lambda request id (kept across Lambda retries), or the EventBridge event id.',
+    examples: ['renewals-2026-12-01'],
+  }),
 );
 
 /** A single direct or scheduled request: one order, plus the delivery's optional `idempotency_key`. */
@@ -142,9 +191,10 @@ export const directRequestSchema = strictObject({
 /** A batch of direct or scheduled requests, with the delivery's optional `idempotency_key`. */
 export const batchRequestSchema = strictObject({
   idempotency_key: idempotencyKey,
-  orders: array(resendRequestSchema)
-    .min(1, { error: 'must list at least 1 order' })
-    .max(MAX_BATCH_ORDERS, { error: `must list at most ${MAX_BATCH_ORDERS} orders` }),
+  orders: array(resendRequestSchema).check(
+    minLength(1, { error: 'must list at least 1 order' }),
+    maxLength(MAX_BATCH_ORDERS, { error: `must list at most ${MAX_BATCH_ORDERS} orders` }),
+  ),
 });
 
 export type ResendBody = output<typeof resendBodySchema>;
@@ -182,7 +232,7 @@ export function toIssues(issues: readonly core.$ZodIssue[], prefix: readonly Pro
  * Validates `input` against `schema`, returning the normalised value or throwing a
  * `ValidationError` that lists every problem.
  */
-export function parseOrThrow<T extends ZodType>(
+export function parseOrThrow<T extends ZodMiniType>(
   schema: T,
   input: unknown,
   prefix: readonly PropertyKey[] = [],
