@@ -9,7 +9,7 @@ import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { SqsFailureQueue } from './adapters/failure-queue.js';
-import { DynamoDBIdempotencyStore } from './adapters/idempotency-store.js';
+import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
@@ -119,7 +119,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const idempotency =
     stateTable === undefined || config.stateTableName === undefined
       ? undefined
-      : new DynamoDBIdempotencyStore({
+      : // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
+        new OnDemandIdempotencyStore({
           client: stateTable,
           tableName: config.stateTableName,
           ttlSeconds: config.idempotencyTtlSeconds,
