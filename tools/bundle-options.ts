@@ -1,29 +1,37 @@
 /**
- * How the deployable bundle is built: ONE definition, read by the benchmark (`npm run bench`, which
- * calls esbuild directly) and by the CDK function construct (`NodejsFunction`, which runs esbuild
- * with the same settings through its `bundling` props), so that what is measured is what is deployed.
+ * How the deployable bundle is built: ONE definition, read by the benchmark (`npm run bench`), the
+ * tests that run the bundle, and the CDK function construct (`infra/constructs/resend-function.ts`,
+ * whose asset is built by `tools/build-bundle.ts` with these options), so that what is measured and
+ * tested is what is deployed.
  *
- * In the construct:
- * ```ts
- * import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
- * import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
- * new NodejsFunction(this, 'Fn', {
- *   entry: LAMBDA_ENTRY, runtime: Runtime.NODEJS_24_X,
- *   bundling: { ...NODEJS_FUNCTION_BUNDLING, format: OutputFormat.ESM },
- * });
- * ```
- * (`format` is the one setting the construct has to spell itself: it is a CDK enum, and importing
- * aws-cdk-lib's values here would cost the benchmark a second of start-up; its types are free.)
+ * The bundle is a directory: `index.mjs` (the entry, exporting `handler`) and `chunk-*.mjs` files
+ * beside it, each with its source map. What only some deliveries need (the SQS client, Powertools
+ * idempotency) sits in chunks that the entry `import()`s when a delivery first needs them, so a cold
+ * HTTP resend neither reads nor compiles them. Sizes below are bytes a cold HTTP resend loads
+ * (`npm run bench -- --only=size`, 1 KB = 1,000 bytes), on the pinned dependencies, each step
+ * measured on top of the previous ones:
+ *
+ * | step                                                           | loaded    |
+ * |----------------------------------------------------------------|-----------|
+ * | one file (before issue 16)                                     | 776,943   |
+ * | chunks (`splitting`): SQS client and SDK parts not on the path | 721,183   |
+ * | undici stubs (`BUNDLE_STUBS`)                                  | 667,850   |
+ * | Powertools idempotency loaded on demand (its own chunk)        | 619,465   |
+ * | `zod/mini` in `functions/shared/domain/request-schema.ts`      | 553,307   |
+ *
+ * With everything else as it is now, one file instead of chunks would load 709,950 bytes.
  */
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/shared/contract.js';
 
 /** The Lambda entry, relative to the repository root. */
 export const LAMBDA_ENTRY = 'functions/resend-dcv-emails/handler.ts';
 
-/** The file name NodejsFunction gives an ESM bundle (and the handler is `index.handler`). */
+/** The entry file of the bundle directory (and the handler is `index.handler`). */
 export const BUNDLE_FILE = 'index.mjs';
+
+/** Every other JavaScript file of the bundle is named `chunk-<content hash>.mjs`. */
+export const BUNDLE_CHUNK_PATTERN = /^chunk-[A-Z0-9]+\.mjs$/;
 
 /** esbuild target for the nodejs24.x runtime. */
 export const BUNDLE_TARGET = 'node24';
@@ -51,48 +59,107 @@ export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.JE
 /**
  * Packages replaced in the bundle. Lambda hands credentials in the environment: the SDK's default
  * credential chain becomes the environment alone (`functions/shared/adapters/lambda-credentials.ts`,
- * 60 KB less). Paths are relative to the repository root, where both builds run.
+ * 60 KB less). Paths are relative to the repository root, where every build runs.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/shared/adapters/lambda-credentials.ts',
 };
 
-/** The `bundling` props of `NodejsFunction`, except `format` (add `format: OutputFormat.ESM`). */
-export const NODEJS_FUNCTION_BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  /** Maps without the sources: a smaller asset, and less for `--enable-source-maps` to read. */
-  sourcesContent: false,
-  target: BUNDLE_TARGET,
-  mainFields: [...BUNDLE_MAIN_FIELDS],
-  banner: BUNDLE_BANNER,
-  externalModules: [...BUNDLE_EXTERNALS],
-  define: { ...BUNDLE_DEFINE },
-  esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIAS).map(([from, to]) => [`--alias:${from}`, to])),
-  bundleAwsSDK: true,
-} satisfies Omit<BundlingOptions, 'format'>;
+/** A module of a dependency that the bundle replaces with a few lines, and why that is safe. */
+export interface BundleStub {
+  /** The file, relative to `node_modules/`, with `/` separators. */
+  readonly module: string;
+  /** The stub's CommonJS source: it exports the same names, and throws a clear error if ever called. */
+  readonly contents: string;
+}
 
-/** The same build as esbuild options, writing `<outdir>/index.mjs` (+ `.map`). */
+const unreachable = (what: string, why: string) =>
+  `function left out of the dcv-resend bundle (tools/bundle-options.ts, BUNDLE_STUBS): ${what} is never used here: ${why}`;
+
+/**
+ * undici modules the DigiCert client (`functions/shared/adapters/digicert-client.ts`: a `Pool` and
+ * `request` over HTTP/1.1 with string bodies) never runs, though `require`s pull them in:
+ *
+ * - `dispatcher/client-h2.js` (10 KB): HTTP/2, used only when TLS negotiates `h2`, which undici
+ *   offers only with `allowH2: true`; the pool never sets it. If it were ever reached, `client.js`
+ *   catches the throw and fails the connection with this message.
+ * - `web/fetch/body.js` (52 KB with what only it pulls in: fetch's util, webidl, FormData and its
+ *   parser, data: URLs, infra): `client-h1.js` requires it only to encode a `FormData` request body;
+ *   the client sends JSON strings.
+ *
+ * Measured (bytes a cold HTTP resend loads): 606,605 with neither stub, 596,669 with the HTTP/2
+ * stub alone (9,936 less), 553,307 with both (the body stub: 43,362 less).
+ * `test/integration/bundle.test.ts` resends through the bundle over undici (HTTP/1.1 to the DigiCert
+ * simulator) and checks the stubs are what the bundle holds.
+ */
+export const BUNDLE_STUBS: readonly BundleStub[] = [
+  {
+    module: 'undici/lib/dispatcher/client-h2.js',
+    contents: `module.exports = function connectH2() { throw new Error(${JSON.stringify(
+      unreachable('HTTP/2 (undici connectH2)', 'the DigiCert pool never sets allowH2'),
+    )}); };`,
+  },
+  {
+    module: 'undici/lib/web/fetch/body.js',
+    contents: `module.exports = { extractBody() { throw new Error(${JSON.stringify(
+      unreachable('a FormData request body (undici extractBody)', 'DigiCert requests carry JSON strings'),
+    )}); } };`,
+  },
+];
+
+/** The esbuild plugin that puts `BUNDLE_STUBS` in place of the files they replace. */
+export function stubPlugin(stubs: readonly BundleStub[] = BUNDLE_STUBS): Plugin {
+  const byModule = new Map(stubs.map((stub) => [stub.module, stub.contents]));
+  return {
+    name: 'dcv-resend-stubs',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]node_modules[\\/]/ }, (args) => {
+        const module = args.path.replaceAll('\\', '/').split('/node_modules/').at(-1);
+        const contents = module === undefined ? undefined : byModule.get(module);
+        return contents === undefined ? undefined : { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * The build as esbuild options, writing `<outdir>/index.mjs` and its chunks (each with a `.map`).
+ * It holds a plugin, so it needs esbuild's asynchronous `build` (`tools/build-bundle.ts` runs it for
+ * the CDK construct, whose bundling hook is synchronous).
+ */
 export function esbuildOptions(options: {
   readonly projectRoot: string;
   readonly outdir: string;
+  /** @default LAMBDA_ENTRY */
+  readonly entry?: string;
 }): BuildOptions {
   return {
     absWorkingDir: options.projectRoot,
-    entryPoints: [LAMBDA_ENTRY],
-    outfile: `${options.outdir}/${BUNDLE_FILE}`,
+    entryPoints: { index: options.entry ?? LAMBDA_ENTRY },
+    outdir: options.outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    // Code only some deliveries need is `import()`ed: as separate files it is neither read nor
+    // compiled until then. Lazy chunks now: Powertools idempotency 50 KB (HTTP with an
+    // Idempotency-Key, direct, scheduled and queue deliveries), the SQS client 26 KB (queue
+    // consumers writing refusals), and SDK code for browsers and event streams this function never
+    // runs (bowser 35 KB, 15 KB).
+    splitting: true,
     bundle: true,
     platform: 'node',
     target: BUNDLE_TARGET,
     format: 'esm',
-    minify: NODEJS_FUNCTION_BUNDLING.minify,
-    sourcemap: NODEJS_FUNCTION_BUNDLING.sourceMap,
-    sourcesContent: NODEJS_FUNCTION_BUNDLING.sourcesContent,
+    minify: true,
+    sourcemap: true,
+    /** Maps without the sources: a smaller asset, and less for `--enable-source-maps` to read. */
+    sourcesContent: false,
     mainFields: [...BUNDLE_MAIN_FIELDS],
+    // Every file gets it: a chunk holding CommonJS code (undici, parts of the SDK) calls `require`.
     banner: { js: BUNDLE_BANNER },
     external: [...BUNDLE_EXTERNALS],
     define: { ...BUNDLE_DEFINE },
     alias: { ...BUNDLE_ALIAS },
+    plugins: [stubPlugin()],
     logLevel: 'warning',
   };
 }

@@ -3,8 +3,9 @@
  * offline, with the local esbuild and cdk-nag, then proves the bundled function works on its own:
  *
  * 1. `cdk synth` exits 0 (no unacknowledged cdk-nag finding, valid settings);
- * 2. the asset is an ESM bundle with the createRequire banner and a source map, importing only
- *    Node.js built-ins (the AWS SDK and every other dependency are inside it);
+ * 2. the asset is an ESM bundle, `index.mjs` and the `chunk-*.mjs` files it imports, each with the
+ *    createRequire banner and a source map, importing only Node.js built-ins and each other (the
+ *    AWS SDK and every other dependency are inside it);
  * 3. copied outside the repository (so nothing resolves from node_modules), it imports in a fresh
  *    Node.js process and exports a `handler` function that rejects a bad direct payload with
  *    `ValidationError` and answers a malformed HTTP body with 400 `invalid_json`;
@@ -13,7 +14,16 @@
  * Exits non-zero with a reason on the first failure.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +37,7 @@ import {
   RESEND_ROUTE_KEY,
   resendPath,
 } from '../functions/shared/contract.js';
+import { BUNDLE_CHUNK_PATTERN, BUNDLE_FILE } from './bundle-options.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
@@ -147,18 +158,32 @@ async function main(): Promise<void> {
     if (synth.status !== 0) fail(`cdk synth exited ${synth.status}\n${synth.stdout}\n${synth.stderr}`);
 
     const assetDir = findFunctionAsset(outdir);
-    const bundlePath = path.join(assetDir, 'index.mjs');
+    const bundlePath = path.join(assetDir, BUNDLE_FILE);
     if (!existsSync(bundlePath)) fail(`${bundlePath} is missing: the bundle is not ESM (index.mjs)`);
-    if (!existsSync(`${bundlePath}.map`)) fail('index.mjs.map is missing: source maps are not enabled');
-    const code = readFileSync(bundlePath, 'utf8');
-    if (!code.startsWith(BUNDLE_BANNER)) fail('the bundle does not start with the createRequire banner');
-    // The stack's bundle is the bench's (tools/bundle-options.ts): the alias and the left-out parser hold.
-    if (code.includes('sso_start_url')) fail('the bundle holds the full AWS credential chain (BUNDLE_ALIAS)');
-    if (code.includes('process.env.JEST_WORKER_ID'))
-      fail('JEST_WORKER_ID is not defined away (BUNDLE_DEFINE)');
-    const external = (await loadedModules(bundlePath)).filter((name) => !BUILTINS.has(name));
-    if (external.length > 0)
-      fail(`the bundle loads modules that are not Node.js built-ins: ${external.join(', ')}`);
+    const files = readdirSync(assetDir).filter((name) => name.endsWith('.mjs'));
+    const chunks = files.filter((name) => name !== BUNDLE_FILE);
+    const strays = chunks.filter((name) => !BUNDLE_CHUNK_PATTERN.test(name));
+    if (strays.length > 0)
+      fail(`the asset holds files that are neither index.mjs nor chunks: ${strays.join(', ')}`);
+    let bytes = 0;
+    for (const file of files) {
+      const filePath = path.join(assetDir, file);
+      bytes += statSync(filePath).size;
+      if (!existsSync(`${filePath}.map`)) fail(`${file}.map is missing: source maps are not enabled`);
+      const code = readFileSync(filePath, 'utf8');
+      if (!code.startsWith(BUNDLE_BANNER)) fail(`${file} does not start with the createRequire banner`);
+      // The stack's bundle is the bench's (tools/bundle-options.ts): the alias and the left-out parser hold.
+      if (code.includes('sso_start_url')) fail(`${file} holds the full AWS credential chain (BUNDLE_ALIAS)`);
+      if (code.includes('process.env.JEST_WORKER_ID'))
+        fail(`${file}: JEST_WORKER_ID is not defined away (BUNDLE_DEFINE)`);
+      // Chunks import each other by relative path; anything else must be a Node.js built-in.
+      const external = (await loadedModules(filePath)).filter((name) => {
+        const chunk = /^\.\/(.+)$/.exec(name)?.[1];
+        return chunk === undefined ? !BUILTINS.has(name) : !chunks.includes(chunk);
+      });
+      if (external.length > 0)
+        fail(`${file} loads modules that are neither Node.js built-ins nor chunks: ${external.join(', ')}`);
+    }
 
     // Outside the repository, nothing can resolve from its node_modules: the bundle must stand alone.
     const isolated = path.join(work, 'isolated');
@@ -204,7 +229,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         'synth-check: OK',
-        `  bundle: ${kib(bundlePath)} (source map ${kib(`${bundlePath}.map`)}), imports only Node.js built-ins`,
+        `  bundle: index.mjs ${kib(bundlePath)} + ${chunks.length} chunks, ${Math.round(bytes / 1024)} KiB in all (source maps beside), imports only Node.js built-ins`,
         `  handler: exported function; direct payload -> ${String(result.direct)}; malformed HTTP body -> ${String(result.httpStatus)} ${String(result.httpCode)}`,
         '  bad setting: cdk synth fails naming digicertRegion',
         ...steps.map((s) => `  ${s.name}: ${s.ms} ms`),

@@ -1,20 +1,21 @@
 /**
  * The resend function with our defaults baked in: Node.js 24 on arm64, an ESM bundle built by the
- * local esbuild with the AWS SDK inside it, source maps, a log group with a retention, reserved
+ * local esbuild with the AWS SDK inside it (`tools/bundle-options.ts`: `index.mjs` and the chunks it
+ * loads on demand), source maps, a log group with a retention, reserved
  * concurrency, and an asynchronous-invocation failure queue so that nothing accepted is dropped.
  *
  * The DigiCert API key secret is attached with `bindApiKeySecret()`, which sets
  * `DIGICERT_API_KEY_SECRET_ID` and grants `secretsmanager:GetSecretValue` on that same secret in
  * one call, so the variable and the permission cannot drift apart.
  */
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, Aws, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -24,7 +25,7 @@ import {
   FUNCTION_DEFAULTS,
   type LogLevel,
 } from '../../functions/shared/contract.js';
-import { LAMBDA_ENTRY, NODEJS_FUNCTION_BUNDLING } from '../../tools/bundle-options.js';
+import { BUNDLE_FILE, LAMBDA_ENTRY } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
 
 /** Repository root, found from this file so synth works from any working directory. */
@@ -159,6 +160,40 @@ export interface BindApiKeySecretOptions {
   readonly encryptionKey?: kms.IKey;
 }
 
+/**
+ * The function's code: the bundle directory `tools/build-bundle.ts` writes (`index.mjs`, its chunks
+ * and their source maps), the same build the benchmark measures and the tests run. `NodejsFunction`
+ * cannot produce it (it always passes esbuild one `--outfile`, which rules out code splitting), so
+ * the asset bundles itself, locally: the Docker image is never used, because the local build either
+ * succeeds or fails the synth. Hashed by its output, like `NodejsFunction`'s asset; tests that skip
+ * bundling (`aws:cdk:bundling-stacks`) skip this build too.
+ */
+function bundledCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(path.dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dcv-resend-local-esbuild-only'),
+      local: {
+        tryBundle(outputDir) {
+          const built = spawnSync(
+            process.execPath,
+            ['--import', 'tsx', path.join(PROJECT_ROOT, 'tools', 'build-bundle.ts'), outputDir, entry],
+            { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'], timeout: 300_000 },
+          );
+          if (built.status !== 0) {
+            throw new Error(
+              `Bundling ${path.relative(PROJECT_ROOT, entry)} failed (tools/build-bundle.ts exited ${String(built.status ?? built.signal)}):\n${built.stderr}`,
+            );
+          }
+          // esbuild's warnings, passed on as the CLI shows bundling output.
+          if (built.stderr) process.stderr.write(built.stderr);
+          return true;
+        },
+      },
+    },
+  });
+}
+
 /** The DynamoDB actions the function needs on its state table, and no more. */
 export const STATE_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -171,7 +206,7 @@ export const STATE_TABLE_ACTIONS = [
 /** The resend Lambda function, its least-privilege role, its log group and its failure queue. */
 export class ResendFunction extends Construct {
   /** The Lambda function. */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** The execution role: logs, the bound secret, the failure queue; nothing else. */
   readonly role: iam.Role;
   /** Where the function writes its logs. */
@@ -208,12 +243,10 @@ export class ResendFunction extends Construct {
 
     const concurrency = props.reservedConcurrentExecutions ?? DEPLOYMENT_DEFAULTS.reservedConcurrency;
     const budget = props.digicertRateLimits ?? DEFAULT_RATE_BUDGET;
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
-      entry: props.entry ?? DEFAULT_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: bundledCode(props.entry ?? DEFAULT_ENTRY),
+      handler: `${path.basename(BUNDLE_FILE, '.mjs')}.handler`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? DEPLOYMENT_DEFAULTS.memorySize,
@@ -243,14 +276,6 @@ export class ResendFunction extends Construct {
         // Queue consumers write refused and invalid orders here (docs/contract.md §8), with the same
         // `sqs:SendMessage` right that Lambda's on-failure destination uses.
         [ENV.FAILURE_QUEUE_URL]: this.failureQueue.queue.queueUrl,
-      },
-      // The same build the benchmark measures (tools/bundle-options.ts): ESM, minified, source
-      // maps, the AWS SDK bundled and pinned, esbuild run locally.
-      bundling: {
-        ...NODEJS_FUNCTION_BUNDLING,
-        format: OutputFormat.ESM,
-        forceDockerBundling: false,
-        logLevel: EsbuildLogLevel.WARNING,
       },
     });
 
