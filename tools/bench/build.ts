@@ -1,10 +1,17 @@
 /** The two builds the benchmark measures with: the deployable bundle, and the child probe. */
+import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, esbuildOptions } from '../bundle-options.js';
 
-/** Builds the bundle exactly as the stack does (`tools/bundle-options.ts`) into `<out>/dist`. */
+/** The metafile of the last build, beside the bundle (`<out>/dist/meta.json`). */
+export const METAFILE = 'meta.json';
+
+/**
+ * Builds the bundle exactly as the stack does (`tools/bundle-options.ts`) into `<out>/dist`.
+ * `bytes` is what a cold HTTP resend loads ({@link bundleLayout}), not the whole directory.
+ */
 export async function buildBundle(
   root: string,
   out: string,
@@ -12,23 +19,97 @@ export async function buildBundle(
   const outdir = join(out, 'dist');
   await rm(outdir, { recursive: true, force: true });
   const result = await build({ ...esbuildOptions({ projectRoot: root, outdir }), metafile: true });
-  const bundle = join(outdir, BUNDLE_FILE);
-  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(BUNDLE_FILE));
-  if (!output) throw new Error('esbuild wrote no bundle');
-  await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-  return { bundle, bytes: output[1].bytes, metafile: result.metafile };
+  await writeFile(join(outdir, METAFILE), JSON.stringify(result.metafile));
+  const { loaded } = bundleLayout(result.metafile);
+  return {
+    bundle: join(outdir, BUNDLE_FILE),
+    bytes: loaded.reduce((sum, file) => sum + file.bytes, 0),
+    metafile: result.metafile,
+  };
 }
 
-/** Bytes in the bundle per package (our own code per folder), largest first. */
+/** One JavaScript file of the bundle directory. */
+export interface BundleFile {
+  readonly name: string;
+  readonly bytes: number;
+  /** Bytes per package in it (our own code per folder), largest first. */
+  readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
+}
+
+/** The bundle's files, split by when they are loaded. */
+export interface BundleLayout {
+  /**
+   * What a cold HTTP resend loads: `index.mjs` and every chunk it imports statically. The HTTP path
+   * `import()`s no chunk of its own (the Powertools store loads for an `Idempotency-Key`, the SQS
+   * client for queue deliveries); `test/integration/bundle-loading.test.ts` runs the bundle in a
+   * child with the deployed configuration (a state table: its DynamoDB client is loaded) and checks
+   * that these are exactly the files it reads.
+   */
+  readonly loaded: readonly BundleFile[];
+  /** Chunks only `import()` reaches, loaded by the deliveries that need them (or never). */
+  readonly lazy: readonly BundleFile[];
+}
+
+/** Splits the build's outputs into what the entry loads statically and what it loads on demand. */
+export function bundleLayout(metafile: Metafile): BundleLayout {
+  const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  const byPath = new Map(outputs);
+  const entry = outputs.find(([path]) => basename(path) === BUNDLE_FILE)?.[0];
+  if (entry === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE}`);
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of byPath.get(path)?.imports ?? []) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
+  };
+  visit(entry);
+  const file = ([path, output]: (typeof outputs)[number]): BundleFile => ({
+    name: basename(path),
+    bytes: output.bytes,
+    contributors: packageTotals(Object.entries(output.inputs)),
+  });
+  const bySize = (a: BundleFile, b: BundleFile) => b.bytes - a.bytes;
+  return {
+    loaded: outputs
+      .filter(([path]) => loaded.has(path))
+      .map(file)
+      .sort(bySize),
+    lazy: outputs
+      .filter(([path]) => !loaded.has(path))
+      .map(file)
+      .sort(bySize),
+  };
+}
+
+/** The layout of the bundle `buildBundle` wrote at `bundle` (from the metafile beside it). */
+export function readBundleLayout(bundle: string): BundleLayout {
+  return bundleLayout(JSON.parse(readFileSync(join(dirname(bundle), METAFILE), 'utf8')) as Metafile);
+}
+
+/** Bytes per package in what a cold HTTP resend loads (our own code per folder), largest first. */
 export function contributors(metafile: Metafile): { name: string; bytes: number }[] {
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(BUNDLE_FILE))?.[1];
   const totals = new Map<string, number>();
-  for (const [path, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+  for (const file of bundleLayout(metafile).loaded) {
+    for (const { name, bytes } of file.contributors) totals.set(name, (totals.get(name) ?? 0) + bytes);
+  }
+  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+function packageTotals(
+  inputs: readonly (readonly [string, { readonly bytesInOutput: number }])[],
+): { name: string; bytes: number }[] {
+  const totals = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of inputs) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
     const name = pkg ?? path.split('/').slice(0, 3).join('/');
     totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
   }
-  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return [...totals]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .filter((entry) => entry.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
 }
 
 /** Bundles `probe.ts` (dependencies external: it only imports the bundle and Node). */

@@ -11,7 +11,7 @@ export const TARGETS = {
   warmP50Ratio: 1.1,
   coldImportRatio: 2.2,
   coldFirstInvocationRatio: 3.3,
-  bundleKB: 900,
+  bundleKB: 650,
   secretsManagerCalls: 1,
   batchOverBound: 1.1,
   memoryGrowth: 1.05,

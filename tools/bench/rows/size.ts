@@ -1,24 +1,48 @@
-/** Row 3, bundle size: the deployable bundle, minified, AWS SDK bundled, and what weighs most in it. */
+/**
+ * Row 3, bundle size: what a cold HTTP resend loads from the deployable bundle (minified, AWS SDK
+ * bundled): `index.mjs` and the chunks it imports statically, in the deployed configuration (a state
+ * table, so the shared budget's DynamoDB client is in). The chunks loaded on demand (Powertools
+ * idempotency, the SQS client) are listed with their sizes but not counted.
+ */
+import { type BundleFile, readBundleLayout } from '../build.js';
 import { atMost, type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 
 export const sizeRow: BenchRow = {
   id: 'size',
   label: 'bundle size',
-  run: async ({ bundleBytes, contributors }) => [bundleRow(bundleBytes, contributors)],
+  run: async ({ bundle, bundleBytes, contributors }) => {
+    const { loaded, lazy } = readBundleLayout(bundle);
+    return [bundleRow(bundleBytes, contributors, loaded, lazy)];
+  },
 };
 
-function bundleRow(bytes: number, top: readonly { name: string; bytes: number }[]): Row {
-  const kb = bytes / 1000;
+const kb = (bytes: number) => fixed(bytes / 1000, 0);
+
+/** A chunk and what weighs most in it: `chunk-AB12CD34.mjs 50 (@aws-lambda-powertools/jmespath)`. */
+const describeFile = (file: BundleFile) =>
+  `${file.name} ${kb(file.bytes)}${file.contributors[0] ? ` (${file.contributors[0].name})` : ''}`;
+
+function bundleRow(
+  bytes: number,
+  top: readonly { name: string; bytes: number }[],
+  loaded: readonly BundleFile[],
+  lazy: readonly BundleFile[],
+): Row {
+  const value = bytes / 1000;
   return {
     id: 'bundle-size',
-    figure: 'Bundle size (minified, AWS SDK bundled)',
-    value: kb,
-    display: `${fixed(kb, 0)} KB`,
+    figure: 'Bundle a cold HTTP resend loads (minified, AWS SDK bundled)',
+    value,
+    display: `${fixed(value, 0)} KB`,
     target: `≤ ${TARGETS.bundleKB} KB`,
-    verdict: atMost(kb, TARGETS.bundleKB),
-    detail: top
-      .slice(0, 6)
-      .map((c) => `${c.name} ${fixed(c.bytes / 1000, 0)}`)
-      .join(', '),
+    verdict: atMost(value, TARGETS.bundleKB),
+    detail: [
+      `loaded: ${loaded.map((file) => `${file.name} ${kb(file.bytes)}`).join(' + ')}`,
+      `top: ${top
+        .slice(0, 6)
+        .map((c) => `${c.name} ${kb(c.bytes)}`)
+        .join(', ')}`,
+      `lazy, not counted: ${lazy.map(describeFile).join(', ') || 'none'}`,
+    ].join('; '),
   };
 }
