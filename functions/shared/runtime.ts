@@ -116,11 +116,11 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     config.stateTableName === undefined
       ? undefined
       : createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
+  // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
   const idempotency =
     stateTable === undefined || config.stateTableName === undefined
       ? undefined
-      : // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
-        new OnDemandIdempotencyStore({
+      : new OnDemandIdempotencyStore({
           client: stateTable,
           tableName: config.stateTableName,
           ttlSeconds: config.idempotencyTtlSeconds,

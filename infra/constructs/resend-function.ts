@@ -1,8 +1,8 @@
 /**
  * The resend function with our defaults baked in: Node.js 24 on arm64, an ESM bundle built by the
- * local esbuild with the AWS SDK inside it (`tools/bundle-options.ts`: `index.mjs` and the chunks it
- * loads on demand), source maps, a log group with a retention, reserved
- * concurrency, and an asynchronous-invocation failure queue so that nothing accepted is dropped.
+ * local esbuild with the AWS SDK inside it (`tools/bundle-options.ts`: `index.mjs` and the chunks
+ * it imports), source maps, a log group with a retention, reserved concurrency, and an
+ * asynchronous-invocation failure queue so that nothing accepted is dropped.
  *
  * The DigiCert API key secret is attached with `bindApiKeySecret()`, which sets
  * `DIGICERT_API_KEY_SECRET_ID` and grants `secretsmanager:GetSecretValue` on that same secret in
