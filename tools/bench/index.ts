@@ -5,7 +5,7 @@
  * Not a test: figures depend on the machine, so each is a ratio to a baseline measured in the same
  * run, interleaved with it. Everything talks to 127.0.0.1 only (the DigiCert simulator and the
  * Secrets Manager stand-in run in this process); every loop is bounded, and the whole run is cut
- * off after `BENCH_MAX_SECONDS` (default 300).
+ * off after `BENCH_MAX_SECONDS` (default 900: the timing rows alone take minutes on a loaded machine).
  *
  * The timing rows (warm, cold, memory, peers) run their children on Lambda's Node 24
  * (`npx -p node@24.21.0`, found once per run; if it cannot be, this node, and every such row says
@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     progress(error instanceof Error ? error.message : String(error));
     return 2;
   }
-  const limitS = boundedInt('BENCH_MAX_SECONDS', 300, 30, 1800);
+  const limitS = boundedInt('BENCH_MAX_SECONDS', 900, 30, 1800);
   setTimeout(() => {
     progress(`gave up after ${limitS} s`);
     process.exit(2);
