@@ -1,9 +1,10 @@
-/** The two builds the benchmark measures with: the deployable bundle, and the child probe. */
+/** The builds the benchmark measures with: the deployable bundle, the child probe, and the peers. */
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_FILE, esbuildOptions } from '../bundle-options.js';
+import { BUNDLE_BANNER } from '../../functions/shared/contract.js';
+import { BUNDLE_FILE, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, esbuildOptions } from '../bundle-options.js';
 
 /** The metafile of the last build, beside the bundle (`<out>/dist/meta.json`). */
 export const METAFILE = 'meta.json';
@@ -127,4 +128,42 @@ export async function buildProbe(root: string, out: string): Promise<string> {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** The comparison functions in `peers/`, one file each. */
+export const PEERS = ['naive', 'powertools'] as const;
+export type PeerName = (typeof PEERS)[number];
+
+/**
+ * Bundles one peer (`peers/<name>.ts`) into `<out>/peers/<name>/index.mjs` the way a team bundles a
+ * Lambda without tuning it: esbuild, ESM, minified, the node24 target, the AWS SDK bundled, ES module
+ * builds preferred, and the `require` shim every ESM bundle of CommonJS packages needs. None of our
+ * own build's tricks (alias, externals, define, splitting): those are what the row measures.
+ * Its size is every JavaScript file esbuild wrote (one, without splitting).
+ */
+export async function buildPeer(
+  root: string,
+  out: string,
+  name: PeerName,
+): Promise<{ bundle: string; bytes: number }> {
+  const outdir = join(out, 'peers', name);
+  await rm(outdir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [`tools/bench/peers/${name}.ts`],
+    outfile: join(outdir, BUNDLE_FILE),
+    bundle: true,
+    platform: 'node',
+    target: BUNDLE_TARGET,
+    format: 'esm',
+    minify: true,
+    mainFields: [...BUNDLE_MAIN_FIELDS],
+    banner: { js: BUNDLE_BANNER },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const bytes = Object.entries(result.metafile.outputs)
+    .filter(([path]) => path.endsWith('.mjs') || path.endsWith('.js'))
+    .reduce((sum, [, output]) => sum + output.bytes, 0);
+  return { bundle: join(outdir, BUNDLE_FILE), bytes };
 }

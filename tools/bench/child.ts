@@ -1,8 +1,59 @@
-/** Child `node` processes: their environment, and a timed run of one. */
-import { spawn } from 'node:child_process';
+/** Child `node` processes: which `node` runs them, their environment, and a timed run of one. */
+import { execFile, spawn } from 'node:child_process';
 import { SECRET_ID } from './row.js';
 
 const CHILD_TIMEOUT_MS = 120_000;
+
+/** Lambda's runtime (nodejs24.x), the exact version CI tests on (`.ci/run`). */
+export const LAMBDA_NODE_PACKAGE = 'node@24.21.0';
+/** npx may have to fetch the package once; after that it answers from its cache in ~3 s. */
+const RESOLVE_TIMEOUT_MS = 90_000;
+
+/** The `node` binary a child runs on. */
+export interface NodeRuntime {
+  readonly path: string;
+  /** `process.version` of that binary. */
+  readonly version: string;
+  /** Whether it is Lambda's major version (24); `false` means the fallback to this process's node. */
+  readonly lambda: boolean;
+  /** For the rows' details: the version, and loudly, why it is not Lambda's when it is not. */
+  readonly label: string;
+}
+
+/**
+ * Finds Lambda's Node (`npx -y -p node@24.21.0`, the npm package that ships the binary) once per
+ * run. If it cannot be found (no registry, no cache), falls back to the node running the bench and
+ * says so in `label`, which every timing row prints: figures from another major are not Lambda's.
+ */
+export function resolveLambdaNode(): Promise<NodeRuntime> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && name !== 'NODE_OPTIONS') env[name] = value;
+  }
+  return new Promise((resolvePromise) => {
+    execFile(
+      'npx',
+      ['-y', '-p', LAMBDA_NODE_PACKAGE, 'node', '-p', 'process.execPath + "\\n" + process.version'],
+      { env, timeout: RESOLVE_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const [path, version] = stdout.trim().split('\n');
+        if (!error && path && version?.startsWith('v24.')) {
+          resolvePromise({ path, version, lambda: true, label: `Node ${version}` });
+          return;
+        }
+        const reason = error
+          ? `${error.message.split('\n')[0]} ${stderr.trim().split('\n').at(-1) ?? ''}`.trim()
+          : `it printed ${JSON.stringify(stdout.trim().slice(0, 200))}`;
+        resolvePromise({
+          path: process.execPath,
+          version: process.version,
+          lambda: false,
+          label: `!! Node ${process.version}, NOT Lambda's Node 24 (npx -p ${LAMBDA_NODE_PACKAGE} failed: ${reason.slice(0, 300)})`,
+        });
+      },
+    );
+  });
+}
 
 /**
  * The environment of the child processes: this shell's environment (so that `node -e 0` is the
@@ -39,14 +90,21 @@ export interface ChildRun {
   readonly output: string;
 }
 
-/** Runs `node <args>` and times it; fails on a non-zero exit, with the child's stderr. */
-export function runNode(args: readonly string[], env: Record<string, string>): Promise<ChildRun> {
+/**
+ * Runs `node <args>` (this process's node, or `node` given) and times it; fails on a non-zero
+ * exit, with the child's stderr.
+ */
+export function runNode(
+  args: readonly string[],
+  env: Record<string, string>,
+  node: string = process.execPath,
+): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     let doneMs = Number.NaN;
     let output = '';
     let stderr = '';
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

@@ -4,6 +4,7 @@
  * file with esbuild and runs it with plain `node`, so nothing here is transpiled on the fly.
  *
  *   node probe.mjs <bundle.mjs> warm|secrets|memory
+ *   node probe.mjs <bundle.mjs> peers-warm <name>=<peer.mjs>...
  *
  * The DigiCert simulator and the Secrets Manager stand-in run in the parent (`DIGICERT_BASE_URL`,
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`); the handler's log lines go to the child's stdout, which the
@@ -14,6 +15,9 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../../functions/shared/contract.js';
 import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './fixtures.js';
+
+const USAGE =
+  'usage: probe.mjs <bundle.mjs> warm|secrets|memory, or <bundle.mjs> peers-warm <name>=<peer.mjs>...';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -27,20 +31,39 @@ function statusOf(result: unknown): number | undefined {
     : undefined;
 }
 
-async function invokeOk(handler: LambdaHandler, event: unknown, context: Context): Promise<void> {
+async function invokeOk(
+  handler: LambdaHandler,
+  event: unknown,
+  context: Context,
+  name = 'the handler',
+): Promise<void> {
   const status = statusOf(await handler(event, context));
-  if (status !== 204) throw new Error(`the handler answered ${status}, expected 204`);
+  if (status !== 204) throw new Error(`${name} answered ${status}, expected 204`);
+}
+
+async function importHandler(bundle: string): Promise<LambdaHandler> {
+  const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: LambdaHandler };
+  return handler;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
+/** p50 and p99 of one side of the warm comparison, in milliseconds. */
+interface Quantiles {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
 /**
- * Handler vs floor, interleaved: rounds of `perRound` calls of one then the other, the order
- * alternating between rounds, so that drift in machine load hits both sides alike.
+ * Handlers vs floor, interleaved: rounds of `perRound` calls of each side in turn, the order
+ * rotating between rounds, so that drift in machine load hits every side alike.
  */
-async function warm(handler: LambdaHandler): Promise<void> {
+async function interleaved(
+  handlers: readonly { readonly name: string; readonly handler: LambdaHandler }[],
+  plan: { readonly warmUp: number; readonly rounds: number; readonly perRound: number },
+): Promise<{ samples: number; floor: Quantiles; handlers: Record<string, Quantiles> }> {
   const base = new URL(process.env.DIGICERT_BASE_URL ?? '');
   const key = process.env.BENCH_DIGICERT_KEY ?? '';
   // Imported here only: the other modes must measure the bundle alone, not a second undici.
@@ -60,41 +83,63 @@ async function warm(handler: LambdaHandler): Promise<void> {
   };
   const event = benchHttpEvent('bench-warm');
   const context = benchContext('bench-warm');
-  const invoke = () => invokeOk(handler, event, context);
+  const sides = [
+    ...handlers.map(({ name, handler }) => ({
+      name,
+      run: () => invokeOk(handler, event, context, name),
+      times: [] as number[],
+    })),
+    { name: 'floor', run: floor, times: [] as number[] },
+  ];
 
-  const rounds = 60;
-  const perRound = 150;
-  // Warm-up plus measured calls stay under the 10,000 the rate limiter lets through without a wait.
-  for (let i = 0; i < 500; i++) {
-    await invoke();
-    await floor();
-  }
-  const handlerTimes: number[] = [];
-  const floorTimes: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const sides: [() => Promise<void>, number[]][] = [
-      [invoke, handlerTimes],
-      [floor, floorTimes],
-    ];
-    if (round % 2 === 1) sides.reverse();
-    for (const [run, times] of sides) {
-      for (let i = 0; i < perRound; i++) {
+  for (let i = 0; i < plan.warmUp; i++) for (const side of sides) await side.run();
+  for (let round = 0; round < plan.rounds; round++) {
+    for (let s = 0; s < sides.length; s++) {
+      const side = sides[(round + s) % sides.length] as (typeof sides)[number];
+      for (let i = 0; i < plan.perRound; i++) {
         const started = performance.now();
-        await run();
-        times.push(performance.now() - started);
+        await side.run();
+        side.times.push(performance.now() - started);
       }
     }
   }
   await pool.close();
-  handlerTimes.sort((a, b) => a - b);
-  floorTimes.sort((a, b) => a - b);
+  const quantiles = (times: number[]): Quantiles => {
+    times.sort((a, b) => a - b);
+    return { p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
+  };
+  const floorSide = sides[sides.length - 1] as (typeof sides)[number];
+  return {
+    samples: plan.rounds * plan.perRound,
+    floor: quantiles(floorSide.times),
+    handlers: Object.fromEntries(sides.slice(0, -1).map((side) => [side.name, quantiles(side.times)])),
+  };
+}
+
+/** Our handler vs the floor. Warm-up plus measured calls stay under the 10,000 the rate limiter lets through without a wait. */
+async function warm(handler: LambdaHandler): Promise<void> {
+  const result = await interleaved([{ name: 'ours', handler }], { warmUp: 500, rounds: 60, perRound: 150 });
+  const ours = result.handlers.ours as Quantiles;
   report({
-    samples: handlerTimes.length,
-    handlerP50Ms: quantile(handlerTimes, 0.5),
-    handlerP99Ms: quantile(handlerTimes, 0.99),
-    floorP50Ms: quantile(floorTimes, 0.5),
-    floorP99Ms: quantile(floorTimes, 0.99),
+    samples: result.samples,
+    handlerP50Ms: ours.p50Ms,
+    handlerP99Ms: ours.p99Ms,
+    floorP50Ms: result.floor.p50Ms,
+    floorP99Ms: result.floor.p99Ms,
   });
+}
+
+/** Ours and the peers (`peers/`) in one process, interleaved with each other and the floor. */
+async function peersWarm(handler: LambdaHandler, peers: readonly string[]): Promise<void> {
+  const handlers = [{ name: 'ours', handler }];
+  for (const peer of peers) {
+    const at = peer.indexOf('=');
+    const name = peer.slice(0, Math.max(0, at));
+    const bundle = peer.slice(at + 1);
+    if (!name || !bundle) throw new Error(USAGE);
+    handlers.push({ name, handler: await importHandler(bundle) });
+  }
+  report(await interleaved(handlers, { warmUp: 300, rounds: 40, perRound: 100 }));
 }
 
 /** 50 invocations at once on a cold container, then 1,000 warm ones, one after another. */
@@ -110,22 +155,25 @@ async function secrets(handler: LambdaHandler): Promise<void> {
 }
 
 /**
- * RSS after 100, 10,000 and 20,000 invocations. At each point the process settles first: a full GC
- * (with `--expose-gc`), then a pause so that V8's background compilers finish (tiering up undici's
- * WASM parser alone briefly takes ~20 MB), then another GC. What remains is what the container keeps.
+ * Heap used and RSS after 1,000, 10,000 and 20,000 invocations. At each point the process settles
+ * first: a full GC (with `--expose-gc`), then a pause so that V8's background compilers finish
+ * (tiering up undici's WASM parser alone briefly takes ~20 MB), then another GC. The heap left is
+ * what the code keeps; 1,000 invocations in, caches, pools and the secret are all in it.
  */
 async function memory(handler: LambdaHandler): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc)
+    throw new Error('memory needs --expose-gc: heap used without a full GC measures the GC, not the code');
   const settle = async () => {
-    gc?.();
+    gc();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    gc?.();
+    gc();
     return process.memoryUsage();
   };
   const event = benchHttpEvent('bench-memory');
   const context = benchContext('bench-memory');
   let done = 0;
-  for (; done < 100; done++) await invokeOk(handler, event, context);
+  for (; done < 1_000; done++) await invokeOk(handler, event, context);
   const early = await settle();
   for (; done < 10_000; done++) await invokeOk(handler, event, context);
   const late = await settle();
@@ -133,12 +181,11 @@ async function memory(handler: LambdaHandler): Promise<void> {
   for (; done < 20_000; done++) await invokeOk(handler, event, context);
   const steady = await settle();
   report({
-    gcExposed: gc !== undefined,
     rssFileAfter10000,
-    rssAfter100: early.rss,
+    rssAfter1000: early.rss,
     rssAfter10000: late.rss,
     rssAfter20000: steady.rss,
-    heapUsedAfter100: early.heapUsed,
+    heapUsedAfter1000: early.heapUsed,
     heapUsedAfter10000: late.heapUsed,
     heapUsedAfter20000: steady.heapUsed,
   });
@@ -158,10 +205,11 @@ function rssFile(): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const [bundle, mode] = process.argv.slice(2);
-  if (!bundle || !mode) throw new Error('usage: probe.mjs <bundle.mjs> warm|secrets|memory');
-  const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: LambdaHandler };
+  const [bundle, mode, ...peers] = process.argv.slice(2);
+  if (!bundle || !mode) throw new Error(USAGE);
+  const handler = await importHandler(bundle);
   if (mode === 'warm') await warm(handler);
+  else if (mode === 'peers-warm') await peersWarm(handler, peers);
   else if (mode === 'secrets') await secrets(handler);
   else if (mode === 'memory') await memory(handler);
   else throw new Error(`unknown mode ${mode}`);

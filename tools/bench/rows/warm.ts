@@ -1,12 +1,16 @@
-/** Row 1, warm overhead: handler p50/p99 in-process over a bare pooled undici PUT to the same simulator. */
+/**
+ * Row 1, warm overhead: handler p50/p99 in-process over a bare pooled undici PUT to the same
+ * simulator, on Lambda's Node 24. Machine-dependent: `--gate` reports it, never fails on it.
+ */
 import { runNode } from '../child.js';
 import { atMost, type BenchRow, fixed, TARGETS } from '../row.js';
 
 export const warmRow: BenchRow = {
   id: 'warm',
   label: 'warm overhead',
-  async run({ probe, bundle, env }) {
-    const run = await runNode([probe, bundle, 'warm'], env);
+  async run({ probe, bundle, env, lambdaNode }) {
+    const node = await lambdaNode();
+    const run = await runNode([probe, bundle, 'warm'], env, node.path);
     const result = JSON.parse(run.output) as {
       samples: number;
       handlerP50Ms: number;
@@ -25,7 +29,8 @@ export const warmRow: BenchRow = {
         display: fixed(p50),
         target: `≤ ${TARGETS.warmP50Ratio}`,
         verdict: atMost(p50, TARGETS.warmP50Ratio),
-        detail: `handler ${us(result.handlerP50Ms)} vs floor ${us(result.floorP50Ms)} (+${us(result.handlerP50Ms - result.floorP50Ms)}), ${result.samples} interleaved samples each`,
+        gated: false,
+        detail: `${node.label}: handler ${us(result.handlerP50Ms)} vs floor ${us(result.floorP50Ms)} (+${us(result.handlerP50Ms - result.floorP50Ms)}), ${result.samples} interleaved samples each`,
       },
       {
         id: 'warm-p99',
@@ -34,7 +39,8 @@ export const warmRow: BenchRow = {
         display: fixed(p99),
         target: '—',
         verdict: 'info',
-        detail: `handler ${us(result.handlerP99Ms)} vs floor ${us(result.floorP99Ms)}`,
+        gated: false,
+        detail: `${node.label}: handler ${us(result.handlerP99Ms)} vs floor ${us(result.floorP99Ms)}`,
       },
     ];
   },
