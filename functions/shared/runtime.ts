@@ -195,12 +195,12 @@ function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & Dig
 function secretsManagerClient(env: Env, bounds: SecretsManagerBounds): SecretValueReader {
   if (fastSecretsManagerEligible(env)) return new SigV4SecretsManagerClient(env, bounds);
   let client: Promise<{
-    sdk: typeof import('@aws-sdk/client-secrets-manager');
+    sdk: typeof import('./adapters/secrets-manager-sdk.js');
     client: SecretsManagerClient;
   }>;
   return {
     async readSecret(secretId) {
-      client ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({
+      client ??= import('./adapters/secrets-manager-sdk.js').then((sdk) => ({
         sdk,
         client: new sdk.SecretsManagerClient({
           maxAttempts: bounds.maxAttempts,

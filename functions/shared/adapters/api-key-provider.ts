@@ -144,7 +144,7 @@ async function readSecret(
   if ('readSecret' in client) return client.readSecret(secretId);
   // The SDK's command comes with the SDK client that needs it: a cold start that reads the key
   // without the SDK (secrets-manager-sigv4.ts) never evaluates the package.
-  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { GetSecretValueCommand } = await import('./secrets-manager-sdk.js');
   return client.send(new GetSecretValueCommand({ SecretId: secretId }));
 }
 
