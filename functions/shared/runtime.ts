@@ -194,10 +194,9 @@ function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & Dig
  */
 function secretsManagerClient(env: Env, bounds: SecretsManagerBounds): SecretValueReader {
   if (fastSecretsManagerEligible(env)) return new SigV4SecretsManagerClient(env, bounds);
-  let client: Promise<{
-    sdk: typeof import('./adapters/secrets-manager-sdk.js');
-    client: SecretsManagerClient;
-  }>;
+  let client:
+    | Promise<{ sdk: typeof import('./adapters/secrets-manager-sdk.js'); client: SecretsManagerClient }>
+    | undefined;
   return {
     async readSecret(secretId) {
       client ??= import('./adapters/secrets-manager-sdk.js').then((sdk) => ({
