@@ -23,6 +23,7 @@
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/shared/contract.js';
+import { BUILTIN_ALIAS } from './bundle-builtins.js';
 
 /** The Lambda entry, relative to the repository root. */
 export const LAMBDA_ENTRY = 'functions/resend-dcv-emails/handler.ts';
@@ -63,7 +64,18 @@ export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.JE
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/shared/adapters/lambda-credentials.ts',
+  // Node built-ins through `require`, not ES module facades: tools/bundle-builtins.ts (cold start).
+  ...BUILTIN_ALIAS,
 };
+
+/**
+ * Licence comments go to `index.mjs.LEGAL.txt` beside the bundle, not into it: one of them (undici's
+ * formdata-polyfill credit) holds a non-ASCII letter, and a single non-ASCII byte makes V8 hold the
+ * whole 700 KB source as a two-byte string, slower to decode and to scan at every cold start (see
+ * "Cold start profile" in docs/operations.md). With them out the bundle is ASCII (esbuild escapes
+ * non-ASCII in code); `test/integration/bundle-cold-start.test.ts` keeps it so.
+ */
+export const BUNDLE_LEGAL_COMMENTS = 'external';
 
 /** A module of a dependency that the bundle replaces with a few lines, and why that is safe. */
 export interface BundleStub {
@@ -160,6 +172,7 @@ export function esbuildOptions(options: {
     define: { ...BUNDLE_DEFINE },
     alias: { ...BUNDLE_ALIAS },
     plugins: [stubPlugin()],
+    legalComments: BUNDLE_LEGAL_COMMENTS,
     logLevel: 'warning',
   };
 }

@@ -75,7 +75,8 @@ const envNames = {
   AWS_LAMBDA_FUNCTION_NAME: 'AWS_LAMBDA_FUNCTION_NAME',
   AWS_LAMBDA_LOG_FORMAT: 'AWS_LAMBDA_LOG_FORMAT',
   AWS_LAMBDA_LOG_LEVEL: 'AWS_LAMBDA_LOG_LEVEL',
-  // Set by the stack for Node.js itself.
+  // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` costs every cold start
+  // ~25 ms (docs/operations.md, "Cold start profile"); set it by hand to read a crash's stack trace.
   NODE_OPTIONS: 'NODE_OPTIONS',
 } as const;
 
@@ -115,8 +116,6 @@ export const FUNCTION_DEFAULTS = {
   serviceName: PRODUCT_NAME,
   idempotencyTtlSeconds: 86_400,
   dcvPrecheck: 'warn',
-  /** Lambda's own variable, but fixed by the stack: stack traces point at the TypeScript source. */
-  nodeOptions: '--enable-source-maps',
 } as const satisfies {
   readonly [setting: string]: unknown;
   readonly logLevel: LogLevel;

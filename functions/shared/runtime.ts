@@ -4,12 +4,13 @@
  * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerApiKeyProvider } from './adapters/api-key-provider.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerApiKeyProvider, type SecretValueReader } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { SqsFailureQueue } from './adapters/failure-queue.js';
 import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
+import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from './adapters/secrets-manager-sigv4.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
@@ -102,8 +103,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const apiKeys =
     overrides.apiKeys ??
     new SecretsManagerApiKeyProvider({
-      // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER itself.
-      client: secretsManagerClient({ ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
+      // Like the SDK, from the process's AWS_REGION, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER.
+      client: secretsManagerClient(process.env, { ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
       secretId: config.secretId,
       ttlMs: config.secretCacheTtlMs,
       onFetch: () => telemetry.container.secretRead(),
@@ -187,14 +188,32 @@ function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & Dig
   return typeof (client as Partial<DigiCertDomainEmails>).domainDcvEmails === 'function';
 }
 
-function secretsManagerClient(bounds: SecretsManagerBounds): SecretsManagerClient {
-  return new SecretsManagerClient({
-    maxAttempts: bounds.maxAttempts,
-    requestHandler: {
-      connectionTimeout: bounds.connectionTimeoutMs,
-      requestTimeout: bounds.requestTimeoutMs,
-      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
-      throwOnRequestTimeout: true,
+/**
+ * The key's reader: without the SDK where that is exactly what the SDK would do (Lambda's
+ * environment: `fastSecretsManagerEligible`), which keeps the SDK's client off a cold start; else
+ * the SDK's client, loaded and created on the first read.
+ */
+function secretsManagerClient(env: Env, bounds: SecretsManagerBounds): SecretValueReader {
+  if (fastSecretsManagerEligible(env)) return new SigV4SecretsManagerClient(env, bounds);
+  let client:
+    | Promise<{ sdk: typeof import('./adapters/secrets-manager-sdk.js'); client: SecretsManagerClient }>
+    | undefined;
+  return {
+    async readSecret(secretId) {
+      client ??= import('./adapters/secrets-manager-sdk.js').then((sdk) => ({
+        sdk,
+        client: new sdk.SecretsManagerClient({
+          maxAttempts: bounds.maxAttempts,
+          requestHandler: {
+            connectionTimeout: bounds.connectionTimeoutMs,
+            requestTimeout: bounds.requestTimeoutMs,
+            // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+            throwOnRequestTimeout: true,
+          },
+        }),
+      }));
+      const { sdk, client: sdkClient } = await client;
+      return sdkClient.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
     },
-  });
+  };
 }

@@ -272,7 +272,6 @@ export class ResendFunction extends Construct {
         [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(budget.per3Minutes),
         // While the table cannot be reached, each copy keeps to the budget divided by the most copies.
         ...(concurrency === 'none' ? {} : { [ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]: String(concurrency) }),
-        [ENV.NODE_OPTIONS]: FUNCTION_DEFAULTS.nodeOptions,
         // Queue consumers write refused and invalid orders here (docs/contract.md §8), with the same
         // `sqs:SendMessage` right that Lambda's on-failure destination uses.
         [ENV.FAILURE_QUEUE_URL]: this.failureQueue.queue.queueUrl,

@@ -82,7 +82,7 @@ describe('the shared rate budget (docs/contract.md §7)', () => {
 });
 
 describe('the function environment (docs/contract.md §4)', () => {
-  it('sets exactly the contract variables, the log level and source maps, pointing at the created secret', () => {
+  it('sets exactly the contract variables and the log level, pointing at the created secret', () => {
     const { template } = synth();
 
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -95,7 +95,6 @@ describe('the function environment (docs/contract.md §4)', () => {
           SECRET_CACHE_TTL_SECONDS: '300',
           LOG_LEVEL: 'info',
           SERVICE_NAME: 'DcvResend',
-          NODE_OPTIONS: '--enable-source-maps',
           DIGICERT_RATE_LIMIT_PER_5S: '90',
           DIGICERT_RATE_LIMIT_PER_3MIN: '900',
           DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',

@@ -153,6 +153,18 @@ async function runContainer(
 
 const names = (files: readonly { name: string }[]) => files.map((file) => file.name).sort();
 
+/**
+ * A lazy chunk that only re-exports a Node built-in (`tools/bundle-builtins.ts`): the SDK's HTTP
+ * handler `import()`s `node:http` for a plain-http endpoint, which the stand-ins and dynalite are and
+ * Lambda's endpoints are not (https). A few hundred bytes, left out of the comparison.
+ */
+function isBuiltinShim(file: string): boolean {
+  const chunk = layout.lazy.find((lazy) => lazy.name === file);
+  return chunk !== undefined && chunk.contributors.every((c) => c.name.startsWith('tools/bundle-builtins/'));
+}
+const withoutShims = (files: readonly string[] | undefined) =>
+  (files ?? []).filter((file) => !isBuiltinShim(file));
+
 describe('what a container of the deployed bundle loads', () => {
   it('loads, for a cold HTTP resend, exactly the files the size row counts, and resends', async () => {
     const steps = await runContainer([{ name: 'http', event: httpV2Event({ orderId: '91' }) }]);
@@ -161,7 +173,9 @@ describe('what a container of the deployed bundle loads', () => {
 
     expect(http?.answer).toBe(204);
     expect(h.simulator.requestsFor(91)).toHaveLength(1);
-    expect([...(imported?.loaded ?? []), ...(http?.loaded ?? [])].sort()).toEqual(names(layout.loaded));
+    expect([...withoutShims(imported?.loaded), ...withoutShims(http?.loaded)].sort()).toEqual(
+      names(layout.loaded),
+    );
     expect(imported?.loaded).toContain(BUNDLE_FILE);
   });
 
@@ -179,7 +193,8 @@ describe('what a container of the deployed bundle loads', () => {
     );
 
     expect(storeChunks).toHaveLength(1);
-    expect(steps.get('http')).toMatchObject({ answer: 204, loaded: [] });
+    expect(steps.get('http')?.answer).toBe(204);
+    expect(withoutShims(steps.get('http')?.loaded)).toEqual([]);
     expect(steps.get('http with a key')).toMatchObject({ answer: 204, loaded: names(storeChunks) });
     expect(steps.get('the same key again')).toMatchObject({ answer: 204, loaded: [] });
     expect(steps.get('direct')).toMatchObject({ answer: 'sent', loaded: [] });

@@ -2,16 +2,25 @@
  * Reads the DigiCert API key from AWS Secrets Manager, caches it for a TTL, and shares one
  * in-flight read among all callers (a cold container receiving many requests makes one call).
  */
-import { GetSecretValueCommand, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommand, GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError } from '../domain/errors.js';
 import type { ApiKeyProvider } from '../domain/ports.js';
 import { registerSecret } from '../observability/logger.js';
 import { API_KEY_RULE, isPlausibleApiKey } from './api-key-shape.js';
 import { awsSetupProblem, describeAwsSetupProblem } from './aws-setup-errors.js';
 
+/** Reads a secret's value: `SigV4SecretsManagerClient`, or the SDK client loaded on first use (`runtime.ts`). */
+export interface SecretValueReader {
+  readSecret(secretId: string): Promise<Pick<GetSecretValueCommandOutput, 'SecretString'>>;
+}
+
+/** A `SecretsManagerClient`, or anything that answers `GetSecretValueCommand` like one. */
+export interface SecretsManagerSdkClient {
+  send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput>;
+}
+
 export interface SecretsManagerApiKeyProviderOptions {
-  /** A `SecretsManagerClient`, or anything that answers `GetSecretValueCommand` like one. */
-  readonly client: { send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput> };
+  readonly client: SecretsManagerSdkClient | SecretValueReader;
   readonly secretId: string;
   readonly ttlMs: number;
   readonly now?: () => number;
@@ -108,9 +117,9 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
     const { client, secretId, ttlMs } = this.#options;
     try {
       this.#options.onFetch?.();
-      let response: GetSecretValueCommandOutput;
+      let response: Pick<GetSecretValueCommandOutput, 'SecretString'>;
       try {
-        response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+        response = await readSecret(client, secretId);
       } catch (error) {
         throw describeSdkError(error, secretId);
       }
@@ -126,6 +135,17 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
       if (generation === this.#generation) this.#inFlight = undefined;
     }
   }
+}
+
+async function readSecret(
+  client: SecretsManagerSdkClient | SecretValueReader,
+  secretId: string,
+): Promise<Pick<GetSecretValueCommandOutput, 'SecretString'>> {
+  if ('readSecret' in client) return client.readSecret(secretId);
+  // The SDK's command comes with the SDK client that needs it: a cold start that reads the key
+  // without the SDK (secrets-manager-sigv4.ts) never evaluates the package.
+  const { GetSecretValueCommand } = await import('./secrets-manager-sdk.js');
+  return client.send(new GetSecretValueCommand({ SecretId: secretId }));
 }
 
 function describeSdkError(error: unknown, secretId: string): ConfigurationError {

@@ -34,7 +34,8 @@ interface Entry {
 
 /** The real `DcvDnsLookup`; create once per container. */
 export class NodeDnsLookup implements DcvDnsLookup {
-  readonly #resolver: Resolver;
+  readonly #servers: readonly string[] | undefined;
+  #resolver: Resolver | undefined;
   readonly #timeoutMs: number;
   readonly #ttlMs: number;
   readonly #circuitMs: number;
@@ -48,24 +49,37 @@ export class NodeDnsLookup implements DcvDnsLookup {
     this.#ttlMs = options.ttlMs ?? 60_000;
     this.#circuitMs = options.circuitMs ?? 60_000;
     this.#now = options.now ?? Date.now;
-    this.#resolver = new Resolver({ timeout: this.#timeoutMs, tries: 1 });
-    if (options.servers && options.servers.length > 0) this.#resolver.setServers([...options.servers]);
+    this.#servers = options.servers && options.servers.length > 0 ? [...options.servers] : undefined;
+  }
+
+  /**
+   * The resolver, made on the first lookup: `setServers` validates each address with Node's IPv6
+   * expression, a few milliseconds to compile, which a container's start and a resend with the
+   * pre-check off need not pay. `DNS_SERVERS` itself is checked when the configuration is read.
+   */
+  get #dns(): Resolver {
+    if (this.#resolver === undefined) {
+      const resolver = new Resolver({ timeout: this.#timeoutMs, tries: 1 });
+      if (this.#servers) resolver.setServers([...this.#servers]);
+      this.#resolver = resolver;
+    }
+    return this.#resolver;
   }
 
   txt(name: string): Promise<string[][]> {
-    return this.#lookup(`TXT ${name}`, () => this.#resolver.resolveTxt(name), []);
+    return this.#lookup(`TXT ${name}`, () => this.#dns.resolveTxt(name), []);
   }
 
   caa(name: string): Promise<CaaRecord[]> {
     return this.#lookup(
       `CAA ${name}`,
-      async () => (await this.#resolver.resolveCaa(name)).flatMap((record) => toCaaRecords({ ...record })),
+      async () => (await this.#dns.resolveCaa(name)).flatMap((record) => toCaaRecords({ ...record })),
       [] as CaaRecord[],
     );
   }
 
   async hasMx(name: string): Promise<boolean> {
-    const records = await this.#lookup(`MX ${name}`, () => this.#resolver.resolveMx(name), []);
+    const records = await this.#lookup(`MX ${name}`, () => this.#dns.resolveMx(name), []);
     return records.length > 0;
   }
 

@@ -1,0 +1,2 @@
+// node:async_hooks for the bundle, without an ES module facade: see tools/bundle-builtins.ts.
+module.exports = process.getBuiltinModule('node:async_hooks');

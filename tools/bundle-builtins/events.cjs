@@ -1,0 +1,2 @@
+// node:events for the bundle, without an ES module facade: see tools/bundle-builtins.ts.
+module.exports = process.getBuiltinModule('node:events');
