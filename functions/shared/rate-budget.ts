@@ -6,11 +6,10 @@
 import {
   createSharedRateBudget,
   type DynamoDbSender,
-  isPausable,
   type SharedRateBudgetOptions,
 } from './adapters/shared-rate-budget.js';
 import type { Config } from './config.js';
-import type { AttemptObserver, RateLimiter } from './domain/ports.js';
+import type { RateLimiter } from './domain/ports.js';
 import { createSlidingWindowLimiter, type RateWindow } from './domain/rate-limiter.js';
 import type { Logger } from './observability/logger.js';
 
@@ -71,13 +70,4 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
   });
 }
 
-/**
- * The attempt observer that turns DigiCert's 429 into a pause of every container (docs/contract.md
- * §7); `undefined` for a limiter that has no shared pause.
- */
-export function pauseOnRateLimited(limiter: RateLimiter): AttemptObserver | undefined {
-  if (!isPausable(limiter)) return undefined;
-  return ({ outcome }) => {
-    if (outcome.kind === 'rate_limited') limiter.pause(outcome.retryAfterSeconds);
-  };
-}
+export { pauseOnRateLimited } from './deferred-state.js';

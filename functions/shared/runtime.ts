@@ -3,18 +3,22 @@
  * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
  * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerApiKeyProvider, type SecretValueReader } from './adapters/api-key-provider.js';
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { SqsFailureQueue } from './adapters/failure-queue.js';
-import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from './adapters/secrets-manager-sigv4.js';
-import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
+import type { StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
 import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
+import {
+  DeferredIdempotencyStore,
+  DeferredRateLimiter,
+  DeferredState,
+  pauseOnRateLimited,
+} from './deferred-state.js';
 import {
   createDcvEmailsQuery,
   type DcvEmailsQuery,
@@ -24,11 +28,11 @@ import type { DcvDnsLookup } from './domain/dcv-precheck.js';
 import type { IdempotencyStore } from './domain/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from './domain/ports.js';
 import { withDcvPrecheck } from './domain/precheck-resend.js';
+import { createSlidingWindowLimiter } from './domain/rate-limiter.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from './domain/resend.js';
 import { createTelemetry, type Telemetry } from './observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from './observability/logger.js';
 import { createPrecheckReporter } from './observability/precheck-report.js';
-import { createRateLimiter, pauseOnRateLimited } from './rate-budget.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -47,8 +51,6 @@ export interface Runtime {
   readonly dns: DcvDnsLookup;
   /** `GET /domain/{domain}/dcv/emails`. */
   readonly dcvEmails: DcvEmailsQuery;
-  /** The container's one DynamoDB client for the state table; `undefined` without `STATE_TABLE_NAME`. */
-  readonly stateTable: DynamoDBClient | undefined;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;
 }
@@ -112,27 +114,37 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  // The SDK reads AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB itself.
-  const stateTable =
-    config.stateTableName === undefined
+  // With a state table, its client, the budget shared by every container (docs/contract.md §7) and
+  // the idempotency store (§6), loaded by the first call that needs them (`state.ts`): the DynamoDB
+  // client stays out of containers without a table. Without one, one limiter per container, shared
+  // by every invocation it serves: DigiCert counts per key.
+  const tableName = config.stateTableName;
+  const state =
+    tableName === undefined
       ? undefined
-      : createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
-  // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
-  const idempotency =
-    stateTable === undefined || config.stateTableName === undefined
-      ? undefined
-      : new OnDemandIdempotencyStore({
-          client: stateTable,
-          tableName: config.stateTableName,
-          ttlSeconds: config.idempotencyTtlSeconds,
-          onUnrecorded: (error) =>
-            logger.warn('outcome not recorded', {
+      : new DeferredState(
+          () =>
+            import('./state.js').then(({ createStateWiring }) =>
+              createStateWiring({
+                config,
+                tableName,
+                logger,
+                ownLimiter: overrides.limiter !== undefined,
+                ...(overrides.stateTable ? { bounds: overrides.stateTable } : {}),
+                ...(overrides.stateTableEndpoint ? { endpoint: overrides.stateTableEndpoint } : {}),
+              }),
+            ),
+          (error) =>
+            logger.warn('state table: its code could not be loaded; refusing what needs it', {
               reason: error instanceof Error ? error.message : 'unknown',
             }),
-        });
-  // With a state table, one budget shared by every container (docs/contract.md §7); without one, one
-  // limiter per container, shared by every invocation it serves: DigiCert counts per key.
-  const limiter = overrides.limiter ?? createRateLimiter({ config, stateTable, logger });
+        );
+  const idempotency = state === undefined ? undefined : new DeferredIdempotencyStore(state);
+  const limiter =
+    overrides.limiter ??
+    (state === undefined
+      ? createSlidingWindowLimiter({ windows: config.rateLimits })
+      : new DeferredRateLimiter(state));
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
   const unchecked = createResendUseCase({
@@ -179,7 +191,6 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     dcvConfig,
     dns,
     dcvEmails,
-    stateTable,
     idempotency,
   };
 }

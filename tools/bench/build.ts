@@ -37,17 +37,22 @@ export interface BundleFile {
   readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
 }
 
+/** The module a container with a state table `import()`s on its first rate-limited call (`runtime.ts`). */
+export const STATE_MODULE = 'functions/shared/state.ts';
+
 /** The bundle's files, split by when they are loaded. */
 export interface BundleLayout {
   /**
-   * What a cold HTTP resend loads: `index.mjs` and every chunk it imports statically. The HTTP path
-   * `import()`s no chunk of its own (the Powertools store loads for an `Idempotency-Key`, the SQS
-   * client for queue deliveries); `test/integration/bundle-loading.test.ts` runs the bundle in a
-   * child with the deployed configuration (a state table: its DynamoDB client is loaded) and checks
-   * that these are exactly the files it reads.
+   * What a cold HTTP resend loads in the deployed configuration: `index.mjs` and every chunk it
+   * imports statically, plus the state table's chunk (`STATE_MODULE`: the DynamoDB client and the
+   * shared budget, `import()`ed by the first call that takes a slot) and its static imports.
+   * `test/integration/bundle-loading.test.ts` runs the bundle in a child with the deployed
+   * configuration and checks that these are exactly the files it reads.
    */
   readonly loaded: readonly BundleFile[];
-  /** Chunks only `import()` reaches, loaded by the deliveries that need them (or never). */
+  /** What a cold HTTP resend loads without a state table (local runs): `index.mjs` and its static imports. */
+  readonly withoutTable: readonly BundleFile[];
+  /** Chunks loaded only by the deliveries that need them (or never): not in `loaded`. */
   readonly lazy: readonly BundleFile[];
 }
 
@@ -57,30 +62,36 @@ export function bundleLayout(metafile: Metafile): BundleLayout {
   const byPath = new Map(outputs);
   const entry = outputs.find(([path]) => basename(path) === BUNDLE_FILE)?.[0];
   if (entry === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE}`);
-  const loaded = new Set<string>();
-  const visit = (path: string) => {
-    if (loaded.has(path)) return;
-    loaded.add(path);
-    for (const imported of byPath.get(path)?.imports ?? []) {
-      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
-    }
+  const state = outputs.find(([, output]) => STATE_MODULE in output.inputs)?.[0];
+  if (state === undefined) throw new Error(`no chunk holds ${STATE_MODULE}`);
+  const closure = (from: string, into = new Set<string>()) => {
+    const visit = (path: string) => {
+      if (into.has(path)) return;
+      into.add(path);
+      for (const imported of byPath.get(path)?.imports ?? []) {
+        if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+      }
+    };
+    visit(from);
+    return into;
   };
-  visit(entry);
+  const withoutTable = closure(entry);
+  const loaded = closure(state, new Set(withoutTable));
   const file = ([path, output]: (typeof outputs)[number]): BundleFile => ({
     name: basename(path),
     bytes: output.bytes,
     contributors: packageTotals(Object.entries(output.inputs)),
   });
   const bySize = (a: BundleFile, b: BundleFile) => b.bytes - a.bytes;
+  const pick = (keep: (path: string) => boolean) =>
+    outputs
+      .filter(([path]) => keep(path))
+      .map(file)
+      .sort(bySize);
   return {
-    loaded: outputs
-      .filter(([path]) => loaded.has(path))
-      .map(file)
-      .sort(bySize),
-    lazy: outputs
-      .filter(([path]) => !loaded.has(path))
-      .map(file)
-      .sort(bySize),
+    loaded: pick((path) => loaded.has(path)),
+    withoutTable: pick((path) => withoutTable.has(path)),
+    lazy: pick((path) => !loaded.has(path)),
   };
 }
 

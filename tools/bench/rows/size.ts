@@ -1,7 +1,7 @@
 /**
  * Row 3, bundle size: what a cold HTTP resend loads from the deployable bundle (minified, AWS SDK
- * bundled): `index.mjs` and the chunks it imports statically, in the deployed configuration (a state
- * table, so the shared budget's DynamoDB client is in). The chunks loaded on demand (Powertools
+ * bundled) in the deployed configuration: `index.mjs` and the chunks it imports statically, and the
+ * state table's chunk (the DynamoDB client and the shared budget) that its first DigiCert call loads. The chunks loaded on demand (Powertools
  * idempotency, the SQS client) are listed with their sizes but not counted.
  */
 import { type BundleFile, readBundleLayout } from '../build.js';
@@ -11,8 +11,8 @@ export const sizeRow: BenchRow = {
   id: 'size',
   label: 'bundle size',
   run: async ({ bundle, bundleBytes, contributors }) => {
-    const { loaded, lazy } = readBundleLayout(bundle);
-    return [bundleRow(bundleBytes, contributors, loaded, lazy)];
+    const { loaded, withoutTable, lazy } = readBundleLayout(bundle);
+    return [bundleRow(bundleBytes, contributors, loaded, withoutTable, lazy)];
   },
 };
 
@@ -26,8 +26,10 @@ function bundleRow(
   bytes: number,
   top: readonly { name: string; bytes: number }[],
   loaded: readonly BundleFile[],
+  withoutTable: readonly BundleFile[],
   lazy: readonly BundleFile[],
 ): Row {
+  const sum = (files: readonly BundleFile[]) => files.reduce((total, file) => total + file.bytes, 0);
   const value = bytes / 1000;
   return {
     id: 'bundle-size',
@@ -42,6 +44,7 @@ function bundleRow(
         .slice(0, 6)
         .map((c) => `${c.name} ${kb(c.bytes)}`)
         .join(', ')}`,
+      `without a state table (local runs): ${kb(sum(withoutTable))} KB`,
       `lazy, not counted: ${lazy.map(describeFile).join(', ') || 'none'}`,
     ].join('; '),
   };
