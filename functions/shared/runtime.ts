@@ -9,6 +9,7 @@ import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { SqsFailureQueue } from './adapters/failure-queue.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from './adapters/secrets-manager-sigv4.js';
+import type { SharedRateBudgetOptions } from './adapters/shared-rate-budget.js';
 import type { StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
@@ -70,6 +71,8 @@ export interface RuntimeOverrides {
   readonly stateTable?: Partial<StateTableBounds>;
   /** The state table's endpoint, for tests that point one runtime at a fault stand-in. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
   readonly stateTableEndpoint?: string;
+  /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
+  readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
 }
 
 /** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
@@ -132,6 +135,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
                 ownLimiter: overrides.limiter !== undefined,
                 ...(overrides.stateTable ? { bounds: overrides.stateTable } : {}),
                 ...(overrides.stateTableEndpoint ? { endpoint: overrides.stateTableEndpoint } : {}),
+                ...(overrides.sharedBudget ? { sharedBudget: overrides.sharedBudget } : {}),
               }),
             ),
           (error) =>

@@ -7,6 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
+import type { SharedRateBudgetOptions } from './adapters/shared-rate-budget.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import type { Config } from './config.js';
 import type { IdempotencyStore } from './domain/idempotency.js';
@@ -22,6 +23,8 @@ export interface StateWiringOptions {
   readonly bounds?: Partial<StateTableBounds>;
   /** @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
   readonly endpoint?: string;
+  /** Shared budget settings (tests). */
+  readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
   /** Build no shared budget: the runtime was given its own limiter. */
   readonly ownLimiter: boolean;
 }
@@ -41,7 +44,12 @@ export function createStateWiring(options: StateWiringOptions): StateWiring {
     client,
     limiter: options.ownLimiter
       ? undefined
-      : createRateLimiter({ config: { ...config, stateTableName: tableName }, stateTable: client, logger }),
+      : createRateLimiter({
+          config: { ...config, stateTableName: tableName },
+          stateTable: client,
+          logger,
+          ...(options.sharedBudget ? { shared: options.sharedBudget } : {}),
+        }),
     // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
     idempotency: new OnDemandIdempotencyStore({
       client,

@@ -160,7 +160,7 @@ const names = (files: readonly { name: string }[]) => files.map((file) => file.n
  */
 function isBuiltinShim(file: string): boolean {
   const chunk = layout.lazy.find((lazy) => lazy.name === file);
-  return chunk !== undefined && chunk.contributors.every((c) => c.name.startsWith('tools/bundle-builtins/'));
+  return chunk?.contributors.every((c) => c.name.startsWith('tools/bundle-builtins/')) ?? false;
 }
 const withoutShims = (files: readonly string[] | undefined) =>
   (files ?? []).filter((file) => !isBuiltinShim(file));
