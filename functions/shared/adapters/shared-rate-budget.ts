@@ -14,7 +14,9 @@
  *     and claims them straight away; any other ticket first reads its slots (one read of all of
  *     them): when each is released (or free) it says when it frees, and the request books them
  *     all from the latest of those times (the same write, `start` = that time) and leaves at
- *     `start` without another round trip; a held slot cannot free before its claim + W, so it looks
+ *     `start` without another round trip (when one of them is in use and frees more than a quarter
+ *     of the shortest window before that, it looks again then instead: booked now, that slot would
+ *     sit idle while an older ticket on it could use it); a held slot cannot free before its claim + W, so it looks
  *     again when this container's requests usually answer, then at least 16 times per window while
  *     the holder is overdue (a waiter that looks late lets the next round's ticket on the same
  *     slot book it first, and loses a whole round); all bounded by the caller's deadline (slots it
@@ -382,6 +384,14 @@ class RingBudget implements SharedRateBudget {
         if (held.length === 0) {
           start = Math.max(paused, now, ...seen.slots.map((slot) => slot.freeAt));
           if (start > deadline) return false;
+          // A slot in use that frees well before another of this ticket's slots would sit idle
+          // from then until `start` once booked, while an older ticket on it could use it: leave
+          // it to them, and look again shortly before `start`.
+          const lookBy = start - this.#firstRoundMs / 4;
+          if (seen.slots.some((slot) => slot.freeAt > now && slot.freeAt < lookBy) && lookBy > now + pollMs) {
+            await this.#clock.sleep(lookBy - now);
+            continue;
+          }
           break;
         }
         // Held: it frees W after an answer that cannot precede its claim; look again when this
