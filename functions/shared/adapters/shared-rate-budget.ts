@@ -387,7 +387,7 @@ class RingBudget implements SharedRateBudget {
           // A slot in use that frees well before another of this ticket's slots would sit idle
           // from then until `start` once booked, while an older ticket on it could use it: leave
           // it to them, and look again shortly before `start`.
-          const lookBy = start - this.#firstRoundMs / 4;
+          const lookBy = start - Math.min(...this.#rings.map((ring) => ring.windowMs)) / 4;
           if (seen.slots.some((slot) => slot.freeAt > now && slot.freeAt < lookBy) && lookBy > now + pollMs) {
             await this.#clock.sleep(lookBy - now);
             continue;
