@@ -164,7 +164,9 @@ const LEVEL_NAME: Readonly<Record<LogLevel, string>> = {
  * line. The logger's own fields are serialised once, when it is made (child loggers are made per
  * invocation, lines written per order): a line is then the serialised line fields appended to a
  * prefix. Where a line's fields reuse a key of the prefix, the line is built as the spread record
- * instead, so that the output is the same either way.
+ * instead, so that the output is the same either way. (One difference is left: a key that reads as
+ * an array index, which no line uses, would come first in the spread record and here stays among
+ * the fields it came with.)
  */
 class JsonLogger implements Logger {
   readonly level: LogLevel;
