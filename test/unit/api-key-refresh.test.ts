@@ -64,4 +64,15 @@ describe('SecretsManagerApiKeyProvider refresh', () => {
     expect(await provider.getApiKey()).toBe('new-key-0002-abcdefghij');
     expect(state.reads).toBe(2);
   });
+
+  it('hands out the cached key without a promise while it is fresh, and none before the first read or after a refusal', async () => {
+    const { provider } = fakeSecrets('old-key-0001-abcdefghij');
+    expect(provider.cachedApiKey()).toBeUndefined();
+
+    const key = await provider.getApiKey();
+    expect(provider.cachedApiKey()).toBe(key);
+
+    provider.invalidate(key);
+    expect(provider.cachedApiKey()).toBeUndefined();
+  });
 });

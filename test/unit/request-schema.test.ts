@@ -461,3 +461,25 @@ describe('the DigiCert body', () => {
     expect(() => parseOrThrow(resendBodySchema, { order_id: 1 })).toThrow(/order_id: is not a known field/);
   });
 });
+
+describe('request schema: rules remembered across requests', () => {
+  const body = (domain: string, emailDomain: string) => ({
+    domain_approval_emails: [{ domain, email: `admin@${emailDomain}`, email_domain: emailDomain }],
+  });
+
+  it('gives each (domain, email_domain) pair its own verdict, however often each was seen', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(resendBodySchema.safeParse(body('www.Example.com', 'example.com')).success).toBe(true);
+      expect(resendBodySchema.safeParse(body('www.example.com', 'other.com')).success).toBe(false);
+      expect(resendBodySchema.safeParse(body('example.com', 'co.uk')).success).toBe(false);
+    }
+  });
+
+  it('still judges every value once more distinct values than it remembers have been seen', () => {
+    for (let i = 0; i < 600; i++) {
+      const parsed = resendBodySchema.safeParse(body(`www.d${i}.example.com`, `d${i}.example.com`));
+      expect(parsed.success).toBe(true);
+    }
+    expect(resendBodySchema.safeParse(body('www.d0.example.com', 'd1.example.com')).success).toBe(false);
+  });
+});

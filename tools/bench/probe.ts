@@ -3,7 +3,7 @@
  * handler in-process, and reports one JSON object on file descriptor 3. The benchmark bundles this
  * file with esbuild and runs it with plain `node`, so nothing here is transpiled on the fly.
  *
- *   node probe.mjs <bundle.mjs> warm|secrets|memory
+ *   node probe.mjs <bundle.mjs> warm|secrets|memory|memory-floor
  *   node probe.mjs <bundle.mjs> peers-warm <name>=<peer.mjs>...
  *
  * The DigiCert simulator and the Secrets Manager stand-in run in the parent (`DIGICERT_BASE_URL`,
@@ -12,12 +12,13 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Context } from 'aws-lambda';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../../functions/shared/contract.js';
 import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './fixtures.js';
 
 const USAGE =
-  'usage: probe.mjs <bundle.mjs> warm|secrets|memory, or <bundle.mjs> peers-warm <name>=<peer.mjs>...';
+  'usage: probe.mjs <bundle.mjs> warm|secrets|memory|memory-floor, or <bundle.mjs> peers-warm <name>=<peer.mjs>...';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -178,10 +179,16 @@ async function memory(handler: LambdaHandler): Promise<void> {
   for (; done < 10_000; done++) await invokeOk(handler, event, context);
   const late = await settle();
   const rssFileAfter10000 = rssFile();
+  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
   for (; done < 20_000; done++) await invokeOk(handler, event, context);
   const steady = await settle();
   report({
     rssFileAfter10000,
+    // Where the RSS after 10,000 is: V8's heap (committed, the young generation's part apart) and
+    // the memory V8 accounts outside it (undici's WASM parser, buffers).
+    heapTotalAfter10000: late.heapTotal,
+    newSpaceAfter10000: newSpace?.space_size,
+    externalAfter10000: late.external,
     rssAfter1000: early.rss,
     rssAfter10000: late.rss,
     rssAfter20000: steady.rss,
@@ -189,6 +196,35 @@ async function memory(handler: LambdaHandler): Promise<void> {
     heapUsedAfter10000: late.heapUsed,
     heapUsedAfter20000: steady.heapUsed,
   });
+}
+
+/**
+ * A floor for the memory row: no handler, the same 10,000 PUTs through a bare undici `Pool` (the
+ * floor of the warm row), then RSS after the same settling: what a process of this Node, with these
+ * flags, holds for the job without the function's code (with the probe's own, and all of undici).
+ */
+async function memoryFloor(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('memory-floor needs --expose-gc');
+  const base = new URL(process.env.DIGICERT_BASE_URL ?? '');
+  const { Pool } = await import('undici');
+  const pool = new Pool(base.origin, { connections: 32, pipelining: 1 });
+  const path = `${base.pathname}${resendPath(BENCH_ORDER_ID)}`;
+  const headers = { 'content-type': 'application/json', 'x-dc-devkey': process.env.BENCH_DIGICERT_KEY ?? '' };
+  for (let i = 0; i < 10_000; i++) {
+    const response = await pool.request({
+      method: DIGICERT_RESEND_ROUTE.method,
+      path,
+      headers,
+      body: BENCH_BODY,
+    });
+    await response.body.dump();
+    if (response.statusCode !== 204) throw new Error(`the floor request got ${response.statusCode}`);
+  }
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  gc();
+  report({ rssAfter10000: process.memoryUsage().rss, rssFileAfter10000: rssFile() });
 }
 
 /** Resident pages mapped from files (mostly the node binary itself), on Linux; else `undefined`. */
@@ -207,6 +243,7 @@ function rssFile(): number | undefined {
 async function main(): Promise<void> {
   const [bundle, mode, ...peers] = process.argv.slice(2);
   if (!bundle || !mode) throw new Error(USAGE);
+  if (mode === 'memory-floor') return memoryFloor();
   const handler = await importHandler(bundle);
   if (mode === 'warm') await warm(handler);
   else if (mode === 'peers-warm') await peersWarm(handler, peers);

@@ -98,10 +98,15 @@ export class SecretsManagerApiKeyProvider implements ApiKeyProvider {
   }
 
   getApiKey(): Promise<string> {
-    const cached = this.#cached;
-    if (cached && this.#now() < cached.expiresAt) return Promise.resolve(cached.key);
+    const cached = this.cachedApiKey();
+    if (cached !== undefined) return Promise.resolve(cached);
     this.#inFlight ??= this.#fetch();
     return this.#inFlight;
+  }
+
+  cachedApiKey(): string | undefined {
+    const cached = this.#cached;
+    return cached && this.#now() < cached.expiresAt ? cached.key : undefined;
   }
 
   invalidate(rejectedKey?: string): void {

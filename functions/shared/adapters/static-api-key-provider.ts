@@ -26,6 +26,10 @@ export class StaticApiKeyProvider implements ApiKeyProvider {
     return Promise.resolve(this.#key);
   }
 
+  cachedApiKey(): string {
+    return this.#key;
+  }
+
   /** A given key cannot be re-read; a second 401 then reports the key as rejected. */
   invalidate(): void {}
 }

@@ -11,6 +11,11 @@ export interface ApiKeyProvider {
   /** The current API key, from cache when fresh. */
   getApiKey(): Promise<string>;
   /**
+   * The key `getApiKey` would answer at once from its cache, or `undefined` when it would have to
+   * read it: a warm invocation then takes the key without waiting on a promise or arming a timer.
+   */
+  cachedApiKey?(): string | undefined;
+  /**
    * Forgets the cached key (after DigiCert rejected it), so the next call reads the secret again.
    * With `rejectedKey`, does nothing when that key is no longer the current one: concurrent orders
    * that all saw the same 401 then cause one re-read, not one each.

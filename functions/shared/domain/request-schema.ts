@@ -82,11 +82,33 @@ function addIssue(
   ctx.issues.push({ code: 'custom', message, input, path: [...path] });
 }
 
+/** Results kept per rule; beyond it the memory starts over (a bound, not a cache policy). */
+const MAX_REMEMBERED = 256;
+
+/**
+ * `check`, remembering its last results: the rules are pure, and a warm container sees the same
+ * domains and addresses again and again, while checking one (punycode, the Public Suffix List) costs
+ * more than a map lookup on every request.
+ */
+function remembered<T extends string>(check: (value: string) => Checked<T>): (value: string) => Checked<T> {
+  const results = new Map<string, Checked<T>>();
+  return (value) => {
+    let result = results.get(value);
+    if (result === undefined) {
+      result = check(value);
+      if (results.size >= MAX_REMEMBERED) results.clear();
+      results.set(value, result);
+    }
+    return result;
+  };
+}
+
 function checked<T extends string>(
-  check: (value: string) => Checked<T>,
+  rule: (value: string) => Checked<T>,
   description: string,
   example: string,
 ) {
+  const check = remembered(rule);
   return pipe(
     documented(string(stringError), { description, examples: [example] }),
     transform((value: string, ctx): T => {
@@ -131,13 +153,23 @@ const approvalEmailShape = strictObject({
 });
 
 type ApprovalEmailInput = output<typeof approvalEmailShape>;
+
+/** `checkEmailDomain` remembered like the field rules; the key is the pair, `email_domain` length-prefixed. */
+const emailDomainCheck = (() => {
+  const check = remembered((pair: string) => {
+    const colon = pair.indexOf(':');
+    const end = colon + 1 + Number(pair.slice(0, colon));
+    return checkEmailDomain(pair.slice(colon + 1, end), pair.slice(end));
+  });
+  return (emailDomain: string, domain: string) => check(`${emailDomain.length}:${emailDomain}${domain}`);
+})();
 type ApprovalEmailOutput = Omit<ApprovalEmailInput, 'email_domain'> & { email_domain?: string };
 
 const approvalEmail = pipe(
   approvalEmailShape,
   transform((item: ApprovalEmailInput, ctx): ApprovalEmailOutput => {
     if (item.email_domain === undefined) return { domain: item.domain, email: item.email };
-    const result = checkEmailDomain(item.email_domain, item.domain);
+    const result = emailDomainCheck(item.email_domain, item.domain);
     if (!result.ok) {
       addIssue(ctx, result.rule, item.email_domain, ['email_domain']);
       return item;

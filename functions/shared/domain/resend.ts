@@ -99,7 +99,8 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
           attempts,
         });
       }
-      const apiKey = await keyBefore(deps.apiKeys, deadline - MIN_ATTEMPT_MS, now);
+      const apiKey =
+        deps.apiKeys.cachedApiKey?.() ?? (await keyBefore(deps.apiKeys, deadline - MIN_ATTEMPT_MS, now));
       if (!(await deps.limiter.acquire(deadline - MIN_ATTEMPT_MS))) {
         throw new UpstreamError(
           'request_limit_exceeded',

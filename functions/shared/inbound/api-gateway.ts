@@ -181,6 +181,8 @@ export function payloadTooLarge(): HttpRequestError {
 
 function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  // What nearly every caller sends, answered without splitting and lower-casing.
+  if (contentType === 'application/json') return true;
   const [type = '', ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
   if (type !== 'application/json') return false;
   return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');

@@ -22,6 +22,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** Writes `record` as one JSON line whatever the level (metric documents); redacted like every line. */
   write(record: LogFields): void;
+  /** Writes a record already serialised as JSON (one line), like `write`. */
+  writeJson(json: string): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;
 }
@@ -124,36 +126,116 @@ export interface LoggerOptions {
   readonly now?: () => Date;
 }
 
+/** Lines written to stdout in the current synchronous turn, not yet handed to the stream. */
+let pendingStdout = '';
+
+function flushStdout(): void {
+  const text = pendingStdout;
+  pendingStdout = '';
+  try {
+    process.stdout.write(text);
+  } catch {
+    // stdout is gone: nothing useful to do about it here, and a log line must never fail a request.
+  }
+}
+
+/**
+ * One `write` per synchronous turn, not per line: an invocation's order line and EMF document are
+ * written back to back, and each write to stdout is a system call that costs more than building the
+ * line (docs/operations.md, warm overhead). The lines go out at the end of the turn, before the
+ * handler's answer reaches Lambda; stdout is read line by line, so each stays its own log event.
+ */
 const writeStdout = (line: string) => {
-  process.stdout.write(`${line}\n`);
+  if (pendingStdout === '') queueMicrotask(flushStdout);
+  pendingStdout += `${line}\n`;
 };
 
+/** The keys every line starts with; a child's fields or a line's fields that reuse one take its place. */
+const LEADING_KEYS = ['timestamp', 'level', 'message'] as const;
+const LEVEL_NAME: Readonly<Record<LogLevel, string>> = {
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+};
+
+/**
+ * Writes `{timestamp, level, message, ...fields of the logger, ...fields of the line}` as one JSON
+ * line. The logger's own fields are serialised once, when it is made (child loggers are made per
+ * invocation, lines written per order): a line is then the serialised line fields appended to a
+ * prefix. Where a line's fields reuse a key of the prefix, the line is built as the spread record
+ * instead, so that the output is the same either way. (One difference is left: a key that reads as
+ * an array index, which no line uses, would come first in the spread record and here stays among
+ * the fields it came with.)
+ */
+class JsonLogger implements Logger {
+  readonly level: LogLevel;
+  readonly #threshold: number;
+  readonly #write: (line: string) => void;
+  readonly #now: () => Date;
+  readonly #base: LogFields;
+  /** `,"key":value` for each of the logger's fields, or `''`. */
+  readonly #baseJson: string;
+  readonly #takenKeys: readonly string[];
+
+  constructor(level: LogLevel, write: (line: string) => void, now: () => Date, base: LogFields) {
+    this.level = level;
+    this.#threshold = RANK[level];
+    this.#write = write;
+    this.#now = now;
+    this.#base = base;
+    const json = JSON.stringify(base);
+    this.#baseJson = json.length > 2 ? `,${json.slice(1, -1)}` : '';
+    this.#takenKeys = [...LEADING_KEYS, ...Object.keys(base)];
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.#emit('debug', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.#emit('info', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.#emit('warn', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.#emit('error', message, fields);
+  }
+
+  write(record: LogFields): void {
+    this.#write(redact(JSON.stringify(record)));
+  }
+
+  writeJson(json: string): void {
+    this.#write(redact(json));
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.level, this.#write, this.#now, { ...this.#base, ...fields });
+  }
+
+  #emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    if (RANK[level] < this.#threshold) return;
+    const timestamp = this.#now().toISOString();
+    if (fields !== undefined && this.#takenKeys.some((key) => Object.hasOwn(fields, key))) {
+      const record = { timestamp, level: LEVEL_NAME[level], message, ...this.#base, ...fields };
+      this.#write(redact(JSON.stringify(record)));
+      return;
+    }
+    const own = fields === undefined ? '{}' : JSON.stringify(fields);
+    const line = `{"timestamp":"${timestamp}","level":"${LEVEL_NAME[level]}","message":${JSON.stringify(message)}${this.#baseJson}${own.length > 2 ? `,${own.slice(1)}` : '}'}`;
+    this.#write(redact(line));
+  }
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? 'info';
-  const threshold = RANK[level];
-  const write = options.write ?? writeStdout;
-  const now = options.now ?? (() => new Date());
-  const base = options.fields ?? {};
-
-  const emit = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
-    if (RANK[lineLevel] < threshold) return;
-    const record = {
-      timestamp: now().toISOString(),
-      level: lineLevel.toUpperCase(),
-      message,
-      ...base,
-      ...fields,
-    };
-    write(redact(JSON.stringify(record)));
-  };
-
-  return {
-    level,
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    write: (record) => write(redact(JSON.stringify(record))),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-  };
+  return new JsonLogger(
+    options.level ?? 'info',
+    options.write ?? writeStdout,
+    options.now ?? (() => new Date()),
+    options.fields ?? {},
+  );
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createLogger,
   type LogLevel,
@@ -123,5 +123,89 @@ describe('createLogger', () => {
     }
     expect(text).not.toContain('7f3a9c21e4b84d0f');
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ detail: 'key was [REDACTED]', other: '[REDACTED]' });
+  });
+
+  it.each([
+    ['no child fields, no line fields', {}, undefined],
+    ['child fields and line fields', { requestId: 'r-1', source: 'http' }, { orderId: 1, durationMs: 3 }],
+    [
+      'a line field reusing a child field',
+      { requestId: 'r-1', source: 'http' },
+      { source: 'sqs', orderId: 2 },
+    ],
+    [
+      'a line field reusing a leading key',
+      { requestId: 'r-1' },
+      { level: 'custom', message: 'm', orderId: 3 },
+    ],
+    ['undefined values', { requestId: 'r-1', gone: undefined }, { orderId: undefined, requestId: undefined }],
+  ] as const)('writes the text of the spread record, with %s', (_, base, fields) => {
+    const { lines, logger } = capture();
+
+    logger.child(base).warn('order "sent"', fields);
+
+    const record = {
+      timestamp: FIXED_NOW().toISOString(),
+      level: 'WARN',
+      message: 'order "sent"',
+      ...base,
+      ...fields,
+    };
+    expect(lines).toEqual([JSON.stringify(record)]);
+  });
+
+  it('writes a record already serialised as it is, redacted', () => {
+    registerSecret(CANARY_KEY);
+    const { lines, logger } = capture('error');
+
+    logger.writeJson(JSON.stringify({ OrdersSent: 1, key: CANARY_KEY }));
+
+    expect(lines).toEqual([JSON.stringify({ OrdersSent: 1, key: '[REDACTED]' })]);
+  });
+});
+
+describe('the default logger on stdout', () => {
+  it('hands the lines of one synchronous turn to stdout in one write, before an awaiting caller resumes', async () => {
+    const written: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const logger = createLogger({ now: FIXED_NOW });
+      const invocation = async () => {
+        logger.info('order sent', { orderId: 1 });
+        logger.writeJson('{"OrdersSent":1}');
+      };
+
+      await invocation();
+
+      expect(written).toHaveLength(1);
+      expect(written[0]?.split('\n')).toEqual([
+        JSON.stringify({
+          timestamp: FIXED_NOW().toISOString(),
+          level: 'INFO',
+          message: 'order sent',
+          orderId: 1,
+        }),
+        '{"OrdersSent":1}',
+        '',
+      ]);
+    } finally {
+      stdout.mockRestore();
+    }
+  });
+
+  it('never lets a failing stdout reach the caller', async () => {
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => {
+      throw new Error('EPIPE');
+    });
+    try {
+      createLogger().error('stdout is gone');
+      await Promise.resolve();
+      expect(stdout).toHaveBeenCalledTimes(1);
+    } finally {
+      stdout.mockRestore();
+    }
   });
 });

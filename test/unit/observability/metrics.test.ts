@@ -162,3 +162,59 @@ describe('failureMetric', () => {
     expect(FAILURE_METRICS).toEqual(expect.arrayContaining(produced));
   });
 });
+
+describe('InvocationMetrics.toJson', () => {
+  const shapes: readonly [
+    string,
+    (metrics: InvocationMetrics) => void,
+    Record<string, unknown> | undefined,
+  ][] = [
+    ['no calls, no properties', () => undefined, undefined],
+    [
+      'one call',
+      (m) => {
+        m.ordersSent += 1;
+        m.digicertAttempts += 1;
+        m.latency(12);
+      },
+      { requestId: 'r-1', orderId: 123, orderCount: undefined },
+    ],
+    [
+      'retried calls',
+      (m) => {
+        m.digicertAttempts += 2;
+        m.digicertRetries += 1;
+        m.latency(120);
+        m.latency(80.5);
+      },
+      { source: 'direct' },
+    ],
+    ['a failure', (m) => m.failure('UpstreamError', 'upstream_timeout'), { requestId: 'r-2' }],
+    [
+      'queue counts',
+      (m) => m.queueMessages({ received: 1, done: 1, retried: 0, failureRecords: 2 }),
+      { source: 'sqs' },
+    ],
+    ['a property named like a member', (m) => m.latency(5), { Service: 'other', DigiCertLatency: 1 }],
+  ];
+
+  it.each(shapes)('is the text of toDocument, with %s', (_, record, properties) => {
+    const a = new InvocationMetrics(() => 0.5);
+    const b = new InvocationMetrics(() => 0.5);
+    record(a);
+    record(b);
+    const coldContainer = () => {
+      const container = new ContainerMetrics();
+      container.secretRead();
+      return container;
+    };
+    const options = (container: ContainerMetrics) => ({
+      timestamp: TIMESTAMP,
+      service: 'dcv-resend-"test"',
+      container,
+      ...(properties ? { properties } : {}),
+    });
+
+    expect(a.toJson(options(coldContainer()))).toBe(JSON.stringify(b.toDocument(options(coldContainer()))));
+  });
+});
