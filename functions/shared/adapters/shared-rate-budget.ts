@@ -133,11 +133,6 @@ export interface SharedRateBudget extends ReleasingRateLimiter {
   flush(): Promise<void>;
 }
 
-/** Whether `limiter` is one whose 429 pause should be triggered (the shared budget). */
-export function isPausable(limiter: RateLimiter): limiter is RateLimiter & Pick<SharedRateBudget, 'pause'> {
-  return typeof (limiter as Partial<SharedRateBudget>).pause === 'function';
-}
-
 const TICKETS_KEY = 'rate-budget#tickets';
 /** A 429 without `Retry-After`: at least DigiCert's short window, plus jitter so that containers do not resume in step. */
 const DEFAULT_PAUSE_MS = 5_000;
