@@ -2,11 +2,10 @@
  * The state table's pieces (`state.ts`) behind the domain's ports, loaded when first used. The
  * container's first rate-limited call or recorded delivery imports them, once; a failed import is not
  * kept (the next call tries again), and meanwhile nothing is sent that the budget or the record could
- * not vouch for: the limiter refuses (docs/contract.md §7, "or refuse") and a recorded delivery fails
- * as `state_unavailable` without calling DigiCert (§6), as when the table cannot be reached.
+ * not vouch for: the limiter refuses (docs/contract.md §7, "or refuse"), and a recorded delivery
+ * (`runtime.ts` wraps `ready()` in an `OnDemandIdempotencyStore`) fails as `state_unavailable`
+ * without calling DigiCert (§6), as when the table cannot be reached.
  */
-import { UpstreamError } from './domain/errors.js';
-import type { DeliveryKey, IdempotencyStore, Once } from './domain/idempotency.js';
 import type { AttemptObserver, RateLimiter } from './domain/ports.js';
 import type { StateWiring } from './state.js';
 
@@ -65,34 +64,6 @@ export class DeferredRateLimiter implements RateLimiter {
       return undefined;
     }
     return this.#limiter;
-  }
-}
-
-/** The idempotency store, loaded on the first delivery that is recorded. */
-export class DeferredIdempotencyStore implements IdempotencyStore {
-  readonly #state: DeferredState;
-
-  constructor(state: DeferredState) {
-    this.#state = state;
-  }
-
-  async once<T>(
-    key: DeliveryKey,
-    request: unknown,
-    deadline: number,
-    work: () => Promise<T>,
-  ): Promise<Once<T>> {
-    let store: IdempotencyStore;
-    try {
-      store = (await this.#state.ready()).idempotency;
-    } catch (error) {
-      throw new UpstreamError(
-        'state_unavailable',
-        'The state table code could not be loaded, so the delivery could not be recorded; DigiCert was not called',
-        { cause: error },
-      );
-    }
-    return store.once(key, request, deadline, work);
   }
 }
 

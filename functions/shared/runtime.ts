@@ -8,18 +8,14 @@ import { SecretsManagerApiKeyProvider, type SecretValueReader } from './adapters
 import { UndiciDigiCertClient } from './adapters/digicert-client.js';
 import { NodeDnsLookup } from './adapters/dns-lookup.js';
 import { SqsFailureQueue } from './adapters/failure-queue.js';
+import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from './adapters/secrets-manager-sigv4.js';
 import type { SharedRateBudgetOptions } from './adapters/shared-rate-budget.js';
 import type { StateTableBounds } from './adapters/state-table.js';
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
 import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
-import {
-  DeferredIdempotencyStore,
-  DeferredRateLimiter,
-  DeferredState,
-  pauseOnRateLimited,
-} from './deferred-state.js';
+import { DeferredRateLimiter, DeferredState, pauseOnRateLimited } from './deferred-state.js';
 import {
   createDcvEmailsQuery,
   type DcvEmailsQuery,
@@ -143,7 +139,10 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
               reason: error instanceof Error ? error.message : 'unknown',
             }),
         );
-  const idempotency = state === undefined ? undefined : new DeferredIdempotencyStore(state);
+  const idempotency =
+    state === undefined
+      ? undefined
+      : new OnDemandIdempotencyStore(() => state.ready().then((wiring) => wiring.idempotency));
   const limiter =
     overrides.limiter ??
     (state === undefined

@@ -6,7 +6,7 @@
  * in chunks of their own (`tools/bundle-options.ts`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OnDemandIdempotencyStore } from './adapters/on-demand-idempotency-store.js';
+import { OnDemandIdempotencyStore, powertoolsStore } from './adapters/on-demand-idempotency-store.js';
 import type { SharedRateBudgetOptions } from './adapters/shared-rate-budget.js';
 import { createStateTableClient, type StateTableBounds } from './adapters/state-table.js';
 import type { Config } from './config.js';
@@ -51,12 +51,14 @@ export function createStateWiring(options: StateWiringOptions): StateWiring {
           ...(options.sharedBudget ? { shared: options.sharedBudget } : {}),
         }),
     // Loaded by the first delivery that is recorded: a plain HTTP resend does not pay for Powertools.
-    idempotency: new OnDemandIdempotencyStore({
-      client,
-      tableName,
-      ttlSeconds: config.idempotencyTtlSeconds,
-      onUnrecorded: (error) =>
-        logger.warn('outcome not recorded', { reason: error instanceof Error ? error.message : 'unknown' }),
-    }),
+    idempotency: new OnDemandIdempotencyStore(
+      powertoolsStore({
+        client,
+        tableName,
+        ttlSeconds: config.idempotencyTtlSeconds,
+        onUnrecorded: (error) =>
+          logger.warn('outcome not recorded', { reason: error instanceof Error ? error.message : 'unknown' }),
+      }),
+    ),
   };
 }

@@ -5,8 +5,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { OnDemandIdempotencyStore } from '../../functions/shared/adapters/on-demand-idempotency-store.js';
 import {
-  DeferredIdempotencyStore,
   DeferredRateLimiter,
   DeferredState,
   pauseOnRateLimited,
@@ -64,7 +64,7 @@ describe("the state table's code, loaded on demand", () => {
       () => undefined,
     );
     const deferred = new DeferredRateLimiter(state);
-    const records = new DeferredIdempotencyStore(state);
+    const records = new OnDemandIdempotencyStore(() => state.ready().then((w) => w.idempotency));
 
     expect(loads).toBe(0);
     const granted = await Promise.all([
@@ -125,14 +125,14 @@ describe("the state table's code, loaded on demand", () => {
   });
 
   it('fails a recorded delivery as state_unavailable without running its work while the code cannot be loaded', async () => {
-    const records = new DeferredIdempotencyStore(
-      new DeferredState(
-        async () => {
-          throw new Error('chunk missing');
-        },
-        () => undefined,
-      ),
+    const state = new DeferredState(
+      async () => {
+        throw new Error('chunk missing');
+      },
+      () => undefined,
     );
+    // As runtime.ts wires it.
+    const records = new OnDemandIdempotencyStore(() => state.ready().then((w) => w.idempotency));
     let ran = false;
 
     const error = await records

@@ -4,33 +4,24 @@
  * loads the real chunk from the built bundle.
  */
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import {
-  OnDemandIdempotencyStore,
-  type StoreModule,
-} from '../../functions/shared/adapters/on-demand-idempotency-store.js';
+import { OnDemandIdempotencyStore } from '../../functions/shared/adapters/on-demand-idempotency-store.js';
 import { UpstreamError } from '../../functions/shared/domain/errors.js';
 import type { DeliveryKey, IdempotencyStore, Once } from '../../functions/shared/domain/idempotency.js';
 
-const OPTIONS = { client: {} as DynamoDBClient, tableName: 'state', ttlSeconds: 3600 };
 const KEY: DeliveryKey = { scope: 'http', delivery: 'key-1' };
 
-/** A store module whose store runs the work and counts how often it was built. */
-function fakeModule(built: { count: number }): StoreModule {
+/** A store that runs the work, counting how often one was built. */
+function fakeStore(built: { count: number }): IdempotencyStore {
+  built.count += 1;
   return {
-    DynamoDBIdempotencyStore: class implements IdempotencyStore {
-      constructor() {
-        built.count += 1;
-      }
-      async once<T>(
-        _key: DeliveryKey,
-        _request: unknown,
-        _deadline: number,
-        work: () => Promise<T>,
-      ): Promise<Once<T>> {
-        return { value: await work(), replayed: false };
-      }
+    async once<T>(
+      _key: DeliveryKey,
+      _request: unknown,
+      _deadline: number,
+      work: () => Promise<T>,
+    ): Promise<Once<T>> {
+      return { value: await work(), replayed: false };
     },
   };
 }
@@ -38,9 +29,9 @@ function fakeModule(built: { count: number }): StoreModule {
 describe('the idempotency store loaded on demand', () => {
   it('is not loaded until a delivery needs a record', () => {
     let loads = 0;
-    new OnDemandIdempotencyStore(OPTIONS, () => {
+    new OnDemandIdempotencyStore(() => {
       loads += 1;
-      return Promise.resolve(fakeModule({ count: 0 }));
+      return Promise.resolve(fakeStore({ count: 0 }));
     });
 
     expect(loads).toBe(0);
@@ -49,9 +40,9 @@ describe('the idempotency store loaded on demand', () => {
   it('is loaded and built once per container, however many deliveries arrive at once', async () => {
     const built = { count: 0 };
     let loads = 0;
-    const store = new OnDemandIdempotencyStore(OPTIONS, () => {
+    const store = new OnDemandIdempotencyStore(() => {
       loads += 1;
-      return Promise.resolve(fakeModule(built));
+      return Promise.resolve(fakeStore(built));
     });
 
     const answers = await Promise.all(
@@ -66,7 +57,7 @@ describe('the idempotency store loaded on demand', () => {
 
   it('fails a delivery as state_unavailable, without running its work, when the store cannot be loaded', async () => {
     const cause = new Error("Cannot find module './chunk-X.mjs'");
-    const store = new OnDemandIdempotencyStore(OPTIONS, () => Promise.reject(cause));
+    const store = new OnDemandIdempotencyStore(() => Promise.reject(cause));
     let ran = false;
 
     const failed = store.once(KEY, {}, Date.now() + 1_000, async () => {
@@ -80,9 +71,9 @@ describe('the idempotency store loaded on demand', () => {
 
   it('tries the load again for the next delivery after a failed one', async () => {
     let loads = 0;
-    const store = new OnDemandIdempotencyStore(OPTIONS, () => {
+    const store = new OnDemandIdempotencyStore(() => {
       loads += 1;
-      return loads === 1 ? Promise.reject(new Error('EMFILE')) : Promise.resolve(fakeModule({ count: 0 }));
+      return loads === 1 ? Promise.reject(new Error('EMFILE')) : Promise.resolve(fakeStore({ count: 0 }));
     });
 
     await expect(store.once(KEY, {}, Date.now() + 1_000, async () => 'first')).rejects.toMatchObject({

@@ -1,33 +1,34 @@
 /**
- * The idempotency store (`idempotency-store.ts`: Powertools' idempotency utility, its JMESPath
- * engine and its DynamoDB persistence layer, about 50 KB of bundle) loaded on first use. Only
- * deliveries that are recorded need it (docs/contract.md §6: HTTP with an `Idempotency-Key`, direct,
- * scheduled, EventBridge and queue deliveries); a plain HTTP resend never reads or compiles it. The
- * deployed bundle keeps it in a chunk of its own (`tools/bundle-options.ts`).
+ * An idempotency store built on first use. The runtime wraps the state table's code in one (it is
+ * `import()`ed by a container's first DigiCert call, `functions/shared/state.ts`), and that code wraps
+ * the Powertools store in another (`idempotency-store.ts`: Powertools' idempotency utility, its
+ * JMESPath engine and its DynamoDB persistence layer, about 50 KB of bundle). Only deliveries that are
+ * recorded need it (docs/contract.md §6: HTTP with an `Idempotency-Key`, direct, scheduled,
+ * EventBridge and queue deliveries); a plain HTTP resend never reads or compiles Powertools. The
+ * deployed bundle keeps each in chunks of their own (`tools/bundle-options.ts`).
  */
 import { UpstreamError } from '../domain/errors.js';
 import type { DeliveryKey, IdempotencyStore, Once } from '../domain/idempotency.js';
 import type { DynamoDBIdempotencyStoreOptions } from './idempotency-store.js';
 
-/** What the store's module provides: the class to build the store with. */
-export interface StoreModule {
-  readonly DynamoDBIdempotencyStore: new (options: DynamoDBIdempotencyStoreOptions) => IdempotencyStore;
+/** Builds the store, loading its code first (tests pass their own). */
+export type StoreBuilder = () => Promise<IdempotencyStore>;
+
+/** The Powertools store over the state table, its module imported when first needed. */
+export function powertoolsStore(options: DynamoDBIdempotencyStoreOptions): StoreBuilder {
+  return () =>
+    import('./idempotency-store.js').then(
+      ({ DynamoDBIdempotencyStore }) => new DynamoDBIdempotencyStore(options),
+    );
 }
 
-/** Imports the store's module (tests pass their own). */
-export type StoreLoader = () => Promise<StoreModule>;
-
-const importStore: StoreLoader = () => import('./idempotency-store.js');
-
-/** An `IdempotencyStore` that builds the DynamoDB store once, when the first delivery needs it. */
+/** An `IdempotencyStore` that builds its store once, when the first delivery needs it. */
 export class OnDemandIdempotencyStore implements IdempotencyStore {
-  readonly #options: DynamoDBIdempotencyStoreOptions;
-  readonly #load: StoreLoader;
+  readonly #build: StoreBuilder;
   #store: Promise<IdempotencyStore> | undefined;
 
-  constructor(options: DynamoDBIdempotencyStoreOptions, load: StoreLoader = importStore) {
-    this.#options = options;
-    this.#load = load;
+  constructor(build: StoreBuilder) {
+    this.#build = build;
   }
 
   async once<T>(
@@ -42,19 +43,16 @@ export class OnDemandIdempotencyStore implements IdempotencyStore {
 
   /** The one store of the container; concurrent first calls share one load. */
   #ready(): Promise<IdempotencyStore> {
-    this.#store ??= this.#load().then(
-      ({ DynamoDBIdempotencyStore }) => new DynamoDBIdempotencyStore(this.#options),
-      (error: unknown) => {
-        // Not kept: the next delivery tries again (a file read can fail once, e.g. out of descriptors).
-        this.#store = undefined;
-        // The delivery cannot be recorded, so, as when the table cannot be reached, DigiCert is not called.
-        throw new UpstreamError(
-          'state_unavailable',
-          'The idempotency store could not be loaded, so the delivery could not be recorded; DigiCert was not called',
-          { cause: error },
-        );
-      },
-    );
+    this.#store ??= this.#build().catch((error: unknown) => {
+      // Not kept: the next delivery tries again (a file read can fail once, e.g. out of descriptors).
+      this.#store = undefined;
+      // The delivery cannot be recorded, so, as when the table cannot be reached, DigiCert is not called.
+      throw new UpstreamError(
+        'state_unavailable',
+        'The idempotency store could not be loaded, so the delivery could not be recorded; DigiCert was not called',
+        { cause: error },
+      );
+    });
     return this.#store;
   }
 }
