@@ -7,7 +7,6 @@
  * proves that is what a cold HTTP resend loads, and that the chunks left out of it load, and work,
  * when a delivery needs them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { type BundleLayout, bundleLayout } from '../../tools/bench/build.js';
 import { BUNDLE_FILE, esbuildOptions } from '../../tools/bundle-options.js';
 import { type Dynalite, startDynalite } from '../support/dynalite.js';
 import { type Harness, SECRET_NAME, startHarness } from '../support/harness.js';
+import { runChild } from '../support/run-child.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -128,22 +128,11 @@ async function runContainer(
     FAILURE_QUEUE_URL: 'http://127.0.0.1:9/000000000000/failures',
     DNS_SERVERS: '127.0.0.1:9',
   };
-  const child = spawn(process.execPath, ['child.mjs', join(work, 'loaded.log'), JSON.stringify(steps)], {
-    cwd: work,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const timer = setTimeout(() => child.kill(), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
+  const { code, stdout, stderr } = await runChild(
+    process.execPath,
+    ['child.mjs', join(work, 'loaded.log'), JSON.stringify(steps)],
+    { cwd: work, env },
+  );
   const line = stdout.split('\n').find((text) => text.startsWith('REPORT '));
   if (code !== 0 || line === undefined)
     throw new Error(`the container exited ${code}:\n${stderr}\n${stdout}`);

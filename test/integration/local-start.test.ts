@@ -3,37 +3,14 @@
  * them: one line on standard error naming the variable and the fix, no stack trace, exit code 1,
  * and the process gone (nothing left listening keeps it alive).
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChildRun, runChild } from '../support/run-child.js';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `command` to its end; a guard kills it after 30 s so that a hang fails instead of stalling. */
-function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '', PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
+/** Runs `command` to its end with the local variables cleared; a hang is killed after 30 s. */
+function run(command: string, args: string[], env: Record<string, string>): Promise<ChildRun> {
+  return runChild(command, args, {
+    env: { ...process.env, DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '', PORT: '0', ...env },
   });
 }
 
@@ -42,7 +19,7 @@ const localServer = (env: Record<string, string>) =>
 const localLambda = (env: Record<string, string>) =>
   run(process.execPath, ['--import', 'tsx', 'dev/local-lambda.ts'], env);
 
-function expectOneLine(result: Run, prefix: string, pattern: RegExp): void {
+function expectOneLine(result: ChildRun, prefix: string, pattern: RegExp): void {
   expect(result.code).toBe(1);
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
