@@ -12,7 +12,7 @@
  * by about a third: read the shares, and take absolute times from the phases. Not a test: it measures.
  * Results and how to read them: docs/operations.md, "Cold start profile".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -21,17 +21,15 @@ import { build } from 'esbuild';
 import { DigiCertSimulator } from '../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../dev/dns-server.js';
 import { SecretsManagerStandIn } from '../dev/secrets-manager-standin.js';
-import { childEnv } from './bench/child.js';
+import { childEnv, resolveLambdaNode, runNode } from './bench/child.js';
 import { benchHttpEvent } from './bench/fixtures.js';
 import { KEY, SECRET_ID } from './bench/row.js';
 import { BUNDLE_FILE, esbuildOptions } from './bundle-options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.bench', 'cold-profile');
-const NODE_24 = 'node@24.21.0';
 /** Sampling interval: fine enough for a ~300 ms run, coarse enough not to dominate it. */
 const INTERVAL_US = 250;
-const CHILD_TIMEOUT_MS = 60_000;
 
 interface CallFrame {
   readonly functionName: string;
@@ -63,17 +61,12 @@ function runsOption(argv: readonly string[]): number {
   return runs;
 }
 
-/** Node 24's binary: `COLD_PROFILE_NODE`, else the npm cache's `node@24.21.0`, else this Node. */
-function nodeBinary(): { path: string; note: string } {
+/** Node 24's binary: `COLD_PROFILE_NODE`, else the bench's lookup (`npx -p node@24.21.0`, else this Node). */
+async function nodeBinary(): Promise<{ path: string; note: string }> {
   const given = process.env.COLD_PROFILE_NODE;
   if (given) return { path: given, note: 'COLD_PROFILE_NODE' };
-  const found = spawnSync('npx', ['-y', '-p', NODE_24, 'node', '-p', 'process.execPath'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  const path = found.status === 0 ? found.stdout.trim() : '';
-  if (path !== '') return { path, note: `npx -p ${NODE_24}` };
-  return { path: process.execPath, note: `${NODE_24} not found: this Node (${process.version}) instead` };
+  const found = await resolveLambdaNode();
+  return { path: found.path, note: found.label };
 }
 
 /** The child: import the bundle, one HTTP resend, then the phases on fd 3. */
@@ -91,25 +84,9 @@ function childScript(bundle: string): string {
   ].join('');
 }
 
-function runChild(node: string, args: readonly string[], env: Record<string, string>): Promise<Phases> {
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    let err = '';
-    const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    child.stdio[3]?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`cold child exited with ${code}: ${err.slice(0, 2000)}`));
-      else resolvePromise(JSON.parse(out) as Phases);
-    });
-  });
+/** One cold child (the bench's `runNode`): the phases it reports on fd 3. */
+async function runChild(node: string, args: readonly string[], env: Record<string, string>): Promise<Phases> {
+  return JSON.parse((await runNode(args, env, node)).output) as Phases;
 }
 
 /** The part a source file of the bundle belongs to. */
@@ -196,7 +173,7 @@ function median(values: readonly number[]): number {
 
 async function main(): Promise<void> {
   const runs = runsOption(process.argv.slice(2));
-  const node = nodeBinary();
+  const node = await nodeBinary();
   const version = spawnSync(node.path, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const outdir = join(OUT, 'dist');
   const profiles = join(OUT, 'profiles');
