@@ -58,21 +58,17 @@ interface Quantiles {
 }
 
 /**
- * Handlers vs floor, interleaved: rounds of `perRound` calls of each side in turn, the order
- * rotating between rounds, so that drift in machine load hits every side alike.
+ * The floor: one PUT of the benchmark's body to the simulator through a bare undici `Pool`, what
+ * the function's DigiCert call costs without the function. undici is imported here only: the other
+ * modes must measure the bundle alone, not a second undici.
  */
-async function interleaved(
-  handlers: readonly { readonly name: string; readonly handler: LambdaHandler }[],
-  plan: { readonly warmUp: number; readonly rounds: number; readonly perRound: number },
-): Promise<{ samples: number; floor: Quantiles; handlers: Record<string, Quantiles> }> {
+async function bareFloor(): Promise<{ put: () => Promise<void>; close: () => Promise<void> }> {
   const base = new URL(process.env.DIGICERT_BASE_URL ?? '');
-  const key = process.env.BENCH_DIGICERT_KEY ?? '';
-  // Imported here only: the other modes must measure the bundle alone, not a second undici.
   const { Pool } = await import('undici');
   const pool = new Pool(base.origin, { connections: 32, pipelining: 1 });
   const path = `${base.pathname}${resendPath(BENCH_ORDER_ID)}`;
-  const headers = { 'content-type': 'application/json', 'x-dc-devkey': key };
-  const floor = async () => {
+  const headers = { 'content-type': 'application/json', 'x-dc-devkey': process.env.BENCH_DIGICERT_KEY ?? '' };
+  const put = async () => {
     const response = await pool.request({
       method: DIGICERT_RESEND_ROUTE.method,
       path,
@@ -82,6 +78,18 @@ async function interleaved(
     await response.body.dump();
     if (response.statusCode !== 204) throw new Error(`the floor request got ${response.statusCode}`);
   };
+  return { put, close: () => pool.close() };
+}
+
+/**
+ * Handlers vs floor, interleaved: rounds of `perRound` calls of each side in turn, the order
+ * rotating between rounds, so that drift in machine load hits every side alike.
+ */
+async function interleaved(
+  handlers: readonly { readonly name: string; readonly handler: LambdaHandler }[],
+  plan: { readonly warmUp: number; readonly rounds: number; readonly perRound: number },
+): Promise<{ samples: number; floor: Quantiles; handlers: Record<string, Quantiles> }> {
+  const floor = await bareFloor();
   const event = benchHttpEvent('bench-warm');
   const context = benchContext('bench-warm');
   const sides = [
@@ -90,7 +98,7 @@ async function interleaved(
       run: () => invokeOk(handler, event, context, name),
       times: [] as number[],
     })),
-    { name: 'floor', run: floor, times: [] as number[] },
+    { name: 'floor', run: floor.put, times: [] as number[] },
   ];
 
   for (let i = 0; i < plan.warmUp; i++) for (const side of sides) await side.run();
@@ -104,7 +112,7 @@ async function interleaved(
       }
     }
   }
-  await pool.close();
+  await floor.close();
   const quantiles = (times: number[]): Quantiles => {
     times.sort((a, b) => a - b);
     return { p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
@@ -206,21 +214,8 @@ async function memory(handler: LambdaHandler): Promise<void> {
 async function memoryFloor(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('memory-floor needs --expose-gc');
-  const base = new URL(process.env.DIGICERT_BASE_URL ?? '');
-  const { Pool } = await import('undici');
-  const pool = new Pool(base.origin, { connections: 32, pipelining: 1 });
-  const path = `${base.pathname}${resendPath(BENCH_ORDER_ID)}`;
-  const headers = { 'content-type': 'application/json', 'x-dc-devkey': process.env.BENCH_DIGICERT_KEY ?? '' };
-  for (let i = 0; i < 10_000; i++) {
-    const response = await pool.request({
-      method: DIGICERT_RESEND_ROUTE.method,
-      path,
-      headers,
-      body: BENCH_BODY,
-    });
-    await response.body.dump();
-    if (response.statusCode !== 204) throw new Error(`the floor request got ${response.statusCode}`);
-  }
+  const floor = await bareFloor();
+  for (let i = 0; i < 10_000; i++) await floor.put();
   gc();
   await new Promise((resolve) => setTimeout(resolve, 300));
   gc();
