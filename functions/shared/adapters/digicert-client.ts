@@ -3,22 +3,21 @@
  * over a keep-alive undici pool, classified into an outcome the use case can act on. It never
  * throws for an HTTP status or a transport failure; retries and key refresh are the use case's.
  */
-import { EventEmitter } from 'node:events';
-import type { Dispatcher, Pool as PoolType } from 'undici';
-// undici's internal modules, not its package root: the root loads fetch, WebSocket, the cache and
-// the mocks too, about 250 KB more bundle and cold-start time for nothing used here. undici does not
-// promise these paths or shapes, so the choice is: keep undici pinned exactly (package.json), type
-// the two modules by hand (`undici-deep.d.ts`, borrowing the public types), and let
-// `test/integration/undici-deep-imports.test.ts` fail on an upgrade that moves or changes them (it
-// checks the pinned version, the absence of an `exports` map, that they are the public API's own
-// `Pool` and `request`, and one real request and abort through them).
-import request from 'undici/lib/api/api-request.js';
+import type { Pool as PoolType } from 'undici';
+// undici's `Pool` module, not its package root: the root loads fetch, WebSocket, the cache and the
+// mocks too, about 250 KB more bundle and cold-start time for nothing used here. undici does not
+// promise this path, so the choice is: keep undici pinned exactly (package.json), type the module
+// by hand (`undici-deep.d.ts`, borrowing the public types), and let
+// `test/integration/undici-deep-imports.test.ts` fail on an upgrade that moves or changes it (it
+// checks the pinned version, the absence of an `exports` map, that it is the public API's own
+// `Pool`, and real exchanges through it). Requests go through `dispatch` (`http-exchange.ts`).
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../contract.js';
 import type { DigiCertDomainEmails, DomainEmailsOutcome } from '../domain/dcv-emails-query.js';
 import type { DigiCertErrorEntry } from '../domain/errors.js';
 import type { AttemptOptions, AttemptOutcome, DigiCertClient } from '../domain/ports.js';
 import type { ResendBody } from '../domain/request-schema.js';
+import { type ExchangeResult, exchange } from './http-exchange.js';
 
 export interface UndiciDigiCertClientOptions {
   readonly baseUrl: string;
@@ -62,53 +61,29 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     apiKey: string,
     options: AttemptOptions,
   ): Promise<AttemptOutcome> {
-    const signal = new AttemptTimeout(Math.max(1, options.timeoutMs));
-    try {
-      return await this.#attempt(orderId, body, apiKey, options, signal);
-    } finally {
-      signal.clear();
+    const result = await exchange(this.#pool, {
+      method: DIGICERT_RESEND_ROUTE.method,
+      path: `${this.#basePath}${resendPath(orderId)}`,
+      headers: {
+        'x-dc-devkey': apiKey,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': this.#userAgent,
+      },
+      body: JSON.stringify(body),
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+    });
+    if (result.kind === 'failed') {
+      // DigiCert accepted it; only the rest of the answer was lost. Retrying would send the emails twice.
+      const status = result.status;
+      return status !== undefined && status >= 200 && status < 300
+        ? { kind: 'sent', status }
+        : transportFailure(result);
     }
-  }
-
-  async #attempt(
-    orderId: number,
-    body: ResendBody,
-    apiKey: string,
-    options: AttemptOptions,
-    signal: AttemptTimeout,
-  ): Promise<AttemptOutcome> {
-    let response: Dispatcher.ResponseData<unknown>;
-    try {
-      response = await request.call(this.#pool, {
-        method: DIGICERT_RESEND_ROUTE.method,
-        path: `${this.#basePath}${resendPath(orderId)}`,
-        headers: {
-          'x-dc-devkey': apiKey,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'user-agent': this.#userAgent,
-        },
-        body: JSON.stringify(body),
-        signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-    } catch (error) {
-      return transportFailure(error, signal);
-    }
-
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) {
-      await response.body.dump().catch(() => undefined);
-      return { kind: 'sent', status };
-    }
-    let text: string;
-    try {
-      text = await readCapped(response.body, MAX_ERROR_BODY_BYTES);
-    } catch (error) {
-      return transportFailure(error, signal, status);
-    }
-    const retryAfterSeconds = parseRetryAfter(response.headers['retry-after']);
+    const { status, text } = result;
+    if (status >= 200 && status < 300) return { kind: 'sent', status };
+    const retryAfterSeconds = parseRetryAfter(result.headers['retry-after']);
     if (status === 401) return { kind: 'unauthorized', status };
     if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
     if (status >= 400 && status < 500) {
@@ -136,47 +111,31 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     apiKey: string,
     options: AttemptOptions,
   ): Promise<DomainEmailsOutcome> {
-    const signal = new AttemptTimeout(Math.max(1, options.timeoutMs));
-    try {
-      let response: Dispatcher.ResponseData<unknown>;
-      try {
-        response = await request.call(this.#pool, {
-          method: 'GET',
-          path: `${this.#basePath}/domain/${encodeURIComponent(domain)}/dcv/emails`,
-          headers: { 'x-dc-devkey': apiKey, accept: 'application/json', 'user-agent': this.#userAgent },
-          signal,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        });
-      } catch (error) {
-        return transportFailure(error, signal) as DomainEmailsOutcome;
-      }
-      const status = response.statusCode;
-      let text: string;
-      try {
-        text = await readCapped(response.body, MAX_ERROR_BODY_BYTES);
-      } catch (error) {
-        return transportFailure(error, signal, status) as DomainEmailsOutcome;
-      }
-      if (status === 200) {
-        const body = parseObject(text);
-        return body
-          ? { kind: 'found', status, body }
-          : { kind: 'unavailable', status, detail: 'DigiCert answered 200 without a JSON object' };
-      }
-      if (status === 401) return { kind: 'unauthorized', status };
-      if (status === 429) return { kind: 'rate_limited', status };
-      if (status >= 400 && status < 500) {
-        return {
-          kind: 'rejected',
-          status,
-          errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
-        };
-      }
-      return { kind: 'unavailable', status, detail: describeBody(status, text, apiKey) };
-    } finally {
-      signal.clear();
+    const result = await exchange(this.#pool, {
+      method: 'GET',
+      path: `${this.#basePath}/domain/${encodeURIComponent(domain)}/dcv/emails`,
+      headers: { 'x-dc-devkey': apiKey, accept: 'application/json', 'user-agent': this.#userAgent },
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+    });
+    if (result.kind === 'failed') return transportFailure(result) as DomainEmailsOutcome;
+    const { status, text } = result;
+    if (status === 200) {
+      const body = parseObject(text);
+      return body
+        ? { kind: 'found', status, body }
+        : { kind: 'unavailable', status, detail: 'DigiCert answered 200 without a JSON object' };
     }
+    if (status === 401) return { kind: 'unauthorized', status };
+    if (status === 429) return { kind: 'rate_limited', status };
+    if (status >= 400 && status < 500) {
+      return {
+        kind: 'rejected',
+        status,
+        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
+      };
+    }
+    return { kind: 'unavailable', status, detail: describeBody(status, text, apiKey) };
   }
 
   /** Closes the pool's connections (tests, local server shutdown). */
@@ -185,53 +144,10 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
   }
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size + buffer.length > limit) {
-      chunks.push(buffer.subarray(0, limit - size));
-      body.destroy();
-      break;
-    }
-    chunks.push(buffer);
-    size += buffer.length;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * An attempt's overall time limit, as the abort source undici accepts besides `AbortSignal` (an
- * `EventEmitter` emitting `abort`). `AbortSignal.timeout()` costs ~20 µs per attempt on Node 20 (a
- * third of a whole local round trip; see `npm run bench`) and its timer outlives the attempt; this
- * one costs ~1 µs and is cleared as soon as the attempt ends.
- */
-class AttemptTimeout extends EventEmitter {
-  aborted = false;
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    super();
-    this.#timer = setTimeout(() => {
-      this.aborted = true;
-      this.emit('abort');
-    }, ms);
-    this.#timer.unref();
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
-function transportFailure(
-  error: unknown,
-  signal: { readonly aborted: boolean },
-  status?: number,
-): AttemptOutcome {
+function transportFailure(failure: Extract<ExchangeResult, { kind: 'failed' }>): AttemptOutcome {
+  const { error, status } = failure;
   const code = errorCode(error);
-  if (signal.aborted || TRANSPORT_TIMEOUT_CODES.has(code)) {
+  if (failure.timedOut || TRANSPORT_TIMEOUT_CODES.has(code)) {
     return { kind: 'timeout', detail: `no complete answer from DigiCert in time (${code || 'aborted'})` };
   }
   return {

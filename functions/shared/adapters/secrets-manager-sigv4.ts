@@ -15,10 +15,10 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import type { Pool as PoolType } from 'undici';
-import request from 'undici/lib/api/api-request.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { USER_AGENT } from '../contract.js';
 import type { SecretValueReader } from './api-key-provider.js';
+import { exchange } from './http-exchange.js';
 
 export interface SigV4Bounds {
   readonly maxAttempts: number;
@@ -35,6 +35,8 @@ interface Credentials {
 const SERVICE = 'secretsmanager';
 const TARGET = 'secretsmanager.GetSecretValue';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** Largest answer read: a secret is at most 64 KiB, 87 KiB as base64 `SecretBinary`, plus the JSON around it. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Regions of the `aws` partition, whose endpoint is `secretsmanager.<region>.amazonaws.com`. */
 const AWS_PARTITION_REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/;
 
@@ -162,28 +164,25 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
       keepAliveTimeout: 4_000,
       connect: { timeout: this.#bounds.connectionTimeoutMs },
     });
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.#bounds.requestTimeoutMs);
-    try {
-      const response = await request.call(this.#pool, {
-        method: 'POST',
-        path,
-        headers: { ...headers, 'user-agent': USER_AGENT },
-        body,
-        signal: abort.signal,
-      });
-      const text = await response.body.text();
-      const requestId = header(response.headers['x-amzn-requestid']);
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        const output = JSON.parse(text) as Omit<GetSecretValueCommandOutput, '$metadata'>;
-        return { ...output, $metadata: { httpStatusCode: response.statusCode, requestId } };
-      }
-      throw serviceError(response.statusCode, text, header(response.headers['x-amzn-errortype']), requestId);
-    } catch (error) {
-      throw abort.signal.aborted ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(error);
-    } finally {
-      clearTimeout(timer);
+    const result = await exchange(this.#pool, {
+      method: 'POST',
+      path,
+      headers: { ...headers, 'user-agent': USER_AGENT },
+      body,
+      timeoutMs: this.#bounds.requestTimeoutMs,
+      maxBodyBytes: MAX_RESPONSE_BYTES,
+    });
+    if (result.kind === 'failed') {
+      throw result.timedOut || UNDICI_TIMEOUTS.has(codeOf(result.error))
+        ? requestTimeout(this.#bounds.requestTimeoutMs)
+        : transportError(result.error);
     }
+    const requestId = header(result.headers['x-amzn-requestid']);
+    if (result.status >= 200 && result.status < 300) {
+      const output = JSON.parse(result.text) as Omit<GetSecretValueCommandOutput, '$metadata'>;
+      return { ...output, $metadata: { httpStatusCode: result.status, requestId } };
+    }
+    throw serviceError(result.status, result.text, header(result.headers['x-amzn-errortype']), requestId);
   }
 }
 
@@ -272,6 +271,14 @@ function serviceError(
   const name = raw?.split(':')[0]?.split('#').at(-1) || 'UnknownError';
   const message = [parsed.message, parsed.Message].find((v): v is string => typeof v === 'string') ?? name;
   return new SecretsManagerServiceError(name, message, status, requestId);
+}
+
+/** undici's own header and body timeouts (set to the request timeout too): the same time limit. */
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function codeOf(error: unknown): string {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
 }
 
 /** The SDK's name for a request that passed its time limit (`throwOnRequestTimeout`). */
