@@ -75,6 +75,9 @@ const envNames = {
   AWS_LAMBDA_FUNCTION_NAME: 'AWS_LAMBDA_FUNCTION_NAME',
   AWS_LAMBDA_LOG_FORMAT: 'AWS_LAMBDA_LOG_FORMAT',
   AWS_LAMBDA_LOG_LEVEL: 'AWS_LAMBDA_LOG_LEVEL',
+  // Read by glibc's malloc in the runtime process, not by the function; the stack sets it
+  // (`DEPLOYED_RUNTIME_ENV`, docs/deploy.md).
+  MALLOC_ARENA_MAX: 'MALLOC_ARENA_MAX',
   // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` costs every cold start
   // ~25 ms (docs/operations.md, "Cold start profile"); set it by hand to read a crash's stack trace.
   NODE_OPTIONS: 'NODE_OPTIONS',
@@ -141,8 +144,16 @@ export const FUNCTION_LIMITS = {
 export const DEPLOYMENT_DEFAULTS = {
   stackName: 'DcvResend',
   digicertRegion: 'us',
-  /** MB; `npm run bench` measures under 100 MB RSS after 10,000 invocations. */
+  /** MB; `npm run bench` measures ~105 MB RSS after 10,000 invocations (docs/operations.md). */
   memorySize: 256,
+  /**
+   * glibc's `MALLOC_ARENA_MAX` for the runtime process (`DEPLOYED_RUNTIME_ENV`): at most two malloc
+   * arenas for V8's threads instead of 8 per core. `npm run bench -- --only=memory`, runs
+   * interleaved on Node 24 with Lambda's flags: RSS after 10,000 invocations 105.0 MB (median of 9
+   * runs) against 110.6 MB unset (7 runs); 1 arena read 104.5 (3 runs), not clearly better; warm
+   * and cold start unchanged (docs/operations.md, "Memory and `MALLOC_ARENA_MAX`").
+   */
+  mallocArenaMax: 2,
   /**
    * Room for every HTTP caller the API admits (burst 10 + 2/s × 28 s = 66) plus 14 for schedules,
    * direct calls and the queue; the budget is shared in the state table, not split (docs/deploy.md).
@@ -185,6 +196,15 @@ export const DEPLOYMENT_DEFAULTS = {
   /** Age of the oldest waiting message that raises an alarm: 2 h, about 36,000 orders at 5 per second. */
   queueOldestMessageAlarmSeconds: 7200,
 } as const satisfies { readonly [setting: string]: unknown; readonly logLevel: LogLevel };
+
+/**
+ * Variables the stack sets for the runtime process rather than for the function, which never reads
+ * them (docs/deploy.md, "Runtime environment"). The benchmark gives the same ones to every child
+ * that runs our bundle, so that it measures what is deployed.
+ */
+export const DEPLOYED_RUNTIME_ENV = {
+  [ENV.MALLOC_ARENA_MAX]: String(DEPLOYMENT_DEFAULTS.mallocArenaMax),
+} as const satisfies { readonly [name in EnvVar]?: string };
 
 /** The HTTP request limits (docs/contract.md §2). */
 export const HTTP_LIMITS = {

@@ -20,6 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  DEPLOYED_RUNTIME_ENV,
   DEPLOYMENT_DEFAULTS,
   ENV,
   FUNCTION_DEFAULTS,
@@ -43,10 +44,11 @@ export interface ResendFunctionProps {
    */
   readonly entry?: string;
   /**
-   * Memory in MB. Measured with `npm run bench`: the function's RSS stays under 100 MB after
-   * 10,000 invocations (about 90 MB, half of it the Node binary's own pages), so 256 MB leaves
-   * room for a 500-order batch's state and the runtime. Lambda gives CPU in proportion to memory:
-   * more memory shortens the cold start (module loading is CPU-bound) at a higher price per ms.
+   * Memory in MB. Measured with `npm run bench` (Node 24, Lambda's flags for 256 MB,
+   * `MALLOC_ARENA_MAX=2`): the function's RSS after 10,000 invocations is about 105 MB, half of it
+   * the Node binary's own pages, so 256 MB leaves room for a 500-order batch's state and the
+   * runtime. Lambda gives CPU in proportion to memory: more memory shortens the cold start (module
+   * loading is CPU-bound) at a higher price per ms.
    * @default 256
    */
   readonly memorySize?: number;
@@ -275,6 +277,9 @@ export class ResendFunction extends Construct {
         // Queue consumers write refused and invalid orders here (docs/contract.md §8), with the same
         // `sqs:SendMessage` right that Lambda's on-failure destination uses.
         [ENV.FAILURE_QUEUE_URL]: this.failureQueue.queue.queueUrl,
+        // For glibc, not the function: fewer malloc arenas for V8's threads, a smaller RSS
+        // (docs/deploy.md, "Runtime environment").
+        ...DEPLOYED_RUNTIME_ENV,
       },
     });
 

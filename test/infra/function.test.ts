@@ -1,7 +1,13 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
-import { onlyResource, SECRET_ARN, synth } from './support.js';
+import {
+  DEPLOYED_RUNTIME_ENV,
+  DEPLOYMENT_DEFAULTS,
+  DIGICERT_BASE_URLS,
+} from '../../functions/shared/contract.js';
+import { isRecord } from '../../functions/shared/is-record.js';
+import { build, onlyResource, SECRET_ARN, synth } from './support.js';
 
 describe('the resend function', () => {
   it('runs on nodejs24.x, arm64, with 256 MB, a 5-minute timeout and 80 reserved executions', () => {
@@ -100,6 +106,7 @@ describe('the function environment (docs/contract.md §4)', () => {
           DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',
           ORDERS_QUEUE_URL: { Ref: Match.stringLikeRegexp('^OrdersQueue') },
           FAILURE_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
+          MALLOC_ARENA_MAX: '2',
         }),
       },
     });
@@ -125,6 +132,35 @@ describe('the function environment (docs/contract.md §4)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ DIGICERT_BASE_URL: url }) },
     });
+  });
+
+  it('sets MALLOC_ARENA_MAX=2 for glibc, the value the memory benchmark measured', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MALLOC_ARENA_MAX: '2' }) },
+    });
+    expect(DEPLOYED_RUNTIME_ENV).toEqual({ MALLOC_ARENA_MAX: String(DEPLOYMENT_DEFAULTS.mallocArenaMax) });
+  });
+
+  it('drops MALLOC_ARENA_MAX and nothing else with the deletion override docs/deploy.md gives', () => {
+    const { stack } = build();
+    const fn = stack.resendFunction.function.node.defaultChild;
+    if (!(fn instanceof CfnFunction)) throw new Error('the resend function has no CfnFunction');
+
+    fn.addPropertyDeletionOverride('Environment.Variables.MALLOC_ARENA_MAX');
+
+    const variables = (template: Template): string[] => {
+      const environment = onlyResource(template, 'AWS::Lambda::Function').properties.Environment;
+      return isRecord(environment) && isRecord(environment.Variables)
+        ? Object.keys(environment.Variables)
+        : [];
+    };
+    const before = variables(synth().template);
+    expect(before).toContain('MALLOC_ARENA_MAX');
+    expect(variables(Template.fromStack(stack))).toEqual(
+      before.filter((name) => name !== 'MALLOC_ARENA_MAX'),
+    );
   });
 
   it('passes logLevel through as LOG_LEVEL', () => {

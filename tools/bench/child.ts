@@ -1,5 +1,6 @@
 /** Child `node` processes: which `node` runs them, their environment, and a timed run of one. */
 import { execFile, spawn } from 'node:child_process';
+import { DEPLOYED_RUNTIME_ENV } from '../../functions/shared/contract.js';
 import { SECRET_ID } from './row.js';
 
 const CHILD_TIMEOUT_MS = 120_000;
@@ -79,6 +80,21 @@ export function childEnv(extra: Record<string, string>, clean = false): Record<s
     DIGICERT_API_KEY_SECRET_ID: SECRET_ID,
     ...extra,
   };
+}
+
+/**
+ * A child environment without the variables the stack sets for our function's runtime process
+ * (`DEPLOYED_RUNTIME_ENV`: `MALLOC_ARENA_MAX`), also when this shell sets them (children inherit
+ * it): for the peers, which a user would deploy without them.
+ */
+export function withoutRuntimeEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !(name in DEPLOYED_RUNTIME_ENV)));
+}
+
+/** The runtime variables our children get, for the rows' details: `MALLOC_ARENA_MAX=2`. */
+export function runtimeEnvLabel(): string {
+  const pairs = Object.entries(DEPLOYED_RUNTIME_ENV).map(([name, value]) => `${name}=${value}`);
+  return pairs.length > 0 ? pairs.join(' ') : 'no runtime variables';
 }
 
 /**

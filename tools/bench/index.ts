@@ -32,6 +32,7 @@ import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../../dev/dns-server.js';
 import { pointSdkAt } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
+import { DEPLOYED_RUNTIME_ENV } from '../../functions/shared/contract.js';
 import { buildBundle, buildProbe, contributors } from './build.js';
 import { childEnv, type NodeRuntime, resolveLambdaNode } from './child.js';
 import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, SECRET_ID } from './row.js';
@@ -156,8 +157,10 @@ async function main(): Promise<number> {
     bundleBytes: bytes,
     contributors: top,
     probe,
-    env: childEnv(functionEnv),
-    cleanEnv: childEnv(functionEnv, true),
+    // With what the stack sets for the runtime process (glibc's MALLOC_ARENA_MAX), so that every
+    // row runs our bundle as deployed; the peers row takes it off for the peers.
+    env: childEnv({ ...functionEnv, ...DEPLOYED_RUNTIME_ENV }),
+    cleanEnv: childEnv({ ...functionEnv, ...DEPLOYED_RUNTIME_ENV }, true),
     secrets,
     simulator,
     slowSimulator,

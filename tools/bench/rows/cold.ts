@@ -4,7 +4,7 @@
  * `--enable-source-maps`. Machine-dependent: `--gate` reports it, never fails on it.
  */
 import { pathToFileURL } from 'node:url';
-import { type NodeRuntime, runNode } from '../child.js';
+import { type NodeRuntime, runNode, runtimeEnvLabel } from '../child.js';
 import { benchHttpEvent } from '../fixtures.js';
 import { atMost, type BenchRow, boundedInt, fixed, median, progress, type Row, TARGETS } from '../row.js';
 
@@ -42,6 +42,8 @@ export interface ColdKind {
   readonly name: string;
   readonly args: readonly string[];
   readonly exitTimed?: boolean;
+  /** Its own environment instead of the run's (the peers run without the stack's runtime variables). */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function interleavedColdRuns(
   for (let round = 0; round < runs; round++) {
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[(round + i) % kinds.length] as ColdKind;
-      const run = await runNode(kind.args, env, node.path);
+      const run = await runNode(kind.args, kind.env ?? env, node.path);
       // A kind with nothing to signal is timed spawn to exit. The others stop the clock when the
       // answer is there; a Lambda container never exits after an invocation.
       done.get(kind.name)?.push(kind.exitTimed ? run.exitMs : run.doneMs);
@@ -117,7 +119,7 @@ async function coldStart(
       target: `≤ ${TARGETS.coldImportRatio}`,
       verdict: atMost(importRatio, TARGETS.coldImportRatio),
       gated: false,
-      detail: `${node.label}, medians of ${COLD_RUNS} interleaved runs: node -e 0 ${ms(t.baselineMs)}, import ${ms(t.importMs)} (+${ms(t.importMs - t.baselineMs)})`,
+      detail: `${node.label}, ${runtimeEnvLabel()} (the stack's, for every kind), medians of ${COLD_RUNS} interleaved runs: node -e 0 ${ms(t.baselineMs)}, import ${ms(t.importMs)} (+${ms(t.importMs - t.baselineMs)})`,
     },
     {
       id: 'cold-first-invocation',

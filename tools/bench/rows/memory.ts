@@ -5,11 +5,13 @@
  * keeping the optimising compiler's memory, which no code change can move (docs/operations.md).
  * Measured as it runs: each child gets the flags Lambda's bootstrap passes for the function's
  * memory size (`lambdaNodeFlags`, `DEPLOYMENT_DEFAULTS.memorySize`), which bound the young and old
- * generations; without them V8 sizes its heap for this machine's memory instead.
+ * generations; without them V8 sizes its heap for this machine's memory instead. And the environment
+ * the stack gives the runtime process (`MALLOC_ARENA_MAX`, context.env): glibc's arenas are a good
+ * part of the RSS. The floor (`memory-floor`) gets both too, so that the two stay comparable.
  * Machine-dependent: `--gate` reports it, never fails on it.
  */
 import { DEPLOYMENT_DEFAULTS } from '../../../functions/shared/contract.js';
-import { lambdaNodeFlags, runNode } from '../child.js';
+import { lambdaNodeFlags, runNode, runtimeEnvLabel } from '../child.js';
 import { atMost, type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 
 export const memoryRow: BenchRow = {
@@ -83,14 +85,14 @@ function memoryRows(runs: readonly MemoryResult[], nodeLabel: string, floorRss: 
       verdict: mb < TARGETS.memoryMB ? 'PASS' : 'MISS',
       gated: false,
       detail:
-        `${nodeLabel} ${LAMBDA_FLAGS.join(' ')} (Lambda's, ${DEPLOYMENT_DEFAULTS.memorySize} MB), median of ${MEMORY_RUNS} processes` +
+        `${nodeLabel} ${LAMBDA_FLAGS.join(' ')} (Lambda's, ${DEPLOYMENT_DEFAULTS.memorySize} MB), ${runtimeEnvLabel()} (the stack's), median of ${MEMORY_RUNS} processes` +
         (rss.rssFileAfter10000 === undefined
           ? ''
           : `; of which ${megabytes(rss.rssFileAfter10000)} are pages of files, mostly the node binary itself`) +
         (rss.heapTotalAfter10000 === undefined
           ? ''
           : `; V8 heap ${megabytes(rss.heapTotalAfter10000)} committed (young generation ${megabytes(rss.newSpaceAfter10000 ?? Number.NaN)}), external ${megabytes(rss.externalAfter10000 ?? Number.NaN)}`) +
-        `. Beside it, the probe with no handler, its bare undici Pool (undici's whole package) sending the same 10,000 PUTs with the same flags: ${megabytes(floorRss)}`,
+        `. Beside it, the probe with no handler, its bare undici Pool (undici's whole package) sending the same 10,000 PUTs with the same flags and environment: ${megabytes(floorRss)}`,
     },
     {
       id: 'memory-steady-state',

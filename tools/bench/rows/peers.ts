@@ -5,11 +5,13 @@
  * (`buildPeer`). Side by side, on Lambda's Node 24: bundle size, cold start (fresh process, import
  * plus first invocation to the answer, medians of interleaved runs, in this environment and a clean
  * one) and warm p50/p99 (one process, interleaved with each other and a bare pooled PUT).
+ * Ours runs with the variables the stack sets for its runtime process (`MALLOC_ARENA_MAX`), the peers
+ * without; the warm process holds all three, so there they share ours.
  * A peer that does not answer 204 fails the row. Only the bundle figure is machine-independent;
  * `--gate` reports the timing figures, never fails on them.
  */
 import { buildPeer, PEERS, type PeerName } from '../build.js';
-import { type NodeRuntime, runNode } from '../child.js';
+import { type NodeRuntime, runNode, runtimeEnvLabel, withoutRuntimeEnv } from '../child.js';
 import { type BenchContext, type BenchRow, boundedInt, fixed, progress, type Row, TARGETS } from '../row.js';
 import { type ColdKind, coldScript, interleavedColdRuns } from './cold.js';
 import { sizeRow } from './size.js';
@@ -79,12 +81,20 @@ async function failedSides(
   const failed: string[] = [];
   for (const side of SIDES) {
     try {
-      await runNode(['-e', coldScript(bundles[side], true)], env, node.path);
+      await runNode(['-e', coldScript(bundles[side], true)], sideEnv(side, env), node.path);
     } catch (error) {
       failed.push(`${side}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 600));
     }
   }
   return failed;
+}
+
+/**
+ * Ours runs with the variables the stack sets for the runtime process (`MALLOC_ARENA_MAX`); the
+ * peers without, since a user deploying them would not set them.
+ */
+function sideEnv(side: Side, env: Record<string, string>): Record<string, string> {
+  return side === 'ours' ? env : withoutRuntimeEnv(env);
 }
 
 interface Figures {
@@ -125,8 +135,12 @@ async function coldSideBySide(
   label: string,
 ): Promise<ColdSideBySide> {
   const kinds: ColdKind[] = [
-    { name: 'baseline', args: ['-e', '0'], exitTimed: true },
-    ...SIDES.map((side) => ({ name: side, args: ['-e', coldScript(bundles[side], true)] })),
+    { name: 'baseline', args: ['-e', '0'], exitTimed: true, env: withoutRuntimeEnv(env) },
+    ...SIDES.map((side) => ({
+      name: side,
+      args: ['-e', coldScript(bundles[side], true)],
+      env: sideEnv(side, env),
+    })),
   ];
   const { done } = await interleavedColdRuns(kinds, COLD_RUNS, env, node, label);
   const at = (name: string) => done[name] ?? Number.NaN;
@@ -146,7 +160,7 @@ function coldRows(cold: ColdSideBySide, clean: ColdSideBySide, node: NodeRuntime
       target: `≤ ${TARGETS.peersColdRatio}`,
       verdict: ratio <= TARGETS.peersColdRatio ? 'PASS' : 'MISS',
       gated: false,
-      detail: `${node.label}, import + first invocation to the answer in a fresh process, medians of ${COLD_RUNS} interleaved runs: ours ${ms(cold.ours)} ms, naive ${ms(cold.naive)} ms (node -e 0 ${ms(cold.baseline)} ms)`,
+      detail: `${node.label}, import + first invocation to the answer in a fresh process, medians of ${COLD_RUNS} interleaved runs: ours ${ms(cold.ours)} ms, naive ${ms(cold.naive)} ms (node -e 0 ${ms(cold.baseline)} ms); ours with the stack's ${runtimeEnvLabel()}, the peers and node -e 0 without (a user deploying them would not set it)`,
     },
     {
       id: 'peers-cold',
@@ -215,7 +229,7 @@ function warmRows(warm: WarmSideBySide, node: NodeRuntime): Row[] {
       target: 'ours fastest',
       verdict: aheadOfBoth(warm.p50) ? 'PASS' : 'MISS',
       gated: false,
-      detail: `${node.label}, one process, ${warm.samples} samples each interleaved with a bare pooled PUT (${us(warm.floor.p50Ms)} µs): over it ${overFloor(warm.p50, warm.floor.p50Ms)}`,
+      detail: `${node.label}, one process, ${warm.samples} samples each interleaved with a bare pooled PUT (${us(warm.floor.p50Ms)} µs): over it ${overFloor(warm.p50, warm.floor.p50Ms)}; one process has one environment, ours (${runtimeEnvLabel()})`,
     },
     {
       id: 'peers-warm-p99',

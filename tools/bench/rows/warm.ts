@@ -2,7 +2,7 @@
  * Row 1, warm overhead: handler p50/p99 in-process over a bare pooled undici PUT to the same
  * simulator, on Lambda's Node 24. Machine-dependent: `--gate` reports it, never fails on it.
  */
-import { runNode } from '../child.js';
+import { runNode, runtimeEnvLabel } from '../child.js';
 import { atMost, type BenchRow, fixed, TARGETS } from '../row.js';
 
 export const warmRow: BenchRow = {
@@ -30,7 +30,7 @@ export const warmRow: BenchRow = {
         target: `≤ ${TARGETS.warmP50Ratio}`,
         verdict: atMost(p50, TARGETS.warmP50Ratio),
         gated: false,
-        detail: `${node.label}: handler ${us(result.handlerP50Ms)} vs floor ${us(result.floorP50Ms)} (+${us(result.handlerP50Ms - result.floorP50Ms)}), ${result.samples} interleaved samples each`,
+        detail: `${node.label}, ${runtimeEnvLabel()} (the stack's): handler ${us(result.handlerP50Ms)} vs floor ${us(result.floorP50Ms)} (+${us(result.handlerP50Ms - result.floorP50Ms)}), ${result.samples} interleaved samples each`,
       },
       {
         id: 'warm-p99',
