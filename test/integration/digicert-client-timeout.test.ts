@@ -1,4 +1,6 @@
-/** The DigiCert client's overall time limit per attempt, against the simulator. */
+/** The DigiCert client's overall time limit per attempt, against the simulator (and one stalling server). */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { UndiciDigiCertClient } from '../../functions/shared/adapters/digicert-client.js';
@@ -40,5 +42,31 @@ describe('UndiciDigiCertClient time limit', () => {
     const outcome = await client.resendEmails(63, {}, CANARY_KEY, { timeoutMs: 2_000 });
 
     expect(outcome).toEqual({ kind: 'sent', status: 204 });
+  });
+});
+
+describe('UndiciDigiCertClient when the answer is cut short after a success status', () => {
+  it('reports the order as sent, not as a failure to retry (a retry would send the emails again)', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      // DigiCert's 2xx, then a body that never finishes.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":');
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const stalled = new UndiciDigiCertClient({ baseUrl: `http://127.0.0.1:${port}/services/v2` });
+    try {
+      const outcome = await stalled.resendEmails(64, {}, CANARY_KEY, { timeoutMs: 150 });
+
+      expect(outcome).toEqual({ kind: 'sent', status: 200 });
+    } finally {
+      for (const res of held) res.destroy();
+      await stalled.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
