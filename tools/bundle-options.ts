@@ -96,8 +96,9 @@ const unreachable = (what: string, why: string) =>
   `function left out of the dcv-resend bundle (tools/bundle-options.ts, BUNDLE_STUBS): ${what} is never used here: ${why}`;
 
 /**
- * undici modules the DigiCert client (`functions/shared/adapters/digicert-client.ts`: a `Pool` and
- * `request` over HTTP/1.1 with string bodies) never runs, though `require`s pull them in:
+ * undici modules the DigiCert client (`functions/shared/adapters/digicert-client.ts`: a `Pool`'s
+ * `dispatch` over HTTP/1.1 with string bodies, `http-exchange.ts`) never runs, though `require`s
+ * pull them in:
  *
  * - `dispatcher/client-h2.js` (10 KB): HTTP/2, used only when TLS negotiates `h2`, which undici
  *   offers only with `allowH2: true`; the pool never sets it. If it were ever reached, `client.js`
