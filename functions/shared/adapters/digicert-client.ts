@@ -28,12 +28,8 @@ export interface UndiciDigiCertClientOptions {
 
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
-const TRANSPORT_TIMEOUT_CODES = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ETIMEDOUT',
-]);
+/** Transport failures that are timeouts; the exchange's own time limit comes as `timedOut`. */
+const TRANSPORT_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails {
   readonly #pool: PoolType;

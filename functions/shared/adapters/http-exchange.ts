@@ -16,7 +16,7 @@ export interface ExchangeRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
-  /** Limit for the whole exchange, from dispatch to the body's last byte (also undici's header and body timeouts). */
+  /** Limit for the whole exchange, from dispatch to the body's last byte (undici's own header and body timeouts are off). */
   readonly timeoutMs: number;
   /** Body bytes kept; a longer body is cut here and its connection closed. */
   readonly maxBodyBytes: number;
@@ -33,7 +33,7 @@ export type ExchangeResult =
     }
   | {
       readonly kind: 'failed';
-      /** The exchange's own time limit ran out (undici's timeouts come as `error` with their code). */
+      /** The exchange's time limit ran out (else `error` is the transport's, e.g. a connect timeout). */
       readonly timedOut: boolean;
       readonly error: unknown;
       /** The status, when the failure came after the headers. */
@@ -51,8 +51,10 @@ export function exchange(dispatcher: Dispatcher, request: ExchangeRequest): Prom
           path: request.path,
           headers: request.headers,
           body: request.body,
-          headersTimeout: request.timeoutMs,
-          bodyTimeout: request.timeoutMs,
+          // The exchange's own timer is the one bound (it starts before undici's would, at dispatch):
+          // undici's header and body timers would only race it and cost two timers per request.
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
         handler,
       );

@@ -173,9 +173,7 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
       maxBodyBytes: MAX_RESPONSE_BYTES,
     });
     if (result.kind === 'failed') {
-      throw result.timedOut || UNDICI_TIMEOUTS.has(codeOf(result.error))
-        ? requestTimeout(this.#bounds.requestTimeoutMs)
-        : transportError(result.error);
+      throw result.timedOut ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(result.error);
     }
     const requestId = header(result.headers['x-amzn-requestid']);
     if (result.status >= 200 && result.status < 300) {
@@ -271,14 +269,6 @@ function serviceError(
   const name = raw?.split(':')[0]?.split('#').at(-1) || 'UnknownError';
   const message = [parsed.message, parsed.Message].find((v): v is string => typeof v === 'string') ?? name;
   return new SecretsManagerServiceError(name, message, status, requestId);
-}
-
-/** undici's own header and body timeouts (set to the request timeout too): the same time limit. */
-const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-function codeOf(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : '';
 }
 
 /** The SDK's name for a request that passed its time limit (`throwOnRequestTimeout`). */
