@@ -12,9 +12,10 @@ import {
   pauseOnRateLimited,
 } from '../../functions/shared/deferred-state.js';
 import { UpstreamError } from '../../functions/shared/domain/errors.js';
-import type { DeliveryKey, IdempotencyStore, Once } from '../../functions/shared/domain/idempotency.js';
+import type { DeliveryKey } from '../../functions/shared/domain/idempotency.js';
 import type { RateLimiter } from '../../functions/shared/domain/ports.js';
 import type { StateWiring } from '../../functions/shared/state.js';
+import { passThroughStore } from '../support/idempotency.js';
 
 const KEY: DeliveryKey = { scope: 'http', delivery: 'key-1' };
 
@@ -37,16 +38,7 @@ function recordingLimiter(slots: number) {
   return { limiter, seen };
 }
 
-const store: IdempotencyStore = {
-  async once<T>(
-    _key: DeliveryKey,
-    _request: unknown,
-    _deadline: number,
-    work: () => Promise<T>,
-  ): Promise<Once<T>> {
-    return { value: await work(), replayed: false };
-  },
-};
+const store = passThroughStore();
 
 function wiring(limiter: RateLimiter | undefined): StateWiring {
   return { client: {} as DynamoDBClient, limiter, idempotency: store };

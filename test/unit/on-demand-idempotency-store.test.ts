@@ -7,23 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { OnDemandIdempotencyStore } from '../../functions/shared/adapters/on-demand-idempotency-store.js';
 import { UpstreamError } from '../../functions/shared/domain/errors.js';
-import type { DeliveryKey, IdempotencyStore, Once } from '../../functions/shared/domain/idempotency.js';
+import type { DeliveryKey, IdempotencyStore } from '../../functions/shared/domain/idempotency.js';
+import { passThroughStore } from '../support/idempotency.js';
 
 const KEY: DeliveryKey = { scope: 'http', delivery: 'key-1' };
 
 /** A store that runs the work, counting how often one was built. */
 function fakeStore(built: { count: number }): IdempotencyStore {
   built.count += 1;
-  return {
-    async once<T>(
-      _key: DeliveryKey,
-      _request: unknown,
-      _deadline: number,
-      work: () => Promise<T>,
-    ): Promise<Once<T>> {
-      return { value: await work(), replayed: false };
-    },
-  };
+  return passThroughStore();
 }
 
 describe('the idempotency store loaded on demand', () => {
