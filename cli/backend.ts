@@ -5,19 +5,19 @@
  * and every server or client this opened is closed before it returns or throws.
  */
 import { startBackend } from '../dev/local-backend.js';
+import { awsSetupProblem, describeAwsSetupProblem } from '../functions/aws/setup-errors.js';
 import { createResendClient } from '../functions/client/invoke-client.js';
-import { awsSetupProblem, describeAwsSetupProblem } from '../functions/shared/adapters/aws-setup-errors.js';
-import { describeFailure, runBatch } from '../functions/shared/domain/batch.js';
-import type { BatchResult, OrderResult } from '../functions/shared/domain/batch-result.js';
 import {
   BatchError,
   ConfigurationError,
   DigiCertRequestError,
   UpstreamError,
-} from '../functions/shared/domain/errors.js';
-import type { ResendRequest } from '../functions/shared/domain/request-schema.js';
-import { BATCH_CONCURRENCY } from '../functions/shared/entry.js';
-import { redact } from '../functions/shared/observability/logger.js';
+} from '../functions/lib/errors.js';
+import { redact } from '../functions/observability/logger.js';
+import { describeFailure, runBatch } from '../functions/resend/batch.js';
+import type { BatchResult, OrderResult } from '../functions/resend/batch-result.js';
+import type { ResendRequest } from '../functions/resend/request-schema.js';
+import { BATCH_CONCURRENCY } from '../functions/triggers/entry.js';
 import { UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 

@@ -3,9 +3,9 @@
  * the CLI's interface: change one and every script that branches on it breaks.
  */
 
-import { ERROR_TYPES } from '../functions/shared/contract.js';
-import type { OrderResult } from '../functions/shared/domain/batch-result.js';
-import { ConfigurationError, ValidationError } from '../functions/shared/domain/errors.js';
+import { ERROR_TYPES } from '../functions/app/contract.js';
+import { ConfigurationError, ValidationError } from '../functions/lib/errors.js';
+import type { OrderResult } from '../functions/resend/batch-result.js';
 
 export const EXIT = {
   /** Every order was sent (or, with --dry-run, is valid). */

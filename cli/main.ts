@@ -4,7 +4,7 @@
  * (`--function-name`). This file dispatches to one file per command in `commands/`; exit codes
  * are stable for scripts (`exit-codes.ts`). `bin.ts` is the executable's entry.
  */
-import { VERSION } from '../functions/shared/contract.js';
+import { VERSION } from '../functions/app/contract.js';
 import { batchCommand } from './commands/batch.js';
 import { checkCliCommand } from './commands/check.js';
 import { resendCommand } from './commands/resend.js';

@@ -4,8 +4,8 @@
  * line of NDJSON, `file:line:column` for an element of a JSON document.
  */
 import { readFile } from 'node:fs/promises';
-import { type Issue, ValidationError } from '../functions/shared/domain/errors.js';
-import { isRecord } from '../functions/shared/is-record.js';
+import { type Issue, ValidationError } from '../functions/lib/errors.js';
+import { isRecord } from '../functions/lib/is-record.js';
 import { UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 

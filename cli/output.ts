@@ -1,6 +1,7 @@
 /** What the CLI prints: a human line per order, or one JSON document with `--json`. */
-import type { OrderResult } from '../functions/shared/domain/batch-result.js';
-import { ValidationError } from '../functions/shared/domain/errors.js';
+
+import { ValidationError } from '../functions/lib/errors.js';
+import type { OrderResult } from '../functions/resend/batch-result.js';
 import { EXIT, type ExitCode, exitForError, UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 

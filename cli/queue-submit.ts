@@ -5,14 +5,10 @@
  * the bench and `npm run start:queue`.
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { batchesOf } from '../functions/shared/adapters/failure-queue.js';
-import { FUNCTION_DEFAULTS, RATE_LIMIT_WINDOWS_MS, REQUEST_LIMITS } from '../functions/shared/contract.js';
-import { type Issue, ValidationError } from '../functions/shared/domain/errors.js';
-import {
-  type ResendRequest,
-  resendRequestSchema,
-  toIssues,
-} from '../functions/shared/domain/request-schema.js';
+import { FUNCTION_DEFAULTS, RATE_LIMIT_WINDOWS_MS, REQUEST_LIMITS } from '../functions/app/contract.js';
+import { batchesOf } from '../functions/aws/failure-queue.js';
+import { type Issue, ValidationError } from '../functions/lib/errors.js';
+import { type ResendRequest, resendRequestSchema, toIssues } from '../functions/resend/request-schema.js';
 
 /** Sends of the entries SQS reported as failed, the first included. */
 export const ENTRY_ATTEMPTS = 5;

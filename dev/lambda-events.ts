@@ -1,7 +1,7 @@
 /** A typed fake Lambda `Context` and API Gateway event factories shared by the tests. */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../functions/shared/contract.js';
-import { safeDecode } from '../functions/shared/inbound/api-gateway.js';
+import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../functions/app/contract.js';
+import { safeDecode } from '../functions/triggers/api-gateway.js';
 
 let sequence = 0;
 

@@ -2,11 +2,12 @@
  * The runtime behind local runs (`npm start` and the CLI's `--local`): the real DigiCert when a key
  * or a secret id is in the environment, the embedded simulator otherwise.
  */
-import { StaticApiKeyProvider } from '../functions/shared/adapters/static-api-key-provider.js';
-import { type Env, parseBaseUrl } from '../functions/shared/config.js';
-import { ENV } from '../functions/shared/contract.js';
-import type { Logger } from '../functions/shared/observability/logger.js';
-import { createRuntime, type Runtime } from '../functions/shared/runtime.js';
+
+import { type Env, parseBaseUrl } from '../functions/app/config.js';
+import { ENV } from '../functions/app/contract.js';
+import { createRuntime, type Runtime } from '../functions/app/runtime.js';
+import type { Logger } from '../functions/observability/logger.js';
+import { StaticApiKeyProvider } from '../functions/secrets/static-api-key-provider.js';
 import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
 import { pointSdkAt } from './sdk-endpoint.js';
 import { SecretsManagerStandIn } from './secrets-manager-standin.js';

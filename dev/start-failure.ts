@@ -3,7 +3,7 @@
  * non-zero exit, instead of an unhandled rejection with a stack trace. Anything else is a bug and
  * keeps its stack trace.
  */
-import { ConfigurationError } from '../functions/shared/domain/errors.js';
+import { ConfigurationError } from '../functions/lib/errors.js';
 
 /** A `PORT` that cannot be listened on (not a port number, in use, not permitted). */
 export class PortError extends Error {

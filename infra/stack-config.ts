@@ -10,13 +10,9 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { parseBaseUrl } from '../functions/shared/config.js';
-import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS, REQUEST_LIMITS } from '../functions/shared/contract.js';
-import {
-  batchRequestSchema,
-  directRequestSchema,
-  toIssues,
-} from '../functions/shared/domain/request-schema.js';
+import { parseBaseUrl } from '../functions/app/config.js';
+import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS, REQUEST_LIMITS } from '../functions/app/contract.js';
+import { batchRequestSchema, directRequestSchema, toIssues } from '../functions/resend/request-schema.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
 import { misspeltSettings, StackConfigError, toSettingIssues } from './stack-config-error.js';
 

@@ -9,7 +9,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { BUNDLE_BANNER } from '../functions/shared/contract.js';
+import { BUNDLE_BANNER } from '../functions/app/contract.js';
 import { BUNDLE_MAIN_FIELDS } from './bundle-options.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -15,7 +15,7 @@
  * code uses it. `process.getBuiltinModule` (Node 20.16+) and not `require('node:fs')`, which esbuild
  * would send back through the alias.
  *
- * `test/integration/bundle-cold-start.test.ts` fails when the bundle imports a built-in missing here.
+ * `test/tools/bundle-cold-start.int.test.ts` fails when the bundle imports a built-in missing here.
  */
 
 /** The built-ins the bundle's code imports, each with its file in `tools/bundle-builtins/`. */

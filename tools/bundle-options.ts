@@ -17,19 +17,19 @@
  * | chunks (`splitting`): SQS client and SDK parts not on the path | 721,183   |
  * | undici stubs (`BUNDLE_STUBS`)                                  | 667,850   |
  * | Powertools idempotency loaded on demand (its own chunk)        | 619,465   |
- * | `zod/mini` in `functions/shared/domain/request-schema.ts`      | 553,307   |
+ * | `zod/mini` in `functions/resend/request-schema.ts`      | 553,307   |
  *
  * With everything else as it is now, one file instead of chunks would load 709,950 bytes.
  *
  * Later, for cold start (the bytes change little; what is compiled at import does): built-ins through
  * `require` (`tools/bundle-builtins.ts`), the key read without the SDK on Lambda (the Secrets Manager
  * client becomes a chunk loaded only off Lambda), and the state table's code (DynamoDB client, shared
- * budget: `functions/shared/state.ts`) `import()`ed by the first DigiCert call, so a container
+ * budget: `functions/app/state.ts`) `import()`ed by the first DigiCert call, so a container
  * without `STATE_TABLE_NAME` never loads it. Now: 548 KB on the deployed path (`index.mjs` 346 KB
  * at import, the state table's chunks at the first call), 357 KB without a state table.
  */
 import type { BuildOptions, Plugin } from 'esbuild';
-import { BUNDLE_BANNER } from '../functions/shared/contract.js';
+import { BUNDLE_BANNER } from '../functions/app/contract.js';
 import { BUILTIN_ALIAS } from './bundle-builtins.js';
 
 /** The Lambda entry, relative to the repository root. */
@@ -54,7 +54,7 @@ export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
  * where SIMD cannot compile (ppc64 before Node 24.12, or `UNDICI_NO_WASM_SIMD=1`). Lambda's x86_64
  * and arm64 runtimes compile the SIMD build, so the fallback is 72 KB of bundle (and parse time)
  * that never runs; left out, its `require` would fail only where SIMD is missing.
- * `test/integration/bundle.test.ts` builds the bundle and sends a request through it.
+ * `test/tools/bundle.int.test.ts` builds the bundle and sends a request through it.
  */
 export const BUNDLE_EXTERNALS: readonly string[] = ['*/llhttp-wasm.js'];
 
@@ -66,11 +66,11 @@ export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.JE
 
 /**
  * Packages replaced in the bundle. Lambda hands credentials in the environment: the SDK's default
- * credential chain becomes the environment alone (`functions/shared/adapters/lambda-credentials.ts`,
+ * credential chain becomes the environment alone (`functions/aws/lambda-credentials.ts`,
  * 60 KB less). Paths are relative to the repository root, where every build runs.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': './functions/shared/adapters/lambda-credentials.ts',
+  '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts',
   // Node built-ins through `require`, not ES module facades: tools/bundle-builtins.ts (cold start).
   ...BUILTIN_ALIAS,
 };
@@ -80,7 +80,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
  * formdata-polyfill credit) holds a non-ASCII letter, and a single non-ASCII byte makes V8 hold the
  * whole 700 KB source as a two-byte string, slower to decode and to scan at every cold start (see
  * "Cold start profile" in docs/operations.md). With them out the bundle is ASCII (esbuild escapes
- * non-ASCII in code); `test/integration/bundle-cold-start.test.ts` keeps it so.
+ * non-ASCII in code); `test/tools/bundle-cold-start.int.test.ts` keeps it so.
  */
 export const BUNDLE_LEGAL_COMMENTS = 'external';
 
@@ -96,7 +96,7 @@ const unreachable = (what: string, why: string) =>
   `function left out of the dcv-resend bundle (tools/bundle-options.ts, BUNDLE_STUBS): ${what} is never used here: ${why}`;
 
 /**
- * undici modules the DigiCert client (`functions/shared/adapters/digicert-client.ts`: a `Pool`'s
+ * undici modules the DigiCert client (`functions/digicert/client.ts`: a `Pool`'s
  * `dispatch` over HTTP/1.1 with string bodies, `http-exchange.ts`) never runs, though `require`s
  * pull them in:
  *
@@ -109,7 +109,7 @@ const unreachable = (what: string, why: string) =>
  *
  * Measured (bytes a cold HTTP resend loads): 606,605 with neither stub, 596,669 with the HTTP/2
  * stub alone (9,936 less), 553,307 with both (the body stub: 43,362 less).
- * `test/integration/bundle.test.ts` resends through the bundle over undici (HTTP/1.1 to the DigiCert
+ * `test/tools/bundle.int.test.ts` resends through the bundle over undici (HTTP/1.1 to the DigiCert
  * simulator) and checks the stubs are what the bundle holds.
  */
 export const BUNDLE_STUBS: readonly BundleStub[] = [

@@ -14,7 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startLocalServer } from '../dev/local-server.js';
-import { RESEND_ROUTE, resendPath } from '../functions/shared/contract.js';
+import { RESEND_ROUTE, resendPath } from '../functions/app/contract.js';
 
 type ToServer = { type: 'memory' } | { type: 'stop' };
 type FromServer = { type: 'ready'; url: string } | { type: 'memory'; rss: number; heapUsed: number };

@@ -15,8 +15,8 @@ import {
   REQUEST_LIMITS,
   RESEND_ROUTE,
   VERSION,
-} from '../functions/shared/contract.js';
-import { IDEMPOTENCY_KEY_PATTERN, resendBodySchema } from '../functions/shared/domain/request-schema.js';
+} from '../functions/app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, resendBodySchema } from '../functions/resend/request-schema.js';
 import { dcvEmailsPath } from './openapi-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;

@@ -36,7 +36,7 @@ import {
   RESEND_ROUTE,
   RESEND_ROUTE_KEY,
   resendPath,
-} from '../functions/shared/contract.js';
+} from '../functions/app/contract.js';
 import { BUNDLE_CHUNK_PATTERN, BUNDLE_FILE } from './bundle-options.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

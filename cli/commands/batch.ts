@@ -1,6 +1,6 @@
 /** `dcv-resend batch`: many orders, from a file or standard input. */
-import { ValidationError } from '../../functions/shared/domain/errors.js';
-import { parseDirectPayload } from '../../functions/shared/inbound/direct.js';
+import { ValidationError } from '../../functions/lib/errors.js';
+import { parseDirectPayload } from '../../functions/triggers/direct-payload.js';
 import { COMMON_OPTIONS, parseOptions, TARGET_HELP } from '../args.js';
 import { sendOrders, targetOf } from '../backend.js';
 import { EXIT, type ExitCode, exitForResult, mostSerious, UsageError } from '../exit-codes.js';

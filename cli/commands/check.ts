@@ -5,15 +5,11 @@
  * (docs/contract.md §9). DigiCert is not called.
  */
 import { parseArgs } from 'node:util';
-import { NodeDnsLookup } from '../../functions/shared/adapters/dns-lookup.js';
-import { parseDnsServers } from '../../functions/shared/dcv-config.js';
-import { dcvEmailView, judgeApprovalEmail } from '../../functions/shared/domain/dcv-precheck.js';
-import {
-  checkEmailDomain,
-  normaliseDomain,
-  normaliseEmail,
-} from '../../functions/shared/domain/dcv-rules.js';
-import { ValidationError } from '../../functions/shared/domain/errors.js';
+import { parseDnsServers } from '../../functions/app/dcv-config.js';
+import { dcvEmailView, judgeApprovalEmail } from '../../functions/dcv/precheck/check.js';
+import { checkEmailDomain, normaliseDomain, normaliseEmail } from '../../functions/dcv/rules.js';
+import { NodeDnsLookup } from '../../functions/dns/lookup.js';
+import { ValidationError } from '../../functions/lib/errors.js';
 import { EXIT, type ExitCode, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
 

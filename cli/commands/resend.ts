@@ -1,5 +1,5 @@
 /** `dcv-resend resend`: one order, from options. */
-import { parseDirectPayload } from '../../functions/shared/inbound/direct.js';
+import { parseDirectPayload } from '../../functions/triggers/direct-payload.js';
 import { COMMON_OPTIONS, parseOptions, TARGET_HELP } from '../args.js';
 import { sendOrders, targetOf } from '../backend.js';
 import { EXIT, type ExitCode, exitForResult, UsageError } from '../exit-codes.js';

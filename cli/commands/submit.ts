@@ -1,11 +1,8 @@
 /** `dcv-resend submit`: any number of orders, written to the bulk queue and drained at the key's pace. */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  awsSetupProblem,
-  describeAwsSetupProblem,
-} from '../../functions/shared/adapters/aws-setup-errors.js';
-import { ENV, REQUEST_LIMITS } from '../../functions/shared/contract.js';
-import { ConfigurationError, ValidationError } from '../../functions/shared/domain/errors.js';
+import { ENV, REQUEST_LIMITS } from '../../functions/app/contract.js';
+import { awsSetupProblem, describeAwsSetupProblem } from '../../functions/aws/setup-errors.js';
+import { ConfigurationError, ValidationError } from '../../functions/lib/errors.js';
 import { parseOptions } from '../args.js';
 import { EXIT, type ExitCode, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';

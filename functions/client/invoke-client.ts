@@ -12,7 +12,7 @@
  *
  * Lambda reports a thrown error as `{"errorType": error.name, "errorMessage": error.message}` and
  * nothing else, so the function puts every field a program needs into the message, as JSON
- * (docs/contract.md §3; `functions/shared/inbound/direct-errors.ts`): this client reads the code,
+ * (docs/contract.md §3; `functions/triggers/direct-errors.ts`): this client reads the code,
  * status, entries, retry hint and attempts from there, and gives the rebuilt error the sentence as
  * its `message`. `BatchError.summary` is the message itself. A function older than that format
  * sent only the sentence: its fields are then read from the wording, as well as it allows.
@@ -20,8 +20,7 @@
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ERROR_CODES } from '../shared/contract.js';
-import type { BatchResult, OrderResult, SentResult } from '../shared/domain/batch-result.js';
+import { ERROR_CODES } from '../app/contract.js';
 import {
   BatchError,
   type ConfigurationCode,
@@ -32,18 +31,19 @@ import {
   type UpstreamCode,
   UpstreamError,
   ValidationError,
-} from '../shared/domain/errors.js';
-import type { DirectErrorDetail } from '../shared/inbound/direct-errors.js';
-import { isRecord } from '../shared/is-record.js';
+} from '../lib/errors.js';
+import { isRecord } from '../lib/is-record.js';
+import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
+import type { DirectErrorDetail } from '../triggers/direct-errors.js';
 
-export type { BatchResult, FailedResult, OrderResult, SentResult } from '../shared/domain/batch-result.js';
 export {
   BatchError,
   ConfigurationError,
   DigiCertRequestError,
   UpstreamError,
   ValidationError,
-} from '../shared/domain/errors.js';
+} from '../lib/errors.js';
+export type { BatchResult, FailedResult, OrderResult, SentResult } from '../resend/batch-result.js';
 
 /** One address DigiCert should send the DCV email to (docs/contract.md §1). */
 export interface ApprovalEmailInput {

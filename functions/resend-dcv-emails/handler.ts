@@ -5,8 +5,9 @@
  * does not need), from the environment Lambda set for the container; a bad environment is reported
  * to every caller as a `ConfigurationError` naming the variable.
  */
-import { createHandler } from '../shared/entry.js';
-import { createRuntime, type Runtime } from '../shared/runtime.js';
+
+import { createRuntime, type Runtime } from '../app/runtime.js';
+import { createHandler } from '../triggers/entry.js';
 
 let runtime: Runtime | undefined;
 

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS } from '../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS } from '../../functions/app/contract.js';
 
 export interface DeadLetterQueueProps {
   /**

@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS, ENV } from '../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS, ENV } from '../../functions/app/contract.js';
 
 export interface OrdersQueueProps {
   /**

@@ -13,12 +13,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS, METRICS } from '../../functions/shared/contract.js';
-import {
-  FAILURE_METRICS,
-  INTERNAL_FAILURE_METRIC,
-  METRIC,
-} from '../../functions/shared/observability/metrics.js';
+import { DEPLOYMENT_DEFAULTS, METRICS } from '../../functions/app/contract.js';
+import { FAILURE_METRICS, INTERNAL_FAILURE_METRIC, METRIC } from '../../functions/observability/metrics.js';
 
 /** A dead-letter queue to watch, with a name for its alarm. */
 export interface WatchedQueue {

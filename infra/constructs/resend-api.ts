@@ -19,7 +19,7 @@ import {
   HTTP_LIMITS,
   RESEND_ROUTE,
   RESEND_ROUTE_KEY,
-} from '../../functions/shared/contract.js';
+} from '../../functions/app/contract.js';
 import type { HttpAuthConfig } from '../stack-config.js';
 
 /** What one access-log line holds: who called, what, and how it ended. No bodies, no headers. */

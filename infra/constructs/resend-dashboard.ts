@@ -2,7 +2,7 @@
  * The CloudWatch dashboard of the service: what the function reports in EMF (orders sent and
  * failed by type, DigiCert latency, attempts and retries, secret reads, cold starts), Lambda's own
  * health, the failure queue, the alarms, and the recent failures from the logs. Metric names come
- * from `functions/shared/observability/metrics.ts`, the same module that writes them.
+ * from `functions/observability/metrics.ts`, the same module that writes them.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -10,8 +10,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS } from '../../functions/shared/contract.js';
-import { FAILURE_METRICS, METRIC, QUEUE_METRIC } from '../../functions/shared/observability/metrics.js';
+import { METRICS } from '../../functions/app/contract.js';
+import { FAILURE_METRICS, METRIC, QUEUE_METRIC } from '../../functions/observability/metrics.js';
 
 export interface ResendDashboardProps {
   readonly function: lambda.IFunction;

@@ -25,7 +25,7 @@ import {
   ENV,
   FUNCTION_DEFAULTS,
   type LogLevel,
-} from '../../functions/shared/contract.js';
+} from '../../functions/app/contract.js';
 import { BUNDLE_FILE, LAMBDA_ENTRY } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
 

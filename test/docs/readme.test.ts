@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TARGET_HELP } from '../../cli/args.js';
 import { RESEND_HELP } from '../../cli/commands/resend.js';
 import { LOCAL_FUNCTION_NAME } from '../../dev/local-lambda.js';
-import { DEPLOYMENT_DEFAULTS } from '../../functions/shared/contract.js';
-import { resendBodySchema } from '../../functions/shared/domain/request-schema.js';
-import { parseDirectPayload } from '../../functions/shared/inbound/direct.js';
+import { DEPLOYMENT_DEFAULTS } from '../../functions/app/contract.js';
+import { resendBodySchema } from '../../functions/resend/request-schema.js';
+import { parseDirectPayload } from '../../functions/triggers/direct-payload.js';
 import { arnRegionAndAccount, resolveStackConfig } from '../../infra/stack-config.js';
 import { synth } from '../infra/support.js';
 

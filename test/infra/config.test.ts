@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENT_DEFAULTS, DIGICERT_BASE_URLS } from '../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS, DIGICERT_BASE_URLS } from '../../functions/app/contract.js';
 import { resolveStackConfig, type StackConfigInput } from '../../infra/stack-config.js';
 import { StackConfigError } from '../../infra/stack-config-error.js';
 import { build, KMS_KEY_ARN, SECRET_ARN, SINGLE_PAYLOAD } from './support.js';

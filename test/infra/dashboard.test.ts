@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILURE_METRICS, METRIC } from '../../functions/shared/observability/metrics.js';
+import { FAILURE_METRICS, METRIC } from '../../functions/observability/metrics.js';
 import { onlyResource, synth } from './support.js';
 
 interface Widget {

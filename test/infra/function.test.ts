@@ -5,8 +5,8 @@ import {
   DEPLOYED_RUNTIME_ENV,
   DEPLOYMENT_DEFAULTS,
   DIGICERT_BASE_URLS,
-} from '../../functions/shared/contract.js';
-import { isRecord } from '../../functions/shared/is-record.js';
+} from '../../functions/app/contract.js';
+import { isRecord } from '../../functions/lib/is-record.js';
 import { build, onlyResource, SECRET_ARN, synth } from './support.js';
 
 describe('the resend function', () => {

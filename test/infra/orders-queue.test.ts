@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENT_DEFAULTS } from '../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS } from '../../functions/app/contract.js';
 import { resolveStackConfig } from '../../infra/stack-config.js';
 import { StackConfigError } from '../../infra/stack-config-error.js';
 import { logicalIdOf, SINGLE_PAYLOAD, synth } from './support.js';

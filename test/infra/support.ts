@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CfnElement, type Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { isRecord } from '../../functions/shared/is-record.js';
+import { isRecord } from '../../functions/lib/is-record.js';
 import { type CreatedApp, createApp } from '../../infra/create-app.js';
 import type { StackConfigInput } from '../../infra/stack-config.js';
 

@@ -10,12 +10,12 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { lambdaContext } from '../../dev/lambda-events.js';
-import { createStateTableClient } from '../../functions/shared/adapters/state-table.js';
-import { loadConfig } from '../../functions/shared/config.js';
-import { createHandler } from '../../functions/shared/entry.js';
-import { createLogger } from '../../functions/shared/observability/logger.js';
-import { createRateLimiter } from '../../functions/shared/rate-budget.js';
-import { createRuntime } from '../../functions/shared/runtime.js';
+import { loadConfig } from '../../functions/app/config.js';
+import { createRuntime } from '../../functions/app/runtime.js';
+import { createStateTableClient } from '../../functions/aws/state-table.js';
+import { createLogger } from '../../functions/observability/logger.js';
+import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
+import { createHandler } from '../../functions/triggers/entry.js';
 
 export interface WorkerOutcome {
   readonly sent: number;

@@ -3,7 +3,7 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
  * it lists every rule a document breaks, so a test can assert on an empty list and show the rest.
  */
-import { isRecord } from '../../functions/shared/is-record.js';
+import { isRecord } from '../../functions/lib/is-record.js';
 
 /** Units CloudWatch accepts (MetricDatum.Unit). */
 const UNITS = new Set([

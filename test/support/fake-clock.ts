@@ -3,7 +3,7 @@
  * fire in due order, each followed by a turn of the event loop so that promise continuations run
  * at the time they were resolved.
  */
-import type { LimiterClock } from '../../functions/shared/domain/rate-limiter.js';
+import type { LimiterClock } from '../../functions/rate-limit/sliding-window.js';
 
 interface Timer {
   readonly at: number;

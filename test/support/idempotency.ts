@@ -1,5 +1,5 @@
 /** Idempotency fakes for unit tests of the layers around a store. */
-import type { DeliveryKey, IdempotencyStore, Once } from '../../functions/shared/domain/idempotency.js';
+import type { DeliveryKey, IdempotencyStore, Once } from '../../functions/resend/idempotency.js';
 
 /** A store that records nothing: it runs every delivery's work and answers it as not replayed. */
 export function passThroughStore(): IdempotencyStore {

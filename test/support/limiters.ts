@@ -3,12 +3,13 @@
  * window limiter with its windows shortened (tests that watch it work without waiting seconds).
  * Production code has neither: it wires the real limiter with DigiCert's windows.
  */
-import type { RateLimiter } from '../../functions/shared/domain/ports.js';
+
 import {
   createSlidingWindowLimiter,
   type RateWindow,
   type SlidingWindowLimiter,
-} from '../../functions/shared/domain/rate-limiter.js';
+} from '../../functions/rate-limit/sliding-window.js';
+import type { RateLimiter } from '../../functions/resend/ports.js';
 
 /** A limiter that never waits. */
 export const unlimited: RateLimiter = { acquire: () => Promise.resolve(true) };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_BANNER } from '../../functions/shared/contract.js';
+import { BUNDLE_BANNER } from '../../functions/app/contract.js';
 import { BUNDLE_FILE, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, esbuildOptions } from '../bundle-options.js';
 
 /** The metafile of the last build, beside the bundle (`<out>/dist/meta.json`). */
@@ -38,7 +38,7 @@ export interface BundleFile {
 }
 
 /** The module a container with a state table `import()`s on its first rate-limited call (`runtime.ts`). */
-export const STATE_MODULE = 'functions/shared/state.ts';
+export const STATE_MODULE = 'functions/app/state.ts';
 
 /** The bundle's files, split by when they are loaded. */
 export interface BundleLayout {
@@ -46,7 +46,7 @@ export interface BundleLayout {
    * What a cold HTTP resend loads in the deployed configuration: `index.mjs` and every chunk it
    * imports statically, plus the state table's chunk (`STATE_MODULE`: the DynamoDB client and the
    * shared budget, `import()`ed by the first call that takes a slot) and its static imports.
-   * `test/integration/bundle-loading.test.ts` runs the bundle in a child with the deployed
+   * `test/tools/bundle-loading.int.test.ts` runs the bundle in a child with the deployed
    * configuration and checks that these are exactly the files it reads.
    */
   readonly loaded: readonly BundleFile[];

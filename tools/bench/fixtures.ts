@@ -1,7 +1,7 @@
 /** The requests `npm run bench` sends and the bounds it compares with, shared by the benchmark and its child probe. */
 import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../../dev/lambda-events.js';
-import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../../functions/shared/contract.js';
+import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../../functions/app/contract.js';
 
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
 export const BENCH_BODY = JSON.stringify({

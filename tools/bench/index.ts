@@ -32,7 +32,7 @@ import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../../dev/dns-server.js';
 import { pointSdkAt } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
-import { DEPLOYED_RUNTIME_ENV } from '../../functions/shared/contract.js';
+import { DEPLOYED_RUNTIME_ENV } from '../../functions/app/contract.js';
 import { buildBundle, buildProbe, contributors } from './build.js';
 import { childEnv, type NodeRuntime, resolveLambdaNode } from './child.js';
 import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, SECRET_ID } from './row.js';

@@ -14,7 +14,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { Context } from 'aws-lambda';
-import { DIGICERT_RESEND_ROUTE, resendPath } from '../../functions/shared/contract.js';
+import { DIGICERT_RESEND_ROUTE, resendPath } from '../../functions/app/contract.js';
 import { BENCH_BODY, BENCH_ORDER_ID, benchContext, benchHttpEvent } from './fixtures.js';
 
 const USAGE =

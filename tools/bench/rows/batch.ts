@@ -4,11 +4,11 @@
  * (the benchmark builds it: production code has no scaling knob), so the row takes seconds.
  */
 import type { DigiCertSimulator } from '../../../dev/digicert-simulator.js';
-import { loadConfig } from '../../../functions/shared/config.js';
-import { createSlidingWindowLimiter } from '../../../functions/shared/domain/rate-limiter.js';
-import { BATCH_CONCURRENCY, createHandler } from '../../../functions/shared/entry.js';
-import { createLogger } from '../../../functions/shared/observability/logger.js';
-import { createRuntime } from '../../../functions/shared/runtime.js';
+import { loadConfig } from '../../../functions/app/config.js';
+import { createRuntime } from '../../../functions/app/runtime.js';
+import { createLogger } from '../../../functions/observability/logger.js';
+import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
+import { BATCH_CONCURRENCY, createHandler } from '../../../functions/triggers/entry.js';
 import { benchContext, limiterBoundMs } from '../fixtures.js';
 import { atMost, type BenchRow, fixed, type Row, SECRET_ID, TARGETS } from '../row.js';
 

@@ -10,7 +10,7 @@
  * part of the RSS. The floor (`memory-floor`) gets both too, so that the two stay comparable.
  * Machine-dependent: `--gate` reports it, never fails on it.
  */
-import { DEPLOYMENT_DEFAULTS } from '../../../functions/shared/contract.js';
+import { DEPLOYMENT_DEFAULTS } from '../../../functions/app/contract.js';
 import { lambdaNodeFlags, runNode, runtimeEnvLabel } from '../child.js';
 import { atMost, type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 

@@ -5,9 +5,9 @@
  * loopback DNS server; the address is a TXT contact, so matching it needs the DNS answers.
  */
 import { LocalDnsServer } from '../../../dev/dns-server.js';
-import { createHandler } from '../../../functions/shared/entry.js';
-import { createLogger } from '../../../functions/shared/observability/logger.js';
-import { createRuntime } from '../../../functions/shared/runtime.js';
+import { createRuntime } from '../../../functions/app/runtime.js';
+import { createLogger } from '../../../functions/observability/logger.js';
+import { createHandler } from '../../../functions/triggers/entry.js';
 import { benchContext } from '../fixtures.js';
 import { type BenchRow, type Row, SECRET_ID } from '../row.js';
 

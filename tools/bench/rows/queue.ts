@@ -15,16 +15,16 @@ import { submitOrders } from '../../../cli/queue-submit.js';
 import { DigiCertSimulator } from '../../../dev/digicert-simulator.js';
 import { EventSourcePoller, queueDepth, startLocalQueues } from '../../../dev/local-queue.js';
 import { pointSqsAt } from '../../../dev/sdk-endpoint.js';
-import { loadConfig } from '../../../functions/shared/config.js';
+import { loadConfig } from '../../../functions/app/config.js';
 import {
   DEPLOYMENT_DEFAULTS,
   DIGICERT_RATE_LIMITS,
   RATE_LIMIT_WINDOWS_MS,
-} from '../../../functions/shared/contract.js';
-import { createSlidingWindowLimiter } from '../../../functions/shared/domain/rate-limiter.js';
-import { createHandler } from '../../../functions/shared/entry.js';
-import { createLogger } from '../../../functions/shared/observability/logger.js';
-import { createRuntime } from '../../../functions/shared/runtime.js';
+} from '../../../functions/app/contract.js';
+import { createRuntime } from '../../../functions/app/runtime.js';
+import { createLogger } from '../../../functions/observability/logger.js';
+import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
+import { createHandler } from '../../../functions/triggers/entry.js';
 import { type BenchRow, fixed, KEY, type Row, SECRET_ID, TARGETS } from '../row.js';
 
 export const QUEUE_ORDERS = 10_000;

@@ -1,0 +1,328 @@
+/**
+ * The values that the function, the stack, the CLI and the tools must agree on, each written once
+ * (docs/contract.md describes them for callers). Plain constants and types only: the Lambda bundle
+ * and the CDK app both import this file, so it imports nothing and runs nothing.
+ */
+
+/** Maps each key to itself, so that a name is written once and a typo is a compile error. */
+type SelfNamed<T> = { readonly [K in keyof T]: K };
+
+/** The product's name: the user-agent prefix, the CLI, the default metrics `Service` dimension. */
+export const PRODUCT_NAME = 'dcv-resend';
+
+/** The release; `test/app/contract.test.ts` keeps it equal to package.json's `version`. */
+export const VERSION = '0.1.0';
+
+/** Sent to DigiCert with every request, so DigiCert's logs can tell this product's calls apart. */
+export const USER_AGENT = `${PRODUCT_NAME}/${VERSION}`;
+
+/** DigiCert's endpoint this product calls, relative to the base URL (docs/contract.md, introduction). */
+export const DIGICERT_RESEND_ROUTE = {
+  method: 'PUT',
+  /** `{order_id}` is the path parameter, in API Gateway's notation. */
+  path: '/order/certificate/{order_id}/resend-emails',
+} as const;
+
+/**
+ * The HTTP route (docs/contract.md §2): DigiCert's own method and path, so that a caller switches
+ * from DigiCert to this product by changing the base URL.
+ */
+export const RESEND_ROUTE = DIGICERT_RESEND_ROUTE;
+
+/** The read-only DCV address route (docs/contract.md §9), mirroring DigiCert's domain-level path. */
+export const DCV_EMAILS_ROUTE = { method: 'GET', path: '/domain/{domain}/dcv/emails' } as const;
+
+/** Its API Gateway route key, `GET /domain/{domain}/dcv/emails`. */
+export const DCV_EMAILS_ROUTE_KEY = `${DCV_EMAILS_ROUTE.method} ${DCV_EMAILS_ROUTE.path}` as const;
+
+/** The API Gateway route key, `PUT /order/certificate/{order_id}/resend-emails`. */
+export const RESEND_ROUTE_KEY = `${RESEND_ROUTE.method} ${RESEND_ROUTE.path}` as const;
+
+/** The route's path for one order id (no encoding: an order id is digits). */
+export function resendPath(orderId: number | string): string {
+  return RESEND_ROUTE.path.replace('{order_id}', String(orderId));
+}
+
+/** DigiCert's two Services API v2 base URLs (docs/contract.md §4); `us` is the default. */
+export const DIGICERT_BASE_URLS = {
+  us: 'https://www.digicert.com/services/v2',
+  eu: 'https://certcentral.digicert.eu/services/v2',
+} as const;
+
+const envNames = {
+  // The function's own settings (docs/contract.md §4).
+  DIGICERT_API_KEY_SECRET_ID: 'DIGICERT_API_KEY_SECRET_ID',
+  DIGICERT_BASE_URL: 'DIGICERT_BASE_URL',
+  DIGICERT_TIMEOUT_MS: 'DIGICERT_TIMEOUT_MS',
+  DIGICERT_MAX_ATTEMPTS: 'DIGICERT_MAX_ATTEMPTS',
+  DIGICERT_RATE_LIMIT_PER_5S: 'DIGICERT_RATE_LIMIT_PER_5S',
+  DIGICERT_RATE_LIMIT_PER_3MIN: 'DIGICERT_RATE_LIMIT_PER_3MIN',
+  SECRET_CACHE_TTL_SECONDS: 'SECRET_CACHE_TTL_SECONDS',
+  LOG_LEVEL: 'LOG_LEVEL',
+  SERVICE_NAME: 'SERVICE_NAME',
+  // Shared state, the queue and the pre-check (docs/contract.md §4, §6 to §9; named ahead of them).
+  STATE_TABLE_NAME: 'STATE_TABLE_NAME',
+  DIGICERT_RATE_LIMIT_SHARE_DIVISOR: 'DIGICERT_RATE_LIMIT_SHARE_DIVISOR',
+  IDEMPOTENCY_TTL_SECONDS: 'IDEMPOTENCY_TTL_SECONDS',
+  ORDERS_QUEUE_URL: 'ORDERS_QUEUE_URL',
+  FAILURE_QUEUE_URL: 'FAILURE_QUEUE_URL',
+  DCV_PRECHECK: 'DCV_PRECHECK',
+  DNS_SERVERS: 'DNS_SERVERS',
+  // Set by Lambda or read by the AWS SDK itself; the function reads them, never sets them.
+  AWS_REGION: 'AWS_REGION',
+  AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL',
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  AWS_LAMBDA_FUNCTION_NAME: 'AWS_LAMBDA_FUNCTION_NAME',
+  AWS_LAMBDA_LOG_FORMAT: 'AWS_LAMBDA_LOG_FORMAT',
+  AWS_LAMBDA_LOG_LEVEL: 'AWS_LAMBDA_LOG_LEVEL',
+  // Read by glibc's malloc in the runtime process, not by the function; the stack sets it
+  // (`DEPLOYED_RUNTIME_ENV`, docs/deploy.md).
+  MALLOC_ARENA_MAX: 'MALLOC_ARENA_MAX',
+  // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` costs every cold start
+  // ~25 ms (docs/operations.md, "Cold start profile"); set it by hand to read a crash's stack trace.
+  NODE_OPTIONS: 'NODE_OPTIONS',
+} as const;
+
+/** Every environment variable the function reads or the stack sets: `env[ENV.LOG_LEVEL]`. */
+export const ENV: SelfNamed<typeof envNames> = envNames;
+
+export type EnvVar = keyof typeof ENV;
+
+/** `LOG_LEVEL` values, most verbose first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `DCV_PRECHECK` values (docs/contract.md §9). */
+export const DCV_PRECHECK_MODES = ['off', 'warn', 'enforce'] as const;
+export type DcvPrecheckMode = (typeof DCV_PRECHECK_MODES)[number];
+
+/** DigiCert's documented request limits per API key (rolling windows). */
+export const DIGICERT_RATE_LIMITS = { per5Seconds: 100, per3Minutes: 1000 } as const;
+
+/** The rolling windows DigiCert counts in. */
+export const RATE_LIMIT_WINDOWS_MS = { per5Seconds: 5_000, per3Minutes: 180_000 } as const;
+
+/** What the function assumes when a variable is unset (docs/contract.md §4). */
+export const FUNCTION_DEFAULTS = {
+  digicertBaseUrl: DIGICERT_BASE_URLS.us,
+  digicertTimeoutMs: 10_000,
+  /** DigiCert attempts for one order, the first included. */
+  maxAttempts: 4,
+  secretCacheTtlSeconds: 300,
+  /**
+   * The budget of all containers together (docs/contract.md §4, §7): DigiCert's 100 per 5 s and
+   * 1000 per 3 min less headroom for other tools using the same key.
+   */
+  rateLimitPer5s: 90,
+  rateLimitPer3Min: 900,
+  logLevel: 'info',
+  serviceName: PRODUCT_NAME,
+  idempotencyTtlSeconds: 86_400,
+  dcvPrecheck: 'warn',
+} as const satisfies {
+  readonly [setting: string]: unknown;
+  readonly logLevel: LogLevel;
+  readonly dcvPrecheck: DcvPrecheckMode;
+};
+
+/** The bounds each numeric variable is checked against: `[min, max]`. */
+export const FUNCTION_LIMITS = {
+  digicertTimeoutMs: [1, 900_000],
+  maxAttempts: [1, 10],
+  secretCacheTtlSeconds: [0, 86_400],
+  rateLimit: [1, 1_000_000],
+  /**
+   * How long a delivery is remembered. Under Lambda's 6 h async retry window a late retry can send
+   * again (the stack keeps the default, a day); a year at most.
+   */
+  idempotencyTtlSeconds: [1, 365 * 86_400],
+  /** The most containers the stack lets run: the fallback share of the budget is 1/divisor. */
+  rateLimitShareDivisor: [1, 10_000],
+} as const;
+
+/** How the stack deploys the function and the API unless told otherwise (docs/deploy.md explains each). */
+export const DEPLOYMENT_DEFAULTS = {
+  stackName: 'DcvResend',
+  digicertRegion: 'us',
+  /** MB; `npm run bench` measures ~105 MB RSS after 10,000 invocations (docs/operations.md). */
+  memorySize: 256,
+  /**
+   * glibc's `MALLOC_ARENA_MAX` for the runtime process (`DEPLOYED_RUNTIME_ENV`): at most two malloc
+   * arenas for V8's threads instead of 8 per core. `npm run bench -- --only=memory`, runs
+   * interleaved on Node 24 with Lambda's flags: RSS after 10,000 invocations 105.0 MB (median of 9
+   * runs) against 110.6 MB unset (7 runs); 1 arena read 104.5 (3 runs), not clearly better; warm
+   * and cold start unchanged (docs/operations.md, "Memory and `MALLOC_ARENA_MAX`").
+   */
+  mallocArenaMax: 2,
+  /**
+   * Room for every HTTP caller the API admits (burst 10 + 2/s × 28 s = 66) plus 14 for schedules,
+   * direct calls and the queue; the budget is shared in the state table, not split (docs/deploy.md).
+   */
+  reservedConcurrency: 80,
+  /** The function timeout: room for a 500-order batch under DigiCert's limits and retries. */
+  functionTimeoutSeconds: 300,
+  /** CloudWatch Logs retention, days (`RetentionDays.THREE_MONTHS`). */
+  logRetentionDays: 90,
+  logLevel: 'info',
+  httpAuth: 'iam',
+  /** API Gateway stage throttle: steady requests per second, and burst. */
+  apiRateLimit: 2,
+  apiBurstLimit: 10,
+  removalPolicy: 'retain',
+  /** Lambda's retries of a failed asynchronous invocation. */
+  asyncRetryAttempts: 2,
+  /** How long Lambda keeps an asynchronous event: the Lambda maximum, 6 hours. */
+  asyncMaxEventAgeSeconds: 6 * 3600,
+  /** How long a dead-letter queue keeps a message (the SQS maximum). */
+  deadLetterRetentionDays: 14,
+  scheduleTimeZone: 'UTC',
+  scheduleRetryAttempts: 3,
+  scheduleMaxEventAgeSeconds: 3600,
+  /**
+   * The bulk queue's event source mapping (docs/contract.md §8, docs/deploy.md#the-bulk-queue):
+   * the fewest consumers Lambda allows (2). Both share the key's budget; more would only wait for it.
+   */
+  queueMaxConcurrency: 2,
+  /** Messages per invocation: 5 × 100 orders = 500, the batch size the function timeout is sized for. */
+  queueBatchSize: 5,
+  /** How long Lambda gathers messages before it invokes with a partial batch. */
+  queueMaxBatchingWindowSeconds: 5,
+  /** Receives of a message before SQS moves it to the queue's dead-letter queue. */
+  queueMaxReceiveCount: 5,
+  /** The queue's visibility timeout as a multiple of the function timeout (AWS asks for at least 6). */
+  queueVisibilityTimeoutFactor: 6,
+  /** How long the bulk queue keeps a message: the SQS maximum, 14 days. */
+  queueRetentionDays: 14,
+  /** Age of the oldest waiting message that raises an alarm: 2 h, about 36,000 orders at 5 per second. */
+  queueOldestMessageAlarmSeconds: 7200,
+} as const satisfies { readonly [setting: string]: unknown; readonly logLevel: LogLevel };
+
+/**
+ * Variables the stack sets for the runtime process rather than for the function, which never reads
+ * them (docs/deploy.md, "Runtime environment"). The benchmark gives the same ones to every child
+ * that runs our bundle, so that it measures what is deployed.
+ */
+export const DEPLOYED_RUNTIME_ENV = {
+  [ENV.MALLOC_ARENA_MAX]: String(DEPLOYMENT_DEFAULTS.mallocArenaMax),
+} as const satisfies { readonly [name in EnvVar]?: string };
+
+/** The HTTP request limits (docs/contract.md §2). */
+export const HTTP_LIMITS = {
+  /** Largest request body accepted, bytes (128 KiB). */
+  maxBodyBytes: 128 * 1024,
+  /** How long API Gateway waits for the function, seconds (an HTTP API allows at most 30). */
+  integrationTimeoutSeconds: 29,
+  /** Time the function gives an HTTP request, ms: it answers before API Gateway gives up. */
+  budgetMs: 28_000,
+} as const;
+
+/** Request limits every caller shares (docs/contract.md §1, §3). */
+export const REQUEST_LIMITS = {
+  maxOrderIdDigits: 12,
+  maxApprovalEmails: 100,
+  maxBatchOrders: 500,
+  /** Orders in one message of the bulk queue (docs/contract.md §8). */
+  maxQueueMessageOrders: 100,
+  maxEmailLength: 254,
+} as const;
+
+const errorTypes = {
+  ValidationError: 'ValidationError',
+  DigiCertRequestError: 'DigiCertRequestError',
+  UpstreamError: 'UpstreamError',
+  ConfigurationError: 'ConfigurationError',
+  BatchError: 'BatchError',
+} as const;
+
+/**
+ * The `name` of each error a direct caller may see: Lambda's `errorType`, which Step Functions
+ * matches on (docs/contract.md §3). Renaming one breaks callers.
+ */
+export const ERROR_TYPES: SelfNamed<typeof errorTypes> = errorTypes;
+
+export type ErrorType = keyof typeof ERROR_TYPES;
+
+/**
+ * Every error code of this product and the HTTP status it answers with (docs/contract.md §2).
+ * DigiCert's own 4xx codes pass through with DigiCert's status and are not listed.
+ */
+export const HTTP_ERROR_STATUS = {
+  invalid_order_id: 400,
+  invalid_json: 400,
+  invalid_input: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  request_limit_exceeded: 429,
+  internal_error: 500,
+  upstream_auth_failed: 502,
+  upstream_unavailable: 502,
+  secret_unavailable: 503,
+  upstream_timeout: 504,
+  // Shared state and the pre-check (docs/contract.md §2; named ahead of them).
+  dcv_email_not_allowed: 400,
+  request_in_progress: 409,
+  idempotency_key_reused: 422,
+  state_unavailable: 503,
+} as const;
+
+export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
+
+/**
+ * The closed set of `code`s each error carries (docs/contract.md §2, §3). `DigiCertRequestError`
+ * carries DigiCert's own codes and `BatchError` each order's, so neither is listed.
+ * `HttpRequestError` is the HTTP adapter's: the request never reached the use case.
+ */
+export const ERROR_CODES = {
+  ValidationError: [
+    'invalid_input',
+    'invalid_order_id',
+    'invalid_json',
+    'dcv_email_not_allowed',
+    'idempotency_key_reused',
+  ],
+  UpstreamError: [
+    'upstream_unavailable',
+    'upstream_timeout',
+    'request_limit_exceeded',
+    'request_in_progress',
+    'state_unavailable',
+  ],
+  ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
+  HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
+} as const satisfies Readonly<Record<string, readonly (HttpErrorCode | 'invalid_configuration')[]>>;
+
+/** CloudWatch metrics: the function writes them (EMF), the dashboard and alarms read them. */
+export const METRICS = {
+  namespace: 'DcvResend',
+  /** The one dimension; its value is `SERVICE_NAME`, else `FUNCTION_DEFAULTS.serviceName`. */
+  serviceDimension: 'Service',
+} as const;
+
+/** `Retry-After` seconds on a 429 when DigiCert gave none. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** The HTTP header names callers see (docs/contract.md §2). */
+export const HEADERS = {
+  requestId: 'x-request-id',
+  retryAfter: 'retry-after',
+  idempotencyKey: 'idempotency-key',
+  idempotentReplayed: 'idempotent-replayed',
+  sunset: 'sunset',
+  link: 'link',
+} as const;
+
+/** CA/Browser Forum ballot SC-090: the email DCV methods end (docs/contract.md §9). */
+export const EMAIL_DCV_SUNSET = 'Wed, 15 Mar 2028 00:00:00 GMT';
+/** The ballot that sets the date, for the `Link: <...>; rel="sunset"` header (RFC 8594). */
+export const EMAIL_DCV_SUNSET_SOURCE =
+  'https://cabforum.org/2025/11/20/ballot-sc-090-gradually-sunset-all-remaining-email-based-phone-based-and-crossover-validation-methods-from-sections-3.2.2.4-and-3.2.2.5';
+
+/**
+ * Prepended to the ESM bundle: bundled CommonJS dependencies (undici, parts of the AWS SDK) call
+ * `require` for Node's built-ins, and crash with `Dynamic require of "node:https" is not supported`
+ * without it. The build adds it and the synth check looks for it.
+ */
+export const BUNDLE_BANNER =
+  "import { createRequire } from 'module';const require=createRequire(import.meta.url);";

@@ -1,0 +1,237 @@
+/**
+ * The DigiCert CertCentral adapter: one `PUT {base}/order/certificate/{id}/resend-emails` attempt
+ * over a keep-alive undici pool, classified into an outcome the use case can act on. It never
+ * throws for an HTTP status or a transport failure; retries and key refresh are the use case's.
+ */
+import type { Pool as PoolType } from 'undici';
+// undici's `Pool` module, not its package root: the root loads fetch, WebSocket, the cache and the
+// mocks too, about 250 KB more bundle and cold-start time for nothing used here. undici does not
+// promise this path, so the choice is: keep undici pinned exactly (package.json), type the module
+// by hand (`undici-deep.d.ts`, borrowing the public types), and let
+// `test/digicert/undici-deep-imports.int.test.ts` fail on an upgrade that moves or changes it (it
+// checks the pinned version, the absence of an `exports` map, that it is the public API's own
+// `Pool`, and real exchanges through it). Requests go through `dispatch` (`http-exchange.ts`).
+import Pool from 'undici/lib/dispatcher/pool.js';
+import { DIGICERT_RESEND_ROUTE, resendPath } from '../app/contract.js';
+import type { DigiCertDomainEmails, DomainEmailsOutcome } from '../dcv/emails-query.js';
+import type { DigiCertErrorEntry } from '../lib/errors.js';
+import { type ExchangeResult, exchange } from '../lib/http-exchange.js';
+import type { AttemptOptions, AttemptOutcome, DigiCertClient } from '../resend/ports.js';
+import type { ResendBody } from '../resend/request-schema.js';
+
+export interface UndiciDigiCertClientOptions {
+  readonly baseUrl: string;
+  readonly userAgent?: string;
+  /** Connections kept to DigiCert; more requests than this queue in the pool. */
+  readonly connections?: number;
+}
+
+const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Transport failures that are timeouts; the exchange's own time limit comes as `timedOut`. */
+const TRANSPORT_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails {
+  readonly #pool: PoolType;
+  readonly #basePath: string;
+  readonly #userAgent: string;
+
+  constructor(options: UndiciDigiCertClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#userAgent = options.userAgent ?? 'dcv-resend';
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections ?? 32,
+      pipelining: 1,
+      // Lambda freezes the container between invocations; short idle times avoid reusing sockets
+      // that DigiCert's side closed meanwhile.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connect: { timeout: 5_000 },
+    });
+  }
+
+  async resendEmails(
+    orderId: number,
+    body: ResendBody,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<AttemptOutcome> {
+    const result = await exchange(this.#pool, {
+      method: DIGICERT_RESEND_ROUTE.method,
+      path: `${this.#basePath}${resendPath(orderId)}`,
+      headers: {
+        'x-dc-devkey': apiKey,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': this.#userAgent,
+      },
+      body: JSON.stringify(body),
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+    });
+    if (result.kind === 'failed') {
+      // DigiCert accepted it; only the rest of the answer was lost. Retrying would send the emails twice.
+      const status = result.status;
+      return status !== undefined && status >= 200 && status < 300
+        ? { kind: 'sent', status }
+        : transportFailure(result);
+    }
+    const { status, text } = result;
+    if (status >= 200 && status < 300) return { kind: 'sent', status };
+    const retryAfterSeconds = parseRetryAfter(result.headers['retry-after']);
+    if (status === 401) return { kind: 'unauthorized', status };
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
+    if (status >= 400 && status < 500) {
+      return {
+        kind: 'rejected',
+        status,
+        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
+      };
+    }
+    return {
+      kind: 'unavailable',
+      status,
+      retryable: RETRYABLE_STATUSES.has(status),
+      retryAfterSeconds,
+      detail: describeBody(status, text, apiKey),
+    };
+  }
+
+  /**
+   * `GET {base}/domain/{domain}/dcv/emails`, the FQDN in place of the domain id (DigiCert accepts
+   * either for a domain in the account): DigiCert's own list of DCV addresses. One attempt.
+   */
+  async domainDcvEmails(
+    domain: string,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<DomainEmailsOutcome> {
+    const result = await exchange(this.#pool, {
+      method: 'GET',
+      path: `${this.#basePath}/domain/${encodeURIComponent(domain)}/dcv/emails`,
+      headers: { 'x-dc-devkey': apiKey, accept: 'application/json', 'user-agent': this.#userAgent },
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+    });
+    if (result.kind === 'failed') return transportFailure(result) as DomainEmailsOutcome;
+    const { status, text } = result;
+    if (status === 200) {
+      const body = parseObject(text);
+      return body
+        ? { kind: 'found', status, body }
+        : { kind: 'unavailable', status, detail: 'DigiCert answered 200 without a JSON object' };
+    }
+    if (status === 401) return { kind: 'unauthorized', status };
+    if (status === 429) return { kind: 'rate_limited', status };
+    if (status >= 400 && status < 500) {
+      return {
+        kind: 'rejected',
+        status,
+        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
+      };
+    }
+    return { kind: 'unavailable', status, detail: describeBody(status, text, apiKey) };
+  }
+
+  /** Closes the pool's connections (tests, local server shutdown). */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
+
+function transportFailure(failure: Extract<ExchangeResult, { kind: 'failed' }>): AttemptOutcome {
+  const { error, status } = failure;
+  const code = errorCode(error);
+  if (failure.timedOut || TRANSPORT_TIMEOUT_CODES.has(code)) {
+    return { kind: 'timeout', detail: `no complete answer from DigiCert in time (${code || 'aborted'})` };
+  }
+  return {
+    kind: 'unavailable',
+    status,
+    retryable: true,
+    retryAfterSeconds: undefined,
+    detail: `connection to DigiCert failed (${code || 'unknown error'})`,
+  };
+}
+
+/** The first string `code` along the cause chain (bounded: causes can form a cycle). */
+function errorCode(error: unknown, depth = 0): string {
+  if (typeof error !== 'object' || error === null || depth > 5) return '';
+  const own = (error as { code?: unknown }).code;
+  if (typeof own === 'string') return own;
+  return errorCode((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
+ * DigiCert's `{"errors":[{"code","message"}]}`, or `undefined` when the body is anything else.
+ * Each entry keeps only the fields DigiCert documents (`code`, `message`), with `apiKey` redacted
+ * from both: the entries travel on to HTTP callers, error messages and logs, and DigiCert or a
+ * proxy in front of it may echo the request's key header (docs/contract.md §5).
+ */
+export function parseErrorEnvelope(text: string, apiKey?: string): DigiCertErrorEntry[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const errors = (parsed as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const entries: DigiCertErrorEntry[] = [];
+  for (const entry of errors) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { code, message } = entry as { code?: unknown; message?: unknown };
+    if (typeof code !== 'string') return undefined;
+    entries.push({
+      code: redactKey(code, apiKey),
+      message: typeof message === 'string' ? redactKey(message, apiKey) : '',
+    });
+  }
+  return entries;
+}
+
+function redactKey(value: string, apiKey: string | undefined): string {
+  return apiKey && value.includes(apiKey) ? value.replaceAll(apiKey, '[REDACTED]') : value;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fallbackEntry(status: number): DigiCertErrorEntry {
+  return { code: `http_${status}`, message: `DigiCert answered HTTP ${status} without an error envelope` };
+}
+
+function describeBody(status: number, text: string, apiKey: string): string {
+  const envelope = parseErrorEnvelope(text, apiKey);
+  if (envelope) return `DigiCert answered HTTP ${status} (${envelope.map((e) => e.code).join(', ')})`;
+  return `DigiCert answered HTTP ${status}${text ? ' with a non-JSON body' : ''}`;
+}
+
+/** Longest `Retry-After` taken from DigiCert; beyond it the value is passed on as this. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/**
+ * `Retry-After` as seconds (delta-seconds or an HTTP date), at most a day; `undefined` when absent
+ * or unreadable.
+ */
+export function parseRetryAfter(
+  header: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Math.min(MAX_RETRY_AFTER_SECONDS, Number(value));
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((date - now) / 1000)));
+}

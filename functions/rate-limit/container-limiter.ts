@@ -1,0 +1,74 @@
+/**
+ * Which rate limiter a container uses (docs/contract.md §7): with a state table, the budget shared
+ * by every container, falling back to this container's share while the table cannot be reached;
+ * without one (local runs, the CLI's `--local`), today's per-process sliding window.
+ */
+
+import type { Config } from '../app/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { RateLimiter } from '../resend/ports.js';
+import {
+  createSharedRateBudget,
+  type DynamoDbSender,
+  type SharedRateBudgetOptions,
+} from './shared-budget.js';
+import { createSlidingWindowLimiter, type RateWindow } from './sliding-window.js';
+
+export interface RateBudgetWiring {
+  readonly config: Pick<
+    Config,
+    'rateLimits' | 'rateLimitShareDivisor' | 'stateTableName' | 'digicertTimeoutMs'
+  >;
+  /** The container's state-table client; `undefined` without `STATE_TABLE_NAME`. */
+  readonly stateTable: DynamoDbSender | undefined;
+  readonly logger: Logger;
+  /** Overrides for tests (shorter windows go in through `config.rateLimits`). */
+  readonly shared?: Partial<SharedRateBudgetOptions>;
+}
+
+/**
+ * One share of the budget per container while the table cannot be reached: the limit divided by the
+ * most containers that can run, so that all of them together still keep to it. `undefined` (refuse
+ * instead) when no divisor is known or a share would round down to nothing.
+ */
+export function fallbackShare(
+  windows: readonly RateWindow[],
+  divisor: number | undefined,
+): RateWindow[] | undefined {
+  if (divisor === undefined) return undefined;
+  const share = windows.map(({ limit, windowMs }) => ({ limit: Math.floor(limit / divisor), windowMs }));
+  return share.every((window) => window.limit >= 1) ? share : undefined;
+}
+
+/** The container's limiter, shared by every invocation it serves. */
+export function createRateLimiter({ config, stateTable, logger, shared }: RateBudgetWiring): RateLimiter {
+  if (stateTable === undefined || config.stateTableName === undefined) {
+    return createSlidingWindowLimiter({ windows: config.rateLimits });
+  }
+  const share = fallbackShare(config.rateLimits, config.rateLimitShareDivisor);
+  let warned = false;
+  return createSharedRateBudget({
+    client: stateTable,
+    tableName: config.stateTableName,
+    windows: config.rateLimits,
+    attemptTimeoutMs: config.digicertTimeoutMs,
+    ...(share ? { fallback: createSlidingWindowLimiter({ windows: share }) } : {}),
+    onTableUnavailable: (error) => {
+      // Once per container: an outage would otherwise log on every request.
+      if (warned) return;
+      warned = true;
+      logger.warn(
+        share
+          ? "rate budget: the state table cannot be reached; keeping to this container's share"
+          : 'rate budget: the state table cannot be reached; refusing DigiCert requests until it can',
+        {
+          reason: error instanceof Error ? error.name : 'unknown',
+          ...(share ? { share: share.map((w) => `${w.limit}/${w.windowMs}ms`).join(', ') } : {}),
+        },
+      );
+    },
+    ...shared,
+  });
+}
+
+export { pauseOnRateLimited } from '../app/deferred-state.js';

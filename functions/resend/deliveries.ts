@@ -1,0 +1,74 @@
+/**
+ * Which delivery a request belongs to, and running it once (docs/contract.md §6). Without a state
+ * table (`STATE_TABLE_NAME` unset: local runs) or, over HTTP, without an `Idempotency-Key`, every
+ * request runs as before.
+ */
+import { UpstreamError } from '../lib/errors.js';
+import type { DirectPayload } from '../triggers/direct-payload.js';
+import {
+  type IdempotencyStore,
+  idempotentResend,
+  type Once,
+  type RecordedOutcome,
+  resendOutcome,
+} from './idempotency.js';
+import type { ResendRequest } from './request-schema.js';
+import type { ResendOptions, ResendUseCase } from './use-case.js';
+
+/**
+ * One HTTP request: its outcome, from DigiCert or, for a repeated `Idempotency-Key`, from the
+ * record. The key names the delivery alone and the whole request (order id and body) is what it
+ * stands for, so the same key with another order or another body is refused.
+ */
+export async function httpDelivery(
+  store: IdempotencyStore | undefined,
+  idempotencyKey: string | undefined,
+  request: ResendRequest,
+  resend: ResendUseCase,
+  options: ResendOptions,
+): Promise<Once<RecordedOutcome>> {
+  if (store === undefined || idempotencyKey === undefined) {
+    return { value: await resendOutcome(resend, request, options), replayed: false };
+  }
+  return store.once({ scope: 'http', delivery: idempotencyKey }, request, options.deadline, () =>
+    resendOutcome(resend, request, options),
+  );
+}
+
+/**
+ * The use case for each order of a direct, scheduled or EventBridge delivery: an order with a
+ * recorded outcome is answered from the record, so a retried batch attempts only the rest.
+ *
+ * When the sender named the delivery (`idempotency_key`), the whole payload is first checked
+ * against what that name was first used for: per-order records alone would not notice the same key
+ * reused for a batch with other orders. (Lambda's request id and an EventBridge event id always
+ * come with the same payload, so they need no such check.)
+ */
+export async function directDelivery(
+  store: IdempotencyStore | undefined,
+  payload: DirectPayload,
+  deliveryId: string,
+  resend: ResendUseCase,
+  deadline: number,
+): Promise<ResendUseCase> {
+  if (store === undefined) return resend;
+  if (payload.idempotencyKey !== undefined) {
+    const request = payload.kind === 'batch' ? { orders: payload.orders } : { order: payload.request };
+    await store.once({ scope: 'delivery', delivery: deliveryId }, request, deadline, async () => ({
+      claimed: true,
+    }));
+  }
+  const once = idempotentResend(store, deliveryId, resend);
+  let unavailable: UpstreamError | undefined;
+  return async (request, options) => {
+    // The table is the same for every order: once it is out of reach, the orders left fail at once
+    // instead of each waiting out the client's retries (and none of them is sent unrecorded).
+    if (unavailable) throw unavailable;
+    try {
+      return await once(request, options);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === 'state_unavailable') unavailable ??= error;
+      throw error;
+    }
+  };
+}

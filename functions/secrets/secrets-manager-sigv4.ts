@@ -1,0 +1,308 @@
+/**
+ * `GetSecretValue` without the AWS SDK: one SigV4-signed awsJson1_1 `POST` through an undici pool,
+ * for the cold start. Creating the SDK's client and running its first request (config resolution,
+ * middleware, endpoint rules, config-file lookups, Node's `http` request, web streams) was about a
+ * tenth of a cold HTTP resend on Node 24 ("Cold start profile" in docs/operations.md); undici is
+ * loaded for DigiCert anyway.
+ *
+ * It behaves as the SDK client it replaces (`runtime.ts`, `SECRETS_MANAGER_BOUNDS`): the same
+ * endpoint variables, the standard retry strategy's attempts, backoff and retryable errors, the
+ * per-attempt connection and request timeouts, and errors of the same `name`, `code` and
+ * `$metadata` that `api-key-provider.ts` classifies. It is used only where that is plain
+ * (`fastSecretsManagerEligible`): credentials and region in the environment as Lambda sets them, the
+ * `aws` partition or an explicit endpoint, no FIPS or dual-stack switch; anywhere else the SDK runs.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import type { Pool as PoolType } from 'undici';
+import Pool from 'undici/lib/dispatcher/pool.js';
+import { USER_AGENT } from '../app/contract.js';
+import { exchange } from '../lib/http-exchange.js';
+import type { SecretValueReader } from './api-key-provider.js';
+
+export interface SigV4Bounds {
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string | undefined;
+}
+
+const SERVICE = 'secretsmanager';
+const TARGET = 'secretsmanager.GetSecretValue';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** Largest answer read: a secret is at most 64 KiB, 87 KiB as base64 `SecretBinary`, plus the JSON around it. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Regions of the `aws` partition, whose endpoint is `secretsmanager.<region>.amazonaws.com`. */
+const AWS_PARTITION_REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/;
+
+// The SDK's standard retry strategy (@smithy/core retry): which failures are retried, and how long
+// it waits: a random delay up to 2^attempts × 100 ms, or × 500 ms after throttling, 20 s at most.
+const THROTTLING = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+const DELAY_BASE_MS = 100;
+const THROTTLING_DELAY_BASE_MS = 500;
+const MAX_DELAY_MS = 20_000;
+
+/**
+ * Whether the SDK-free read does exactly what the SDK would in `env`: credentials in the environment
+ * (Lambda's), a region of the `aws` partition or an endpoint given by variable, and none of the
+ * switches that change the endpoint (FIPS, dual-stack, ignoring configured endpoints).
+ */
+export function fastSecretsManagerEligible(env: Readonly<Record<string, string | undefined>>): boolean {
+  const set = (name: string) => (env[name] ?? '') !== '';
+  if (!set('AWS_ACCESS_KEY_ID') || !set('AWS_SECRET_ACCESS_KEY') || !set('AWS_REGION')) return false;
+  if (
+    ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT'].some((name) => (env[name] ?? 'false') !== 'false')
+  )
+    return false;
+  if (set('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS')) return false;
+  const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL;
+  if (endpoint) return URL.canParse(endpoint);
+  return AWS_PARTITION_REGION.test(env.AWS_REGION ?? '');
+}
+
+/** An error Secrets Manager answered, shaped as the SDK's service exceptions are (`name`, `$metadata`). */
+export class SecretsManagerServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { readonly httpStatusCode: number; readonly requestId: string | undefined };
+
+  constructor(name: string, message: string, status: number, requestId: string | undefined) {
+    super(message);
+    this.name = name;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status, requestId };
+  }
+}
+
+/** `GetSecretValue` over SigV4 and undici; create once per container (it keeps a connection pool). */
+export class SigV4SecretsManagerClient implements SecretValueReader {
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #bounds: SigV4Bounds;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+  #pool: PoolType | undefined;
+
+  constructor(
+    env: Readonly<Record<string, string | undefined>>,
+    bounds: SigV4Bounds,
+    clock: { readonly now?: () => Date; readonly random?: () => number } = {},
+  ) {
+    this.#env = env;
+    this.#bounds = bounds;
+    this.#now = clock.now ?? (() => new Date());
+    this.#random = clock.random ?? Math.random;
+  }
+
+  /** `GetSecretValue` for `secretId`, answered as `SecretsManagerClient.send(new GetSecretValueCommand(...))` is. */
+  async readSecret(secretId: string): Promise<GetSecretValueCommandOutput> {
+    const body = JSON.stringify({ SecretId: secretId });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(body);
+      } catch (error) {
+        if (attempt >= this.#bounds.maxAttempts || !isRetryable(error)) throw error;
+        const base = isThrottling(error) ? THROTTLING_DELAY_BASE_MS : DELAY_BASE_MS;
+        const delay = Math.floor(Math.min(MAX_DELAY_MS, this.#random() * 2 ** attempt * base));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async #attempt(body: string): Promise<GetSecretValueCommandOutput> {
+    const region = this.#env.AWS_REGION ?? '';
+    const endpoint = new URL(
+      this.#env.AWS_ENDPOINT_URL_SECRETS_MANAGER ||
+        this.#env.AWS_ENDPOINT_URL ||
+        `https://${SERVICE}.${region}.amazonaws.com`,
+    );
+    const path = endpoint.pathname || '/';
+    const headers = signedHeaders({
+      credentials: {
+        accessKeyId: this.#env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: this.#env.AWS_SECRET_ACCESS_KEY ?? '',
+        sessionToken: this.#env.AWS_SESSION_TOKEN || undefined,
+      },
+      region,
+      host: endpoint.host,
+      path,
+      body,
+      date: this.#now(),
+    });
+    this.#pool ??= new Pool(endpoint.origin, {
+      connections: 4,
+      keepAliveTimeout: 4_000,
+      connect: { timeout: this.#bounds.connectionTimeoutMs },
+    });
+    const result = await exchange(this.#pool, {
+      method: 'POST',
+      path,
+      headers: { ...headers, 'user-agent': USER_AGENT },
+      body,
+      timeoutMs: this.#bounds.requestTimeoutMs,
+      maxBodyBytes: MAX_RESPONSE_BYTES,
+    });
+    if (result.kind === 'failed') {
+      throw result.timedOut ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(result.error);
+    }
+    const requestId = header(result.headers['x-amzn-requestid']);
+    if (result.status >= 200 && result.status < 300) {
+      const output = JSON.parse(result.text) as Omit<GetSecretValueCommandOutput, '$metadata'>;
+      return { ...output, $metadata: { httpStatusCode: result.status, requestId } };
+    }
+    throw serviceError(result.status, result.text, header(result.headers['x-amzn-errortype']), requestId);
+  }
+}
+
+/** SigV4 (AWS4-HMAC-SHA256) headers for the JSON `POST`: exactly what the SDK signs. */
+export function signedHeaders(input: {
+  readonly credentials: Credentials;
+  readonly region: string;
+  readonly host: string;
+  readonly path: string;
+  readonly body: string;
+  readonly date: Date;
+}): Record<string, string> {
+  const longDate = input.date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  const shortDate = longDate.slice(0, 8);
+  const payloadHash = sha256Hex(input.body);
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPE,
+    host: input.host,
+    // As the SDK sends it: the payload's hash, signed.
+    'x-amz-content-sha256': payloadHash,
+    'x-amz-date': longDate,
+    ...(input.credentials.sessionToken ? { 'x-amz-security-token': input.credentials.sessionToken } : {}),
+    'x-amz-target': TARGET,
+  };
+  const names = Object.keys(headers).sort();
+  const canonical = [
+    'POST',
+    input.path.split('/').map(encodeRfc3986).join('/'),
+    '',
+    ...names.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}`),
+    '',
+    names.join(';'),
+    payloadHash,
+  ].join('\n');
+  const scope = `${shortDate}/${input.region}/${SERVICE}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', longDate, scope, sha256Hex(canonical)].join('\n');
+  let key: Buffer = hmac(`AWS4${input.credentials.secretAccessKey}`, shortDate);
+  for (const part of [input.region, SERVICE, 'aws4_request']) key = hmac(key, part);
+  const signature = hmac(key, stringToSign).toString('hex');
+  const { host: _host, ...sent } = headers;
+  return {
+    ...sent,
+    authorization: `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+function sha256Hex(data: string): string {
+  return createHash('sha256').update(data, 'utf8').digest('hex');
+}
+
+function encodeRfc3986(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The awsJson1_1 error: `__type` (maybe `namespace#Name`) or the error-type header, and its message. */
+function serviceError(
+  status: number,
+  text: string,
+  typeHeader: string | undefined,
+  requestId: string | undefined,
+): SecretsManagerServiceError {
+  let parsed: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null) parsed = value;
+  } catch {
+    // Not JSON (a proxy's page): the status alone names it.
+  }
+  const raw = [typeHeader, parsed.__type, parsed.code].find(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+  const name = raw?.split(':')[0]?.split('#').at(-1) || 'UnknownError';
+  const message = [parsed.message, parsed.Message].find((v): v is string => typeof v === 'string') ?? name;
+  return new SecretsManagerServiceError(name, message, status, requestId);
+}
+
+/** The SDK's name for a request that passed its time limit (`throwOnRequestTimeout`). */
+function requestTimeout(ms: number): Error {
+  return Object.assign(new Error(`Secrets Manager request exceeded the ${ms} ms request timeout`), {
+    name: 'TimeoutError',
+    code: 'ETIMEDOUT',
+  });
+}
+
+/** undici's transport failures under the names and codes the SDK's Node handler gives them. */
+function transportError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof SecretsManagerServiceError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return Object.assign(error, { name: 'TimeoutError' });
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
+    return Object.assign(error, { code: 'ECONNRESET' });
+  return error;
+}
+
+function isThrottling(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 429 || THROTTLING.has(error.name);
+}
+
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'AbortError') return false;
+  const code = (error as { code?: unknown }).code;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (
+    isThrottling(error) ||
+    TRANSIENT_NAMES.has(error.name) ||
+    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    (status !== undefined && TRANSIENT_STATUSES.has(status))
+  );
+}

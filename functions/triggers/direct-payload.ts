@@ -1,0 +1,117 @@
+/**
+ * Direct invocations (Lambda `Invoke`, Step Functions), EventBridge Scheduler inputs and
+ * EventBridge event envelopes (docs/contract.md §3): recognise the payload and validate it whole. Running
+ * it is the domain's (`resend/use-case.ts`, `resend/batch.ts`).
+ */
+import { type Issue, ValidationError } from '../lib/errors.js';
+import { isRecord } from '../lib/is-record.js';
+import {
+  batchRequestSchema,
+  directRequestSchema,
+  parseOrThrow,
+  type ResendRequest,
+  toIssues,
+} from '../resend/request-schema.js';
+
+export type DirectPayload = (
+  | { readonly kind: 'single'; readonly request: ResendRequest }
+  | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] }
+) & {
+  /** The delivery id the sender gave (`idempotency_key`), if any (docs/contract.md §6). */
+  readonly idempotencyKey?: string;
+};
+
+export const ACCEPTED_SHAPES =
+  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
+
+/**
+ * Whether `event` is an EventBridge event envelope. EventBridge always sends both fields; a direct
+ * payload never has them (they are not request fields).
+ */
+export function isEventBridgeEnvelope(event: unknown): event is Record<string, unknown> {
+  return isRecord(event) && 'detail-type' in event && 'source' in event;
+}
+
+/** The id of an EventBridge event envelope (the caller's correlation id), if `event` is one. */
+export function eventBridgeId(event: unknown): string | undefined {
+  return isEventBridgeEnvelope(event) && typeof event.id === 'string' ? event.id : undefined;
+}
+
+function describeShape(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Recognises and validates a non-HTTP event; throws `ValidationError` naming the place. */
+export function parseDirectPayload(event: unknown): DirectPayload {
+  if (!isRecord(event)) {
+    const hint = Array.isArray(event) ? '. To send several orders, wrap them: {"orders": [...]}' : '';
+    throw ValidationError.single(
+      '',
+      `Unrecognised event (${describeShape(event)}): ${ACCEPTED_SHAPES}${hint}`,
+    );
+  }
+  let payload: Record<string, unknown> = event;
+  let prefix: string[] = [];
+  if (isEventBridgeEnvelope(event)) {
+    if (!('detail' in event)) {
+      throw ValidationError.single('detail', `is required in an EventBridge event: ${ACCEPTED_SHAPES}`);
+    }
+    const detail = event.detail;
+    if (!isRecord(detail)) {
+      throw ValidationError.single(
+        'detail',
+        `must be an object, got ${describeShape(detail)}: ${ACCEPTED_SHAPES}`,
+      );
+    }
+    if (Object.keys(detail).length === 0) {
+      // A rule's own schedule sends `"detail": {}`: the payload belongs in the target's input.
+      throw ValidationError.single(
+        'detail',
+        `is empty: ${ACCEPTED_SHAPES}. For a scheduled rule, set the target's input to the payload itself`,
+      );
+    }
+    payload = detail;
+    prefix = ['detail'];
+  }
+  if ('orders' in payload) {
+    const { orders, idempotency_key } = parseOrThrow(batchRequestSchema, payload, prefix);
+    rejectDuplicates(orders, prefix);
+    return { kind: 'batch', orders, ...withKey(idempotency_key) };
+  }
+  if (!('order_id' in payload)) {
+    // Neither shape: say which shapes are accepted, and which fields were not understood.
+    const unknown = toIssues(directRequestSchema.safeParse(payload).error?.issues ?? [], prefix).filter(
+      (issue) => !issue.field.endsWith('order_id'),
+    );
+    throw new ValidationError([
+      { field: prefix.join('.'), message: `Unrecognised payload: ${ACCEPTED_SHAPES}`, code: 'invalid_input' },
+      ...unknown,
+    ]);
+  }
+  const { idempotency_key, ...request } = parseOrThrow(directRequestSchema, payload, prefix);
+  return { kind: 'single', request, ...withKey(idempotency_key) };
+}
+
+function withKey(idempotencyKey: string | undefined): { idempotencyKey?: string } {
+  return idempotencyKey === undefined ? {} : { idempotencyKey };
+}
+
+function rejectDuplicates(orders: readonly ResendRequest[], prefix: readonly string[]): void {
+  const seen = new Map<number, number>();
+  const issues: Issue[] = [];
+  for (const [index, order] of orders.entries()) {
+    const first = seen.get(order.order_id);
+    if (first === undefined) {
+      seen.set(order.order_id, index);
+      continue;
+    }
+    issues.push({
+      field: [...prefix, 'orders', String(index), 'order_id'].join('.'),
+      message: `duplicates orders.${first}.order_id (${order.order_id}), list each order once`,
+      code: 'invalid_order_id',
+    });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+}

@@ -1,0 +1,399 @@
+/**
+ * SQS events from the bulk queue's event source mapping (docs/contract.md §3, §8): each message
+ * body is a single or batch payload of at most 100 orders, read with the direct-call recogniser.
+ *
+ * Orders that end are done with: sent; refused by DigiCert or invalid (written to the failure queue
+ * with their reason, never retried). A message comes back (`batchItemFailures`) only when one of
+ * its orders failed for a passing reason (DigiCert unavailable or rate-limited, the secret
+ * unreadable, the deadline), when its failures could not be written, or when it was not started
+ * before the deadline; SQS moves it to the dead-letter queue after its last receive.
+ */
+import { REQUEST_LIMITS } from '../app/contract.js';
+import {
+  BatchError,
+  ConfigurationError,
+  DigiCertRequestError,
+  errorCodeOf,
+  ValidationError,
+} from '../lib/errors.js';
+import { isRecord } from '../lib/is-record.js';
+import { runBatch } from '../resend/batch.js';
+import type { OrderResult } from '../resend/batch-result.js';
+import type { FailureQueue, FailureRecord } from '../resend/ports.js';
+import type { ResendRequest } from '../resend/request-schema.js';
+import type { ResendUseCase } from '../resend/use-case.js';
+import { type DirectPayload, parseDirectPayload } from './direct-payload.js';
+
+/** One SQS message as the consumer needs it. */
+export interface QueueMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** SQS's `ApproximateReceiveCount` (1 on the first receive). */
+  readonly receiveCount: number;
+}
+
+/** Lambda's partial batch response: the messages to receive again. */
+export interface SqsBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/** A message body's payload: the direct payload plus the sender's name for the delivery, if any. */
+export type QueuedPayload = DirectPayload & { readonly idempotencyKey?: string };
+
+/** `idempotency_key`: 1 to 255 visible ASCII characters (docs/contract.md §3, §6). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Whether `event` is an SQS event: a non-empty `Records` array whose records all come from SQS.
+ * Nothing else a caller sends has `Records` with `eventSource: "aws:sqs"`.
+ */
+export function isSqsEvent(event: unknown): event is { Records: unknown[] } {
+  return (
+    isRecord(event) &&
+    Array.isArray(event.Records) &&
+    event.Records.length > 0 &&
+    event.Records.every((record) => isRecord(record) && record.eventSource === 'aws:sqs')
+  );
+}
+
+/** The messages of an SQS event; a record without a message id cannot be answered for, and is an error. */
+export function queueMessages(event: { Records: unknown[] }): QueueMessage[] {
+  return event.Records.map((record, index) => {
+    const { messageId, body, attributes } = isRecord(record) ? record : {};
+    if (typeof messageId !== 'string' || messageId === '') {
+      throw ValidationError.single(`Records.${index}.messageId`, 'is required in an SQS record');
+    }
+    const count = isRecord(attributes) ? Number(attributes.ApproximateReceiveCount) : Number.NaN;
+    return {
+      messageId,
+      body: typeof body === 'string' ? body : '',
+      receiveCount: Number.isInteger(count) && count > 0 ? count : 1,
+    };
+  });
+}
+
+/**
+ * Reads one message body: JSON, an optional top-level `idempotency_key`, and a single or batch
+ * payload of at most 100 orders. Throws `ValidationError` naming the place.
+ */
+export function parseQueuedPayload(body: string): QueuedPayload {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw ValidationError.single('', 'The message body is not valid JSON', 'invalid_json');
+  }
+  let idempotencyKey: string | undefined;
+  if (isRecord(value) && 'idempotency_key' in value) {
+    const { idempotency_key: key, ...rest } = value;
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+      throw ValidationError.single('idempotency_key', 'must be 1 to 255 visible ASCII characters');
+    }
+    idempotencyKey = key;
+    value = rest;
+  }
+  if (
+    isRecord(value) &&
+    Array.isArray(value.orders) &&
+    value.orders.length > REQUEST_LIMITS.maxQueueMessageOrders
+  ) {
+    throw ValidationError.single(
+      'orders',
+      `has ${value.orders.length} orders; a message of the bulk queue holds at most ${REQUEST_LIMITS.maxQueueMessageOrders} (dcv-resend submit splits larger lists)`,
+    );
+  }
+  const payload = parseDirectPayload(value);
+  return idempotencyKey === undefined ? payload : { ...payload, idempotencyKey };
+}
+
+/**
+ * Turns the use case into the one a delivery runs: the seam for deliveries that happen once
+ * (docs/contract.md §6). With a state table it answers orders already recorded for `deliveryId`
+ * from the record (issue 13's `directDelivery`); without one, it is the use case itself.
+ */
+export type WrapDelivery = (
+  payload: QueuedPayload,
+  deliveryId: string,
+  resend: ResendUseCase,
+  deadline: number,
+) => Promise<ResendUseCase>;
+
+/** Without a state table every receive is a new attempt: the use case unchanged. */
+export const withoutIdempotency: WrapDelivery = async (_payload, _deliveryId, resend) => resend;
+
+/** How one message ended. */
+export interface MessageOutcome {
+  readonly messageId: string;
+  readonly deliveryId: string | undefined;
+  /** `done`: deleted by Lambda. `retry`: listed in `batchItemFailures`. */
+  readonly verdict: 'done' | 'retry';
+  readonly sent: number;
+  /** Orders refused or invalid, written to the failure queue. */
+  readonly refused: number;
+  /** Orders that failed for a passing reason (or were not attempted). */
+  readonly transient: number;
+  readonly failureRecords: number;
+  /** Why the message comes back, when it does. */
+  readonly reason?: string;
+}
+
+/** What a message's processing reports to the observer. */
+export interface MessageHooks {
+  /** Each order's outcome (as `runBatch`'s `onResult`). */
+  readonly onResult: (result: OrderResult, error?: unknown) => void;
+  /** The message could not be read, or its delivery could not start. */
+  readonly onUnreadable: (error: unknown) => void;
+}
+
+export interface ConsumeOptions {
+  /** Epoch ms: a message not started by then comes back untouched. */
+  readonly deadline: number;
+  /** Orders of one message in flight at once. */
+  readonly orderConcurrency: number;
+  /** Messages of one event in flight at once. */
+  readonly messageConcurrency: number;
+  readonly redact: (text: string) => string;
+  readonly now: () => number;
+  readonly failureQueue: FailureQueue;
+  readonly wrapDelivery: WrapDelivery;
+  /** The use case for one message (with that message's attempt observer). */
+  readonly resendFor: (message: QueueMessage) => ResendUseCase;
+  readonly hooksFor: (message: QueueMessage) => MessageHooks;
+  /** Called once per message with its outcome. Must not throw. */
+  readonly onMessage?: (message: QueueMessage, outcome: MessageOutcome) => void;
+}
+
+/** Processes every message of one event, at most `messageConcurrency` at a time, and answers Lambda. */
+export async function consumeMessages(
+  messages: readonly QueueMessage[],
+  options: ConsumeOptions,
+): Promise<SqsBatchResponse> {
+  const outcomes: MessageOutcome[] = new Array(messages.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < messages.length; index = next++) {
+      const message = messages[index] as QueueMessage;
+      const outcome =
+        options.now() >= options.deadline
+          ? notStarted(message)
+          : await consumeMessage(message, options).catch((error: unknown) => crashed(message, error));
+      outcomes[index] = outcome;
+      options.onMessage?.(message, outcome);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.messageConcurrency, messages.length)) }, worker),
+  );
+  return {
+    batchItemFailures: outcomes
+      .filter((outcome) => outcome.verdict === 'retry')
+      .map((outcome) => ({ itemIdentifier: outcome.messageId })),
+  };
+}
+
+function notStarted(message: QueueMessage): MessageOutcome {
+  return {
+    messageId: message.messageId,
+    deliveryId: undefined,
+    verdict: 'retry',
+    sent: 0,
+    refused: 0,
+    transient: 0,
+    failureRecords: 0,
+    reason: 'not started before the deadline',
+  };
+}
+
+function crashed(message: QueueMessage, error: unknown): MessageOutcome {
+  return {
+    ...notStarted(message),
+    reason: `failed: ${error instanceof Error ? error.name : 'Error'}`,
+  };
+}
+
+/** Whether a failure ends the order for good: DigiCert refused it, or it is invalid. */
+export function isPermanent(errorType: string): boolean {
+  return errorType === 'DigiCertRequestError' || errorType === 'ValidationError';
+}
+
+async function consumeMessage(message: QueueMessage, options: ConsumeOptions): Promise<MessageOutcome> {
+  const hooks = options.hooksFor(message);
+  let payload: QueuedPayload;
+  try {
+    payload = parseQueuedPayload(message.body);
+  } catch (error) {
+    hooks.onUnreadable(error);
+    return finishUnreadable(message, undefined, error, options);
+  }
+  const deliveryId = payload.idempotencyKey ?? message.messageId;
+  const inner = options.resendFor(message);
+  // Orders this receive actually sent to the use case: a refusal the delivery answers from its
+  // record (a redelivery) was written to the failure queue on the receive that got it.
+  const attempted = new Set<number>();
+  const tracked: ResendUseCase = (request, resendOptions) => {
+    attempted.add(request.order_id);
+    return inner(request, resendOptions);
+  };
+  let resend: ResendUseCase;
+  try {
+    resend = await options.wrapDelivery(payload, deliveryId, tracked, options.deadline);
+  } catch (error) {
+    hooks.onUnreadable(error);
+    // A delivery id reused for another payload is the sender's mistake; anything else (the state
+    // table unreachable, the delivery in progress elsewhere) passes.
+    if (error instanceof ValidationError) return finishUnreadable(message, deliveryId, error, options);
+    return {
+      ...notStarted(message),
+      deliveryId,
+      reason: `delivery could not start: ${error instanceof Error ? error.name : 'Error'}`,
+    };
+  }
+  const orders: readonly ResendRequest[] = payload.kind === 'batch' ? payload.orders : [payload.request];
+  const failures = new Map<number, unknown>();
+  let results: readonly OrderResult[];
+  try {
+    results = (
+      await runBatch(orders, resend, {
+        deadline: options.deadline,
+        concurrency: options.orderConcurrency,
+        redact: options.redact,
+        onResult: (result, error) => {
+          if (error !== undefined) failures.set(result.order_id, error);
+          hooks.onResult(result, error);
+        },
+      })
+    ).results;
+  } catch (error) {
+    if (!(error instanceof BatchError)) throw error;
+    results = error.summary.results;
+  }
+  let sent = 0;
+  let transient = 0;
+  const records: FailureRecord[] = [];
+  const permanent: number[] = [];
+  for (const [index, result] of results.entries()) {
+    if (result.status === 'sent') {
+      sent += 1;
+      continue;
+    }
+    if (!isPermanent(result.error_type)) {
+      transient += 1;
+      continue;
+    }
+    permanent.push(result.order_id);
+    if (!attempted.has(result.order_id)) continue;
+    records.push(
+      orderRecord(
+        message,
+        deliveryId,
+        orders[index] as ResendRequest,
+        result,
+        failures.get(result.order_id),
+        options,
+      ),
+    );
+  }
+  const written = await write(options.failureQueue, records);
+  const base = {
+    messageId: message.messageId,
+    deliveryId,
+    sent,
+    refused: permanent.length,
+    transient,
+    failureRecords: written === true ? records.length : 0,
+  };
+  if (written !== true)
+    return { ...base, verdict: 'retry', reason: `the failure queue could not be written: ${written}` };
+  if (transient > 0)
+    return { ...base, verdict: 'retry', reason: `${transient} order(s) failed for a passing reason` };
+  return { ...base, verdict: 'done' };
+}
+
+async function finishUnreadable(
+  message: QueueMessage,
+  deliveryId: string | undefined,
+  error: unknown,
+  options: ConsumeOptions,
+): Promise<MessageOutcome> {
+  const record: FailureRecord = {
+    kind: 'message',
+    messageId: message.messageId,
+    ...(deliveryId === undefined ? {} : { deliveryId }),
+    receiveCount: message.receiveCount,
+    body: message.body,
+    ...reasonOf(error, options.redact),
+  };
+  const written = await write(options.failureQueue, [record]);
+  const base = { messageId: message.messageId, deliveryId, sent: 0, refused: 0, transient: 0 };
+  return written === true
+    ? { ...base, verdict: 'done', failureRecords: 1 }
+    : {
+        ...base,
+        verdict: 'retry',
+        failureRecords: 0,
+        reason: `the failure queue could not be written: ${written}`,
+      };
+}
+
+function orderRecord(
+  message: QueueMessage,
+  deliveryId: string,
+  order: ResendRequest,
+  result: OrderResult,
+  error: unknown,
+  options: ConsumeOptions,
+): FailureRecord {
+  return {
+    kind: 'order',
+    messageId: message.messageId,
+    deliveryId,
+    receiveCount: message.receiveCount,
+    orderId: result.order_id,
+    order,
+    ...reasonOf(error ?? new Error(result.status === 'failed' ? result.message : ''), options.redact),
+    ...(result.status === 'failed' && error === undefined
+      ? { errorType: result.error_type, ...(result.code ? { code: result.code } : {}) }
+      : {}),
+  };
+}
+
+/** The reason fields of a record: the error's type, code, sentence, and DigiCert's or the validator's entries. */
+function reasonOf(
+  error: unknown,
+  redact: (text: string) => string,
+): Pick<FailureRecord, 'errorType' | 'code' | 'message' | 'status' | 'errors'> {
+  // A validation error's code is its first issue's, as direct callers get it (triggers/direct-errors.ts).
+  const code =
+    error instanceof ValidationError ? (error.issues[0]?.code ?? 'invalid_input') : errorCodeOf(error);
+  const base = {
+    errorType: error instanceof Error ? error.name : 'Error',
+    ...(code === undefined ? {} : { code }),
+    message: redact(error instanceof Error ? error.message : 'Unknown error'),
+  };
+  if (error instanceof DigiCertRequestError) {
+    return { ...base, status: error.status, errors: error.errors };
+  }
+  if (error instanceof ValidationError) {
+    return { ...base, errors: error.issues.map((issue) => ({ ...issue, message: redact(issue.message) })) };
+  }
+  return base;
+}
+
+/** `true`, or why the records could not be written. */
+async function write(queue: FailureQueue, records: readonly FailureRecord[]): Promise<true | string> {
+  if (records.length === 0) return true;
+  try {
+    await queue.write(records);
+    return true;
+  } catch (error) {
+    return error instanceof Error ? error.message : 'unknown error';
+  }
+}
+
+/** The error reported when an SQS event arrives at a function that has no failure queue. */
+export function missingFailureQueue(): ConfigurationError {
+  return new ConfigurationError(
+    'invalid_configuration',
+    'FAILURE_QUEUE_URL is required to consume the bulk queue: refused and invalid orders are written there',
+  );
+}
