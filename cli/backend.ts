@@ -14,10 +14,9 @@ import {
   UpstreamError,
 } from '../functions/lib/errors.js';
 import { redact } from '../functions/observability/logger.js';
-import { describeFailure, runBatch } from '../functions/resend/batch.js';
+import { BATCH_CONCURRENCY, describeFailure, runBatch } from '../functions/resend/batch.js';
 import type { BatchResult, OrderResult } from '../functions/resend/batch-result.js';
 import type { ResendRequest } from '../functions/resend/request-schema.js';
-import { BATCH_CONCURRENCY } from '../functions/triggers/entry.js';
 import { UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 

@@ -5,7 +5,7 @@
  * DigiCert simulator (with the demo order ids of `npm start`) and the Secrets Manager stand-in.
  */
 
-import { createHandler } from '../functions/triggers/entry.js';
+import { createHandler } from '../functions/resend-dcv-emails/handler.js';
 import { DEMO_ORDERS } from './digicert-simulator.js';
 import { LambdaInvokeStandIn } from './lambda-invoke-standin.js';
 import { startBackend } from './local-backend.js';

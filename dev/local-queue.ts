@@ -21,7 +21,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import { DEPLOYMENT_DEFAULTS } from '../functions/app/contract.js';
 import { isRecord } from '../functions/lib/is-record.js';
-import type { Handler } from '../functions/triggers/entry.js';
+import type { Handler } from '../functions/resend-dcv-emails/handler.js';
 import { fakeContext } from './lambda-events.js';
 
 const ACCOUNT = '123456789012';
@@ -267,7 +267,7 @@ const LOCAL_FUNCTION_TIMEOUT_S = 10;
 async function runMain(): Promise<void> {
   const consumeOnly = process.argv.includes('--consume');
   const { startBackend } = await import('./local-backend.js');
-  const { createHandler } = await import('../functions/triggers/entry.js');
+  const { createHandler } = await import('../functions/resend-dcv-emails/handler.js');
   const { pointSqsAt } = await import('./sdk-endpoint.js');
   let queues: LocalQueues | undefined;
   let endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? '';

@@ -1,18 +1,46 @@
 /**
- * Lambda entry for resending DigiCert DCV emails. Accepts API Gateway HTTP API (2.0) and REST
- * (1.0) proxy events, direct invocations, EventBridge Scheduler inputs and EventBridge events.
- * The runtime is built once per container, on first use (nothing at import that the first call
- * does not need), from the environment Lambda set for the container; a bad environment is reported
- * to every caller as a `ConfigurationError` naming the variable.
+ * Lambda entry of the function: which kind of event arrived, and the trigger that answers it
+ * (docs/contract.md §2, §3, §8). The runtime is built once per container on first use, from the
+ * environment Lambda set; a bad environment is reported to every caller as a `ConfigurationError`
+ * naming the variable, and is not kept (a fixed environment is picked up).
  */
-
+import type { Context } from 'aws-lambda';
 import { createRuntime, type Runtime } from '../app/runtime.js';
-import { createHandler } from '../triggers/entry.js';
+import type { BatchResult, SentResult } from '../resend/batch-result.js';
+import type { HttpResponse } from '../triggers/api-gateway.js';
+import { handleDirect } from '../triggers/direct.js';
+import { handleHttp, isHttpEvent } from '../triggers/http.js';
+import { type Invocation, startInvocation } from '../triggers/invocation.js';
+import { handleSqs, isSqsEvent, type SqsBatchResponse } from '../triggers/sqs.js';
+
+export type HandlerResult = HttpResponse | SentResult | BatchResult | SqsBatchResponse;
+export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
+
+/** One way in: the events it recognises and how it answers them. */
+interface Trigger {
+  readonly matches: (event: unknown) => boolean;
+  readonly handle: (event: never, invocation: Invocation) => Promise<HandlerResult>;
+}
+
+/** Event kind -> trigger, first match wins; a direct payload (or an EventBridge event) is the rest. */
+const TRIGGERS: readonly Trigger[] = [
+  { matches: isHttpEvent, handle: handleHttp },
+  { matches: isSqsEvent, handle: handleSqs },
+  { matches: () => true, handle: handleDirect },
+];
+
+/** The handler around a runtime; tests and local servers pass their own. */
+export function createHandler(getRuntime: () => Runtime, now: () => number = Date.now): Handler {
+  return async (event, context) => {
+    const invocation = startInvocation(context, getRuntime, now);
+    const trigger = TRIGGERS.find(({ matches }) => matches(event)) as Trigger;
+    return trigger.handle(event as never, invocation);
+  };
+}
 
 let runtime: Runtime | undefined;
 
 export const handler = createHandler(() => {
-  // A failed build is not kept: every invocation reports it, and a fixed environment is picked up.
   runtime ??= createRuntime(process.env);
   return runtime;
 });

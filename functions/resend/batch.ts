@@ -29,6 +29,9 @@ export function describeFailure(
   };
 }
 
+/** Orders of one batch in flight at once; the rate limiter bounds the request rate itself. */
+export const BATCH_CONCURRENCY = 8;
+
 export interface RunBatchOptions {
   /** Epoch milliseconds by which every order's outcome must be known. */
   readonly deadline: number;

@@ -9,6 +9,7 @@
  * before the deadline; SQS moves it to the dead-letter queue after its last receive.
  */
 import { REQUEST_LIMITS } from '../app/contract.js';
+import type { Runtime } from '../app/runtime.js';
 import {
   BatchError,
   ConfigurationError,
@@ -17,12 +18,16 @@ import {
   ValidationError,
 } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
-import { runBatch } from '../resend/batch.js';
+import { InvocationObserver } from '../observability/invocation.js';
+import { redact } from '../observability/logger.js';
+import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { OrderResult } from '../resend/batch-result.js';
+import { directDelivery } from '../resend/deliveries.js';
 import type { FailureQueue, FailureRecord } from '../resend/ports.js';
 import type { ResendRequest } from '../resend/request-schema.js';
 import type { ResendUseCase } from '../resend/use-case.js';
 import { type DirectPayload, parseDirectPayload } from './direct-payload.js';
+import type { Invocation } from './invocation.js';
 
 /** One SQS message as the consumer needs it. */
 export interface QueueMessage {
@@ -137,30 +142,31 @@ export interface MessageOutcome {
   readonly reason?: string;
 }
 
-/** What a message's processing reports to the observer. */
-export interface MessageHooks {
+/** One message's observer: its use case (with the message's attempt observer), hooks and end. */
+export interface MessageObserver {
+  readonly resend: ResendUseCase;
   /** Each order's outcome (as `runBatch`'s `onResult`). */
   readonly onResult: (result: OrderResult, error?: unknown) => void;
   /** The message could not be read, or its delivery could not start. */
   readonly onUnreadable: (error: unknown) => void;
+  /** Called once with the message's outcome. Must not throw. */
+  readonly finished: (outcome: MessageOutcome) => void;
 }
+
+/**
+ * Messages of one SQS event in flight at once (each with `BATCH_CONCURRENCY` orders): enough to
+ * keep the budget busy while one message waits on a slow order, few enough that a message not
+ * started before the deadline is rare.
+ */
+export const QUEUE_MESSAGE_CONCURRENCY = 2;
 
 export interface ConsumeOptions {
   /** Epoch ms: a message not started by then comes back untouched. */
   readonly deadline: number;
-  /** Orders of one message in flight at once. */
-  readonly orderConcurrency: number;
-  /** Messages of one event in flight at once. */
-  readonly messageConcurrency: number;
-  readonly redact: (text: string) => string;
   readonly now: () => number;
   readonly failureQueue: FailureQueue;
   readonly wrapDelivery: WrapDelivery;
-  /** The use case for one message (with that message's attempt observer). */
-  readonly resendFor: (message: QueueMessage) => ResendUseCase;
-  readonly hooksFor: (message: QueueMessage) => MessageHooks;
-  /** Called once per message with its outcome. Must not throw. */
-  readonly onMessage?: (message: QueueMessage, outcome: MessageOutcome) => void;
+  readonly observe: (message: QueueMessage) => MessageObserver;
 }
 
 /** Processes every message of one event, at most `messageConcurrency` at a time, and answers Lambda. */
@@ -173,16 +179,19 @@ export async function consumeMessages(
   const worker = async () => {
     for (let index = next++; index < messages.length; index = next++) {
       const message = messages[index] as QueueMessage;
+      const observer = options.observe(message);
       const outcome =
         options.now() >= options.deadline
           ? notStarted(message)
-          : await consumeMessage(message, options).catch((error: unknown) => crashed(message, error));
+          : await consumeMessage(message, observer, options).catch((error: unknown) =>
+              crashed(message, error),
+            );
       outcomes[index] = outcome;
-      options.onMessage?.(message, outcome);
+      observer.finished(outcome);
     }
   };
   await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.messageConcurrency, messages.length)) }, worker),
+    Array.from({ length: Math.max(1, Math.min(QUEUE_MESSAGE_CONCURRENCY, messages.length)) }, worker),
   );
   return {
     batchItemFailures: outcomes
@@ -216,17 +225,20 @@ export function isPermanent(errorType: string): boolean {
   return errorType === 'DigiCertRequestError' || errorType === 'ValidationError';
 }
 
-async function consumeMessage(message: QueueMessage, options: ConsumeOptions): Promise<MessageOutcome> {
-  const hooks = options.hooksFor(message);
+async function consumeMessage(
+  message: QueueMessage,
+  hooks: MessageObserver,
+  options: ConsumeOptions,
+): Promise<MessageOutcome> {
   let payload: QueuedPayload;
   try {
     payload = parseQueuedPayload(message.body);
   } catch (error) {
     hooks.onUnreadable(error);
-    return finishUnreadable(message, undefined, error, options);
+    return finishUnreadable(message, undefined, error, options.failureQueue);
   }
   const deliveryId = payload.idempotencyKey ?? message.messageId;
-  const inner = options.resendFor(message);
+  const inner = hooks.resend;
   // Orders this receive actually sent to the use case: a refusal the delivery answers from its
   // record (a redelivery) was written to the failure queue on the receive that got it.
   const attempted = new Set<number>();
@@ -241,7 +253,8 @@ async function consumeMessage(message: QueueMessage, options: ConsumeOptions): P
     hooks.onUnreadable(error);
     // A delivery id reused for another payload is the sender's mistake; anything else (the state
     // table unreachable, the delivery in progress elsewhere) passes.
-    if (error instanceof ValidationError) return finishUnreadable(message, deliveryId, error, options);
+    if (error instanceof ValidationError)
+      return finishUnreadable(message, deliveryId, error, options.failureQueue);
     return {
       ...notStarted(message),
       deliveryId,
@@ -255,8 +268,8 @@ async function consumeMessage(message: QueueMessage, options: ConsumeOptions): P
     results = (
       await runBatch(orders, resend, {
         deadline: options.deadline,
-        concurrency: options.orderConcurrency,
-        redact: options.redact,
+        concurrency: BATCH_CONCURRENCY,
+        redact,
         onResult: (result, error) => {
           if (error !== undefined) failures.set(result.order_id, error);
           hooks.onResult(result, error);
@@ -283,14 +296,7 @@ async function consumeMessage(message: QueueMessage, options: ConsumeOptions): P
     permanent.push(result.order_id);
     if (!attempted.has(result.order_id)) continue;
     records.push(
-      orderRecord(
-        message,
-        deliveryId,
-        orders[index] as ResendRequest,
-        result,
-        failures.get(result.order_id),
-        options,
-      ),
+      orderRecord(message, deliveryId, orders[index] as ResendRequest, result, failures.get(result.order_id)),
     );
   }
   const written = await write(options.failureQueue, records);
@@ -313,7 +319,7 @@ async function finishUnreadable(
   message: QueueMessage,
   deliveryId: string | undefined,
   error: unknown,
-  options: ConsumeOptions,
+  failureQueue: FailureQueue,
 ): Promise<MessageOutcome> {
   const record: FailureRecord = {
     kind: 'message',
@@ -321,9 +327,9 @@ async function finishUnreadable(
     ...(deliveryId === undefined ? {} : { deliveryId }),
     receiveCount: message.receiveCount,
     body: message.body,
-    ...reasonOf(error, options.redact),
+    ...reasonOf(error),
   };
-  const written = await write(options.failureQueue, [record]);
+  const written = await write(failureQueue, [record]);
   const base = { messageId: message.messageId, deliveryId, sent: 0, refused: 0, transient: 0 };
   return written === true
     ? { ...base, verdict: 'done', failureRecords: 1 }
@@ -341,7 +347,6 @@ function orderRecord(
   order: ResendRequest,
   result: OrderResult,
   error: unknown,
-  options: ConsumeOptions,
 ): FailureRecord {
   return {
     kind: 'order',
@@ -350,7 +355,7 @@ function orderRecord(
     receiveCount: message.receiveCount,
     orderId: result.order_id,
     order,
-    ...reasonOf(error ?? new Error(result.status === 'failed' ? result.message : ''), options.redact),
+    ...reasonOf(error ?? new Error(result.status === 'failed' ? result.message : '')),
     ...(result.status === 'failed' && error === undefined
       ? { errorType: result.error_type, ...(result.code ? { code: result.code } : {}) }
       : {}),
@@ -360,7 +365,6 @@ function orderRecord(
 /** The reason fields of a record: the error's type, code, sentence, and DigiCert's or the validator's entries. */
 function reasonOf(
   error: unknown,
-  redact: (text: string) => string,
 ): Pick<FailureRecord, 'errorType' | 'code' | 'message' | 'status' | 'errors'> {
   // A validation error's code is its first issue's, as direct callers get it (triggers/direct-errors.ts).
   const code =
@@ -396,4 +400,55 @@ export function missingFailureQueue(): ConfigurationError {
     'invalid_configuration',
     'FAILURE_QUEUE_URL is required to consume the bulk queue: refused and invalid orders are written there',
   );
+}
+
+/**
+ * An SQS event of the bulk queue (docs/contract.md §8): one observer per message (its orders' lines
+ * carry the message id as correlation id, its document the queue counts), and the messages to
+ * receive again. Without a runtime (a bad environment) every message comes back, and the reason is
+ * logged.
+ */
+export async function handleSqs(
+  event: { Records: unknown[] },
+  invocation: Invocation,
+): Promise<SqsBatchResponse> {
+  const messages = queueMessages(event);
+  const observe = (message: QueueMessage) =>
+    new InvocationObserver(
+      invocation.telemetry,
+      { requestId: invocation.awsRequestId, correlationId: message.messageId, source: 'sqs' },
+      invocation.now,
+    );
+  let runtime: Runtime;
+  try {
+    runtime = invocation.runtime();
+  } catch (error) {
+    const observer = observe(messages[0] as QueueMessage);
+    observer.failed(undefined, error, { messages: messages.length });
+    observer.end();
+    return { batchItemFailures: messages.map((message) => ({ itemIdentifier: message.messageId })) };
+  }
+  return consumeMessages(messages, {
+    deadline: invocation.deadline,
+    now: invocation.now,
+    // Without FAILURE_QUEUE_URL, messages whose orders were all sent are still done; one with a
+    // refusal to record comes back (its write fails), so nothing is lost.
+    failureQueue: runtime.failureQueue ?? { write: () => Promise.reject(missingFailureQueue()) },
+    // docs/contract.md §6: a message is a delivery like a direct payload; a redelivery attempts
+    // only the orders without a recorded outcome.
+    wrapDelivery: (payload, deliveryId, resend, deadline) =>
+      directDelivery(runtime.idempotency, payload, deliveryId, resend, deadline),
+    observe: (message) => {
+      const observer = observe(message);
+      return {
+        resend: (request, options) => runtime.resend(request, { ...options, onAttempt: observer.onAttempt }),
+        onResult: observer.batchResult,
+        onUnreadable: (error) => observer.failed(undefined, error),
+        finished: (outcome) => {
+          observer.queueMessage(outcome, message.receiveCount);
+          observer.end();
+        },
+      };
+    },
+  });
 }

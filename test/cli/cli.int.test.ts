@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 
 // Room for the 30 s guard below: each test spawns the CLI once or more.

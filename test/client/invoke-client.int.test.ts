@@ -19,7 +19,7 @@ import type { input } from 'zod';
 import { fakeContext } from '../../dev/lambda-events.js';
 import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
 import type { resendRequestSchema } from '../../functions/resend/request-schema.js';
-import { createHandler, type Handler } from '../../functions/triggers/entry.js';
+import { createHandler, type Handler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, SECRET_NAME } from '../support/harness.js';
 import { rejection, useHarness } from '../support/invocations.js';
 

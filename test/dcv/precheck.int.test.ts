@@ -263,7 +263,7 @@ describe('DCV_PRECHECK configuration', () => {
       /^DCV_PRECHECK must be one of off, warn, enforce$/,
     );
 
-    const { createHandler } = await import('../../functions/triggers/entry.js');
+    const { createHandler } = await import('../../functions/resend-dcv-emails/handler.js');
     const broken = createHandler(() => h.runtime({ DCV_PRECHECK: 'strict' }));
     await expect(broken({ order_id: 1 }, fakeContext())).rejects.toMatchObject({
       name: 'ConfigurationError',

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
 import { createRuntime } from '../../functions/app/runtime.js';
 import { createLogger } from '../../functions/observability/logger.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { emfDocuments, emfProblems, logRecords } from '../support/emf.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
-import type { Handler } from '../../functions/triggers/entry.js';
+import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeContext, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness;

@@ -15,7 +15,7 @@ import { createRuntime } from '../../functions/app/runtime.js';
 import { createStateTableClient } from '../../functions/aws/state-table.js';
 import { createLogger } from '../../functions/observability/logger.js';
 import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 
 export interface WorkerOutcome {
   readonly sent: number;

@@ -9,7 +9,7 @@ import { pointSdkAt } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../functions/app/runtime.js';
 import { createLogger } from '../../functions/observability/logger.js';
-import { createHandler, type Handler } from '../../functions/triggers/entry.js';
+import { createHandler, type Handler } from '../../functions/resend-dcv-emails/handler.js';
 
 /** A recognisable key: any output line containing it is a leak. */
 export const CANARY_KEY = 'CANARY-dcv-7f3a9c21e4b84d0f9a6b5c3d2e1f0a9b';

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { fakeContext } from '../../dev/lambda-events.js';
-import type { Handler } from '../../functions/triggers/entry.js';
+import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, type HarnessOptions, SECRET_NAME, startHarness } from './harness.js';
 
 /**

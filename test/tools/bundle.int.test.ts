@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
-import type { Handler } from '../../functions/triggers/entry.js';
+import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
 import { BUNDLE_FILE, BUNDLE_STUBS, esbuildOptions } from '../../tools/bundle-options.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

@@ -11,7 +11,7 @@ import {
   UpstreamError,
   ValidationError,
 } from '../../functions/lib/errors.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, SECRET_NAME } from '../support/harness.js';
 import { invoke, rejection, useHarness } from '../support/invocations.js';
 

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeContext } from '../../dev/lambda-events.js';
-import type { Handler, HandlerResult } from '../../functions/triggers/entry.js';
+import type { Handler, HandlerResult } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 import {
   batchRequest,

@@ -7,8 +7,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeContext, type HttpEventOptions, httpV1Event, httpV2Event } from '../../dev/lambda-events.js';
+import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
 import type { HttpResponse } from '../../functions/triggers/api-gateway.js';
-import type { Handler } from '../../functions/triggers/entry.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 const CRLF = '\r\nX-Injected: yes';

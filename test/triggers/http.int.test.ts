@@ -119,7 +119,7 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
   });
 
   it('answers 503 secret_unavailable when the secret id is not configured', async () => {
-    const { createHandler } = await import('../../functions/triggers/entry.js');
+    const { createHandler } = await import('../../functions/resend-dcv-emails/handler.js');
     const { createRuntime } = await import('../../functions/app/runtime.js');
     const handler = createHandler(() => createRuntime({}));
     const response = await handler(httpV2Event({ body }), fakeContext());
@@ -127,7 +127,7 @@ describe('HTTP: DigiCert outcomes map to the contract statuses', () => {
   });
 
   it('answers 500 internal_error without detail for an unexpected failure', async () => {
-    const { createHandler } = await import('../../functions/triggers/entry.js');
+    const { createHandler } = await import('../../functions/resend-dcv-emails/handler.js');
     const handler = createHandler(() => {
       throw new Error('database password is hunter2');
     });

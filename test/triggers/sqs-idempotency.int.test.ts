@@ -13,7 +13,7 @@ import { submitOrders } from '../../cli/queue-submit.js';
 import { EventSourcePoller, type LocalQueues, queueDepth, startLocalQueues } from '../../dev/local-queue.js';
 import { pointSqsAt } from '../../dev/sdk-endpoint.js';
 import { isRecord } from '../../functions/lib/is-record.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { type Dynalite, startDynaliteForSdk } from '../support/dynalite.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 

@@ -12,7 +12,7 @@ import { EventSourcePoller, type LocalQueues, queueDepth, startLocalQueues } fro
 import { pointSqsAt } from '../../dev/sdk-endpoint.js';
 import { DIGICERT_RATE_LIMITS, RATE_LIMIT_WINDOWS_MS } from '../../functions/app/contract.js';
 import { isRecord } from '../../functions/lib/is-record.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 import { scaledLimiter } from '../support/limiters.js';
 import { maxInAnyWindow } from '../support/windows.js';

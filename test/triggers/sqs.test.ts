@@ -10,7 +10,7 @@ import {
 import { createLogger } from '../../functions/observability/logger.js';
 import type { FailureQueue, FailureRecord } from '../../functions/resend/ports.js';
 import type { ResendUseCase } from '../../functions/resend/use-case.js';
-import { createHandler } from '../../functions/triggers/entry.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import {
   type ConsumeOptions,
   consumeMessages,
@@ -43,14 +43,15 @@ function options(overrides: Partial<ConsumeOptions> & { resend?: ResendUseCase }
   const { resend = sent, ...rest } = overrides;
   return {
     deadline: Date.now() + 60_000,
-    orderConcurrency: 4,
-    messageConcurrency: 2,
-    redact: (text) => text,
     now: Date.now,
     failureQueue: new RecordingQueue(),
     wrapDelivery: withoutIdempotency,
-    resendFor: () => resend,
-    hooksFor: () => ({ onResult: () => undefined, onUnreadable: () => undefined }),
+    observe: () => ({
+      resend,
+      onResult: () => undefined,
+      onUnreadable: () => undefined,
+      finished: () => undefined,
+    }),
     ...rest,
   } as ConsumeOptions & { failureQueue: RecordingQueue };
 }

@@ -8,7 +8,8 @@ import { loadConfig } from '../../../functions/app/config.js';
 import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
-import { BATCH_CONCURRENCY, createHandler } from '../../../functions/triggers/entry.js';
+import { BATCH_CONCURRENCY } from '../../../functions/resend/batch.js';
+import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
 import { benchContext, limiterBoundMs } from '../fixtures.js';
 import { atMost, type BenchRow, fixed, type Row, SECRET_ID, TARGETS } from '../row.js';
 

@@ -7,7 +7,7 @@
 import { LocalDnsServer } from '../../../dev/dns-server.js';
 import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
-import { createHandler } from '../../../functions/triggers/entry.js';
+import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
 import { benchContext } from '../fixtures.js';
 import { type BenchRow, type Row, SECRET_ID } from '../row.js';
 

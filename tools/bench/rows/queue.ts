@@ -24,7 +24,7 @@ import {
 import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
-import { createHandler } from '../../../functions/triggers/entry.js';
+import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
 import { type BenchRow, fixed, KEY, type Row, SECRET_ID, TARGETS } from '../row.js';
 
 export const QUEUE_ORDERS = 10_000;
