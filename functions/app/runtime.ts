@@ -13,7 +13,7 @@ import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
-import { createTelemetry, type Telemetry } from '../observability/invocation.js';
+import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
 import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
@@ -152,7 +152,12 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     limiter,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     attemptTimeoutMs: config.digicertTimeoutMs,
-    ...(onRateLimited ? { onAttempt: onRateLimited } : {}),
+    onAttempt: onRateLimited
+      ? (attempt) => {
+          onRateLimited(attempt);
+          observeCurrentAttempt(attempt);
+        }
+      : observeCurrentAttempt,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   const resend = withDcvPrecheck(unchecked, {

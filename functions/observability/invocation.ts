@@ -1,10 +1,13 @@
 /**
  * What one invocation tells operators: one log line per order with its outcome, and one EMF
- * document with the invocation's metrics, written when it ends (success or failure). The entry
- * point creates an `InvocationObserver` per invocation and feeds it through the existing hooks
- * (`onAttempt` of the use case, `onResult` of `runBatch`); nothing here is shared between
- * concurrent invocations except the container's counters.
+ * document with the invocation's metrics, written when it ends (success or failure). A trigger
+ * creates an `InvocationObserver` per invocation (or per queue message) and runs its work inside
+ * `observing()`: the use case's DigiCert attempts reach the observer of the invocation they belong
+ * to through `AsyncLocalStorage` (docs/performance.md: about a microsecond per invocation), batch
+ * results through `runBatch`'s `onResult`. Nothing here is shared between concurrent invocations
+ * except the container's counters.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { FUNCTION_DEFAULTS } from '../app/contract.js';
 import { DigiCertRequestError, errorCodeOf } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
@@ -12,6 +15,19 @@ import type { FailedResult, OrderResult } from '../resend/batch-result.js';
 import type { AttemptObserver } from '../resend/ports.js';
 import { createLogger, describeError, type LogFields, type Logger, type LogLevel } from './logger.js';
 import { ContainerMetrics, InvocationMetrics } from './metrics.js';
+
+const current = new AsyncLocalStorage<InvocationObserver>();
+
+/** Runs `work` as `observer`'s: every DigiCert attempt made inside it, however deep, is counted there. */
+export function observing<T>(observer: InvocationObserver, work: () => Promise<T>): Promise<T> {
+  return current.run(observer, work);
+}
+
+/**
+ * The use case's attempt observer, wired once by the runtime: hands each attempt to the observer of
+ * the invocation it runs in, if any (a bare call, such as the CLI's, has none). Never throws.
+ */
+export const observeCurrentAttempt: AttemptObserver = (event) => current.getStore()?.onAttempt(event);
 
 /** Container-wide observability settings and state, built once with the runtime. */
 export interface Telemetry {
@@ -135,7 +151,7 @@ export class InvocationObserver {
     });
   }
 
-  /** Pass to the use case as `onAttempt`: counts and times every DigiCert call. Never throws. */
+  /** Counts and times every DigiCert call (reached through `observeCurrentAttempt`). Never throws. */
   readonly onAttempt: AttemptObserver = (event) => {
     try {
       this.#attempted(event);

@@ -42,7 +42,7 @@ export interface ResendDependencies {
   readonly retry: RetryPolicy;
   /** Upper bound on one attempt (DIGICERT_TIMEOUT_MS). */
   readonly attemptTimeoutMs: number;
-  /** Observes every attempt of the container (the shared budget's 429 pause); must not throw. */
+  /** Observes every attempt: the shared budget's 429 pause, the invocation's metrics; must not throw. */
   readonly onAttempt?: AttemptObserver;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -52,8 +52,6 @@ export interface ResendDependencies {
 export interface ResendOptions {
   /** Epoch milliseconds by which the outcome must be known (the caller still has to be answered). */
   readonly deadline: number;
-  /** Observes this request's DigiCert attempts (the invocation's logs and metrics); must not throw. */
-  readonly onAttempt?: AttemptObserver;
 }
 
 export interface ResendResult {
@@ -85,7 +83,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
   const sleep = deps.sleep ?? defaultSleep;
   const random = deps.random ?? Math.random;
 
-  return async function resend(request, { deadline, onAttempt }) {
+  return async function resend(request, { deadline }) {
     const orderId = request.order_id;
     const body = toDigiCertBody(request);
     let attempts = 0;
@@ -126,11 +124,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
         // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
         deps.limiter.release?.();
       }
-      if (deps.onAttempt || onAttempt) {
-        const observed = { orderId, attempt: attempts, outcome, durationMs: now() - started };
-        deps.onAttempt?.(observed);
-        onAttempt?.(observed);
-      }
+      deps.onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
 
       switch (outcome.kind) {
         case 'sent':

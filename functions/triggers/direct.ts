@@ -4,12 +4,11 @@
  * is Lambda's `errorType`.
  */
 import { BatchError } from '../lib/errors.js';
-import { InvocationObserver } from '../observability/invocation.js';
+import { InvocationObserver, observing } from '../observability/invocation.js';
 import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
-import type { ResendUseCase } from '../resend/use-case.js';
 import { forDirectCaller } from './direct-errors.js';
 import { eventBridgeId, parseDirectPayload } from './direct-payload.js';
 import type { Invocation } from './invocation.js';
@@ -34,25 +33,25 @@ export async function handleDirect(
   try {
     const payload = parseDirectPayload(event);
     const runtime = invocation.runtime();
-    const observed: ResendUseCase = (request, options) =>
-      runtime.resend(request, { ...options, onAttempt: observer.onAttempt });
     // docs/contract.md §6: the sender's key, else the EventBridge event id, else Lambda's request id.
     const deliveryId = payload.idempotencyKey ?? eventId ?? awsRequestId;
-    const resend = await directDelivery(runtime.idempotency, payload, deliveryId, observed, deadline);
-    if (payload.kind === 'batch') {
-      const result = await runBatch(payload.orders, resend, {
-        deadline,
-        concurrency: BATCH_CONCURRENCY,
-        redact,
-        onResult: observer.batchResult,
-      });
-      observer.batchFinished(result);
-      return result;
-    }
-    orderId = payload.request.order_id;
-    await resend(payload.request, { deadline });
-    observer.sent(orderId);
-    return { order_id: orderId, status: 'sent' };
+    return await observing(observer, async (): Promise<SentResult | BatchResult> => {
+      const resend = await directDelivery(runtime.idempotency, payload, deliveryId, runtime.resend, deadline);
+      if (payload.kind === 'batch') {
+        const result = await runBatch(payload.orders, resend, {
+          deadline,
+          concurrency: BATCH_CONCURRENCY,
+          redact,
+          onResult: observer.batchResult,
+        });
+        observer.batchFinished(result);
+        return result;
+      }
+      orderId = payload.request.order_id;
+      await resend(payload.request, { deadline });
+      observer.sent(orderId);
+      return { order_id: orderId, status: 'sent' };
+    });
   } catch (error) {
     if (error instanceof BatchError) {
       // Every order already has its own line; this is the batch's summary.

@@ -3,7 +3,7 @@
  * `GET /domain/{domain}/dcv/emails`. Statuses are decided in one place, `error-mapping.ts`.
  */
 import { HTTP_LIMITS } from '../app/contract.js';
-import { InvocationObserver } from '../observability/invocation.js';
+import { InvocationObserver, observing } from '../observability/invocation.js';
 import { httpDelivery } from '../resend/deliveries.js';
 import { parseIdempotencyKeyHeader, rejection } from '../resend/idempotency.js';
 import { parseOrderId } from '../resend/request-schema.js';
@@ -39,10 +39,9 @@ export async function handleHttp(
     orderId = resendRequest.order_id;
     const idempotencyKey = parseIdempotencyKeyHeader(request.headers['idempotency-key']);
     const runtime = invocation.runtime();
-    const once = await httpDelivery(runtime.idempotency, idempotencyKey, resendRequest, runtime.resend, {
-      deadline,
-      onAttempt: observer.onAttempt,
-    });
+    const once = await observing(observer, () =>
+      httpDelivery(runtime.idempotency, idempotencyKey, resendRequest, runtime.resend, { deadline }),
+    );
     replayed = once.replayed;
     if (once.value.kind === 'rejected') throw rejection(once.value);
     observer.sent(orderId, { httpStatus: 204, ...(replayed ? { replayed } : {}) });

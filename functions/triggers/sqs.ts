@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
-import { InvocationObserver } from '../observability/invocation.js';
+import { InvocationObserver, observing } from '../observability/invocation.js';
 import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { OrderResult } from '../resend/batch-result.js';
@@ -142,9 +142,10 @@ export interface MessageOutcome {
   readonly reason?: string;
 }
 
-/** One message's observer: its use case (with the message's attempt observer), hooks and end. */
+/** One message's observer: the scope its work runs in, its hooks and its end. */
 export interface MessageObserver {
-  readonly resend: ResendUseCase;
+  /** Runs the message's work (its DigiCert attempts are counted for this message). */
+  readonly run: <T>(work: () => Promise<T>) => Promise<T>;
   /** Each order's outcome (as `runBatch`'s `onResult`). */
   readonly onResult: (result: OrderResult, error?: unknown) => void;
   /** The message could not be read, or its delivery could not start. */
@@ -165,6 +166,7 @@ export interface ConsumeOptions {
   readonly deadline: number;
   readonly now: () => number;
   readonly failureQueue: FailureQueue;
+  readonly resend: ResendUseCase;
   readonly wrapDelivery: WrapDelivery;
   readonly observe: (message: QueueMessage) => MessageObserver;
 }
@@ -183,9 +185,9 @@ export async function consumeMessages(
       const outcome =
         options.now() >= options.deadline
           ? notStarted(message)
-          : await consumeMessage(message, observer, options).catch((error: unknown) =>
-              crashed(message, error),
-            );
+          : await observer
+              .run(() => consumeMessage(message, observer, options))
+              .catch((error: unknown) => crashed(message, error));
       outcomes[index] = outcome;
       observer.finished(outcome);
     }
@@ -238,7 +240,7 @@ async function consumeMessage(
     return finishUnreadable(message, undefined, error, options.failureQueue);
   }
   const deliveryId = payload.idempotencyKey ?? message.messageId;
-  const inner = hooks.resend;
+  const inner = options.resend;
   // Orders this receive actually sent to the use case: a refusal the delivery answers from its
   // record (a redelivery) was written to the failure queue on the receive that got it.
   const attempted = new Set<number>();
@@ -434,6 +436,7 @@ export async function handleSqs(
     // Without FAILURE_QUEUE_URL, messages whose orders were all sent are still done; one with a
     // refusal to record comes back (its write fails), so nothing is lost.
     failureQueue: runtime.failureQueue ?? { write: () => Promise.reject(missingFailureQueue()) },
+    resend: runtime.resend,
     // docs/contract.md §6: a message is a delivery like a direct payload; a redelivery attempts
     // only the orders without a recorded outcome.
     wrapDelivery: (payload, deliveryId, resend, deadline) =>
@@ -441,7 +444,7 @@ export async function handleSqs(
     observe: (message) => {
       const observer = observe(message);
       return {
-        resend: (request, options) => runtime.resend(request, { ...options, onAttempt: observer.onAttempt }),
+        run: (work) => observing(observer, work),
         onResult: observer.batchResult,
         onUnreadable: (error) => observer.failed(undefined, error),
         finished: (outcome) => {

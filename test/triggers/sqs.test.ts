@@ -45,9 +45,10 @@ function options(overrides: Partial<ConsumeOptions> & { resend?: ResendUseCase }
     deadline: Date.now() + 60_000,
     now: Date.now,
     failureQueue: new RecordingQueue(),
+    resend,
     wrapDelivery: withoutIdempotency,
     observe: () => ({
-      resend,
+      run: (work) => work(),
       onResult: () => undefined,
       onUnreadable: () => undefined,
       finished: () => undefined,
