@@ -326,3 +326,33 @@ export const EMAIL_DCV_SUNSET_SOURCE =
  */
 export const BUNDLE_BANNER =
   "import { createRequire } from 'module';const require=createRequire(import.meta.url);";
+
+/** One entry of `errors`: a validation issue (with `field`), or one of DigiCert's own entries. */
+export interface DirectErrorEntry {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: string;
+  readonly [extra: string]: unknown;
+}
+
+/**
+ * The wire shape direct callers parse (docs/contract.md §3): the JSON object in the `errorMessage` of a `ValidationError`, `DigiCertRequestError`, `UpstreamError` or `ConfigurationError`.
+ */
+export interface DirectErrorDetail {
+  /** The human-readable sentence (what `error.message` said before it became JSON). */
+  readonly message: string;
+  /**
+   * The failure's code, the same one a batch result carries: the contract's code; for
+   * `DigiCertRequestError`, DigiCert's codes joined by commas; for `ValidationError`, the first
+   * issue's code.
+   */
+  readonly code: string;
+  /** The HTTP status the HTTP API answers the same failure with (DigiCert's own for `DigiCertRequestError`). */
+  readonly status: number;
+  /** `ValidationError`: one entry per issue. `DigiCertRequestError`: DigiCert's entries, as sent. */
+  readonly errors?: readonly DirectErrorEntry[];
+  /** `UpstreamError`: seconds to wait before trying again, when known. */
+  readonly retry_after?: number;
+  /** `UpstreamError`: how many times DigiCert was called. */
+  readonly attempts?: number;
+}

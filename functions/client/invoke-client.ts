@@ -20,6 +20,7 @@
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { DirectErrorDetail } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
 import {
   BatchError,
@@ -34,7 +35,6 @@ import {
 } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
-import type { DirectErrorDetail } from '../triggers/direct-errors.js';
 
 export {
   BatchError,

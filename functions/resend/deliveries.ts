@@ -4,7 +4,6 @@
  * request runs as before.
  */
 import { UpstreamError } from '../lib/errors.js';
-import type { DirectPayload } from '../triggers/direct-payload.js';
 import {
   type IdempotencyStore,
   idempotentResend,
@@ -12,7 +11,7 @@ import {
   type RecordedOutcome,
   resendOutcome,
 } from './idempotency.js';
-import type { ResendRequest } from './request-schema.js';
+import type { ResendPayload, ResendRequest } from './request-schema.js';
 import type { ResendOptions, ResendUseCase } from './use-case.js';
 
 /**
@@ -46,7 +45,7 @@ export async function httpDelivery(
  */
 export async function directDelivery(
   store: IdempotencyStore | undefined,
-  payload: DirectPayload,
+  payload: ResendPayload,
   deliveryId: string,
   resend: ResendUseCase,
   deadline: number,

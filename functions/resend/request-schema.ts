@@ -285,3 +285,12 @@ export function toDigiCertBody(request: ResendRequest): ResendBody {
   const { order_id: _orderId, ...body } = request;
   return body;
 }
+
+/** One delivery's orders, as every way in hands them to the use case: a single order or a batch. */
+export type ResendPayload = (
+  | { readonly kind: 'single'; readonly request: ResendRequest }
+  | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] }
+) & {
+  /** The delivery id the sender gave (`idempotency_key`), if any (docs/contract.md §6). */
+  readonly idempotencyKey?: string;
+};

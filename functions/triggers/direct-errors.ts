@@ -13,6 +13,8 @@
  * serialisation of a thrown error needs the JSON form, so it is made here, once, as the error
  * leaves the function.
  */
+
+import type { DirectErrorDetail, DirectErrorEntry } from '../app/contract.js';
 import {
   ConfigurationError,
   type DigiCertErrorEntry,
@@ -23,34 +25,6 @@ import {
 } from '../lib/errors.js';
 import { redact } from '../observability/logger.js';
 import { httpStatusOf } from './error-mapping.js';
-
-/** One entry of `errors`: a validation issue (with `field`), or one of DigiCert's own entries. */
-export interface DirectErrorEntry {
-  readonly code: string;
-  readonly message: string;
-  readonly field?: string;
-  readonly [extra: string]: unknown;
-}
-
-/** The JSON object in the `errorMessage` of a `ValidationError`, `DigiCertRequestError`, `UpstreamError` or `ConfigurationError`. */
-export interface DirectErrorDetail {
-  /** The human-readable sentence (what `error.message` said before it became JSON). */
-  readonly message: string;
-  /**
-   * The failure's code, the same one a batch result carries: the contract's code; for
-   * `DigiCertRequestError`, DigiCert's codes joined by commas; for `ValidationError`, the first
-   * issue's code.
-   */
-  readonly code: string;
-  /** The HTTP status the HTTP API answers the same failure with (DigiCert's own for `DigiCertRequestError`). */
-  readonly status: number;
-  /** `ValidationError`: one entry per issue. `DigiCertRequestError`: DigiCert's entries, as sent. */
-  readonly errors?: readonly DirectErrorEntry[];
-  /** `UpstreamError`: seconds to wait before trying again, when known. */
-  readonly retry_after?: number;
-  /** `UpstreamError`: how many times DigiCert was called. */
-  readonly attempts?: number;
-}
 
 /** The machine-readable form of `error`, or `undefined` for errors that are not the contract's. */
 export function directErrorDetail(error: unknown): DirectErrorDetail | undefined {

@@ -9,17 +9,10 @@ import {
   batchRequestSchema,
   directRequestSchema,
   parseOrThrow,
+  type ResendPayload,
   type ResendRequest,
   toIssues,
 } from '../resend/request-schema.js';
-
-export type DirectPayload = (
-  | { readonly kind: 'single'; readonly request: ResendRequest }
-  | { readonly kind: 'batch'; readonly orders: readonly ResendRequest[] }
-) & {
-  /** The delivery id the sender gave (`idempotency_key`), if any (docs/contract.md §6). */
-  readonly idempotencyKey?: string;
-};
 
 export const ACCEPTED_SHAPES =
   'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
@@ -44,7 +37,7 @@ function describeShape(value: unknown): string {
 }
 
 /** Recognises and validates a non-HTTP event; throws `ValidationError` naming the place. */
-export function parseDirectPayload(event: unknown): DirectPayload {
+export function parseDirectPayload(event: unknown): ResendPayload {
   if (!isRecord(event)) {
     const hint = Array.isArray(event) ? '. To send several orders, wrap them: {"orders": [...]}' : '';
     throw ValidationError.single(

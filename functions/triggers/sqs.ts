@@ -24,9 +24,9 @@ import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { OrderResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
 import type { FailureQueue, FailureRecord } from '../resend/ports.js';
-import type { ResendRequest } from '../resend/request-schema.js';
+import type { ResendPayload, ResendRequest } from '../resend/request-schema.js';
 import type { ResendUseCase } from '../resend/use-case.js';
-import { type DirectPayload, parseDirectPayload } from './direct-payload.js';
+import { parseDirectPayload } from './direct-payload.js';
 import type { Invocation } from './invocation.js';
 
 /** One SQS message as the consumer needs it. */
@@ -43,7 +43,7 @@ export interface SqsBatchResponse {
 }
 
 /** A message body's payload: the direct payload plus the sender's name for the delivery, if any. */
-export type QueuedPayload = DirectPayload & { readonly idempotencyKey?: string };
+export type QueuedPayload = ResendPayload & { readonly idempotencyKey?: string };
 
 /** `idempotency_key`: 1 to 255 visible ASCII characters (docs/contract.md §3, §6). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
