@@ -26,8 +26,9 @@
  * Manager client becomes a chunk loaded only off Lambda). The state table's code (the DynamoDB
  * client, the shared budget, Powertools idempotency) was `import()`ed on first use for a while; it
  * is now wired at import (`functions/app/runtime.ts`), as every deployed container has a table:
- * 590 KB loaded, all at import (before: 544 KB, 594 KB for a first recorded delivery), and the
- * deployed cold start did not get slower (`npm run bench -- --only=cold-state`).
+ * 590 KB loaded, all at import (before: 544 KB, 594 KB for a first recorded delivery); the deployed
+ * cold start moved by tens of milliseconds either way (docs/design/rate-budget.md, "Why it is built
+ * eagerly"; `npm run bench -- --only=cold-state`).
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/app/contract.js';
