@@ -5,9 +5,9 @@
  * tested is what is deployed.
  *
  * The bundle is a directory: `index.mjs` (the entry, exporting `handler`) and `chunk-*.mjs` files
- * beside it, each with its source map. What only some deliveries need (the SQS client, Powertools
- * idempotency) sits in chunks that the entry `import()`s when a delivery first needs them, so a cold
- * HTTP resend neither reads nor compiles them. Sizes below are bytes a cold HTTP resend loads
+ * beside it, each with its source map. What only some deliveries need (the SQS client) and SDK code
+ * this function never runs sit in chunks that are `import()`ed when needed, or never, so a cold
+ * start neither reads nor compiles them. Sizes below are bytes a cold HTTP resend loads
  * (`npm run bench -- --only=size`, 1 KB = 1,000 bytes), on the pinned dependencies, each step
  * measured on top of the previous ones:
  *
@@ -22,11 +22,13 @@
  * With everything else as it is now, one file instead of chunks would load 709,950 bytes.
  *
  * Later, for cold start (the bytes change little; what is compiled at import does): built-ins through
- * `require` (`tools/bundle-builtins.ts`), the key read without the SDK on Lambda (the Secrets Manager
- * client becomes a chunk loaded only off Lambda), and the state table's code (DynamoDB client, shared
- * budget: `functions/app/state.ts`) `import()`ed by the first DigiCert call, so a container
- * without `STATE_TABLE_NAME` never loads it. Now: 548 KB on the deployed path (`index.mjs` 346 KB
- * at import, the state table's chunks at the first call), 357 KB without a state table.
+ * `require` (`tools/bundle-builtins.ts`), and the key read without the SDK on Lambda (the Secrets
+ * Manager client becomes a chunk loaded only off Lambda). The state table's code (the DynamoDB
+ * client, the shared budget, Powertools idempotency) was `import()`ed on first use for a while; it
+ * is now wired at import (`functions/app/runtime.ts`), as every deployed container has a table:
+ * 590 KB loaded, all at import (before: 544 KB, 594 KB for a first recorded delivery); the deployed
+ * cold start moved by tens of milliseconds either way (docs/design/rate-budget.md, "Why it is built
+ * eagerly"; `npm run bench -- --only=cold-state`).
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/app/contract.js';
@@ -160,10 +162,9 @@ export function esbuildOptions(options: {
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
     // Code only some deliveries need is `import()`ed: as separate files it is neither read nor
-    // compiled until then. Lazy chunks now: Powertools idempotency 50 KB (HTTP with an
-    // Idempotency-Key, direct, scheduled and queue deliveries), the SQS client 26 KB (queue
-    // consumers writing refusals), and SDK code for browsers and event streams this function never
-    // runs (bowser 35 KB, 15 KB).
+    // compiled until then. Lazy chunks now: the SQS client 26 KB (queue consumers writing
+    // refusals), the Secrets Manager client 14 KB (off Lambda), and SDK code for browsers and event
+    // streams this function never runs (bowser 35 KB, 15 KB).
     splitting: true,
     bundle: true,
     platform: 'node',

@@ -1,22 +1,25 @@
 /**
- * Wires the real adapters once per container: configuration, the Secrets Manager key provider,
- * the undici DigiCert client, the rate limiter shared by every invocation, and the use case.
- * Entry points receive a `Runtime`; tests build one pointed at the local stand-ins, or pass fakes.
+ * Wires the real adapters once per container, eagerly: configuration, the Secrets Manager key
+ * provider, the undici DigiCert client, the rate limiter shared by every invocation, the state
+ * table's pieces (with `STATE_TABLE_NAME`) and the use case. Entry points receive a `Runtime`;
+ * tests build one pointed at the local stand-ins, or pass fakes.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SqsFailureQueue } from '../aws/failure-queue.js';
-import { OnDemandIdempotencyStore } from '../aws/on-demand-idempotency-store.js';
-import type { StateTableBounds } from '../aws/state-table.js';
+import { DynamoDBIdempotencyStore } from '../aws/idempotency-store.js';
+import { createStateTableClient } from '../aws/state-table.js';
 import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
+import type { ClientBounds } from '../lib/client-bounds.js';
 import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
+import { createRateLimiter } from '../rate-limit/container-limiter.js';
+import { pauseOnRateLimited } from '../rate-limit/pause.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
-import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '../resend/ports.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
@@ -25,7 +28,6 @@ import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secret
 import { type Config, type Env, loadConfig } from './config.js';
 import { ENV, USER_AGENT } from './contract.js';
 import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
-import { DeferredRateLimiter, DeferredState, pauseOnRateLimited } from './deferred-state.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -58,20 +60,13 @@ export interface RuntimeOverrides {
   readonly dns?: DcvDnsLookup;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
-  readonly secretsManager?: Partial<SecretsManagerBounds>;
+  readonly secretsManager?: Partial<ClientBounds>;
   /** Bounds on the state table's DynamoDB client. @default STATE_TABLE_BOUNDS */
-  readonly stateTable?: Partial<StateTableBounds>;
+  readonly stateTable?: Partial<ClientBounds>;
   /** The state table's endpoint, for tests that point one runtime at a fault stand-in. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
   readonly stateTableEndpoint?: string;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
-}
-
-/** How long one key read may keep the caller: attempts (the first included) and per-attempt timeouts. */
-export interface SecretsManagerBounds {
-  readonly maxAttempts: number;
-  readonly connectionTimeoutMs: number;
-  readonly requestTimeoutMs: number;
 }
 
 /**
@@ -81,7 +76,7 @@ export interface SecretsManagerBounds {
  * SDK's backoff (up to 1 s, then 2 s, for throttling). The use case also stops waiting for the key
  * at its own deadline.
  */
-export const SECRETS_MANAGER_BOUNDS: SecretsManagerBounds = {
+export const SECRETS_MANAGER_BOUNDS: ClientBounds = {
   maxAttempts: 3,
   connectionTimeoutMs: 1_000,
   requestTimeoutMs: 3_000,
@@ -109,41 +104,34 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
   const digicert =
     overrides.digicert ??
     new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
-  // With a state table, its client, the budget shared by every container (docs/contract.md §7) and
-  // the idempotency store (§6), loaded by the first call that needs them (`state.ts`): the DynamoDB
-  // client stays out of containers without a table. Without one, one limiter per container, shared
-  // by every invocation it serves: DigiCert counts per key.
+  // With a state table, its one DynamoDB client, the budget shared by every container
+  // (docs/contract.md §7) and the idempotency store (§6). Without one, one limiter per container,
+  // shared by every invocation it serves (DigiCert counts per key), and no idempotency.
   const tableName = config.stateTableName;
-  const state =
+  const stateTable =
     tableName === undefined
       ? undefined
-      : new DeferredState(
-          () =>
-            import('./state.js').then(({ createStateWiring }) =>
-              createStateWiring({
-                config,
-                tableName,
-                logger,
-                ownLimiter: overrides.limiter !== undefined,
-                ...(overrides.stateTable ? { bounds: overrides.stateTable } : {}),
-                ...(overrides.stateTableEndpoint ? { endpoint: overrides.stateTableEndpoint } : {}),
-                ...(overrides.sharedBudget ? { sharedBudget: overrides.sharedBudget } : {}),
-              }),
-            ),
-          (error) =>
-            logger.warn('state table: its code could not be loaded; refusing what needs it', {
-              reason: error instanceof Error ? error.message : 'unknown',
-            }),
-        );
-  const idempotency =
-    state === undefined
-      ? undefined
-      : new OnDemandIdempotencyStore(() => state.ready().then((wiring) => wiring.idempotency));
+      : createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
   const limiter =
     overrides.limiter ??
-    (state === undefined
-      ? createSlidingWindowLimiter({ windows: config.rateLimits })
-      : new DeferredRateLimiter(state));
+    createRateLimiter({
+      config,
+      stateTable,
+      logger,
+      ...(overrides.sharedBudget ? { shared: overrides.sharedBudget } : {}),
+    });
+  const idempotency =
+    stateTable === undefined || tableName === undefined
+      ? undefined
+      : new DynamoDBIdempotencyStore({
+          client: stateTable,
+          tableName,
+          ttlSeconds: config.idempotencyTtlSeconds,
+          onUnrecorded: (error) =>
+            logger.warn('outcome not recorded', {
+              reason: error instanceof Error ? error.message : 'unknown',
+            }),
+        });
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
   const unchecked = createResendUseCase({
@@ -208,7 +196,7 @@ function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & Dig
  * environment: `fastSecretsManagerEligible`), which keeps the SDK's client off a cold start; else
  * the SDK's client, loaded and created on the first read.
  */
-function secretsManagerClient(env: Env, bounds: SecretsManagerBounds): SecretValueReader {
+function secretsManagerClient(env: Env, bounds: ClientBounds): SecretValueReader {
   if (fastSecretsManagerEligible(env)) return new SigV4SecretsManagerClient(env, bounds);
   let client:
     | Promise<{ sdk: typeof import('../secrets/secrets-manager-sdk.js'); client: SecretsManagerClient }>

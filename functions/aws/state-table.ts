@@ -5,13 +5,7 @@
  * at dynalite that way).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
-/** How long one state-table call may keep the caller: attempts (the first included) and per-attempt timeouts. */
-export interface StateTableBounds {
-  readonly maxAttempts: number;
-  readonly connectionTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-}
+import type { ClientBounds } from '../lib/client-bounds.js';
 
 /**
  * DynamoDB answers in milliseconds when it answers at all. The SDK's standard retry strategy retries
@@ -21,7 +15,7 @@ export interface StateTableBounds {
  * (a connection refused: well under a second). A read or write that needs the table then fails as
  * `state_unavailable` rather than waiting for API Gateway's 30 s.
  */
-export const STATE_TABLE_BOUNDS: StateTableBounds = {
+export const STATE_TABLE_BOUNDS: ClientBounds = {
   maxAttempts: 3,
   connectionTimeoutMs: 500,
   requestTimeoutMs: 1_500,
@@ -32,7 +26,7 @@ export const STATE_TABLE_BOUNDS: StateTableBounds = {
  * the SDK's own resolution (tests pointing one runtime at a fault stand-in); leave it out otherwise.
  */
 export function createStateTableClient(
-  bounds: Partial<StateTableBounds> = {},
+  bounds: Partial<ClientBounds> = {},
   endpoint?: string,
 ): DynamoDBClient {
   const { maxAttempts, connectionTimeoutMs, requestTimeoutMs } = { ...STATE_TABLE_BOUNDS, ...bounds };

@@ -7,12 +7,13 @@
 import type { Config } from '../app/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { RateLimiter } from '../resend/ports.js';
+import { fallbackShare } from './fallback.js';
 import {
   createSharedRateBudget,
   type DynamoDbSender,
   type SharedRateBudgetOptions,
 } from './shared-budget.js';
-import { createSlidingWindowLimiter, type RateWindow } from './sliding-window.js';
+import { createSlidingWindowLimiter } from './sliding-window.js';
 
 export interface RateBudgetWiring {
   readonly config: Pick<
@@ -24,20 +25,6 @@ export interface RateBudgetWiring {
   readonly logger: Logger;
   /** Overrides for tests (shorter windows go in through `config.rateLimits`). */
   readonly shared?: Partial<SharedRateBudgetOptions>;
-}
-
-/**
- * One share of the budget per container while the table cannot be reached: the limit divided by the
- * most containers that can run, so that all of them together still keep to it. `undefined` (refuse
- * instead) when no divisor is known or a share would round down to nothing.
- */
-export function fallbackShare(
-  windows: readonly RateWindow[],
-  divisor: number | undefined,
-): RateWindow[] | undefined {
-  if (divisor === undefined) return undefined;
-  const share = windows.map(({ limit, windowMs }) => ({ limit: Math.floor(limit / divisor), windowMs }));
-  return share.every((window) => window.limit >= 1) ? share : undefined;
 }
 
 /** The container's limiter, shared by every invocation it serves. */
@@ -70,5 +57,3 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
     ...shared,
   });
 }
-
-export { pauseOnRateLimited } from '../app/deferred-state.js';

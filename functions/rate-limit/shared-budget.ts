@@ -1,70 +1,11 @@
 /**
- * The rate budget every container shares (docs/contract.md §7), kept in the state table: all
- * containers together never send DigiCert more than `limit` requests in any `windowMs`, for each
- * window, and a 429 from DigiCert pauses all of them.
- *
- * ## Design: a ring of slots per window
- * For a window of W ms and a limit L the table holds L slot items, `rate-budget#<W>ms#0..L-1`, and
- * one ticket item, `rate-budget#tickets`. A request
- *  1. takes a ticket: `ADD n 1` on the ticket item (the same write returns `paused_until`, the
- *     shared 429 pause, so the pause costs no extra request); ticket t means slot t mod L in every ring;
- *  2. claims its slot in every ring with a conditional write, all rings at once:
- *     `SET free_at = :lease, held = true, holder = :me IF attribute_not_exists(free_at) OR free_at <= :start`,
- *     where `start` is now. A ticket below every ring's limit names slots no earlier ticket used
- *     and claims them straight away; any other ticket first reads its slots (one read of all of
- *     them): when each is released (or free) it says when it frees, and the request books them
- *     all from the latest of those times (the same write, `start` = that time) and leaves at
- *     `start` without another round trip (when one of them is in use and frees more than a quarter
- *     of the shortest window before that, it looks again then instead: booked now, that slot would
- *     sit idle while an older ticket on it could use it); a held slot cannot free before its claim + W, so it looks
- *     again when this container's requests usually answer, then at least 16 times per window while
- *     the holder is overdue (a waiter that looks late lets the next round's ticket on the same
- *     slot book it first, and loses a whole round); all bounded by the caller's deadline (slots it
- *     did get by a claim that failed on another ring are given back as they were: nothing was sent
- *     on them). Exclusivity comes from the conditional write alone;
- *  3. sends, at `start` (the grant is the last thing before the request leaves);
- *  4. on `release()`, after DigiCert has answered (or the attempt failed or was never made), writes
- *     `free_at = answer time + W + skew margin, held = false` on each slot, if it still holds it.
- *
- * ## Why it is exact
- * A slot is held from its claim, before the request can reach DigiCert, until W after the answer,
- * after which DigiCert has surely counted it. The next request on the same slot needs a claim with
- * `free_at <= start` and leaves no earlier than `start`, so it leaves at least W after the previous
- * request's answer, and so after its arrival at DigiCert: a slot carries at most one arrival in
- * any interval of length W. Take any window [t, t + W): every request that arrived in it is, at the
- * instant t + W − ε, either still in flight (its slot held) or answered at some time ≥ t (its slot
- * blocked until ≥ t + W); distinct requests hold distinct slots at that instant (a slot is re-claimed
- * only once it is free), and a ring has L slots. So no window holds more than L arrivals, in each
- * ring, whatever the network delays, the number of containers, or the gap between grant and send.
- *
- * `release()` carries no identity (the domain's `RateLimiter`), so each container releases its
- * oldest grant first. That is still exact: per container, the slots held always number the requests
- * in flight, and every answer blocks one slot for W from the moment of the answer, which is all the
- * counting above uses; giving back the oldest claim first leaves the youngest (longest) leases held.
- *
- * Clocks: `free_at` is written with the releasing container's clock and compared with the claiming
- * container's clock. Lambda clocks are synchronised by the Amazon Time Sync Service (errors well
- * under a millisecond); `clockSkewMarginMs` (default 50 ms, for two clocks each off by up to 25 ms)
- * is added to every `free_at`, so that a fast clock cannot claim early.
- *
- * A container that dies holding a slot leaves its lease: `free_at = claim + attempt timeout + W +
- * lease slack`, after which its request has surely been answered or abandoned, and counted.
- *
- * ## Burst throughput
- * A burst gets all the windows allow: L requests at once, then each slot again W after its answer
- * (the next request has booked it meanwhile, so no table round trip stands in between); 500 orders under 90 per 5 s take about
- * 6 rounds, 26–28 s. A token bucket that never breaks the windows would need over 80 s.
- *
- * ## Cost per DigiCert request
- * One ticket write (shared by the acquires of a container that start together), one claim per ring
- * and one release per ring: 5 write requests with the default two windows, plus 1–2 reads (each of
- * three items) for a request whose slots were used before.
- *
- * ## The table unreachable
- * A DynamoDB call that fails (after the client's bounded retries, or after `callTimeoutMs`) sends
- * this container to `fallback`, a per-container limiter whose limits are the budget divided by the
- * most containers that can run (the stack passes that number), for `fallbackProbeMs`; then one
- * acquire tries the table again. Without a fallback the acquire is refused (`false`).
+ * The shared budget (docs/contract.md §7): a ring of slots per window on the state table, so that
+ * all containers together never send DigiCert more than `limit` requests in any `windowMs`, for
+ * each window, whatever the network delays. A ticket names one slot in every ring; a request claims
+ * them with a conditional write (or books them from when they free), is sent, and on `release()`
+ * blocks them for one window after DigiCert's answer. The design, why it is exact, its throughput
+ * and its cost: docs/design/rate-budget.md. The 429 pause rides on the ticket item (`pause.ts`);
+ * while the table cannot be reached, `fallback.ts` takes over.
  */
 import {
   BatchGetItemCommand,
@@ -73,32 +14,30 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type { RateLimiter } from '../resend/ports.js';
-
-/** At most `limit` requests within any `windowMs` interval. */
-export interface BudgetWindow {
-  readonly limit: number;
-  readonly windowMs: number;
-}
-
-/** Time, injectable so that tests can skew one container's clock. */
-export interface BudgetClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+import {
+  DeadlineReachedError,
+  type ReleasingRateLimiter,
+  type TableBudget,
+  TableUnavailableError,
+  withFallback,
+} from './fallback.js';
+import {
+  type BudgetClock,
+  type Pausable,
+  pauseMs,
+  sleepUntil,
+  systemBudgetClock,
+  waitOutPause,
+} from './pause.js';
+import type { RateWindow } from './window.js';
 
 /** The narrow part of the DynamoDB client this adapter uses (tests may wrap it to inject faults). */
 export type DynamoDbSender = Pick<DynamoDBClient, 'send'>;
 
-/** A limiter that needs to be told when its request has finished. */
-export interface ReleasingRateLimiter extends RateLimiter {
-  release(): void;
-}
-
 export interface SharedRateBudgetOptions {
   readonly client: DynamoDbSender;
   readonly tableName: string;
-  readonly windows: readonly BudgetWindow[];
+  readonly windows: readonly RateWindow[];
   /** Upper bound on one DigiCert attempt (`DIGICERT_TIMEOUT_MS`): part of a slot's lease. */
   readonly attemptTimeoutMs: number;
   /**
@@ -112,7 +51,7 @@ export interface SharedRateBudgetOptions {
   readonly callTimeoutMs?: number;
   /** How long a container uses the fallback after a failed call before trying the table again. @default 5000 */
   readonly fallbackProbeMs?: number;
-  /** Extra lease time for a holder that never releases (see the lease above). @default 2000 */
+  /** Extra lease time for a holder that never releases (docs/design/rate-budget.md, "A container that dies"). @default 2000 */
   readonly leaseSlackMs?: number;
   /** Identifies this container in `holder` (a random id by default). */
   readonly containerId?: string;
@@ -123,20 +62,12 @@ export interface SharedRateBudgetOptions {
 }
 
 /** The shared budget: the domain's `RateLimiter`, plus the 429 pause. */
-export interface SharedRateBudget extends ReleasingRateLimiter {
-  /**
-   * DigiCert answered 429: every container waits `retryAfterSeconds` (when DigiCert sent one), else
-   * 5 s plus up to 1 s of jitter, before its next request.
-   */
-  pause(retryAfterSeconds?: number): void;
+export interface SharedRateBudget extends ReleasingRateLimiter, Pausable {
   /** Resolves when the writes started by `release` and `pause` have finished (tests, shutdown). */
   flush(): Promise<void>;
 }
 
 const TICKETS_KEY = 'rate-budget#tickets';
-/** A 429 without `Retry-After`: at least DigiCert's short window, plus jitter so that containers do not resume in step. */
-const DEFAULT_PAUSE_MS = 5_000;
-const PAUSE_JITTER_MS = 1_000;
 /** Budget items are rewritten while in use; the table's TTL removes rings no longer used. */
 const ITEM_TTL_SECONDS = 86_400;
 const RELEASE_ATTEMPTS = 3;
@@ -145,25 +76,17 @@ const POLL_MS = 100;
 /** A waiter looks at an overdue holder's slot at least this many times per window. */
 const POLL_SHARE = 16;
 
-const systemClock: BudgetClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
 interface Ring {
   readonly limit: number;
   readonly windowMs: number;
   readonly prefix: string;
 }
 
-type Grant =
-  | {
-      readonly kind: 'shared';
-      readonly holder: string;
-      readonly slots: readonly string[];
-      readonly grantedAt: number;
-    }
-  | { readonly kind: 'fallback' };
+interface Grant {
+  readonly holder: string;
+  readonly slots: readonly string[];
+  readonly grantedAt: number;
+}
 
 interface Ticket {
   /** Ticket number from 0: slot n mod L in each ring. */
@@ -177,19 +100,9 @@ interface TicketWaiter {
   readonly reject: (error: unknown) => void;
 }
 
-/** The table cannot be reached (not a lost race). */
-class TableUnavailable extends Error {
-  override readonly name = 'TableUnavailable';
-}
-
-/** A call was cut short by the caller's deadline: no slot in time, whatever the table's state. */
-class DeadlineReached extends Error {
-  override readonly name = 'DeadlineReached';
-}
-
 /**
- * Builds the shared budget over the state table. Every granted `acquire` must be followed by one
- * `release` when the request has been answered (or failed, or was not sent).
+ * Builds the shared budget over the state table, with its fallback. Every granted `acquire` must be
+ * followed by one `release` when the request has been answered (or failed, or was not sent).
  */
 export function createSharedRateBudget(options: SharedRateBudgetOptions): SharedRateBudget {
   for (const { limit, windowMs } of options.windows) {
@@ -202,24 +115,28 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
       );
     }
   }
-  return new RingBudget(options);
+  const clock = options.clock ?? systemBudgetClock;
+  return withFallback(new RingBudget(options, clock), {
+    fallback: options.fallback,
+    probeMs: options.fallbackProbeMs ?? 5_000,
+    clock,
+    ...(options.onTableUnavailable ? { onTableUnavailable: options.onTableUnavailable } : {}),
+  });
 }
 
-class RingBudget implements SharedRateBudget {
+/** The ring itself: its acquire rejects when the table cannot be reached (`fallback.ts` decides what then). */
+class RingBudget implements TableBudget {
   readonly #client: DynamoDbSender;
   readonly #table: string;
   readonly #rings: readonly Ring[];
   readonly #attemptTimeoutMs: number;
-  readonly #fallback: ReleasingRateLimiter | undefined;
   readonly #marginMs: number;
   readonly #callTimeoutMs: number;
-  readonly #probeMs: number;
   readonly #leaseSlackMs: number;
   readonly #containerId: string;
   readonly #clock: BudgetClock;
   readonly #random: () => number;
-  readonly #onTableUnavailable: ((error: unknown) => void) | undefined;
-  /** Grants not yet released, oldest first (see "release() carries no identity" above). */
+  /** Grants not yet released, oldest first (`release()` carries no identity: docs/design/rate-budget.md). */
   readonly #grants: Grant[] = [];
   readonly #pending = new Set<Promise<void>>();
   #sequence = 0;
@@ -228,54 +145,31 @@ class RingBudget implements SharedRateBudget {
   /** How long this container's requests take from grant to answer (a moving average): when a held slot is likely to free. */
   #latencyMs = 0;
   #pausedUntil = 0;
-  /** Until when acquires go to the fallback without trying the table. */
-  #fallbackUntil = 0;
 
-  constructor(options: SharedRateBudgetOptions) {
+  constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#rings = [...options.windows]
       .sort((a, b) => a.windowMs - b.windowMs)
       .map(({ limit, windowMs }) => ({ limit, windowMs, prefix: `rate-budget#${windowMs}ms#` }));
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
-    this.#fallback = options.fallback;
     this.#marginMs = options.clockSkewMarginMs ?? 50;
     this.#callTimeoutMs = options.callTimeoutMs ?? 1_000;
-    this.#probeMs = options.fallbackProbeMs ?? 5_000;
     this.#leaseSlackMs = options.leaseSlackMs ?? 2_000;
     this.#containerId = options.containerId ?? Math.random().toString(36).slice(2, 12);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = clock;
     this.#random = options.random ?? Math.random;
-    this.#onTableUnavailable = options.onTableUnavailable;
   }
 
+  /** Rejects with `TableUnavailableError` or `DeadlineReachedError` (see `TableBudget`). */
   async acquire(deadline: number): Promise<boolean> {
-    const now = this.#clock.now();
-    if (deadline < now) return false;
-    if (now < this.#fallbackUntil) return this.#acquireFallback(deadline);
-    // While this acquire probes the table, the others use the fallback instead of queueing on it.
-    if (this.#fallbackUntil > 0) this.#fallbackUntil = now + this.#probeMs;
-    const holder = `${this.#containerId}#${++this.#sequence}`;
-    try {
-      const granted = await this.#acquireShared(deadline, holder);
-      this.#fallbackUntil = 0;
-      return granted;
-    } catch (error) {
-      if (error instanceof DeadlineReached) return false;
-      if (!(error instanceof TableUnavailable)) throw error;
-      this.#fallbackUntil = this.#clock.now() + this.#probeMs;
-      this.#onTableUnavailable?.(error.cause);
-      return this.#acquireFallback(deadline);
-    }
+    if (deadline < this.#clock.now()) return false;
+    return this.#acquireShared(deadline, `${this.#containerId}#${++this.#sequence}`);
   }
 
   release(): void {
     const grant = this.#grants.shift();
     if (!grant) return;
-    if (grant.kind === 'fallback') {
-      this.#fallback?.release();
-      return;
-    }
     const answeredAt = this.#clock.now();
     this.#latencyMs += (answeredAt - grant.grantedAt - this.#latencyMs) / 8;
     this.#track(
@@ -290,11 +184,7 @@ class RingBudget implements SharedRateBudget {
 
   pause(retryAfterSeconds?: number): void {
     const now = this.#clock.now();
-    const pauseMs =
-      retryAfterSeconds === undefined
-        ? DEFAULT_PAUSE_MS + Math.floor(this.#random() * PAUSE_JITTER_MS)
-        : Math.max(0, retryAfterSeconds * 1000);
-    const until = now + pauseMs;
+    const until = now + pauseMs(retryAfterSeconds, this.#random);
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
     // Only ever extended: a shorter pause written later must not cut a longer one short.
@@ -318,25 +208,8 @@ class RingBudget implements SharedRateBudget {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  async #acquireFallback(deadline: number): Promise<boolean> {
-    if (!this.#fallback) return false;
-    if (!(await this.#waitForPause(this.#pausedUntil, deadline))) return false;
-    const granted = await this.#fallback.acquire(deadline);
-    if (granted) this.#grants.push({ kind: 'fallback' });
-    return granted;
-  }
-
-  /** Sleeps through a pause; `false` when it lasts past the deadline. */
-  async #waitForPause(pausedUntil: number, deadline: number): Promise<boolean> {
-    if (pausedUntil <= this.#clock.now()) return true;
-    if (pausedUntil > deadline) return false;
-    await this.#sleepUntil(pausedUntil);
-    return true;
-  }
-
-  /** Until the clock reads `at` or later: a timer may fire a millisecond early by the wall clock. */
-  async #sleepUntil(at: number): Promise<void> {
-    for (let now = this.#clock.now(); now < at; now = this.#clock.now()) await this.#clock.sleep(at - now);
+  pausedUntil(): number {
+    return this.#pausedUntil;
   }
 
   async #acquireShared(deadline: number, holder: string): Promise<boolean> {
@@ -354,13 +227,14 @@ class RingBudget implements SharedRateBudget {
     let start = this.#clock.now();
     let claimFirst = this.#rings.every((ring) => n < ring.limit);
     for (;;) {
-      if (!(await this.#waitForPause(Math.max(pausedUntil, this.#pausedUntil), deadline))) return false;
+      if (!(await waitOutPause(this.#clock, Math.max(pausedUntil, this.#pausedUntil), deadline)))
+        return false;
       start = Math.max(start, this.#clock.now());
       if (start > deadline) return false;
       if (claimFirst) {
         if (await this.#claimAll(slots, holder, start, deadline)) {
-          await this.#sleepUntil(start);
-          this.#grants.push({ kind: 'shared', holder, slots, grantedAt: this.#clock.now() });
+          await sleepUntil(this.#clock, start);
+          this.#grants.push({ holder, slots, grantedAt: this.#clock.now() });
           return true;
         }
       }
@@ -526,7 +400,7 @@ class RingBudget implements SharedRateBudget {
     const items = read.Responses?.[this.#table] ?? [];
     if (Object.keys(read.UnprocessedKeys ?? {}).length > 0) {
       // DynamoDB may leave keys unread under load: ask again (bounded by the caller's deadline).
-      throw new TableUnavailable('The state table left a read unprocessed');
+      throw new TableUnavailableError('The state table left a read unprocessed');
     }
     const tickets = items.find((item) => item.id?.S === TICKETS_KEY);
     return {
@@ -592,8 +466,8 @@ class RingBudget implements SharedRateBudget {
       return await send(AbortSignal.timeout(Math.max(1, Math.min(this.#callTimeoutMs, left))));
     } catch (error) {
       if (isConditionFailed(error)) throw error;
-      if (byDeadline && this.#clock.now() >= deadline) throw new DeadlineReached();
-      throw new TableUnavailable('The state table could not be reached for the rate budget', {
+      if (byDeadline && this.#clock.now() >= deadline) throw new DeadlineReachedError();
+      throw new TableUnavailableError('The state table could not be reached for the rate budget', {
         cause: error,
       });
     }

@@ -16,12 +16,7 @@
  * projected), or at the latest when its deadline passes.
  */
 import type { RateLimiter } from '../resend/ports.js';
-
-/** At most `limit` requests within any `windowMs` interval. */
-export interface RateWindow {
-  readonly limit: number;
-  readonly windowMs: number;
-}
+import type { RateWindow } from './window.js';
 
 /** Time and timers, injectable so that unit tests can drive the limiter with a fake clock. */
 export interface LimiterClock {

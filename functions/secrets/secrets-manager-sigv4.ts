@@ -17,14 +17,9 @@ import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manage
 import type { Pool as PoolType } from 'undici';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { USER_AGENT } from '../app/contract.js';
+import type { ClientBounds } from '../lib/client-bounds.js';
 import { exchange } from '../lib/http-exchange.js';
 import type { SecretValueReader } from './api-key-provider.js';
-
-export interface SigV4Bounds {
-  readonly maxAttempts: number;
-  readonly connectionTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-}
 
 interface Credentials {
   readonly accessKeyId: string;
@@ -108,14 +103,14 @@ export class SecretsManagerServiceError extends Error {
 /** `GetSecretValue` over SigV4 and undici; create once per container (it keeps a connection pool). */
 export class SigV4SecretsManagerClient implements SecretValueReader {
   readonly #env: Readonly<Record<string, string | undefined>>;
-  readonly #bounds: SigV4Bounds;
+  readonly #bounds: ClientBounds;
   readonly #now: () => Date;
   readonly #random: () => number;
   #pool: PoolType | undefined;
 
   constructor(
     env: Readonly<Record<string, string | undefined>>,
-    bounds: SigV4Bounds,
+    bounds: ClientBounds,
     clock: { readonly now?: () => Date; readonly random?: () => number } = {},
   ) {
     this.#env = env;

@@ -7,19 +7,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../functions/observability/logger.js';
+import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
+import { fallbackShare } from '../../functions/rate-limit/fallback.js';
+import { type BudgetClock, pauseOnRateLimited } from '../../functions/rate-limit/pause.js';
 import {
-  createRateLimiter,
-  fallbackShare,
-  pauseOnRateLimited,
-} from '../../functions/rate-limit/container-limiter.js';
-import {
-  type BudgetClock,
-  type BudgetWindow,
   createSharedRateBudget,
   type SharedRateBudget,
   type SharedRateBudgetOptions,
 } from '../../functions/rate-limit/shared-budget.js';
 import { createSlidingWindowLimiter } from '../../functions/rate-limit/sliding-window.js';
+import type { RateWindow } from '../../functions/rate-limit/window.js';
 import { type Dynalite, startDynalite } from '../support/dynalite.js';
 import { maxInAnyWindow } from '../support/windows.js';
 
@@ -55,7 +52,7 @@ afterAll(async () => {
 /** A fresh table per test: rings from one test must not hold slots in the next. */
 async function budgets(
   count: number,
-  windows: readonly BudgetWindow[],
+  windows: readonly RateWindow[],
   extra: Partial<SharedRateBudgetOptions> | ((i: number) => Partial<SharedRateBudgetOptions>) = {},
 ): Promise<SharedRateBudget[]> {
   const tableName = await db.createTable();

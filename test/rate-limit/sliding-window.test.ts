@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createSlidingWindowLimiter,
-  type RateWindow,
   type SlidingWindowLimiter,
 } from '../../functions/rate-limit/sliding-window.js';
+import type { RateWindow } from '../../functions/rate-limit/window.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 import { maxInAnyWindow } from '../support/windows.js';
 

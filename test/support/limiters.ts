@@ -6,9 +6,9 @@
 
 import {
   createSlidingWindowLimiter,
-  type RateWindow,
   type SlidingWindowLimiter,
 } from '../../functions/rate-limit/sliding-window.js';
+import type { RateWindow } from '../../functions/rate-limit/window.js';
 import type { RateLimiter } from '../../functions/resend/ports.js';
 
 /** A limiter that never waits. */

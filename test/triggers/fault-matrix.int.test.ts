@@ -11,8 +11,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Behaviour } from '../../dev/digicert-simulator.js';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
-import type { SecretsManagerBounds } from '../../functions/app/runtime.js';
-import type { StateTableBounds } from '../../functions/aws/state-table.js';
+import type { ClientBounds } from '../../functions/lib/client-bounds.js';
 import { UpstreamError } from '../../functions/lib/errors.js';
 import { DEFAULT_RETRY_POLICY } from '../../functions/resend/use-case.js';
 import type { HttpResponse } from '../../functions/triggers/api-gateway.js';
@@ -43,7 +42,7 @@ interface FaultCase {
   readonly arrange?: (h: Harness, warm: () => Promise<void>) => void | Promise<void>;
   /** Variables added to the harness's environment (a function when known only once the suite runs). */
   readonly env?: Record<string, string> | (() => Record<string, string>);
-  readonly secretsManager?: Partial<SecretsManagerBounds>;
+  readonly secretsManager?: Partial<ClientBounds>;
   /** The fake context's remaining time. @default 10 s */
   readonly remainingMs?: number;
   /** HTTP status; 204 means DigiCert accepted (and a direct call returns `sent`). */
@@ -69,7 +68,7 @@ interface FaultCase {
     readonly faults: readonly DynamoFault[];
     readonly always?: boolean;
     /** Bounds on the state table client. @default STATE_TABLE_BOUNDS */
-    readonly bounds?: Partial<StateTableBounds>;
+    readonly bounds?: Partial<ClientBounds>;
     /** Connection refused: the client is pointed at a closed port instead of the stand-in. */
     readonly refused?: boolean;
   };

@@ -37,21 +37,15 @@ export interface BundleFile {
   readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
 }
 
-/** The module a container with a state table `import()`s on its first rate-limited call (`runtime.ts`). */
-export const STATE_MODULE = 'functions/app/state.ts';
-
 /** The bundle's files, split by when they are loaded. */
 export interface BundleLayout {
   /**
-   * What a cold HTTP resend loads in the deployed configuration: `index.mjs` and every chunk it
-   * imports statically, plus the state table's chunk (`STATE_MODULE`: the DynamoDB client and the
-   * shared budget, `import()`ed by the first call that takes a slot) and its static imports.
+   * What a cold HTTP resend loads: `index.mjs` and every chunk it imports statically (the state
+   * table's code included: the runtime wires it at import, `functions/app/runtime.ts`).
    * `test/tools/bundle-loading.int.test.ts` runs the bundle in a child with the deployed
    * configuration and checks that these are exactly the files it reads.
    */
   readonly loaded: readonly BundleFile[];
-  /** What a cold HTTP resend loads without a state table (local runs): `index.mjs` and its static imports. */
-  readonly withoutTable: readonly BundleFile[];
   /** Chunks loaded only by the deliveries that need them (or never): not in `loaded`. */
   readonly lazy: readonly BundleFile[];
 }
@@ -62,21 +56,15 @@ export function bundleLayout(metafile: Metafile): BundleLayout {
   const byPath = new Map(outputs);
   const entry = outputs.find(([path]) => basename(path) === BUNDLE_FILE)?.[0];
   if (entry === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE}`);
-  const state = outputs.find(([, output]) => STATE_MODULE in output.inputs)?.[0];
-  if (state === undefined) throw new Error(`no chunk holds ${STATE_MODULE}`);
-  const closure = (from: string, into = new Set<string>()) => {
-    const visit = (path: string) => {
-      if (into.has(path)) return;
-      into.add(path);
-      for (const imported of byPath.get(path)?.imports ?? []) {
-        if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
-      }
-    };
-    visit(from);
-    return into;
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of byPath.get(path)?.imports ?? []) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
   };
-  const withoutTable = closure(entry);
-  const loaded = closure(state, new Set(withoutTable));
+  visit(entry);
   const file = ([path, output]: (typeof outputs)[number]): BundleFile => ({
     name: basename(path),
     bytes: output.bytes,
@@ -90,7 +78,6 @@ export function bundleLayout(metafile: Metafile): BundleLayout {
       .sort(bySize);
   return {
     loaded: pick((path) => loaded.has(path)),
-    withoutTable: pick((path) => withoutTable.has(path)),
     lazy: pick((path) => !loaded.has(path)),
   };
 }

@@ -14,6 +14,7 @@
  * One file per row in `rows/` (details in docs/operations.md), run in this order:
  *   warm     handler p50/p99 in-process over a bare pooled undici PUT to the same simulator
  *   cold     fresh `node` importing the bundle (and completing a first invocation) over `node -e 0`
+ *   cold-state  the same in the deployed configuration: a state table (dynalite), source maps
  *   size     bundle size, minified, AWS SDK bundled
  *   secrets  Secrets Manager calls for 50 concurrent cold + 1,000 warm invocations in one process
  *   batch    a 500-order batch at 20 ms DigiCert latency over the rate limiter's theoretical bound
@@ -38,6 +39,7 @@ import { childEnv, type NodeRuntime, resolveLambdaNode } from './child.js';
 import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, SECRET_ID } from './row.js';
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
+import { coldStateRow } from './rows/cold-state.js';
 import { memoryRow } from './rows/memory.js';
 import { peersRow } from './rows/peers.js';
 import { precheckRow } from './rows/precheck.js';
@@ -53,6 +55,7 @@ const OUT = join(ROOT, '.bench');
 const ROWS: readonly BenchRow[] = [
   warmRow,
   coldRow,
+  coldStateRow,
   sizeRow,
   secretsRow,
   batchRow,

@@ -1,0 +1,125 @@
+/**
+ * The fallback (docs/contract.md §7): while the state table cannot be reached, a container keeps to
+ * its share of the budget, the limit divided by the most containers that can run, or refuses when no
+ * share is known; after `probeMs` one acquire tries the table again. Why a share and not "send
+ * anyway": docs/design/rate-budget.md, "The table unreachable".
+ */
+import type { RateLimiter } from '../resend/ports.js';
+import { type BudgetClock, type Pausable, waitOutPause } from './pause.js';
+import type { RateWindow } from './window.js';
+
+/** A limiter that needs to be told when its request has finished. */
+export interface ReleasingRateLimiter extends RateLimiter {
+  release(): void;
+}
+
+/** A table-backed limiter's table cannot be reached (not a lost race). */
+export class TableUnavailableError extends Error {
+  override readonly name = 'TableUnavailableError';
+}
+
+/** A table call was cut short by the caller's deadline: nothing learned about the table. */
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
+}
+
+/**
+ * The budget on the table, as the fallback sees it: `acquire` rejects with `TableUnavailableError`
+ * or `DeadlineReachedError` instead of answering `false` for them.
+ */
+export interface TableBudget extends ReleasingRateLimiter, Pausable {
+  /** The pause this container knows of (epoch ms; 0 for none): the fallback keeps to it too. */
+  pausedUntil(): number;
+  /** Resolves when the writes started by `release` and `pause` have finished. */
+  flush(): Promise<void>;
+}
+
+export interface FallbackOptions {
+  /** The container's share of the budget; without one, acquires are refused while the table cannot be reached. */
+  readonly fallback: ReleasingRateLimiter | undefined;
+  /** How long the fallback is used after a failed call before one acquire tries the table again. */
+  readonly probeMs: number;
+  readonly clock: BudgetClock;
+  /** Told when the table cannot be reached and the fallback takes over (logs); must not throw. */
+  readonly onTableUnavailable?: (error: unknown) => void;
+}
+
+/**
+ * One share of the budget per container while the table cannot be reached: the limit divided by the
+ * most containers that can run, so that all of them together still keep to it. `undefined` (refuse
+ * instead) when no divisor is known or a share would round down to nothing.
+ */
+export function fallbackShare(
+  windows: readonly RateWindow[],
+  divisor: number | undefined,
+): RateWindow[] | undefined {
+  if (divisor === undefined) return undefined;
+  const share = windows.map(({ limit, windowMs }) => ({ limit: Math.floor(limit / divisor), windowMs }));
+  return share.every((window) => window.limit >= 1) ? share : undefined;
+}
+
+/** `budget`, switching to `options.fallback` (or refusing) while its table cannot be reached. */
+export function withFallback(
+  budget: TableBudget,
+  options: FallbackOptions,
+): ReleasingRateLimiter & Pausable & { flush(): Promise<void> } {
+  return new FallbackSwitch(budget, options);
+}
+
+class FallbackSwitch implements ReleasingRateLimiter, Pausable {
+  readonly #budget: TableBudget;
+  readonly #options: FallbackOptions;
+  /** Who granted each request not yet released, oldest first (`release()` carries no identity). */
+  readonly #grants: ('table' | 'fallback')[] = [];
+  /** Until when acquires go to the fallback without trying the table. */
+  #fallbackUntil = 0;
+
+  constructor(budget: TableBudget, options: FallbackOptions) {
+    this.#budget = budget;
+    this.#options = options;
+  }
+
+  async acquire(deadline: number): Promise<boolean> {
+    const { clock, probeMs } = this.#options;
+    const now = clock.now();
+    if (deadline < now) return false;
+    if (now < this.#fallbackUntil) return this.#acquireFallback(deadline);
+    // While this acquire probes the table, the others use the fallback instead of queueing on it.
+    if (this.#fallbackUntil > 0) this.#fallbackUntil = now + probeMs;
+    try {
+      const granted = await this.#budget.acquire(deadline);
+      this.#fallbackUntil = 0;
+      if (granted) this.#grants.push('table');
+      return granted;
+    } catch (error) {
+      if (error instanceof DeadlineReachedError) return false;
+      if (!(error instanceof TableUnavailableError)) throw error;
+      this.#fallbackUntil = clock.now() + probeMs;
+      this.#options.onTableUnavailable?.(error.cause);
+      return this.#acquireFallback(deadline);
+    }
+  }
+
+  release(): void {
+    const grant = this.#grants.shift();
+    if (grant === 'table') this.#budget.release();
+    else if (grant === 'fallback') this.#options.fallback?.release();
+  }
+
+  pause(retryAfterSeconds?: number): void {
+    this.#budget.pause(retryAfterSeconds);
+  }
+
+  flush(): Promise<void> {
+    return this.#budget.flush();
+  }
+
+  async #acquireFallback(deadline: number): Promise<boolean> {
+    const { fallback, clock } = this.#options;
+    if (!fallback) return false;
+    if (!(await waitOutPause(clock, this.#budget.pausedUntil(), deadline))) return false;
+    const granted = await fallback.acquire(deadline);
+    if (granted) this.#grants.push('fallback');
+    return granted;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The 429 pause (docs/contract.md §7): when DigiCert answers 429, every container waits before its
+ * next request. The shared budget keeps the pause on the state table (`shared-budget.ts`); this is
+ * the hook that tells it, and the pause's length. Why: docs/design/rate-budget.md, "The 429 pause".
+ */
+import type { AttemptObserver, RateLimiter } from '../resend/ports.js';
+
+/** Time, injectable so that tests can skew one container's clock. */
+export interface BudgetClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemBudgetClock: BudgetClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** A 429 without `Retry-After`: at least DigiCert's short window, plus jitter so that containers do not resume in step. */
+const DEFAULT_PAUSE_MS = 5_000;
+const PAUSE_JITTER_MS = 1_000;
+
+/** A limiter that can pause every container (the shared budget). */
+export interface Pausable {
+  /**
+   * DigiCert answered 429: every container waits `retryAfterSeconds` (when DigiCert sent one), else
+   * 5 s plus up to 1 s of jitter, before its next request.
+   */
+  pause(retryAfterSeconds?: number): void;
+}
+
+/** How long a 429 pauses: DigiCert's `Retry-After` when it sent one, else 5 s plus jitter. */
+export function pauseMs(retryAfterSeconds: number | undefined, random: () => number = Math.random): number {
+  return retryAfterSeconds === undefined
+    ? DEFAULT_PAUSE_MS + Math.floor(random() * PAUSE_JITTER_MS)
+    : Math.max(0, retryAfterSeconds * 1000);
+}
+
+/** Until `clock` reads `at` or later: a timer may fire a millisecond early by the wall clock. */
+export async function sleepUntil(clock: BudgetClock, at: number): Promise<void> {
+  for (let now = clock.now(); now < at; now = clock.now()) await clock.sleep(at - now);
+}
+
+/** Sleeps through a pause that ends at `pausedUntil`; `false` (at once) when it lasts past `deadline`. */
+export async function waitOutPause(
+  clock: BudgetClock,
+  pausedUntil: number,
+  deadline: number,
+): Promise<boolean> {
+  if (pausedUntil <= clock.now()) return true;
+  if (pausedUntil > deadline) return false;
+  await sleepUntil(clock, pausedUntil);
+  return true;
+}
+
+/** Whether `limiter` is one whose 429 pause should be triggered (the shared budget). */
+export function isPausable(limiter: RateLimiter): limiter is RateLimiter & Pausable {
+  return typeof (limiter as { pause?: unknown }).pause === 'function';
+}
+
+/**
+ * The attempt observer that turns DigiCert's 429 into a pause of every container; `undefined` for a
+ * limiter that has no shared pause (the per-container sliding window).
+ */
+export function pauseOnRateLimited(limiter: RateLimiter): AttemptObserver | undefined {
+  if (!isPausable(limiter)) return undefined;
+  return ({ outcome }) => {
+    if (outcome.kind === 'rate_limited') limiter.pause(outcome.retryAfterSeconds);
+  };
+}
