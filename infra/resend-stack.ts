@@ -6,6 +6,7 @@ import {
   Aws,
   CfnOutput,
   CfnRule,
+  Duration,
   Fn,
   RemovalPolicy,
   Stack,
@@ -71,6 +72,13 @@ export class ResendStack extends Stack {
       logRetention: config.logRetentionDays,
       serviceName: config.stackName,
       removalPolicy,
+      digicertRateLimits: { per5Seconds: config.rateLimitPer5s, per3Minutes: config.rateLimitPer3Min },
+      dcvPrecheck: config.dcvPrecheck,
+      dnsServers: config.dnsServers,
+      idempotencyTtl:
+        config.idempotencyTtlSeconds === undefined
+          ? undefined
+          : Duration.seconds(config.idempotencyTtlSeconds),
     });
     this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
     this.stateTable = new StateTable(this, 'State', { removalPolicy });
