@@ -6,6 +6,7 @@ import {
   Aws,
   CfnOutput,
   CfnRule,
+  Duration,
   Fn,
   RemovalPolicy,
   Stack,
@@ -71,6 +72,13 @@ export class ResendStack extends Stack {
       logRetention: config.logRetentionDays,
       serviceName: config.stackName,
       removalPolicy,
+      digicertRateLimits: { per5Seconds: config.rateLimitPer5s, per3Minutes: config.rateLimitPer3Min },
+      dcvPrecheck: config.dcvPrecheck,
+      dnsServers: config.dnsServers,
+      idempotencyTtl:
+        config.idempotencyTtlSeconds === undefined
+          ? undefined
+          : Duration.seconds(config.idempotencyTtlSeconds),
     });
     this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
     this.stateTable = new StateTable(this, 'State', { removalPolicy });
@@ -202,8 +210,13 @@ export class ResendStack extends Stack {
     });
     if (config.httpAuth.type === 'iam') {
       new CfnOutput(this, 'InvokePermissionResource', {
-        description: 'Grant callers execute-api:Invoke on this ARN',
+        description: 'Grant resend callers execute-api:Invoke on this ARN (PUT .../resend-emails)',
         value: this.api.invokeArn,
+      });
+      new CfnOutput(this, 'DcvEmailsInvokePermissionResource', {
+        description:
+          'Grant execute-api:Invoke on this ARN to read DCV addresses (GET /domain/{domain}/dcv/emails)',
+        value: this.api.dcvEmailsInvokeArn,
       });
     }
     new CfnOutput(this, 'FunctionName', {
@@ -222,9 +235,17 @@ export class ResendStack extends Stack {
       description: 'Queued messages that failed for a transient reason on every receive',
       value: this.ordersQueue.deadLetterQueue.queueUrl,
     });
+    new CfnOutput(this, 'OrdersDeadLetterQueueArn', {
+      description: 'Redrive to the bulk queue: aws sqs start-message-move-task --source-arn <this>',
+      value: this.ordersQueue.deadLetterQueue.queueArn,
+    });
     new CfnOutput(this, 'FailureQueueUrl', {
       description: 'Asynchronous invocations that failed after retries; refused and invalid queued orders',
       value: this.resendFunction.failureQueue.queue.queueUrl,
+    });
+    new CfnOutput(this, 'FailureQueueArn', {
+      description: 'The failure queue, for IAM policies and alarms of your own',
+      value: this.resendFunction.failureQueue.queue.queueArn,
     });
     if (this.schedules) {
       new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {

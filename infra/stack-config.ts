@@ -10,8 +10,17 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { parseBaseUrl } from '../functions/app/config.js';
-import { DEPLOYMENT_DEFAULTS as DEFAULTS, LOG_LEVELS, REQUEST_LIMITS } from '../functions/app/contract.js';
+import { type Env, loadConfig, parseBaseUrl } from '../functions/app/config.js';
+import {
+  DEPLOYMENT_DEFAULTS as DEFAULTS,
+  ENV,
+  type EnvVar,
+  LOG_LEVELS,
+  RATE_LIMIT_WINDOWS_MS,
+  REQUEST_LIMITS,
+} from '../functions/app/contract.js';
+import { loadDcvConfig } from '../functions/app/dcv-config.js';
+import { ConfigurationError } from '../functions/lib/errors.js';
 import { batchRequestSchema, directRequestSchema, toIssues } from '../functions/resend/request-schema.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
 import { misspeltSettings, StackConfigError, toSettingIssues } from './stack-config-error.js';
@@ -107,6 +116,62 @@ function toBaseUrl(raw: string, ctx: z.RefinementCtx): string {
     });
   }
   return z.NEVER;
+}
+
+/**
+ * The function's own reading of its environment (`functions/app/config.ts`), run at synth over an
+ * environment holding one setting's variable (and a placeholder secret id, the one required
+ * variable), so that a setting is accepted exactly when the function would accept its variable.
+ */
+function readAsFunction(variable: EnvVar, value: string) {
+  const env: Env = { [ENV.DIGICERT_API_KEY_SECRET_ID]: 'synth-check', [variable]: value };
+  return { ...loadConfig(env), dcv: loadDcvConfig(env) };
+}
+
+/**
+ * A setting the stack passes to the function as `variable`: checked with the function's rules
+ * (its `ConfigurationError` becomes this setting's issue), typed by what the function reads from
+ * it. Unset leaves the variable unset, so the function's default applies. Numbers from cdk.json
+ * and lists (`["10.0.0.2", ...]`) are given to the function as it would see them: text.
+ */
+function functionVariable<T>(
+  variable: EnvVar,
+  read: (config: ReturnType<typeof readAsFunction>) => T | undefined,
+) {
+  const asText = (value: unknown) =>
+    typeof value === 'number'
+      ? String(value)
+      : Array.isArray(value) && value.every((v) => typeof v === 'string')
+        ? value.join(',')
+        : value;
+  return z.preprocess(
+    asText,
+    unset(
+      text()
+        .transform((raw, ctx) => {
+          try {
+            return read(readAsFunction(variable, raw));
+          } catch (error) {
+            if (!(error instanceof ConfigurationError)) throw error;
+            const rule = error.message.startsWith(`${variable} `)
+              ? error.message.slice(variable.length + 1)
+              : error.message;
+            ctx.addIssue({
+              code: 'custom',
+              message: `${rule}, got ${show(raw)} (the function's rule for ${variable})`,
+            });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+    ),
+  );
+}
+
+/** The limit of the budget's window of `windowMs`, as the function read it. */
+function budgetLimit(windowMs: number) {
+  return (config: ReturnType<typeof readAsFunction>) =>
+    config.rateLimits.find((limit) => limit.windowMs === windowMs)?.limit;
 }
 
 const PAYLOAD_SHAPE = '{"order_id": ...} or {"orders": [...]}';
@@ -285,6 +350,18 @@ const settingsShape = {
   apiRateLimit: wholeNumber(1, 10_000, DEFAULTS.apiRateLimit),
   apiBurstLimit: wholeNumber(1, 5_000, DEFAULTS.apiBurstLimit),
   removalPolicy: choice(['retain', 'destroy'], DEFAULTS.removalPolicy),
+  // The function's own variables (docs/contract.md §4), checked with its rules; unset: its default.
+  dcvPrecheck: functionVariable(ENV.DCV_PRECHECK, (c) => c.dcv.precheck),
+  dnsServers: functionVariable(ENV.DNS_SERVERS, (c) => c.dcv.dnsServers),
+  rateLimitPer5s: functionVariable(
+    ENV.DIGICERT_RATE_LIMIT_PER_5S,
+    budgetLimit(RATE_LIMIT_WINDOWS_MS.per5Seconds),
+  ),
+  rateLimitPer3Min: functionVariable(
+    ENV.DIGICERT_RATE_LIMIT_PER_3MIN,
+    budgetLimit(RATE_LIMIT_WINDOWS_MS.per3Minutes),
+  ),
+  idempotencyTtlSeconds: functionVariable(ENV.IDEMPOTENCY_TTL_SECONDS, (c) => c.idempotencyTtlSeconds),
 };
 
 /** How callers authenticate to the HTTP API. */

@@ -20,6 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  type DcvPrecheckMode,
   DEPLOYED_RUNTIME_ENV,
   DEPLOYMENT_DEFAULTS,
   ENV,
@@ -76,9 +77,26 @@ export interface ResendFunctionProps {
   /**
    * The budget of DigiCert requests for all copies together (`DIGICERT_RATE_LIMIT_PER_5S`,
    * `DIGICERT_RATE_LIMIT_PER_3MIN`). Lower it when other tools use the same key.
+   * A window left out keeps its default (always written, next to the divisor of the fallback share).
    * @default { per5Seconds: 90, per3Minutes: 900 }, DigiCert's 100 and 1000 less headroom
    */
-  readonly digicertRateLimits?: DigiCertRateLimits;
+  readonly digicertRateLimits?: Partial<DigiCertRateLimits>;
+  /**
+   * What the DCV pre-check does on a resend (`DCV_PRECHECK`, docs/contract.md §9).
+   * @default - unset: the function's default, `warn`
+   */
+  readonly dcvPrecheck?: DcvPrecheckMode;
+  /**
+   * Resolvers for the pre-check (`DNS_SERVERS`), `ip[:port]` each.
+   * @default - unset: the system's resolvers
+   */
+  readonly dnsServers?: readonly string[];
+  /**
+   * How long a delivery is remembered (`IDEMPOTENCY_TTL_SECONDS`); keep it over Lambda's 6-hour
+   * asynchronous retry window.
+   * @default - unset: the function's default, 1 day
+   */
+  readonly idempotencyTtl?: Duration;
   /**
    * DigiCert Services API base URL (`DIGICERT_BASE_URL`).
    * @default FUNCTION_DEFAULTS.digicertBaseUrl (DigiCert US)
@@ -244,7 +262,10 @@ export class ResendFunction extends Construct {
     });
 
     const concurrency = props.reservedConcurrentExecutions ?? DEPLOYMENT_DEFAULTS.reservedConcurrency;
-    const budget = props.digicertRateLimits ?? DEFAULT_RATE_BUDGET;
+    const budget = {
+      per5Seconds: props.digicertRateLimits?.per5Seconds ?? DEFAULT_RATE_BUDGET.per5Seconds,
+      per3Minutes: props.digicertRateLimits?.per3Minutes ?? DEFAULT_RATE_BUDGET.per3Minutes,
+    };
     this.function = new lambda.Function(this, 'Function', {
       description: 'Resends DigiCert domain-control-validation e-mails (dcv-resend)',
       code: bundledCode(props.entry ?? DEFAULT_ENTRY),
@@ -269,6 +290,12 @@ export class ResendFunction extends Construct {
         ),
         [ENV.LOG_LEVEL]: props.logLevel ?? FUNCTION_DEFAULTS.logLevel,
         [ENV.SERVICE_NAME]: this.serviceName,
+        // Unset unless chosen: the function's own defaults then apply.
+        ...(props.dcvPrecheck ? { [ENV.DCV_PRECHECK]: props.dcvPrecheck } : {}),
+        ...(props.dnsServers?.length ? { [ENV.DNS_SERVERS]: props.dnsServers.join(',') } : {}),
+        ...(props.idempotencyTtl
+          ? { [ENV.IDEMPOTENCY_TTL_SECONDS]: String(props.idempotencyTtl.toSeconds()) }
+          : {}),
         // The budget of all copies together; each copy takes its slots from the state table.
         [ENV.DIGICERT_RATE_LIMIT_PER_5S]: String(budget.per5Seconds),
         [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(budget.per3Minutes),

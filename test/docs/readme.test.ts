@@ -37,15 +37,13 @@ const ERROR_TYPES = [
 ];
 
 /** Fenced blocks of one language, in order. */
-function blocks(language: string): string[] {
-  return [...README.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
-    (m) => m[1] ?? '',
-  );
+function blocks(language: string, text = README): string[] {
+  return [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1] ?? '');
 }
 
 /** Shell commands of the sh blocks: continuations joined, comments and blank lines dropped. */
-function commands(): string[] {
-  return blocks('sh')
+function commands(text = README): string[] {
+  return blocks('sh', text)
     .flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n'))
     .map((line) => line.replace(/\s+#.*$/, '').trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
@@ -151,6 +149,23 @@ function piped(line: string): string {
   return match?.[1] ?? line;
 }
 
+/**
+ * A clean-up line: `awk '$1=="<type>"{print $2}' <file> | xargs -n1 <command>`, which runs the
+ * command once per physical id of that resource type in the listing `list-stack-resources` wrote.
+ */
+function cleanup(line: string): { type: string; file: string; command: string } | undefined {
+  const match = /^awk '\$1=="([A-Za-z0-9:]+)"\{print \$2\}' (\S+) \| xargs -n1 (aws .+)$/.exec(line);
+  return match ? { type: match[1] ?? '', file: match[2] ?? '', command: match[3] ?? '' } : undefined;
+}
+
+/** The text of README's `## title` section, up to the next `## ` heading. */
+function section(title: string): string {
+  const start = README.indexOf(`\n## ${title}\n`);
+  if (start < 0) throw new Error(`README has no "## ${title}" section`);
+  const end = README.indexOf('\n## ', start + 1);
+  return README.slice(start, end < 0 ? undefined : end);
+}
+
 function classify(line: string): string {
   const defined = assignment(line);
   if (defined) return classify(defined.command);
@@ -177,6 +192,7 @@ const KNOWN = new Set([
   'npm run synth',
   'aws secretsmanager put-secret-value',
   'aws cloudformation describe-stacks',
+  'aws cloudformation list-stack-resources',
   'npm run bench',
   'npm run load',
 ]);
@@ -187,6 +203,7 @@ describe('README commands', () => {
       .map(piped)
       .filter((line) => {
         if (line === 'npm ci && npm start' || line === 'npm ci && npm test') return false;
+        if (cleanup(line)) return false;
         const kind = classify(line);
         return ![...KNOWN].some((k) => kind === k || kind.startsWith(`${k} `));
       });
@@ -406,6 +423,132 @@ describe('README commands', () => {
     const client = (await import('../../functions/client/invoke-client.js')) as Record<string, unknown>;
     for (const name of (match?.[1] ?? '').split(',').map((n) => n.trim())) {
       expect(client[name], name).toBeDefined();
+    }
+  });
+});
+
+/** The first column of a doc's table headed `| output |`, backticks removed. */
+function outputsTable(text: string): string[] {
+  const lines = text.split('\n');
+  const header = lines.findIndex((line) => /^\| output +\|/.test(line));
+  if (header < 0) return [];
+  const end = lines.findIndex((line, i) => i > header && !line.startsWith('|'));
+  return lines
+    .slice(header + 2, end < 0 ? undefined : end)
+    .map((row) => /^\| `([A-Za-z0-9]+)`/.exec(row)?.[1] ?? `unreadable row: ${row}`);
+}
+
+/** Every output the stack can have: the default stack's plus those only schedules add. */
+function allOutputs(): Set<string> {
+  const withSchedule = synth({
+    schedules: [{ name: 'docs', expression: 'rate(1 day)', payload: { order_id: 1 } }],
+  });
+  return new Set([synth(), withSchedule].flatMap(({ template }) => Object.keys(template.findOutputs('*'))));
+}
+
+describe('stack outputs named in README.md and docs/deploy.md', () => {
+  it('exist in the synthesised template, in --query expressions and in prose', () => {
+    const outputs = allOutputs();
+    for (const doc of ['README.md', 'docs/deploy.md']) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      const named = [
+        ...text.matchAll(/OutputKey=='([A-Za-z0-9]+)'/g),
+        ...text.matchAll(/`([A-Z][A-Za-z0-9]+)` outputs?\b/g),
+      ]
+        .map((m) => m[1] ?? '')
+        .concat(outputsTable(text));
+
+      expect(named.length, doc).toBeGreaterThan(2);
+      expect(
+        named.filter((name) => !outputs.has(name)),
+        doc,
+      ).toEqual([]);
+    }
+  });
+
+  it("are each listed in docs/deploy.md's outputs table", () => {
+    const deploy = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
+    const listed = new Set(outputsTable(deploy));
+
+    expect([...allOutputs()].filter((name) => !listed.has(name))).toEqual([]);
+  });
+});
+
+/**
+ * How README's Clean up names each kind of resource the stack keeps, and the commands (with the
+ * flag taking the physical id) that delete one. A kind the stack starts to keep fails the test
+ * until it is documented here and there.
+ */
+interface Resource {
+  readonly Type: string;
+  readonly DeletionPolicy?: string;
+}
+
+const KEPT: Record<string, { kind: RegExp; commands: readonly (readonly [string, string])[] }> = {
+  'AWS::SecretsManager::Secret': {
+    kind: /API key secret/,
+    commands: [['aws secretsmanager delete-secret', '--secret-id']],
+  },
+  'AWS::Logs::LogGroup': {
+    kind: /log groups/,
+    commands: [['aws logs delete-log-group', '--log-group-name']],
+  },
+  'AWS::SQS::Queue': { kind: /queues/, commands: [['aws sqs delete-queue', '--queue-url']] },
+  'AWS::DynamoDB::Table': {
+    kind: /state table/,
+    commands: [
+      ['aws dynamodb update-table --no-deletion-protection-enabled', '--table-name'],
+      ['aws dynamodb delete-table', '--table-name'],
+    ],
+  },
+};
+
+describe('README Clean up', () => {
+  const text = section('Clean up');
+  const lines = commands(text);
+
+  it('names each kind of resource the stack retains, with the commands that delete it, in order', () => {
+    const retained = new Set(
+      [synth(), synth({ schedules: [{ name: 'c', expression: 'rate(1 day)', payload: { order_id: 1 } }] })]
+        .flatMap(({ template }) => Object.values(template.toJSON().Resources as Record<string, Resource>))
+        .filter((resource) => resource.DeletionPolicy === 'Retain')
+        .map((resource) => resource.Type),
+    );
+    const steps = lines.flatMap((line) => cleanup(line) ?? []);
+
+    expect(retained.size).toBeGreaterThan(0);
+    for (const type of retained) {
+      const kept = KEPT[type];
+      expect(kept, `README's Clean up (and KEPT here) covers ${type}`).toBeDefined();
+      expect(text, type).toMatch(kept?.kind ?? /^$/);
+      const mine = steps.filter((step) => step.type === type).map((step) => step.command);
+      expect(mine.length, type).toBe(kept?.commands.length);
+      kept?.commands.forEach(([start, idFlag], i) => {
+        expect(mine[i]?.startsWith(`${start} `), `${type}: ${mine[i]}`).toBe(true);
+        expect(mine[i]?.endsWith(` ${idFlag}`), `${type}: ${mine[i]}`).toBe(true);
+      });
+    }
+    expect(steps.filter((step) => !retained.has(step.type))).toEqual([]);
+  });
+
+  it('lists the resources before cdk destroy, into the file the clean-up lines read', () => {
+    const listing = lines.findIndex((l) => l.startsWith('aws cloudformation list-stack-resources '));
+    const destroy = lines.indexOf('npx cdk destroy');
+    const args = words(lines[listing] ?? '');
+    const { values } = flags(args);
+
+    expect(listing).toBeGreaterThanOrEqual(0);
+    expect(listing).toBeLessThan(destroy);
+    expect(values.get('--stack-name')).toBe(DEPLOYMENT_DEFAULTS.stackName);
+    // One `type<TAB>physical id` line per resource: what awk's $1 and $2 read.
+    expect(values.get('--query')).toBe('StackResourceSummaries[].[ResourceType,PhysicalResourceId]');
+    expect(values.get('--output')).toBe('text');
+    expect(args.slice(-2)[0]).toBe('>');
+    for (const [i, line] of lines.entries()) {
+      const step = cleanup(line);
+      if (!step) continue;
+      expect(step.file, line).toBe(args.at(-1));
+      expect(i, line).toBeGreaterThan(destroy);
     }
   });
 });

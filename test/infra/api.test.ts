@@ -108,5 +108,19 @@ describe('the HTTP API', () => {
     template.hasOutput('InvokePermissionResource', {
       Value: { 'Fn::Join': ['', Match.arrayWith(['/$default/PUT/order/certificate/*/resend-emails'])] },
     });
+    template.hasOutput('DcvEmailsInvokePermissionResource', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['/$default/GET/domain/*/dcv/emails'])] },
+    });
+  });
+
+  it('outputs no execute-api ARN with JWT auth, where IAM grants nothing', () => {
+    const { template } = synth({
+      httpAuth: 'jwt',
+      jwtIssuer: 'https://issuer.example.com',
+      jwtAudience: 'client',
+    });
+
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('InvokePermissionResource');
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('DcvEmailsInvokePermissionResource');
   });
 });

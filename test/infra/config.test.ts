@@ -1,7 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_DEFAULTS, DIGICERT_BASE_URLS } from '../../functions/app/contract.js';
-import { resolveStackConfig, type StackConfigInput } from '../../infra/stack-config.js';
+import { loadDcvConfig } from '../../functions/app/dcv-config.js';
+import { resolveStackConfig, type StackConfig, type StackConfigInput } from '../../infra/stack-config.js';
 import { StackConfigError } from '../../infra/stack-config-error.js';
 import { build, KMS_KEY_ARN, SECRET_ARN, SINGLE_PAYLOAD } from './support.js';
 
@@ -252,6 +253,98 @@ describe('deployment settings: bad values fail the synth, naming the setting', (
     expect(rejectedSettings({ schedules: schedule({ payload: { orders } }) })).toEqual([
       'schedules[0].payload',
     ]);
+  });
+});
+
+describe("settings that become the function's variables (docs/contract.md §4)", () => {
+  it.each<[string, StackConfigInput, Partial<StackConfig>]>([
+    ['dcvPrecheck in any letter case', { dcvPrecheck: 'Enforce' }, { dcvPrecheck: 'enforce' }],
+    [
+      'dnsServers, comma-separated',
+      { dnsServers: '10.0.0.2, [::1]:53' },
+      { dnsServers: ['10.0.0.2', '[::1]:53'] },
+    ],
+    [
+      'dnsServers as a cdk.json list',
+      { dnsServers: ['10.0.0.2', '10.0.0.3:5353'] },
+      { dnsServers: ['10.0.0.2', '10.0.0.3:5353'] },
+    ],
+    ['rateLimitPer5s from -c', { rateLimitPer5s: '45' }, { rateLimitPer5s: 45 }],
+    ['rateLimitPer3Min from cdk.json', { rateLimitPer3Min: 450 }, { rateLimitPer3Min: 450 }],
+    ['idempotencyTtlSeconds', { idempotencyTtlSeconds: '43200' }, { idempotencyTtlSeconds: 43_200 }],
+  ])('accepts %s as the function reads it', (_what, input, expected) => {
+    expect(resolveStackConfig(input)).toMatchObject(expected);
+  });
+
+  it('leaves each unset when not given, so the function keeps its own default', () => {
+    const config = resolveStackConfig({ dcvPrecheck: '', dnsServers: null });
+
+    for (const setting of [
+      'dcvPrecheck',
+      'dnsServers',
+      'rateLimitPer5s',
+      'rateLimitPer3Min',
+      'idempotencyTtlSeconds',
+    ] as const) {
+      expect(config[setting], setting).toBeUndefined();
+    }
+  });
+
+  it.each<[string, StackConfigInput, string, RegExp]>([
+    [
+      'an unknown pre-check mode',
+      { dcvPrecheck: 'sometimes' },
+      'dcvPrecheck',
+      /must be one of off, warn, enforce, got "sometimes" \(the function's rule for DCV_PRECHECK\)/,
+    ],
+    ['a resolver given by name', { dnsServers: 'dns.example.com' }, 'dnsServers', /DNS_SERVERS/],
+    ['a resolver port out of range', { dnsServers: '10.0.0.2:70000' }, 'dnsServers', /DNS_SERVERS/],
+    [
+      'a budget of 0 per 5 s',
+      { rateLimitPer5s: '0' },
+      'rateLimitPer5s',
+      /whole number .*DIGICERT_RATE_LIMIT_PER_5S/,
+    ],
+    [
+      'a fractional budget per 3 min',
+      { rateLimitPer3Min: 1.5 },
+      'rateLimitPer3Min',
+      /DIGICERT_RATE_LIMIT_PER_3MIN/,
+    ],
+    [
+      'a negative idempotency TTL',
+      { idempotencyTtlSeconds: -1 },
+      'idempotencyTtlSeconds',
+      /IDEMPOTENCY_TTL_SECONDS/,
+    ],
+    [
+      'an idempotency TTL over a year',
+      { idempotencyTtlSeconds: '31536001' },
+      'idempotencyTtlSeconds',
+      /IDEMPOTENCY_TTL_SECONDS/,
+    ],
+  ])(
+    'fails the synth on %s, naming the setting and the function rule it broke',
+    (_what, input, setting, message) => {
+      const attempt = () => build(input);
+
+      expect(rejectedSettings(input)).toEqual([setting]);
+      expect(attempt).toThrow(StackConfigError);
+      expect(attempt).toThrow(new RegExp(`- ${setting}: .*${message.source}`));
+    },
+  );
+
+  it('rejects exactly what the function rejects at cold start, with the same rule', () => {
+    const value = 'warn-only';
+    let functionRule = '';
+    try {
+      loadDcvConfig({ DCV_PRECHECK: value });
+    } catch (error) {
+      functionRule = error instanceof Error ? error.message.replace(/^DCV_PRECHECK /, '') : '';
+    }
+
+    expect(functionRule).not.toBe('');
+    expect(() => resolveStackConfig({ dcvPrecheck: value })).toThrow(`dcvPrecheck: ${functionRule}`);
   });
 });
 

@@ -163,6 +163,51 @@ describe('the function environment (docs/contract.md §4)', () => {
     );
   });
 
+  it('passes the function settings through as its variables, each as the function reads it', () => {
+    const { template } = synth({
+      dcvPrecheck: 'ENFORCE',
+      dnsServers: '10.0.0.2, 10.0.0.3:5353',
+      rateLimitPer5s: '45',
+      rateLimitPer3Min: 450,
+      idempotencyTtlSeconds: '43200',
+    });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DCV_PRECHECK: 'enforce',
+          DNS_SERVERS: '10.0.0.2,10.0.0.3:5353',
+          DIGICERT_RATE_LIMIT_PER_5S: '45',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '450',
+          IDEMPOTENCY_TTL_SECONDS: '43200',
+        }),
+      },
+    });
+  });
+
+  it('keeps the default for the budget window that is not set', () => {
+    const { template } = synth({ rateLimitPer3Min: '600' });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DIGICERT_RATE_LIMIT_PER_5S: '90',
+          DIGICERT_RATE_LIMIT_PER_3MIN: '600',
+        }),
+      },
+    });
+  });
+
+  it.each([
+    ['dcvPrecheck', 'always'],
+    ['dnsServers', 'resolver.internal'],
+    ['rateLimitPer5s', 'ninety'],
+    ['rateLimitPer3Min', '0'],
+    ['idempotencyTtlSeconds', '1d'],
+  ])('fails the synth on an invalid %s, naming it', (setting, value) => {
+    expect(() => build({ [setting]: value })).toThrow(new RegExp(`- ${setting}: `));
+  });
+
   it('passes logLevel through as LOG_LEVEL', () => {
     const { template } = synth({ logLevel: 'DEBUG' });
 

@@ -70,13 +70,24 @@ describe('the bulk queue (docs/contract.md §8)', () => {
     });
   });
 
-  it('publishes the queue URLs as stack outputs and gives the function ORDERS_QUEUE_URL and FAILURE_QUEUE_URL', () => {
+  it('publishes the queue URLs and dead-letter ARNs as stack outputs and gives the function ORDERS_QUEUE_URL and FAILURE_QUEUE_URL', () => {
     const { template } = synth();
 
     template.hasOutput('OrdersQueueUrl', {
       Value: { Ref: Match.stringLikeRegexp('^OrdersQueue[0-9A-F]{8}$') },
     });
-    template.hasOutput('OrdersDeadLetterQueueUrl', {});
+    template.hasOutput('OrdersDeadLetterQueueUrl', {
+      Value: { Ref: Match.stringLikeRegexp('^OrdersQueueDeadLetterQueue') },
+    });
+    template.hasOutput('OrdersDeadLetterQueueArn', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueueDeadLetterQueue'), 'Arn'] },
+    });
+    template.hasOutput('FailureQueueUrl', {
+      Value: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
+    });
+    template.hasOutput('FailureQueueArn', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
