@@ -61,18 +61,23 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
   const json = rest.includes('--json');
   const help = rest.includes('--help') || rest.includes('-h');
-  // Once per run, on stderr so that scripts reading stdout never see it (docs/contract.md §9).
-  if (!json && !help && command in COMMANDS) io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
+  let code: ExitCode;
   try {
     const run = COMMANDS[command];
-    if (run) return await run(rest, io);
-    const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
-    throw new UsageError(
-      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use ${Object.keys(COMMANDS)
-        .map((c) => `"${c}"`)
-        .join(', ')} (see dcv-resend --help)`,
-    );
+    if (!run) {
+      const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
+      throw new UsageError(
+        `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use ${Object.keys(COMMANDS)
+          .map((c) => `"${c}"`)
+          .join(', ')} (see dcv-resend --help)`,
+      );
+    }
+    code = await run(rest, io);
   } catch (error) {
-    return reportError(error, io, json);
+    code = reportError(error, io, json);
   }
+  // Once per run that did something, after its output, on stderr so that scripts reading stdout
+  // never see it (docs/contract.md §9); not after a usage error, whose message should stand alone.
+  if (!json && !help && code !== EXIT.usage) io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
+  return code;
 }
