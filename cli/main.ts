@@ -41,7 +41,9 @@ Commands:
 Run "dcv-resend <command> --help" for its options.
 
 Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
-2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
+2 usage error, 3 invalid request (nothing sent), 4 configuration error, 130 stopped by Ctrl-C.
+Standard output holds only the result (one JSON document with --json); --verbose shows the
+function's own log lines on standard error.`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
