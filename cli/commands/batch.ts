@@ -104,6 +104,13 @@ export async function batchCommand(args: readonly string[], io: Io): Promise<Exi
   const code = mostSerious(summary.results.map(exitForResult));
   if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
   else io.stdout(`${lines.join('\n')}\n`);
+  if (summary.failed > 0) {
+    io.stderr(
+      run.resumable
+        ? "note: running the same file again tries only the orders not sent (DigiCert's refusals are recorded and come back as they were)\n"
+        : 'note: no state table (STATE_TABLE_NAME): running the same file again sends every order again, the sent ones included; put the failed orders in a new file, or resume with --function-name or a state table\n',
+    );
+  }
   return code;
 }
 
