@@ -19,6 +19,7 @@ export const COMMON_OPTIONS = {
   'function-name': { type: 'string' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -36,6 +37,8 @@ export const TARGET_HELP = `Target (where the resend runs):
 
 Output:
   --json                  one JSON document on stdout instead of human-readable lines
+  --verbose               the function's own log lines and metric documents (JSON) on stderr
+                          (local runs; standard output only ever holds the result)
   -h, --help              this help`;
 
 export interface CommandLine {

@@ -13,10 +13,13 @@ import {
   DigiCertRequestError,
   UpstreamError,
 } from '../functions/lib/errors.js';
-import { redact } from '../functions/observability/logger.js';
+import { createLogger, type Logger, parseLogLevel, redact } from '../functions/observability/logger.js';
 import { BATCH_CONCURRENCY, describeFailure, runBatch } from '../functions/resend/batch.js';
 import type { BatchResult, OrderResult } from '../functions/resend/batch-result.js';
+import { idempotentResend } from '../functions/resend/idempotency.js';
 import type { ResendRequest } from '../functions/resend/request-schema.js';
+import type { ResendUseCase } from '../functions/resend/use-case.js';
+import { type BatchRun, NotAttemptedError } from './batch-run.js';
 import { UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -34,30 +37,65 @@ export function targetOf(values: { local?: boolean; 'function-name'?: string }):
   return { kind: 'local' };
 }
 
+export interface SendOptions {
+  /** A progress line on standard error. */
+  readonly progress: boolean;
+  /** The function's log lines and metric documents on standard error (`--verbose`); else nowhere. */
+  readonly verbose: boolean;
+  /** The run to keep up to date, and its delivery id (`idempotency_key`); without it, no delivery id. */
+  readonly run?: BatchRun;
+}
+
+/**
+ * The in-process function's logger. Standard output is the CLI's result (one JSON document with
+ * `--json`), so the function's JSON log lines and EMF documents never go there: to standard error
+ * with `--verbose`, else nowhere.
+ */
+export function functionLogger(io: Io, verbose: boolean): Logger {
+  return createLogger({
+    level: parseLogLevel(io.env.LOG_LEVEL),
+    write: verbose ? (line) => io.stderr(`${line}\n`) : () => {},
+  });
+}
+
 /** Resends `orders` on `target`; with `progress`, a progress line goes to standard error. */
 export async function sendOrders(
   orders: readonly ResendRequest[],
   target: Target,
   io: Io,
-  options: { progress: boolean },
+  options: SendOptions,
 ): Promise<BatchResult> {
+  const { run } = options;
   if (target.kind === 'function') {
+    // The deployed function records every order of the delivery in its state table.
+    if (run) run.resumable = true;
     try {
-      return await invokeFunction(orders, target.name, io);
+      return await invokeFunction(orders, target.name, io, run);
     } catch (error) {
       throw explainAwsSetup(error);
     }
   }
   // startBackend closes what it started when it throws (a bad variable): nothing is left listening.
-  const backend = await startBackend(io.env);
+  const backend = await startBackend(io.env, { logger: functionLogger(io, options.verbose) });
   try {
     if (backend.description.startsWith('the embedded')) io.stderr(`note: using ${backend.description}\n`);
-    return await runBatch(orders, backend.runtime.resend, {
+    const { idempotency } = backend.runtime;
+    let resend = backend.runtime.resend;
+    if (run && idempotency) {
+      resend = idempotentResend(idempotency, run.delivery, resend);
+      run.resumable = true;
+    }
+    const progress = options.progress ? progressLine(orders.length, io) : undefined;
+    return await runBatch(orders, run ? tracked(resend, run) : resend, {
       // A local run has no Lambda deadline; this bounds a batch of 500 under DigiCert's limits.
       deadline: Date.now() + 15 * 60_000,
       concurrency: BATCH_CONCURRENCY,
       redact,
-      onResult: options.progress ? progressLine(orders.length, io) : undefined,
+      onResult: (result, error) => {
+        if (error instanceof NotAttemptedError) return;
+        run?.finished(result);
+        progress?.(result);
+      },
     });
   } catch (error) {
     if (error instanceof BatchError) return error.summary;
@@ -65,6 +103,15 @@ export async function sendOrders(
   } finally {
     await backend.close();
   }
+}
+
+/** `resend` that tells `run` which orders it starts, and starts none once the run is stopping. */
+function tracked(resend: ResendUseCase, run: BatchRun): ResendUseCase {
+  return (request, options) => {
+    if (run.stopping) return Promise.reject(new NotAttemptedError(`order ${request.order_id} not attempted`));
+    run.started(request.order_id);
+    return resend(request, options);
+  };
 }
 
 function progressLine(total: number, io: Io): (result: OrderResult) => void {
@@ -80,10 +127,15 @@ function progressLine(total: number, io: Io): (result: OrderResult) => void {
 }
 
 /** Invokes the deployed function through the invoke client (the caller's AWS credentials and region). */
-async function invokeFunction(orders: readonly ResendRequest[], name: string, io: Io): Promise<BatchResult> {
+async function invokeFunction(
+  orders: readonly ResendRequest[],
+  name: string,
+  io: Io,
+  run: BatchRun | undefined,
+): Promise<BatchResult> {
   const client = createResendClient({ functionName: name });
   const [only] = orders;
-  if (orders.length === 1 && only) {
+  if (orders.length === 1 && only && run === undefined) {
     try {
       const sent = await client.resend(only);
       return { sent: 1, failed: 0, results: [sent] };
@@ -94,12 +146,16 @@ async function invokeFunction(orders: readonly ResendRequest[], name: string, io
     }
   }
   io.stderr(`invoking ${name} with ${orders.length} orders...\n`);
+  for (const order of orders) run?.started(order.order_id);
+  let summary: BatchResult;
   try {
-    return await client.resendBatch(orders);
+    summary = await client.resendBatch(orders, run ? { idempotencyKey: run.delivery } : {});
   } catch (error) {
-    if (error instanceof BatchError) return error.summary;
-    throw error;
+    if (!(error instanceof BatchError)) throw error;
+    summary = error.summary;
   }
+  for (const result of summary.results) run?.finished(result);
+  return summary;
 }
 
 /** No region, no credentials, no route to Lambda: a configuration error (exit 4) that says the fix. */

@@ -18,6 +18,8 @@ export const EXIT = {
   invalid: 3,
   /** The key, the secret, the AWS set-up or the function cannot be used (configuration). */
   configuration: 4,
+  /** Stopped by Ctrl-C (SIGINT): 128 + the signal's number, as shells report it. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

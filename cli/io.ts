@@ -7,6 +7,13 @@ export interface Io {
   readonly readStdin: () => Promise<string>;
   /** Whether standard error is a terminal (progress rewrites one line) or a log (a line per 10%). */
   readonly interactive: boolean;
+  /**
+   * Calls `listener` on each Ctrl-C (SIGINT) until the returned function is called; while a
+   * listener is set, Ctrl-C does not end the process by itself. Absent where there is no signal
+   * (in-process tests). `exit` ends the process at once with `code`.
+   */
+  readonly onInterrupt?: (listener: () => void) => () => void;
+  readonly exit?: (code: number) => never;
 }
 
 /** The real process: its streams, its environment and standard input. */
@@ -20,4 +27,9 @@ export const processIo: Io = {
     return Buffer.concat(chunks).toString('utf8');
   },
   interactive: process.stderr.isTTY === true,
+  onInterrupt: (listener) => {
+    process.on('SIGINT', listener);
+    return () => process.off('SIGINT', listener);
+  },
+  exit: (code) => process.exit(code),
 };

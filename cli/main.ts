@@ -41,7 +41,9 @@ Commands:
 Run "dcv-resend <command> --help" for its options.
 
 Exit codes: 0 sent (or valid with --dry-run), 1 DigiCert failed for some order,
-2 usage error, 3 invalid request (nothing sent), 4 configuration error.`;
+2 usage error, 3 invalid request (nothing sent), 4 configuration error, 130 stopped by Ctrl-C.
+Standard output holds only the result (one JSON document with --json); --verbose shows the
+function's own log lines on standard error.`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
@@ -61,18 +63,23 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
   const json = rest.includes('--json');
   const help = rest.includes('--help') || rest.includes('-h');
-  // Once per run, on stderr so that scripts reading stdout never see it (docs/contract.md §9).
-  if (!json && !help && command in COMMANDS) io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
+  let code: ExitCode;
   try {
     const run = COMMANDS[command];
-    if (run) return await run(rest, io);
-    const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
-    throw new UsageError(
-      `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use ${Object.keys(COMMANDS)
-        .map((c) => `"${c}"`)
-        .join(', ')} (see dcv-resend --help)`,
-    );
+    if (!run) {
+      const guess = nearest(command.replace(/^-+/, ''), Object.keys(COMMANDS));
+      throw new UsageError(
+        `unknown command "${command}"; ${guess ? `did you mean "${guess}"? ` : ''}use ${Object.keys(COMMANDS)
+          .map((c) => `"${c}"`)
+          .join(', ')} (see dcv-resend --help)`,
+      );
+    }
+    code = await run(rest, io);
   } catch (error) {
-    return reportError(error, io, json);
+    code = reportError(error, io, json);
   }
+  // Once per run that did something, after its output, on stderr so that scripts reading stdout
+  // never see it (docs/contract.md §9); not after a usage error, whose message should stand alone.
+  if (!json && !help && code !== EXIT.usage) io.stderr(`${EMAIL_DCV_SUNSET_NOTICE}\n`);
+  return code;
 }

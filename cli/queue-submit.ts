@@ -9,6 +9,7 @@ import { FUNCTION_DEFAULTS, RATE_LIMIT_WINDOWS_MS, REQUEST_LIMITS } from '../fun
 import { batchesOf } from '../functions/aws/failure-queue.js';
 import { type Issue, ValidationError } from '../functions/lib/errors.js';
 import { type ResendRequest, resendRequestSchema, toIssues } from '../functions/resend/request-schema.js';
+import { submitMessageKey } from './delivery-id.js';
 
 /** Sends of the entries SQS reported as failed, the first included. */
 export const ENTRY_ATTEMPTS = 5;
@@ -46,14 +47,24 @@ export function validateOrders(orders: readonly unknown[]): ResendRequest[] {
   return valid;
 }
 
-/** Message bodies of at most `perMessage` orders each: `{"orders": [...]}`. */
+/**
+ * Message bodies of at most `perMessage` orders each: `{"orders": [...]}`, or, with the digest of
+ * the file's orders (`delivery-id.ts`), `{"idempotency_key": ..., "orders": [...]}`: the same file
+ * gives the same messages with the same keys, so the consumer sends no order of them twice.
+ */
 export function messageBodies(
   orders: readonly ResendRequest[],
   perMessage: number = REQUEST_LIMITS.maxQueueMessageOrders,
+  fileDigest?: string,
 ): string[] {
   const bodies: string[] = [];
   for (let start = 0; start < orders.length; start += perMessage) {
-    bodies.push(JSON.stringify({ orders: orders.slice(start, start + perMessage) }));
+    const body = JSON.stringify({ orders: orders.slice(start, start + perMessage) });
+    bodies.push(
+      fileDigest === undefined
+        ? body
+        : `{"idempotency_key":${JSON.stringify(submitMessageKey(fileDigest, body))},${body.slice(1)}`,
+    );
   }
   return bodies;
 }
@@ -76,6 +87,8 @@ export interface SubmitResult {
 export interface SubmitOptions {
   /** After each call: messages queued so far, of the total. */
   readonly onProgress?: (queued: number, total: number) => void;
+  /** The digest of the file's orders: each message gets an `idempotency_key` from it. @default no key */
+  readonly fileDigest?: string;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -89,7 +102,7 @@ export async function submitOrders(
   orders: readonly ResendRequest[],
   options: SubmitOptions = {},
 ): Promise<SubmitResult> {
-  const bodies = messageBodies(orders);
+  const bodies = messageBodies(orders, REQUEST_LIMITS.maxQueueMessageOrders, options.fileDigest);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let queued = 0;
   let calls = 0;

@@ -265,6 +265,9 @@ const LOCAL_FUNCTION_TIMEOUT_S = 10;
  * at `ORDERS_QUEUE_URL` (on the server at `AWS_ENDPOINT_URL_SQS`): a test's child process.
  */
 async function runMain(): Promise<void> {
+  // The SDK's notice that its future releases need Node 22 says nothing a local user can act on
+  // (the SDK is pinned); set before any client is made, unless the user chose for themselves.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const consumeOnly = process.argv.includes('--consume');
   const { startBackend } = await import('./local-backend.js');
   const { createHandler } = await import('../functions/resend-dcv-emails/handler.js');
@@ -299,7 +302,7 @@ Talking to ${backend.description}.
   dead-letter:    ${queues.deadLetterQueueUrl} (after ${DEPLOYMENT_DEFAULTS.queueMaxReceiveCount} receives)
   failure queue:  ${queues.failureQueueUrl}
 Try:
-  npx dcv-resend submit --file orders.ndjson --queue-url ${queues.ordersQueueUrl}
+  npx dcv-resend submit --file docs/examples/orders.ndjson --queue-url ${queues.ordersQueueUrl}
 Press Ctrl+C to stop.`);
   }
   const stop = () => {

@@ -92,7 +92,10 @@ export async function resendCommand(args: readonly string[], io: Io): Promise<Ex
       dryRunExit(findings, io.env),
     );
   }
-  const { results } = await sendOrders([request], target, io, { progress: false });
+  const { results } = await sendOrders([request], target, io, {
+    progress: false,
+    verbose: values.verbose === true,
+  });
   const [result] = results;
   if (!result) throw new Error('no result');
   return output(io, values.json, result, describeResult(result), exitForResult(result));

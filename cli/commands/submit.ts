@@ -4,6 +4,7 @@ import { ENV, REQUEST_LIMITS } from '../../functions/app/contract.js';
 import { awsSetupProblem, describeAwsSetupProblem } from '../../functions/aws/setup-errors.js';
 import { ConfigurationError, ValidationError } from '../../functions/lib/errors.js';
 import { parseOptions } from '../args.js';
+import { ordersDigest } from '../delivery-id.js';
 import { EXIT, type ExitCode, UsageError } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { locateIssues, parseOrdersFile, readOrdersText } from '../orders-file.js';
@@ -19,6 +20,9 @@ key allows. FILE is in the formats "batch" reads ({"orders": [...]}, a JSON arra
 standard input). Every order is checked before anything is sent; errors name file:line. Orders go
 out in messages of up to ${REQUEST_LIMITS.maxQueueMessageOrders}. The answer is not printed here: sent orders are in the
 function's logs and metrics, refused and invalid ones in the failure queue (FailureQueueUrl).
+Each message carries an idempotency_key derived from the file's orders: submitting the same file
+again (or an SDK retry of a message SQS had stored) sends no order twice, within
+IDEMPOTENCY_TTL_SECONDS (a day by default) and with the stack's state table.
 
 Queue:
   --queue-url URL         the bulk queue; else ORDERS_QUEUE_URL; else take it from the stack:
@@ -33,7 +37,7 @@ Output:
   -h, --help              this help
 
 Examples:
-  dcv-resend submit --file orders.ndjson --queue-url ${STACK_OUTPUT}
+  dcv-resend submit --file docs/examples/orders.ndjson --queue-url ${STACK_OUTPUT}
   ORDERS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/DcvResend-OrdersQueue dcv-resend submit --file orders.json`;
 
 const OPTIONS = {
@@ -83,6 +87,7 @@ export async function submitCommand(args: readonly string[], io: Io): Promise<Ex
   const client = sqsClientFor(queueUrl);
   try {
     const result = await submitOrders(client, queueUrl, orders, {
+      fileDigest: ordersDigest(orders),
       onProgress: (queued, total) => {
         if (io.interactive)
           io.stderr(`\r[${queued}/${total}] messages queued${queued === total ? '\n' : ''}`);

@@ -82,9 +82,11 @@ export interface ResendClient {
   /**
    * Resends 1..500 orders in one invocation. Resolves when every order was sent; otherwise throws
    * `BatchError`, whose `summary` says which orders failed and why (the others were sent), or
-   * `ValidationError` when the batch was refused before any order was tried.
+   * `ValidationError` when the batch was refused before any order was tried. With
+   * `idempotencyKey` (docs/contract.md §6), invoking again with the same key and orders sends only
+   * the orders without a recorded outcome.
    */
-  resendBatch(orders: readonly ResendOrder[]): Promise<BatchResult>;
+  resendBatch(orders: readonly ResendOrder[], options?: { idempotencyKey?: string }): Promise<BatchResult>;
 }
 
 /**
@@ -136,8 +138,9 @@ export function createResendClient(options: ResendClientOptions): ResendClient {
       if (!isSentResult(result)) throw unexpected('a single order', result);
       return result;
     },
-    async resendBatch(orders) {
-      const result = await invoke({ orders });
+    async resendBatch(orders, options = {}) {
+      const key = options.idempotencyKey;
+      const result = await invoke(key === undefined ? { orders } : { orders, idempotency_key: key });
       if (!isBatchResult(result)) throw unexpected('a batch', result);
       return result;
     },

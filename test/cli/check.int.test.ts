@@ -1,8 +1,10 @@
 /**
  * `dcv-resend check` in-process against a loopback DNS server, and the sunset notice of the CLI.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
+import { EMAIL_DCV_SUNSET_NOTICE } from '../../cli/sunset-notice.js';
 import { EXAMPLE_ZONE, LocalDnsServer } from '../support/dns-server.js';
 
 let dns: LocalDnsServer;
@@ -56,6 +58,31 @@ describe('dcv-resend check', () => {
     expect(run.stderr.match(/SC-090/g)).toHaveLength(1);
     expect(run.stderr).toMatch(/DNS TXT, DNS CNAME or HTTP/);
     expect(run.stdout).not.toContain('SC-090');
+  });
+
+  it.each([
+    ['a usage error', ['check', '--bogus']],
+    ['an unknown command', ['chekc', '--domain', 'example.com']],
+    ['--help', ['check', '--help']],
+  ])('does not print the sunset notice after %s', async (_name, args) => {
+    const run = await cli(args);
+
+    expect(run.stderr + run.stdout).not.toContain('SC-090');
+  });
+
+  it('points the sunset notice at a README section that exists', () => {
+    const anchor = /README\.md#([a-z0-9-]+)/.exec(EMAIL_DCV_SUNSET_NOTICE)?.[1];
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    // GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens.
+    const anchors = [...readme.matchAll(/^#+ (.+)$/gm)].map((m) =>
+      (m[1] ?? '')
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
+
+    expect(anchor).toBeDefined();
+    expect(anchors).toContain(anchor);
   });
 
   it('exits 2 without --domain and 3 naming the field for a bad domain', async () => {

@@ -234,6 +234,10 @@ describe.concurrent('dcv-resend batch', () => {
     expect(run.stdout).toContain('order 201: DCV emails resent');
     expect(run.stdout).toMatch(/order 202: DigiCertRequestError: .*\(not_found\|order\)/);
     expect(run.stdout).toContain('2 sent, 1 failed');
+    // Locally without a state table nothing is recorded: a re-run would send order 201 again.
+    expect(run.stderr).toContain(
+      'no state table (STATE_TABLE_NAME): running the same file again sends every order again',
+    );
   });
 
   it('reads {"orders": [...]} from standard input and reports JSON with --json', async () => {

@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes.js';
 import type { Io } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
-import { type LocalQueues, queueDepth, startLocalQueues } from '../../dev/local-queue.js';
+import { EventSourcePoller, type LocalQueues, queueDepth, startLocalQueues } from '../../dev/local-queue.js';
+import { pointSqsAt } from '../../dev/sdk-endpoint.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
+import { startDynaliteForSdk } from '../support/dynalite.js';
+import { startHarness } from '../support/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dcv-submit-'));
 let queues: LocalQueues;
@@ -83,7 +87,12 @@ describe('dcv-resend submit', () => {
 
     expect(code).toBe(EXIT.ok);
     expect(io.out.join('')).toMatch(/2 orders queued in 1 message; the key's budget needs about 1 s/);
-    expect(await drainBodies()).toEqual([{ orders: [{ order_id: 1 }, { order_id: 2 }] }]);
+    expect(await drainBodies()).toEqual([
+      {
+        idempotency_key: expect.stringMatching(/^dcv-resend-submit-[0-9a-f]{64}$/),
+        orders: [{ order_id: 1 }, { order_id: 2 }],
+      },
+    ]);
   });
 
   it('queues nothing when one order is invalid, naming its line, and exits 3', async () => {
@@ -112,4 +121,57 @@ describe('dcv-resend submit', () => {
     expect(code).toBe(EXIT.usage);
     expect(io.err.join('')).toContain("OutputKey=='OrdersQueueUrl'");
   });
+});
+
+describe('dcv-resend submit, drained by a consumer with the state table', () => {
+  it('sends each order once when the same file is submitted twice (docs/contract.md §8)', async () => {
+    const [harness, dynamo, q] = await Promise.all([
+      startHarness(),
+      startDynaliteForSdk(),
+      startLocalQueues({ visibilityTimeoutSeconds: 30 }),
+    ]);
+    pointSqsAt(q.endpoint);
+    const runtime = harness.runtime({
+      FAILURE_QUEUE_URL: q.failureQueueUrl,
+      STATE_TABLE_NAME: dynamo.tableName,
+    });
+    const poller = new EventSourcePoller({
+      client: q.client,
+      queueUrl: q.ordersQueueUrl,
+      handler: createHandler(() => runtime),
+      waitSeconds: 0,
+      // One message per invocation, one after another: a copy received while its twin is still
+      // being sent would be answered "in progress" and come back after the visibility timeout,
+      // which only makes the test slower.
+      batchSize: 1,
+    });
+    try {
+      // 101 orders: two messages with keys of their own, both repeated by the second submit.
+      const ids = Array.from({ length: 101 }, (_, i) => 7_000 + i);
+      const file = ordersFile(
+        'twice.ndjson',
+        ids.map((order_id) => ({ order_id })),
+      );
+      const args = ['submit', '--file', file, '--queue-url', q.ordersQueueUrl];
+
+      expect(await main(args, captured())).toBe(EXIT.ok);
+      expect(await main(args, captured())).toBe(EXIT.ok);
+      poller.start();
+      const end = Date.now() + 60_000;
+      for (;;) {
+        const depth = await queueDepth(q.client, q.ordersQueueUrl);
+        if (depth.visible === 0 && depth.inFlight === 0) break;
+        if (Date.now() > end) throw new Error('the queue was not drained in 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+
+      const counts = new Map<number | undefined, number>();
+      for (const r of harness.simulator.requests) counts.set(r.orderId, (counts.get(r.orderId) ?? 0) + 1);
+      expect([...counts.keys()].sort()).toEqual(ids);
+      expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    } finally {
+      await poller.stop();
+      await Promise.all([q.close(), dynamo.close(), harness.close()]);
+    }
+  }, 90_000);
 });
