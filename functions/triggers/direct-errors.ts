@@ -14,7 +14,7 @@
  * leaves the function.
  */
 
-import type { DirectErrorDetail, DirectErrorEntry } from '../app/contract.js';
+import type { DirectErrorDetail } from '../app/contract.js';
 import {
   ConfigurationError,
   type DigiCertErrorEntry,
