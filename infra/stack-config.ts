@@ -19,7 +19,6 @@ import {
   RATE_LIMIT_WINDOWS_MS,
   REQUEST_LIMITS,
 } from '../functions/app/contract.js';
-import { loadDcvConfig } from '../functions/app/dcv-config.js';
 import { ConfigurationError } from '../functions/lib/errors.js';
 import { batchRequestSchema, directRequestSchema, toIssues } from '../functions/resend/request-schema.js';
 import { checkScheduleExpression, isTimeZone } from './schedule-expression.js';
@@ -125,7 +124,7 @@ function toBaseUrl(raw: string, ctx: z.RefinementCtx): string {
  */
 function readAsFunction(variable: EnvVar, value: string) {
   const env: Env = { [ENV.DIGICERT_API_KEY_SECRET_ID]: 'synth-check', [variable]: value };
-  return { ...loadConfig(env), dcv: loadDcvConfig(env) };
+  return loadConfig(env);
 }
 
 /**

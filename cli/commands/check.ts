@@ -5,7 +5,7 @@
  * (docs/contract.md §9). DigiCert is not called.
  */
 import { parseArgs } from 'node:util';
-import { parseDnsServers } from '../../functions/app/dcv-config.js';
+import { parseDnsServers } from '../../functions/app/config.js';
 import { dcvEmailView, judgeApprovalEmail } from '../../functions/dcv/precheck/check.js';
 import { checkEmailDomain, normaliseDomain, normaliseEmail } from '../../functions/dcv/rules.js';
 import { NodeDnsLookup } from '../../functions/dns/lookup.js';

@@ -25,9 +25,8 @@ import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
 import { SecretsManagerApiKeyProvider, type SecretValueReader } from '../secrets/api-key-provider.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secrets/secrets-manager-sigv4.js';
-import { type Config, type Env, loadConfig } from './config.js';
-import { ENV, USER_AGENT } from './contract.js';
-import { type DcvConfig, loadDcvConfig } from './dcv-config.js';
+import { type Config, type DcvConfig, type Env, loadConfig } from './config.js';
+import { USER_AGENT } from './contract.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -85,11 +84,11 @@ export const SECRETS_MANAGER_BOUNDS: ClientBounds = {
 /** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
 export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
-  const dcvConfig = loadDcvConfig(env);
+  const dcvConfig = config.dcv;
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const telemetry = createTelemetry({
     logger,
-    service: env[ENV.SERVICE_NAME],
+    service: config.serviceName,
     lambdaLogLevel: lambdaLogLevel(env),
   });
   const apiKeys =

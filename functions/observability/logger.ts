@@ -57,7 +57,7 @@ export function redact(text: string): string {
 }
 
 /** `debug|info|warn|error` in any case (Lambda's `TRACE` and `FATAL` map to the nearest); else `undefined`. */
-function toLevel(raw: string | undefined): LogLevel | undefined {
+export function toLevel(raw: string | undefined): LogLevel | undefined {
   switch (raw?.trim().toLowerCase()) {
     case 'trace':
     case 'debug':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../functions/app/config.js';
+import { functionEnvProblem, loadConfig } from '../../functions/app/config.js';
 import { DIGICERT_BASE_URLS } from '../../functions/app/contract.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
 
@@ -109,6 +109,40 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe('one schema for the whole environment', () => {
+  it('names the first bad variable in the order of the rules when several are bad, the Lambda rule included', () => {
+    const error = failure({
+      ...base,
+      AWS_LAMBDA_FUNCTION_NAME: 'resend-dcv-emails',
+      DIGICERT_BASE_URL: 'http://127.0.0.1:8080/services/v2',
+      DIGICERT_TIMEOUT_MS: 'ten',
+      DNS_SERVERS: 'dns.example.com',
+    });
+    expect(error.code).toBe('invalid_configuration');
+    expect(error.message).toMatch(/^DIGICERT_BASE_URL .*only outside Lambda\)$/);
+  });
+
+  it("gives the stack the function's own verdict on one value, worded without the variable's name", () => {
+    expect(functionEnvProblem('DNS_SERVERS', 'dns.example.com')).toMatch(
+      /^must be comma-separated IP addresses/,
+    );
+    expect(functionEnvProblem('DIGICERT_RATE_LIMIT_PER_5S', '0')).toBe(
+      'must be a whole number from 1 to 1000000',
+    );
+    expect(functionEnvProblem('DCV_PRECHECK', 'Enforce')).toBeUndefined();
+    expect(functionEnvProblem('IDEMPOTENCY_TTL_SECONDS', undefined)).toBeUndefined();
+  });
+
+  it('reads SERVICE_NAME and the rate-limit share divisor, which have no default of their own', () => {
+    expect(loadConfig(base)).toMatchObject({ serviceName: undefined, rateLimitShareDivisor: undefined });
+    const set = loadConfig({ ...base, SERVICE_NAME: 'DcvResend', DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80' });
+    expect(set).toMatchObject({ serviceName: 'DcvResend', rateLimitShareDivisor: 80 });
+    expect(failure({ ...base, DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '0' }).message).toBe(
+      'DIGICERT_RATE_LIMIT_SHARE_DIVISOR must be a whole number from 1 to 10000',
+    );
+  });
+});
+
 describe('the state table settings', () => {
   it('turns the state table off when STATE_TABLE_NAME is unset or empty, and remembers deliveries for a day by default', () => {
     expect(loadConfig(base)).toMatchObject({ stateTableName: undefined, idempotencyTtlSeconds: 86_400 });
@@ -132,4 +166,35 @@ describe('the state table settings', () => {
     expect(error.message).toContain(variable);
     expect(error.message).toMatch(rule);
   });
+});
+
+describe('the pre-check settings (docs/contract.md §9)', () => {
+  it('defaults to warn with the system resolver', () => {
+    expect(loadConfig(base).dcv).toEqual({ precheck: 'warn', dnsServers: undefined });
+  });
+
+  it.each(['off', 'warn', 'enforce', 'ENFORCE'])('accepts DCV_PRECHECK=%s', (value) => {
+    expect(loadConfig({ ...base, DCV_PRECHECK: value }).dcv.precheck).toBe(value.toLowerCase());
+  });
+
+  it('names DCV_PRECHECK when its value is not a mode, without echoing the value', () => {
+    const attempt = () => loadConfig({ ...base, DCV_PRECHECK: 'strict-secret-ish' });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(/^DCV_PRECHECK must be one of off, warn, enforce$/);
+  });
+
+  it('reads DNS_SERVERS as IP addresses with optional ports', () => {
+    expect(loadConfig({ ...base, DNS_SERVERS: '127.0.0.1:5353, 10.0.0.2,[::1]:53' }).dcv.dnsServers).toEqual([
+      '127.0.0.1:5353',
+      '10.0.0.2',
+      '[::1]:53',
+    ]);
+  });
+
+  it.each(['dns.example.com', '127.0.0.1:99999', '300.1.1.1', '127.0.0.1,,'])(
+    'names DNS_SERVERS when it holds %s',
+    (value) => {
+      expect(() => loadConfig({ ...base, DNS_SERVERS: value })).toThrow(/^DNS_SERVERS must be/);
+    },
+  );
 });

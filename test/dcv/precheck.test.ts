@@ -1,10 +1,9 @@
 /**
  * The pure rules of the DCV pre-check (docs/contract.md §9): Authorization Domain Names by the ICANN
- * section of the Public Suffix List, the constructed addresses, matching, TXT contact records, the
- * CAA climb, and the pre-check's configuration.
+ * section of the Public Suffix List, the constructed addresses, matching, TXT contact records, and the
+ * CAA climb (its configuration is tested with the rest, in test/app/config.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { loadDcvConfig } from '../../functions/app/dcv-config.js';
 import {
   authorizationDomainNames,
   baseDomainOf,
@@ -14,7 +13,6 @@ import {
   sameAddress,
   txtContactAddress,
 } from '../../functions/dcv/precheck/check.js';
-import { ConfigurationError } from '../../functions/lib/errors.js';
 
 describe('Authorization Domain Names', () => {
   it.each<[string, string[]]>([
@@ -110,35 +108,4 @@ describe('the CAA climb', () => {
       'co.uk',
     ]);
   });
-});
-
-describe('pre-check configuration', () => {
-  it('defaults to warn with the system resolver', () => {
-    expect(loadDcvConfig({})).toEqual({ precheck: 'warn', dnsServers: undefined });
-  });
-
-  it.each(['off', 'warn', 'enforce', 'ENFORCE'])('accepts DCV_PRECHECK=%s', (value) => {
-    expect(loadDcvConfig({ DCV_PRECHECK: value }).precheck).toBe(value.toLowerCase());
-  });
-
-  it('names DCV_PRECHECK when its value is not a mode, without echoing the value', () => {
-    const attempt = () => loadDcvConfig({ DCV_PRECHECK: 'strict-secret-ish' });
-    expect(attempt).toThrow(ConfigurationError);
-    expect(attempt).toThrow(/^DCV_PRECHECK must be one of off, warn, enforce$/);
-  });
-
-  it('reads DNS_SERVERS as IP addresses with optional ports', () => {
-    expect(loadDcvConfig({ DNS_SERVERS: '127.0.0.1:5353, 10.0.0.2,[::1]:53' }).dnsServers).toEqual([
-      '127.0.0.1:5353',
-      '10.0.0.2',
-      '[::1]:53',
-    ]);
-  });
-
-  it.each(['dns.example.com', '127.0.0.1:99999', '300.1.1.1', '127.0.0.1,,'])(
-    'names DNS_SERVERS when it holds %s',
-    (value) => {
-      expect(() => loadDcvConfig({ DNS_SERVERS: value })).toThrow(/^DNS_SERVERS must be/);
-    },
-  );
 });

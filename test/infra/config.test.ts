@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/app/config.js';
 import { DEPLOYMENT_DEFAULTS, DIGICERT_BASE_URLS } from '../../functions/app/contract.js';
-import { loadDcvConfig } from '../../functions/app/dcv-config.js';
 import { resolveStackConfig, type StackConfig, type StackConfigInput } from '../../infra/stack-config.js';
 import { StackConfigError } from '../../infra/stack-config-error.js';
 import { build, KMS_KEY_ARN, SECRET_ARN, SINGLE_PAYLOAD } from './support.js';
@@ -338,7 +338,7 @@ describe("settings that become the function's variables (docs/contract.md §4)",
     const value = 'warn-only';
     let functionRule = '';
     try {
-      loadDcvConfig({ DCV_PRECHECK: value });
+      loadConfig({ DIGICERT_API_KEY_SECRET_ID: 'x', DCV_PRECHECK: value });
     } catch (error) {
       functionRule = error instanceof Error ? error.message.replace(/^DCV_PRECHECK /, '') : '';
     }
