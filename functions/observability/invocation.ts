@@ -269,7 +269,7 @@ export class InvocationObserver {
     this.#ended = true;
     try {
       const timestamp = this.#now();
-      const document = this.#metrics.toJson({
+      const document = this.#metrics.toDocument({
         timestamp,
         service: this.#telemetry.service,
         container: this.#telemetry.container,
@@ -284,7 +284,7 @@ export class InvocationObserver {
           durationMs: timestamp - this.#started,
         },
       });
-      this.#telemetry.logger.writeJson(document);
+      this.#telemetry.logger.write(document);
     } catch {
       // Metrics must never turn an answered request into a failed one.
     }
