@@ -226,6 +226,15 @@ export const REQUEST_LIMITS = {
   maxEmailLength: 254,
 } as const;
 
+/**
+ * A delivery id a caller may give (HTTP `Idempotency-Key`, payload and queue message
+ * `idempotency_key`; docs/contract.md §3, §6): 1 to 255 visible ASCII characters.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** What a refused delivery id is told (after its field name). */
+export const IDEMPOTENCY_KEY_RULE =
+  'must be 1 to 255 visible ASCII characters (no spaces or control characters)';
+
 const errorTypes = {
   ValidationError: 'ValidationError',
   DigiCertRequestError: 'DigiCertRequestError',

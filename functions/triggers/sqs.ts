@@ -8,7 +8,7 @@
  * unreadable, the deadline), when its failures could not be written, or when it was not started
  * before the deadline; SQS moves it to the dead-letter queue after its last receive.
  */
-import { REQUEST_LIMITS } from '../app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, REQUEST_LIMITS } from '../app/contract.js';
 import {
   BatchError,
   ConfigurationError,
@@ -39,9 +39,6 @@ export interface SqsBatchResponse {
 
 /** A message body's payload: the direct payload plus the sender's name for the delivery, if any. */
 export type QueuedPayload = DirectPayload & { readonly idempotencyKey?: string };
-
-/** `idempotency_key`: 1 to 255 visible ASCII characters (docs/contract.md §3, §6). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Whether `event` is an SQS event: a non-empty `Records` array whose records all come from SQS.
@@ -86,8 +83,8 @@ export function parseQueuedPayload(body: string): QueuedPayload {
   let idempotencyKey: string | undefined;
   if (isRecord(value) && 'idempotency_key' in value) {
     const { idempotency_key: key, ...rest } = value;
-    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-      throw ValidationError.single('idempotency_key', 'must be 1 to 255 visible ASCII characters');
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw ValidationError.single('idempotency_key', IDEMPOTENCY_KEY_RULE);
     }
     idempotencyKey = key;
     value = rest;
