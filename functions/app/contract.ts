@@ -309,7 +309,11 @@ export const METRICS = {
   serviceDimension: 'Service',
 } as const;
 
-/** `Retry-After` seconds on a 429 when DigiCert gave none. */
+/**
+ * Seconds to wait when no one said how long (docs/contract.md §7): after DigiCert's 429 without
+ * `Retry-After` (its short window), both the `Retry-After` callers get and the pause every
+ * container takes; and the `Retry-After` of a delivery still in progress elsewhere.
+ */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** The HTTP header names callers see (docs/contract.md §2). */

@@ -73,6 +73,7 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
 import type { RateLimiter } from '../resend/ports.js';
 
 /** At most `limit` requests within any `windowMs` interval. */
@@ -134,8 +135,7 @@ export interface SharedRateBudget extends ReleasingRateLimiter {
 }
 
 const TICKETS_KEY = 'rate-budget#tickets';
-/** A 429 without `Retry-After`: at least DigiCert's short window, plus jitter so that containers do not resume in step. */
-const DEFAULT_PAUSE_MS = 5_000;
+/** Added to the default pause after a 429 without `Retry-After`, so that containers do not resume in step. */
 const PAUSE_JITTER_MS = 1_000;
 /** Budget items are rewritten while in use; the table's TTL removes rings no longer used. */
 const ITEM_TTL_SECONDS = 86_400;
@@ -292,7 +292,7 @@ class RingBudget implements SharedRateBudget {
     const now = this.#clock.now();
     const pauseMs =
       retryAfterSeconds === undefined
-        ? DEFAULT_PAUSE_MS + Math.floor(this.#random() * PAUSE_JITTER_MS)
+        ? DEFAULT_RETRY_AFTER_SECONDS * 1000 + Math.floor(this.#random() * PAUSE_JITTER_MS)
         : Math.max(0, retryAfterSeconds * 1000);
     const until = now + pauseMs;
     if (until <= this.#pausedUntil) return;
