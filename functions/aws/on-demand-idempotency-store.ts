@@ -2,7 +2,7 @@
  * An idempotency store built on first use. The runtime wraps the state table's code in one (it is
  * `import()`ed by a container's first DigiCert call, `functions/app/state.ts`), and that code wraps
  * the Powertools store in another (`idempotency-store.ts`: Powertools' idempotency utility, its
- * JMESPath engine and its DynamoDB persistence layer, about 50 KB of bundle). Only deliveries that are
+ * JMESPath engine and its DynamoDB persistence layer). Only deliveries that are
  * recorded need it (docs/contract.md §6: HTTP with an `Idempotency-Key`, direct, scheduled,
  * EventBridge and queue deliveries); a plain HTTP resend never reads or compiles Powertools. The
  * deployed bundle keeps each in chunks of their own (`tools/bundle-options.ts`).

@@ -3,8 +3,8 @@
  * scheduled payloads, batches, the CLI and CDK synth (which validates schedule payloads with it).
  */
 // zod/mini: the same engine and error messages as `zod` (with its English locale, below), without
-// the classic API's methods on every schema, which also pull in JSON Schema generation: 27 KB less
-// bundle (tools/bundle-options.ts). tools/openapi.ts derives the documented schema from these.
+// the classic API's methods on every schema, which also pull in JSON Schema generation: a smaller
+// bundle. tools/openapi.ts derives the documented schema from these.
 import {
   array,
   config,

@@ -106,7 +106,7 @@ export function parseQueuedPayload(body: string): QueuedPayload {
 /**
  * Turns the use case into the one a delivery runs: the seam for deliveries that happen once
  * (docs/contract.md §6). With a state table it answers orders already recorded for `deliveryId`
- * from the record (issue 13's `directDelivery`); without one, it is the use case itself.
+ * from the record; without one, it is the use case itself.
  */
 export type WrapDelivery = (
   payload: QueuedPayload,
