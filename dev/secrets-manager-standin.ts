@@ -2,7 +2,9 @@
  * A local stand-in for AWS Secrets Manager that speaks the awsJson1_1 wire protocol the SDK uses
  * (`POST /`, `X-Amz-Target: secretsmanager.GetSecretValue`). Point the real SDK at it with
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. Any other target, method or content type is answered with a
- * loud error and recorded in `protocolErrors`, so a test notices when the code drifts.
+ * loud error and recorded in `protocolErrors`, so a test notices when the code drifts. A request
+ * signed more than 5 minutes away from the stand-in's clock is refused as AWS refuses it
+ * (`InvalidSignatureException`, "Signature expired"), with the stand-in's time in `Date`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer } from './loopback-server.js';
@@ -23,6 +25,8 @@ export interface GetSecretValueCall {
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const JSON_11 = 'application/x-amz-json-1.1';
+/** How far a request's `x-amz-date` may be from the server's clock (SigV4's limit). */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const FAULT_STATUS: Record<SecretFault, number> = {
   ResourceNotFoundException: 400,
@@ -145,6 +149,15 @@ export class SecretsManagerStandIn {
     if (typeof secretId !== 'string') return refuse('SecretId is missing');
     this.calls.push({ secretId, authorization, receivedAt: Date.now() });
 
+    const signedAt = signingTime(req.headers['x-amz-date']);
+    if (signedAt === undefined) return refuse('x-amz-date is missing or not yyyymmddThhmmssZ');
+    if (Math.abs(signedAt - Date.now()) > MAX_CLOCK_SKEW_MS) {
+      return send(400, {
+        __type: 'InvalidSignatureException',
+        message: `Signature expired: ${String(req.headers['x-amz-date'])} is now earlier or later than the server's time allows (5 min.)`,
+      });
+    }
+
     const fault = this.#faults.shift();
     if (fault) return send(FAULT_STATUS[fault], { __type: fault, message: `Injected ${fault}` });
 
@@ -181,4 +194,21 @@ export class SecretsManagerStandIn {
     }
     return undefined;
   }
+}
+
+/** `20261207T063000Z` as epoch milliseconds; `undefined` when it is not that format. */
+function signingTime(value: string | string[] | undefined): number | undefined {
+  const match =
+    typeof value === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, sec] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(y, mo - 1, d, h, mi, sec);
 }

@@ -4,6 +4,7 @@
  * would otherwise ignore without a word.
  */
 import type { core } from 'zod';
+import { editDistance } from '../functions/lib/edit-distance.js';
 
 /** One problem with one setting. */
 export interface SettingIssue {
@@ -60,18 +61,4 @@ export function misspeltSettings(keys: readonly string[], settings: readonly str
     );
     return meant ? [{ setting: key, message: `is not a setting of this app; did you mean "${meant}"?` }] : [];
   });
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -7,28 +7,11 @@
  * The bundle is a directory: `index.mjs` (the entry, exporting `handler`) and `chunk-*.mjs` files
  * beside it, each with its source map. What only some deliveries need (the SQS client) and SDK code
  * this function never runs sit in chunks that are `import()`ed when needed, or never, so a cold
- * start neither reads nor compiles them. Sizes below are bytes a cold HTTP resend loads
- * (`npm run bench -- --only=size`, 1 KB = 1,000 bytes), on the pinned dependencies, each step
- * measured on top of the previous ones:
- *
- * | step                                                           | loaded    |
- * |----------------------------------------------------------------|-----------|
- * | one file (before issue 16)                                     | 776,943   |
- * | chunks (`splitting`): SQS client and SDK parts not on the path | 721,183   |
- * | undici stubs (`BUNDLE_STUBS`)                                  | 667,850   |
- * | Powertools idempotency loaded on demand (its own chunk)        | 619,465   |
- * | `zod/mini` in `functions/resend/request-schema.ts`      | 553,307   |
- *
- * With everything else as it is now, one file instead of chunks would load 709,950 bytes.
- *
- * Later, for cold start (the bytes change little; what is compiled at import does): built-ins through
- * `require` (`tools/bundle-builtins.ts`), and the key read without the SDK on Lambda (the Secrets
- * Manager client becomes a chunk loaded only off Lambda). The state table's code (the DynamoDB
- * client, the shared budget, Powertools idempotency) was `import()`ed on first use for a while; it
- * is now wired at import (`functions/app/runtime.ts`), as every deployed container has a table:
- * 590 KB loaded, all at import (before: 544 KB, 594 KB for a first recorded delivery); the deployed
- * cold start moved by tens of milliseconds either way (docs/design/rate-budget.md, "Why it is built
- * eagerly"; `npm run bench -- --only=cold-state`).
+ * start neither reads nor compiles them. The state table's code (the DynamoDB client, the shared
+ * budget, Powertools idempotency) is wired at import (`functions/app/runtime.ts`), as every deployed
+ * container has a table (docs/design/rate-budget.md, "Why it is built eagerly").
+ * `npm run bench -- --only=size` reports what a cold HTTP resend loads, `--only=cold-state` the
+ * deployed cold start.
  */
 import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/app/contract.js';
@@ -54,8 +37,8 @@ export const BUNDLE_MAIN_FIELDS: readonly string[] = ['module', 'main'];
  * so that what runs is what was tested and measured. One file is left out on purpose: undici ships
  * its HTTP parser twice, as base64 WebAssembly with SIMD and without, and loads the plain one only
  * where SIMD cannot compile (ppc64 before Node 24.12, or `UNDICI_NO_WASM_SIMD=1`). Lambda's x86_64
- * and arm64 runtimes compile the SIMD build, so the fallback is 72 KB of bundle (and parse time)
- * that never runs; left out, its `require` would fail only where SIMD is missing.
+ * and arm64 runtimes compile the SIMD build, so the fallback is bundle (and parse time) that never
+ * runs; left out, its `require` would fail only where SIMD is missing.
  * `test/tools/bundle.int.test.ts` builds the bundle and sends a request through it.
  */
 export const BUNDLE_EXTERNALS: readonly string[] = ['*/llhttp-wasm.js'];
@@ -68,8 +51,7 @@ export const BUNDLE_DEFINE: Readonly<Record<string, string>> = { 'process.env.JE
 
 /**
  * Packages replaced in the bundle. Lambda hands credentials in the environment: the SDK's default
- * credential chain becomes the environment alone (`functions/aws/lambda-credentials.ts`,
- * 60 KB less). Paths are relative to the repository root, where every build runs.
+ * credential chain becomes the environment alone (`functions/aws/lambda-credentials.ts`). Paths are relative to the repository root, where every build runs.
  */
 export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts',
@@ -80,8 +62,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
 /**
  * Licence comments go to `index.mjs.LEGAL.txt` beside the bundle, not into it: one of them (undici's
  * formdata-polyfill credit) holds a non-ASCII letter, and a single non-ASCII byte makes V8 hold the
- * whole 700 KB source as a two-byte string, slower to decode and to scan at every cold start (see
- * "Cold start profile" in docs/operations.md). With them out the bundle is ASCII (esbuild escapes
+ * whole source as a two-byte string, slower to decode and to scan at every cold start. With them out the bundle is ASCII (esbuild escapes
  * non-ASCII in code); `test/tools/bundle-cold-start.int.test.ts` keeps it so.
  */
 export const BUNDLE_LEGAL_COMMENTS = 'external';
@@ -102,15 +83,13 @@ const unreachable = (what: string, why: string) =>
  * `dispatch` over HTTP/1.1 with string bodies, `http-exchange.ts`) never runs, though `require`s
  * pull them in:
  *
- * - `dispatcher/client-h2.js` (10 KB): HTTP/2, used only when TLS negotiates `h2`, which undici
+ * - `dispatcher/client-h2.js`: HTTP/2, used only when TLS negotiates `h2`, which undici
  *   offers only with `allowH2: true`; the pool never sets it. If it were ever reached, `client.js`
  *   catches the throw and fails the connection with this message.
- * - `web/fetch/body.js` (52 KB with what only it pulls in: fetch's util, webidl, FormData and its
+ * - `web/fetch/body.js` (with what only it pulls in: fetch's util, webidl, FormData and its
  *   parser, data: URLs, infra): `client-h1.js` requires it only to encode a `FormData` request body;
  *   the client sends JSON strings.
  *
- * Measured (bytes a cold HTTP resend loads): 606,605 with neither stub, 596,669 with the HTTP/2
- * stub alone (9,936 less), 553,307 with both (the body stub: 43,362 less).
  * `test/tools/bundle.int.test.ts` resends through the bundle over undici (HTTP/1.1 to the DigiCert
  * simulator) and checks the stubs are what the bundle holds.
  */
@@ -162,9 +141,9 @@ export function esbuildOptions(options: {
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
     // Code only some deliveries need is `import()`ed: as separate files it is neither read nor
-    // compiled until then. Lazy chunks now: the SQS client 26 KB (queue consumers writing
-    // refusals), the Secrets Manager client 14 KB (off Lambda), and SDK code for browsers and event
-    // streams this function never runs (bowser 35 KB, 15 KB).
+    // compiled until then. Lazy chunks now: the SQS client (queue consumers writing refusals), the
+    // Secrets Manager client (off Lambda), and SDK code for browsers and event streams this function
+    // never runs.
     splitting: true,
     bundle: true,
     platform: 'node',

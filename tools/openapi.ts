@@ -11,12 +11,13 @@ import {
   EMAIL_DCV_SUNSET_SOURCE,
   HEADERS,
   HTTP_LIMITS,
+  IDEMPOTENCY_KEY_PATTERN,
   PRODUCT_NAME,
   REQUEST_LIMITS,
   RESEND_ROUTE,
   VERSION,
 } from '../functions/app/contract.js';
-import { IDEMPOTENCY_KEY_PATTERN, resendBodySchema } from '../functions/resend/request-schema.js';
+import { resendBodySchema } from '../functions/resend/request-schema.js';
 import { dcvEmailsPath } from './openapi-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;

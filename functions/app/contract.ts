@@ -78,8 +78,8 @@ const envNames = {
   // Read by glibc's malloc in the runtime process, not by the function; the stack sets it
   // (`DEPLOYED_RUNTIME_ENV`, docs/deploy.md).
   MALLOC_ARENA_MAX: 'MALLOC_ARENA_MAX',
-  // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` costs every cold start
-  // ~25 ms (docs/operations.md, "Cold start profile"); set it by hand to read a crash's stack trace.
+  // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` reads the source map
+  // at every cold start; set it by hand to read a crash's stack trace.
   NODE_OPTIONS: 'NODE_OPTIONS',
 } as const;
 
@@ -144,14 +144,12 @@ export const FUNCTION_LIMITS = {
 export const DEPLOYMENT_DEFAULTS = {
   stackName: 'DcvResend',
   digicertRegion: 'us',
-  /** MB; `npm run bench` measures ~105 MB RSS after 10,000 invocations (docs/operations.md). */
+  /** MB: room for a 500-order batch's state beside the runtime (`npm run bench -- --only=memory`). */
   memorySize: 256,
   /**
    * glibc's `MALLOC_ARENA_MAX` for the runtime process (`DEPLOYED_RUNTIME_ENV`): at most two malloc
-   * arenas for V8's threads instead of 8 per core. `npm run bench -- --only=memory`, runs
-   * interleaved on Node 24 with Lambda's flags: RSS after 10,000 invocations 105.0 MB (median of 9
-   * runs) against 110.6 MB unset (7 runs); 1 arena read 104.5 (3 runs), not clearly better; warm
-   * and cold start unchanged (docs/operations.md, "Memory and `MALLOC_ARENA_MAX`").
+   * arenas for V8's threads instead of 8 per core: a smaller RSS, with warm and cold start
+   * unchanged (`npm run bench -- --only=memory`).
    */
   mallocArenaMax: 2,
   /**
@@ -225,6 +223,15 @@ export const REQUEST_LIMITS = {
   maxQueueMessageOrders: 100,
   maxEmailLength: 254,
 } as const;
+
+/**
+ * A delivery id a caller may give (HTTP `Idempotency-Key`, payload and queue message
+ * `idempotency_key`; docs/contract.md §3, §6): 1 to 255 visible ASCII characters.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** What a refused delivery id is told (after its field name). */
+export const IDEMPOTENCY_KEY_RULE =
+  'must be 1 to 255 visible ASCII characters (no spaces or control characters)';
 
 const errorTypes = {
   ValidationError: 'ValidationError',
@@ -300,7 +307,11 @@ export const METRICS = {
   serviceDimension: 'Service',
 } as const;
 
-/** `Retry-After` seconds on a 429 when DigiCert gave none. */
+/**
+ * Seconds to wait when no one said how long (docs/contract.md §7): after DigiCert's 429 without
+ * `Retry-After` (its short window), both the `Retry-After` callers get and the pause every
+ * container takes; and the `Retry-After` of a delivery still in progress elsewhere.
+ */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** The HTTP header names callers see (docs/contract.md §2). */

@@ -12,14 +12,12 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
 import { IdempotencyKeyReusedError, UpstreamError } from '../lib/errors.js';
 import type { DeliveryKey, IdempotencyStore, Once } from '../resend/idempotency.js';
 
 /** Every record's id starts with this (Powertools would otherwise use the function's name, which changes per stack). */
 export const RECORD_PREFIX = 'dcv-resend';
-
-/** What a caller told "in progress" is asked to wait before trying again. */
-export const IN_PROGRESS_RETRY_AFTER_SECONDS = 5;
 
 export interface DynamoDBIdempotencyStoreOptions {
   readonly client: DynamoDBClient;
@@ -103,7 +101,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       return new UpstreamError(
         'request_in_progress',
         'The same delivery is still being processed elsewhere; DigiCert was not called again',
-        { cause: error, retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS },
+        { cause: error, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
       );
     }
     return new UpstreamError(

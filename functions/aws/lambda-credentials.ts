@@ -3,8 +3,8 @@
  * `@aws-sdk/credential-provider-node` (the SDK clients' default chain) to this file. Lambda always
  * hands the function its role's credentials in the environment (`AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), so the rest of the chain (profiles, SSO, web
- * identity, process, container and instance metadata) is 60 KB of bundle, and parse time on every
- * cold start, that never runs there. The CLI and the tests of the sources keep the full chain; the
+ * identity, process, container and instance metadata) would be bundle and cold-start parse time
+ * for code that never runs there. The CLI and the tests of the sources keep the full chain; the
  * bundle's tests and local runs pass credentials in the environment, as Lambda does.
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';

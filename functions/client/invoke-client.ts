@@ -14,8 +14,8 @@
  * nothing else, so the function puts every field a program needs into the message, as JSON
  * (docs/contract.md §3; `functions/triggers/direct-errors.ts`): this client reads the code,
  * status, entries, retry hint and attempts from there, and gives the rebuilt error the sentence as
- * its `message`. `BatchError.summary` is the message itself. A function older than that format
- * sent only the sentence: its fields are then read from the wording, as well as it allows.
+ * its `message`. `BatchError.summary` is the message itself. Any other error payload becomes a
+ * `LambdaInvokeError`.
  *
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
@@ -24,12 +24,9 @@ import type { DirectErrorDetail } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
 import {
   BatchError,
-  type ConfigurationCode,
   ConfigurationError,
   type DigiCertErrorEntry,
   DigiCertRequestError,
-  type Issue,
-  type UpstreamCode,
   UpstreamError,
   ValidationError,
 } from '../lib/errors.js';
@@ -171,7 +168,7 @@ export function toRemoteError(payload: string, functionError = 'Unhandled'): Err
       : payload.slice(0, 1000);
   const detail = errorType === 'BatchError' ? undefined : parseDetail(message);
   const error =
-    (detail ? fromDetail(errorType, detail) : fromWording(errorType, message)) ??
+    (detail ? fromDetail(errorType, detail) : fromBatchSummary(errorType, message)) ??
     new LambdaInvokeError(message, { errorType, functionError });
   // The constructors word their own message: the caller sees the function's sentence instead.
   error.message = detail?.message ?? message;
@@ -238,80 +235,16 @@ function fromDetail(errorType: string | undefined, detail: DirectErrorDetail): E
   }
 }
 
-/**
- * The error rebuilt from a message without JSON detail: a `BatchError` (whose message is the
- * summary), or an error from a function older than the JSON messages, whose fields can only be
- * read from its wording.
- */
-function fromWording(errorType: string | undefined, message: string): Error | undefined {
-  switch (errorType) {
-    case 'ValidationError':
-      return new ValidationError(parseIssues(message));
-    case 'DigiCertRequestError':
-      return parseDigiCertRequestError(message);
-    case 'UpstreamError':
-      return new UpstreamError(upstreamCodeOf(message), message, { attempts: attemptsOf(message) });
-    case 'ConfigurationError':
-      return new ConfigurationError(configurationCodeOf(message), message);
-    case 'BatchError': {
-      let summary: unknown;
-      try {
-        summary = JSON.parse(message);
-      } catch {
-        return undefined;
-      }
-      return isBatchResult(summary) ? new BatchError(summary) : undefined;
-    }
-    default:
-      return undefined;
+/** A `BatchError`, whose message is the batch summary as JSON. */
+function fromBatchSummary(errorType: string | undefined, message: string): BatchError | undefined {
+  if (errorType !== 'BatchError') return undefined;
+  let summary: unknown;
+  try {
+    summary = JSON.parse(message);
+  } catch {
+    return undefined;
   }
-}
-
-const ISSUE_WITH_FIELD = /^([A-Za-z0-9_.-]+): ([\s\S]*)$/;
-
-/** `Invalid request: a.b: rule; c: rule` back into issues. */
-function parseIssues(message: string): Issue[] {
-  const body = message.replace(/^Invalid request: /, '');
-  return body.split('; ').map((part) => {
-    const match = ISSUE_WITH_FIELD.exec(part);
-    const field = match?.[1] ?? '';
-    return {
-      field,
-      message: match?.[2] ?? part,
-      code: field.endsWith('order_id') ? 'invalid_order_id' : 'invalid_input',
-    };
-  });
-}
-
-const DIGICERT_REJECTION = /HTTP (\d{3}) \(([^)]*)\)(?:: ([\s\S]*))?$/;
-
-function parseDigiCertRequestError(message: string): DigiCertRequestError {
-  const match = DIGICERT_REJECTION.exec(message);
-  const status = Number(match?.[1] ?? 0);
-  const codes = match?.[2] && match[2] !== 'no error code' ? match[2].split(', ') : [];
-  const detail = match?.[3] ?? '';
-  const errors: DigiCertErrorEntry[] = codes.map((code, index) => ({
-    code,
-    message: index === 0 ? detail : '',
-  }));
-  return new DigiCertRequestError(status, errors);
-}
-
-function upstreamCodeOf(message: string): UpstreamCode {
-  if (/request limit|rate-limit|HTTP 429/i.test(message)) return 'request_limit_exceeded';
-  if (/in time|no time left/i.test(message)) return 'upstream_timeout';
-  return 'upstream_unavailable';
-}
-
-function attemptsOf(message: string): number {
-  return Number(/after (\d+) attempts?/.exec(message)?.[1] ?? 0);
-}
-
-function configurationCodeOf(message: string): ConfigurationCode {
-  if (/rejected the API key/i.test(message)) return 'upstream_auth_failed';
-  if (/^DIGICERT_API_KEY_SECRET_ID is required/.test(message)) return 'secret_unavailable';
-  if (/^[A-Z][A-Z0-9_]* must /.test(message)) return 'invalid_configuration';
-  return /secret/i.test(message) ? 'secret_unavailable' : 'invalid_configuration';
+  return isBatchResult(summary) ? new BatchError(summary) : undefined;
 }
 
 function isSentResult(value: unknown): value is SentResult {

@@ -5,7 +5,7 @@
  */
 import type { Pool as PoolType } from 'undici';
 // undici's `Pool` module, not its package root: the root loads fetch, WebSocket, the cache and the
-// mocks too, about 250 KB more bundle and cold-start time for nothing used here. undici does not
+// mocks too: more bundle and cold-start time for nothing used here. undici does not
 // promise this path, so the choice is: keep undici pinned exactly (package.json), type the module
 // by hand (`undici-deep.d.ts`, borrowing the public types), and let
 // `test/digicert/undici-deep-imports.int.test.ts` fail on an upgrade that moves or changes it (it

@@ -1,6 +1,6 @@
 /**
- * The ICANN section of the Public Suffix List (through `tldts-icann`, the ICANN section only: 53 KB lighter in the bundle than `tldts`): names under which anyone can
- * register a domain (`com`, `co.uk`, `com.au`, `*.kawasaki.jp`). Such a name is never a domain a
+ * The ICANN section of the Public Suffix List (through `tldts-icann`, which ships that section
+ * only, a lighter bundle than `tldts`): names under which anyone can register a domain (`com`, `co.uk`, `com.au`, `*.kawasaki.jp`). Such a name is never a domain a
  * certificate or a DCV email can be about (docs/contract.md §1). The private section (`github.io`,
  * `blogspot.com`) is left out: those are registrable domains as far as DigiCert is concerned.
  */

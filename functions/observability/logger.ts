@@ -22,8 +22,6 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** Writes `record` as one JSON line whatever the level (metric documents); redacted like every line. */
   write(record: LogFields): void;
-  /** Writes a record already serialised as JSON (one line), like `write`. */
-  writeJson(json: string): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;
 }
@@ -150,8 +148,6 @@ const writeStdout = (line: string) => {
   pendingStdout += `${line}\n`;
 };
 
-/** The keys every line starts with; a child's fields or a line's fields that reuse one take its place. */
-const LEADING_KEYS = ['timestamp', 'level', 'message'] as const;
 const LEVEL_NAME: Readonly<Record<LogLevel, string>> = {
   debug: 'DEBUG',
   info: 'INFO',
@@ -159,24 +155,13 @@ const LEVEL_NAME: Readonly<Record<LogLevel, string>> = {
   error: 'ERROR',
 };
 
-/**
- * Writes `{timestamp, level, message, ...fields of the logger, ...fields of the line}` as one JSON
- * line. The logger's own fields are serialised once, when it is made (child loggers are made per
- * invocation, lines written per order): a line is then the serialised line fields appended to a
- * prefix. Where a line's fields reuse a key of the prefix, the line is built as the spread record
- * instead, so that the output is the same either way. (One difference is left: a key that reads as
- * an array index, which no line uses, would come first in the spread record and here stays among
- * the fields it came with.)
- */
+/** Writes `{timestamp, level, message, ...fields of the logger, ...fields of the line}` as one JSON line. */
 class JsonLogger implements Logger {
   readonly level: LogLevel;
   readonly #threshold: number;
   readonly #write: (line: string) => void;
   readonly #now: () => Date;
   readonly #base: LogFields;
-  /** `,"key":value` for each of the logger's fields, or `''`. */
-  readonly #baseJson: string;
-  readonly #takenKeys: readonly string[];
 
   constructor(level: LogLevel, write: (line: string) => void, now: () => Date, base: LogFields) {
     this.level = level;
@@ -184,9 +169,6 @@ class JsonLogger implements Logger {
     this.#write = write;
     this.#now = now;
     this.#base = base;
-    const json = JSON.stringify(base);
-    this.#baseJson = json.length > 2 ? `,${json.slice(1, -1)}` : '';
-    this.#takenKeys = [...LEADING_KEYS, ...Object.keys(base)];
   }
 
   debug(message: string, fields?: LogFields): void {
@@ -209,10 +191,6 @@ class JsonLogger implements Logger {
     this.#write(redact(JSON.stringify(record)));
   }
 
-  writeJson(json: string): void {
-    this.#write(redact(json));
-  }
-
   child(fields: LogFields): Logger {
     return new JsonLogger(this.level, this.#write, this.#now, { ...this.#base, ...fields });
   }
@@ -220,14 +198,7 @@ class JsonLogger implements Logger {
   #emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
     if (RANK[level] < this.#threshold) return;
     const timestamp = this.#now().toISOString();
-    if (fields !== undefined && this.#takenKeys.some((key) => Object.hasOwn(fields, key))) {
-      const record = { timestamp, level: LEVEL_NAME[level], message, ...this.#base, ...fields };
-      this.#write(redact(JSON.stringify(record)));
-      return;
-    }
-    const own = fields === undefined ? '{}' : JSON.stringify(fields);
-    const line = `{"timestamp":"${timestamp}","level":"${LEVEL_NAME[level]}","message":${JSON.stringify(message)}${this.#baseJson}${own.length > 2 ? `,${own.slice(1)}` : '}'}`;
-    this.#write(redact(line));
+    this.write({ timestamp, level: LEVEL_NAME[level], message, ...this.#base, ...fields });
   }
 }
 

@@ -147,33 +147,13 @@ const ALWAYS: readonly { readonly Name: string; readonly Unit: MetricUnit }[] = 
 ];
 const WITH_LATENCY = [...ALWAYS, definition(METRIC.digicertLatency)];
 /**
- * The document spells the dimension as a literal key (`Service:`), keeping its shape fixed for V8;
- * this annotation fails to compile if the contract's dimension ever differs from that key.
+ * The document spells the dimension as a literal key (`Service:`); this annotation fails to compile
+ * if the contract's dimension ever differs from that key.
  */
 const SERVICE_DIMENSION: 'Service' = METRICS.serviceDimension;
 const DIMENSIONS: readonly (readonly string[])[] = [[SERVICE_DIMENSION]];
 
-/** `CloudWatchMetrics` of the common documents, and what precedes the service's name, serialised once. */
-const cloudWatchMetricsJson = (metrics: typeof ALWAYS) =>
-  `,"CloudWatchMetrics":${JSON.stringify([{ Namespace: METRICS.namespace, Dimensions: DIMENSIONS, Metrics: metrics }])}},"${SERVICE_DIMENSION}":`;
-const AFTER_TIMESTAMP = cloudWatchMetricsJson(ALWAYS);
-const AFTER_TIMESTAMP_WITH_LATENCY = cloudWatchMetricsJson(WITH_LATENCY);
-/** The members of a common document: a property of the same name would take its place (`toJson`). */
-const DOCUMENT_MEMBERS = [
-  '_aws',
-  SERVICE_DIMENSION,
-  ...ALWAYS.map((metric) => metric.Name),
-  METRIC.digicertLatency,
-] as const;
-
-/** A number as `JSON.stringify` writes it. */
-const jsonNumber = (value: number) => (Number.isFinite(value) ? String(value) : 'null');
-
-/**
- * One invocation's metrics, written as one EMF document when the invocation ends. Plain fields
- * and fixed-shape documents: this runs on every invocation, and a dictionary-shaped document costs
- * ten times more to build and serialise.
- */
+/** One invocation's metrics, written as one EMF document (`JSON.stringify(toDocument())`) when the invocation ends. */
 export class InvocationMetrics {
   ordersSent = 0;
   ordersFailed = 0;
@@ -238,8 +218,6 @@ export class InvocationMetrics {
         ...[...this.#failures.keys()].map((Name) => ({ Name, Unit: 'Count' as const })),
       ];
     }
-    // A literal of fixed shape, extended afterwards: spreading into it first would make V8 build a
-    // dictionary-mode object, several times slower to build and to serialise.
     const document: Record<string, unknown> & EmfDocument = {
       _aws: {
         Timestamp: options.timestamp,
@@ -265,38 +243,6 @@ export class InvocationMetrics {
       for (const [name, count] of this.#failures) document[name] = count;
     }
     return options.properties ? Object.assign(document, options.properties) : document;
-  }
-
-  /**
-   * `toDocument`'s document as JSON: the same text as `JSON.stringify(this.toDocument(options))`.
-   * Every invocation writes one, so the common document (no failures, no queue counts) is written
-   * from parts serialised once instead of built and serialised whole; the others are not common.
-   */
-  toJson(options: Parameters<InvocationMetrics['toDocument']>[0]): string {
-    const properties = options.properties;
-    if (
-      this.#queue ||
-      this.#failures ||
-      (properties && DOCUMENT_MEMBERS.some((member) => Object.hasOwn(properties, member)))
-    ) {
-      return JSON.stringify(this.toDocument(options));
-    }
-    const latencies = this.#latencies;
-    const latency =
-      latencies.length === 0
-        ? ''
-        : `,"${METRIC.digicertLatency}":${latencies.length === 1 ? jsonNumber(latencies[0] as number) : JSON.stringify(latencies)}`;
-    const secretReads = options.container.takeSecretReads();
-    const coldStart = options.container.takeColdStart() ? 1 : 0;
-    const rest = properties ? JSON.stringify(properties) : '{}';
-    return (
-      `{"_aws":{"Timestamp":${jsonNumber(options.timestamp)}` +
-      (latencies.length > 0 ? AFTER_TIMESTAMP_WITH_LATENCY : AFTER_TIMESTAMP) +
-      `${JSON.stringify(options.service)},"OrdersSent":${jsonNumber(this.ordersSent)},"OrdersFailed":${jsonNumber(this.ordersFailed)}` +
-      `,"DigiCertAttempts":${jsonNumber(this.digicertAttempts)},"DigiCertRetries":${jsonNumber(this.digicertRetries)}` +
-      `,"SecretCacheMisses":${secretReads},"ColdStart":${coldStart}${latency}` +
-      (rest.length > 2 ? `,${rest.slice(1)}` : '}')
-    );
   }
 }
 

@@ -3,6 +3,7 @@
  * next request. The shared budget keeps the pause on the state table (`shared-budget.ts`); this is
  * the hook that tells it, and the pause's length. Why: docs/design/rate-budget.md, "The 429 pause".
  */
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
 import type { AttemptObserver, RateLimiter } from '../resend/ports.js';
 
 /** Time, injectable so that tests can skew one container's clock. */
@@ -17,7 +18,6 @@ export const systemBudgetClock: BudgetClock = {
 };
 
 /** A 429 without `Retry-After`: at least DigiCert's short window, plus jitter so that containers do not resume in step. */
-const DEFAULT_PAUSE_MS = 5_000;
 const PAUSE_JITTER_MS = 1_000;
 
 /** A limiter that can pause every container (the shared budget). */
@@ -32,7 +32,7 @@ export interface Pausable {
 /** How long a 429 pauses: DigiCert's `Retry-After` when it sent one, else 5 s plus jitter. */
 export function pauseMs(retryAfterSeconds: number | undefined, random: () => number = Math.random): number {
   return retryAfterSeconds === undefined
-    ? DEFAULT_PAUSE_MS + Math.floor(random() * PAUSE_JITTER_MS)
+    ? DEFAULT_RETRY_AFTER_SECONDS * 1000 + Math.floor(random() * PAUSE_JITTER_MS)
     : Math.max(0, retryAfterSeconds * 1000);
 }
 

@@ -133,8 +133,7 @@ class SlidingWindowRateLimiter implements SlidingWindowLimiter {
       // In-flight requests hold their slots until released; then the released ones count, newest first.
       const fromReleased = limit - inFlight;
       if (fromReleased <= 0) return Number.POSITIVE_INFINITY;
-      // Fewer releases than the limit: nothing to wait for. (Reading a negative index instead would
-      // be correct too, but V8 looks negative keys up as named properties, slowly, on every grant.)
+      // Fewer releases than the limit: nothing to wait for.
       if (fromReleased > released.length) continue;
       const oldest = released[released.length - fromReleased] as number;
       at = Math.max(at, oldest + windowMs);

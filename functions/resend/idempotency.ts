@@ -3,8 +3,9 @@
  * DigiCert answered for each (delivery, order), and the helpers that turn the resend use case's
  * outcome into something recordable. The DynamoDB adapter is `aws/idempotency-store.ts`.
  */
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from '../app/contract.js';
 import { type DigiCertErrorEntry, DigiCertRequestError, ValidationError } from '../lib/errors.js';
-import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, type ResendRequest } from './request-schema.js';
+import type { ResendRequest } from './request-schema.js';
 import type { ResendOptions, ResendUseCase } from './use-case.js';
 
 /**

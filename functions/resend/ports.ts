@@ -57,7 +57,7 @@ export interface DigiCertClient {
   ): Promise<AttemptOutcome>;
 }
 
-/** Keeps DigiCert requests under DigiCert's rate limits (`rate-limiter.ts` is the real one). */
+/** Keeps DigiCert requests under DigiCert's rate limits (the real ones are in `rate-limit/`). */
 export interface RateLimiter {
   /** Waits for a slot; `false` when none frees up before `deadline`. */
   acquire(deadline: number): Promise<boolean>;

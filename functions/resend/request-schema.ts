@@ -3,8 +3,8 @@
  * scheduled payloads, batches, the CLI and CDK synth (which validates schedule payloads with it).
  */
 // zod/mini: the same engine and error messages as `zod` (with its English locale, below), without
-// the classic API's methods on every schema, which also pull in JSON Schema generation: 27 KB less
-// bundle (tools/bundle-options.ts). tools/openapi.ts derives the documented schema from these.
+// the classic API's methods on every schema, which also pull in JSON Schema generation: a smaller
+// bundle. tools/openapi.ts derives the documented schema from these.
 import {
   array,
   config,
@@ -24,7 +24,7 @@ import {
   type ZodMiniType,
 } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { REQUEST_LIMITS } from '../app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, REQUEST_LIMITS } from '../app/contract.js';
 import {
   type Checked,
   checkEmailDomain,
@@ -205,11 +205,6 @@ export const resendBodySchema = strictObject(bodyShape);
 
 /** One logical request: one order, with the optional recipients and locale. */
 export const resendRequestSchema = strictObject({ order_id: orderId, ...bodyShape });
-
-/** A delivery id a direct caller may give (docs/contract.md §3, §6): 1 to 255 visible ASCII characters. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-export const IDEMPOTENCY_KEY_RULE =
-  'must be 1 to 255 visible ASCII characters (no spaces or control characters)';
 
 const idempotencyKey = optional(
   documented(string(stringError).check(regex(IDEMPOTENCY_KEY_PATTERN, { error: IDEMPOTENCY_KEY_RULE })), {

@@ -4,6 +4,7 @@
  * It knows nothing of Lambda events or HTTP statuses; outcomes are returned or thrown as the typed
  * errors of `errors.ts`.
  */
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
 import { ConfigurationError, DigiCertRequestError, UpstreamError } from '../lib/errors.js';
 import type {
   ApiKeyProvider,
@@ -62,8 +63,6 @@ export interface ResendResult {
 
 /** Below this, an attempt cannot realistically complete: fail instead of starting it. */
 const MIN_ATTEMPT_MS = 200;
-/** What a caller is told to wait after a 429 that came without `Retry-After` (DigiCert's short window). */
-const DEFAULT_RATE_LIMIT_RETRY_AFTER_S = 5;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -103,7 +102,7 @@ export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
         throw new UpstreamError(
           'request_limit_exceeded',
           `DigiCert's request limit for this API key is used up and no slot frees before the deadline (order ${orderId})`,
-          { attempts, retryAfterSeconds: DEFAULT_RATE_LIMIT_RETRY_AFTER_S },
+          { attempts, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
         );
       }
       const remaining = deadline - now();
@@ -207,7 +206,7 @@ function finalError(outcome: AttemptOutcome, orderId: number, attempts: number):
       return new UpstreamError(
         'request_limit_exceeded',
         `DigiCert kept rate-limiting requests for order ${orderId} (HTTP 429) ${tries}`,
-        { attempts, retryAfterSeconds: outcome.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_RETRY_AFTER_S },
+        { attempts, retryAfterSeconds: outcome.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS },
       );
     case 'timeout':
       return new UpstreamError(

@@ -1,31 +1,26 @@
 /**
- * `GetSecretValue` without the AWS SDK: one SigV4-signed awsJson1_1 `POST` through an undici pool,
- * for the cold start. Creating the SDK's client and running its first request (config resolution,
- * middleware, endpoint rules, config-file lookups, Node's `http` request, web streams) was about a
- * tenth of a cold HTTP resend on Node 24 ("Cold start profile" in docs/operations.md); undici is
- * loaded for DigiCert anyway.
+ * `GetSecretValue` without the AWS SDK client: one awsJson1_1 `POST`, signed by the SDK's own
+ * `SignatureV4`, through an undici pool, for the cold start: creating the SDK's client and running
+ * its first request (config resolution, middleware, endpoint rules, config-file lookups, Node's
+ * `http` request, web streams) is a visible part of a cold HTTP resend, and undici is loaded for
+ * DigiCert anyway.
  *
  * It behaves as the SDK client it replaces (`runtime.ts`, `SECRETS_MANAGER_BOUNDS`): the same
  * endpoint variables, the standard retry strategy's attempts, backoff and retryable errors, the
- * per-attempt connection and request timeouts, and errors of the same `name`, `code` and
- * `$metadata` that `api-key-provider.ts` classifies. It is used only where that is plain
+ * per-attempt connection and request timeouts, the clock-skew correction, and errors of the same
+ * `name`, `code` and `$metadata` that `api-key-provider.ts` classifies. It is used only where that is plain
  * (`fastSecretsManagerEligible`): credentials and region in the environment as Lambda sets them, the
  * `aws` partition or an explicit endpoint, no FIPS or dual-stack switch; anywhere else the SDK runs.
  */
-import { createHash, createHmac } from 'node:crypto';
 import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { Pool as PoolType } from 'undici';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { USER_AGENT } from '../app/contract.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
 import { exchange } from '../lib/http-exchange.js';
 import type { SecretValueReader } from './api-key-provider.js';
-
-interface Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string | undefined;
-}
 
 const SERVICE = 'secretsmanager';
 const TARGET = 'secretsmanager.GetSecretValue';
@@ -68,6 +63,12 @@ const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
 const DELAY_BASE_MS = 100;
 const THROTTLING_DELAY_BASE_MS = 500;
 const MAX_DELAY_MS = 20_000;
+// The SDK's clock-skew correction (@aws-sdk/core's AwsSdkSigV4Signer): every answer's `Date` sets the
+// offset added to the clock when signing; an error answer that moves it by 4 minutes or more is
+// retried (the retry strategy's `isClockSkewCorrectedError`).
+const CLOCK_SKEW_THRESHOLD_MS = 240_000;
+/** An answer that took longer than this says nothing reliable about the clock. */
+const MAX_SAMPLE_ROUND_TRIP_MS = 900_000;
 
 /**
  * Whether the SDK-free read does exactly what the SDK would in `env`: credentials in the environment
@@ -90,7 +91,12 @@ export function fastSecretsManagerEligible(env: Readonly<Record<string, string |
 /** An error Secrets Manager answered, shaped as the SDK's service exceptions are (`name`, `$metadata`). */
 export class SecretsManagerServiceError extends Error {
   readonly $fault: 'client' | 'server';
-  readonly $metadata: { readonly httpStatusCode: number; readonly requestId: string | undefined };
+  readonly $metadata: {
+    readonly httpStatusCode: number;
+    readonly requestId: string | undefined;
+    /** Set, as the SDK sets it, when this answer corrected the clock by 4 minutes or more. */
+    clockSkewCorrected?: boolean;
+  };
 
   constructor(name: string, message: string, status: number, requestId: string | undefined) {
     super(message);
@@ -106,6 +112,9 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
   readonly #bounds: ClientBounds;
   readonly #now: () => Date;
   readonly #random: () => number;
+  readonly #signer: SignatureV4;
+  /** Server time minus this clock, from the last answer's `Date` (the SDK's `systemClockOffset`). */
+  #clockOffsetMs = 0;
   #pool: PoolType | undefined;
 
   constructor(
@@ -117,6 +126,7 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
     this.#bounds = bounds;
     this.#now = clock.now ?? (() => new Date());
     this.#random = clock.random ?? Math.random;
+    this.#signer = secretsManagerSigner(env);
   }
 
   /** `GetSecretValue` for `secretId`, answered as `SecretsManagerClient.send(new GetSecretValueCommand(...))` is. */
@@ -135,24 +145,19 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
   }
 
   async #attempt(body: string): Promise<GetSecretValueCommandOutput> {
-    const region = this.#env.AWS_REGION ?? '';
     const endpoint = new URL(
       this.#env.AWS_ENDPOINT_URL_SECRETS_MANAGER ||
         this.#env.AWS_ENDPOINT_URL ||
-        `https://${SERVICE}.${region}.amazonaws.com`,
+        `https://${SERVICE}.${this.#env.AWS_REGION ?? ''}.amazonaws.com`,
     );
     const path = endpoint.pathname || '/';
-    const headers = signedHeaders({
-      credentials: {
-        accessKeyId: this.#env.AWS_ACCESS_KEY_ID ?? '',
-        secretAccessKey: this.#env.AWS_SECRET_ACCESS_KEY ?? '',
-        sessionToken: this.#env.AWS_SESSION_TOKEN || undefined,
-      },
-      region,
+    const offsetBefore = this.#clockOffsetMs;
+    const sentAt = this.#now().getTime();
+    const headers = await signedHeaders(this.#signer, {
       host: endpoint.host,
       path,
       body,
-      date: this.#now(),
+      date: new Date(sentAt + offsetBefore),
     });
     this.#pool ??= new Pool(endpoint.origin, {
       connections: 4,
@@ -170,74 +175,72 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
     if (result.kind === 'failed') {
       throw result.timedOut ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(result.error);
     }
+    this.#clockOffsetMs = this.#updatedClockOffset(result.headers, sentAt);
     const requestId = header(result.headers['x-amzn-requestid']);
     if (result.status >= 200 && result.status < 300) {
       const output = JSON.parse(result.text) as Omit<GetSecretValueCommandOutput, '$metadata'>;
       return { ...output, $metadata: { httpStatusCode: result.status, requestId } };
     }
-    throw serviceError(result.status, result.text, header(result.headers['x-amzn-errortype']), requestId);
+    const error = serviceError(
+      result.status,
+      result.text,
+      header(result.headers['x-amzn-errortype']),
+      requestId,
+    );
+    if (Math.abs(this.#clockOffsetMs) >= CLOCK_SKEW_THRESHOLD_MS && this.#clockOffsetMs !== offsetBefore) {
+      error.$metadata.clockSkewCorrected = true;
+    }
+    throw error;
+  }
+
+  /** The SDK's `getUpdatedSystemClockOffset`, on this client's clock. */
+  #updatedClockOffset(
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    sentAt: number,
+  ): number {
+    const serverTime = Date.parse(header(headers.date) ?? '');
+    if (headers.age !== undefined || Number.isNaN(serverTime)) return this.#clockOffsetMs;
+    const receivedAt = this.#now().getTime();
+    if (receivedAt - sentAt > MAX_SAMPLE_ROUND_TRIP_MS) return this.#clockOffsetMs;
+    return serverTime - receivedAt;
   }
 }
 
-/** SigV4 (AWS4-HMAC-SHA256) headers for the JSON `POST`: exactly what the SDK signs. */
-export function signedHeaders(input: {
-  readonly credentials: Credentials;
-  readonly region: string;
-  readonly host: string;
-  readonly path: string;
-  readonly body: string;
-  readonly date: Date;
-}): Record<string, string> {
-  const longDate = input.date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const shortDate = longDate.slice(0, 8);
-  const payloadHash = sha256Hex(input.body);
-  const headers: Record<string, string> = {
-    'content-type': CONTENT_TYPE,
-    host: input.host,
-    // As the SDK sends it: the payload's hash, signed.
-    'x-amz-content-sha256': payloadHash,
-    'x-amz-date': longDate,
-    ...(input.credentials.sessionToken ? { 'x-amz-security-token': input.credentials.sessionToken } : {}),
-    'x-amz-target': TARGET,
-  };
-  const names = Object.keys(headers).sort();
-  const canonical = [
-    'POST',
-    input.path.split('/').map(encodeRfc3986).join('/'),
-    '',
-    ...names.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}`),
-    '',
-    names.join(';'),
-    payloadHash,
-  ].join('\n');
-  const scope = `${shortDate}/${input.region}/${SERVICE}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', longDate, scope, sha256Hex(canonical)].join('\n');
-  let key: Buffer = hmac(`AWS4${input.credentials.secretAccessKey}`, shortDate);
-  for (const part of [input.region, SERVICE, 'aws4_request']) key = hmac(key, part);
-  const signature = hmac(key, stringToSign).toString('hex');
-  const { host: _host, ...sent } = headers;
-  return {
-    ...sent,
-    authorization: `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-  };
+/** The SDK's signer for Secrets Manager, with the credentials and region Lambda puts in the environment. */
+export function secretsManagerSigner(env: Readonly<Record<string, string | undefined>>): SignatureV4 {
+  return new SignatureV4({
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    },
+    region: env.AWS_REGION ?? '',
+    service: SERVICE,
+    sha256: Sha256,
+  });
 }
 
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
-}
-
-function encodeRfc3986(segment: string): string {
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+/**
+ * The headers of the signed JSON `POST` (without `host`, which the pool sends): what the SDK sends,
+ * the payload's hash (`x-amz-content-sha256`) included.
+ */
+export async function signedHeaders(
+  signer: SignatureV4,
+  input: { readonly host: string; readonly path: string; readonly body: string; readonly date: Date },
+): Promise<Record<string, string>> {
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: 'https:',
+      hostname: input.host.split(':')[0] ?? input.host,
+      path: input.path,
+      headers: { host: input.host, 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET },
+      body: input.body,
+    },
+    { signingDate: input.date },
   );
+  const { host: _host, ...sent } = signed.headers;
+  return sent;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -294,7 +297,11 @@ function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error) || error.name === 'AbortError') return false;
   const code = (error as { code?: unknown }).code;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const skewCorrected = (error as { $metadata?: { clockSkewCorrected?: boolean } }).$metadata
+    ?.clockSkewCorrected;
   return (
+    skewCorrected === true ||
+    (error.name === 'InvalidSignatureException' && error.message.includes('Signature expired')) ||
     isThrottling(error) ||
     TRANSIENT_NAMES.has(error.name) ||
     (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||

@@ -8,7 +8,7 @@
  * unreadable, the deadline), when its failures could not be written, or when it was not started
  * before the deadline; SQS moves it to the dead-letter queue after its last receive.
  */
-import { REQUEST_LIMITS } from '../app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, REQUEST_LIMITS } from '../app/contract.js';
 import type { Runtime } from '../app/runtime.js';
 import {
   BatchError,
@@ -44,9 +44,6 @@ export interface SqsBatchResponse {
 
 /** A message body's payload: the direct payload plus the sender's name for the delivery, if any. */
 export type QueuedPayload = ResendPayload & { readonly idempotencyKey?: string };
-
-/** `idempotency_key`: 1 to 255 visible ASCII characters (docs/contract.md §3, §6). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Whether `event` is an SQS event: a non-empty `Records` array whose records all come from SQS.
@@ -91,8 +88,8 @@ export function parseQueuedPayload(body: string): QueuedPayload {
   let idempotencyKey: string | undefined;
   if (isRecord(value) && 'idempotency_key' in value) {
     const { idempotency_key: key, ...rest } = value;
-    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-      throw ValidationError.single('idempotency_key', 'must be 1 to 255 visible ASCII characters');
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw ValidationError.single('idempotency_key', IDEMPOTENCY_KEY_RULE);
     }
     idempotencyKey = key;
     value = rest;
@@ -114,7 +111,7 @@ export function parseQueuedPayload(body: string): QueuedPayload {
 /**
  * Turns the use case into the one a delivery runs: the seam for deliveries that happen once
  * (docs/contract.md §6). With a state table it answers orders already recorded for `deliveryId`
- * from the record (issue 13's `directDelivery`); without one, it is the use case itself.
+ * from the record; without one, it is the use case itself.
  */
 export type WrapDelivery = (
   payload: QueuedPayload,

@@ -33,7 +33,7 @@ import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.j
 /** Repository root, found from this file so synth works from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The deployed entry point (STYLE.md: one entry file per function). */
+/** The deployed entry point: one entry file per function. */
 export const DEFAULT_ENTRY = path.join(PROJECT_ROOT, LAMBDA_ENTRY);
 
 export type FunctionLogLevel = LogLevel;
@@ -45,10 +45,8 @@ export interface ResendFunctionProps {
    */
   readonly entry?: string;
   /**
-   * Memory in MB. Measured with `npm run bench` (Node 24, Lambda's flags for 256 MB,
-   * `MALLOC_ARENA_MAX=2`): the function's RSS after 10,000 invocations is about 105 MB, half of it
-   * the Node binary's own pages, so 256 MB leaves room for a 500-order batch's state and the
-   * runtime. Lambda gives CPU in proportion to memory: more memory shortens the cold start (module
+   * Memory in MB: room for a 500-order batch's state beside the runtime (`npm run bench -- --only=memory`
+   * reports the RSS). Lambda gives CPU in proportion to memory: more memory shortens the cold start (module
    * loading is CPU-bound) at a higher price per ms.
    * @default 256
    */

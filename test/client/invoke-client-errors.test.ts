@@ -106,30 +106,15 @@ describe('rebuilding errors from their JSON messages', () => {
   });
 });
 
-describe('rebuilding errors from a function older than the JSON messages', () => {
-  it('rebuilds DigiCertRequestError with every code DigiCert sent', () => {
-    const message =
-      'DigiCert rejected the request with HTTP 400 (invalid_dcv_email, bad_request_format): The DCV email address is not allowed.';
-
-    const error = toRemoteError(payload('DigiCertRequestError', message));
-
-    expect(error).toBeInstanceOf(DigiCertRequestError);
-    expect((error as DigiCertRequestError).status).toBe(400);
-    expect((error as DigiCertRequestError).errors.map((e) => e.code)).toEqual([
-      'invalid_dcv_email',
-      'bad_request_format',
-    ]);
-    expect(error.message).toBe(message);
-  });
-
-  it('reads the attempts of an UpstreamError from its message', () => {
+describe('error payloads that are not the contract’s', () => {
+  it('gives a LambdaInvokeError for a typed error whose message carries no JSON detail', () => {
     const error = toRemoteError(
       payload('UpstreamError', 'DigiCert did not answer in time for order 123 after 2 attempts'),
     );
 
-    expect(error).toBeInstanceOf(UpstreamError);
-    expect((error as UpstreamError).code).toBe('upstream_timeout');
-    expect((error as UpstreamError).attempts).toBe(2);
+    expect(error).toBeInstanceOf(LambdaInvokeError);
+    expect((error as LambdaInvokeError).errorType).toBe('UpstreamError');
+    expect(error.message).toBe('DigiCert did not answer in time for order 123 after 2 attempts');
   });
 
   it('gives a LambdaInvokeError for a BatchError whose message is not a batch summary', () => {

@@ -78,4 +78,34 @@ describe('the key read without the SDK', () => {
 
     expect(secrets.calls).toHaveLength(1);
   });
+
+  it('corrects a clock 20 minutes slow from the refusal’s Date, as the SDK does, and keeps the correction', async () => {
+    const slowClock = () => new Date(Date.now() - 20 * 60_000);
+    const client = new SigV4SecretsManagerClient(
+      process.env,
+      { maxAttempts: 3, connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000 },
+      { now: slowClock, random: () => 0 },
+    );
+
+    await expect(client.readSecret(NAME)).resolves.toMatchObject({ SecretString: CANARY_KEY });
+    await expect(client.readSecret(NAME)).resolves.toMatchObject({ SecretString: CANARY_KEY });
+
+    // The first read is refused once ("Signature expired") and retried; the second is signed right at once.
+    expect(secrets.calls).toHaveLength(3);
+    expect(secrets.protocolErrors).toEqual([]);
+  });
+
+  it('answers the clock-skew refusal when no attempt is left to retry it', async () => {
+    const client = new SigV4SecretsManagerClient(
+      process.env,
+      { maxAttempts: 1, connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000 },
+      { now: () => new Date(Date.now() + 20 * 60_000) },
+    );
+
+    await expect(client.readSecret(NAME)).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      $metadata: { httpStatusCode: 400, clockSkewCorrected: true },
+    });
+    expect(secrets.calls).toHaveLength(1);
+  });
 });

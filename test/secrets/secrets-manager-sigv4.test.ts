@@ -1,12 +1,17 @@
 /**
- * The SDK-free `GetSecretValue` (functions/secrets/secrets-manager-sigv4.ts): its signature
- * is the SDK's own SigV4 for the same request, and it is used only where it does what the SDK would.
+ * The SDK-free `GetSecretValue` (functions/secrets/secrets-manager-sigv4.ts): the request it signs
+ * carries the signature the SDK's SignatureV4 gives the SDK's request (checked here with a hash over
+ * node:crypto), and it is used only where it does what the SDK would.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
-import { fastSecretsManagerEligible, signedHeaders } from '../../functions/secrets/secrets-manager-sigv4.js';
+import {
+  fastSecretsManagerEligible,
+  secretsManagerSigner,
+  signedHeaders,
+} from '../../functions/secrets/secrets-manager-sigv4.js';
 
 /** The hash constructor `SignatureV4` takes, over node:crypto. */
 class Sha256 {
@@ -56,7 +61,15 @@ describe('SigV4 for GetSecretValue', () => {
       sessionToken,
     };
 
-    const ours = signedHeaders({ credentials, region: 'eu-west-1', host, path, body, date });
+    const ours = await signedHeaders(
+      secretsManagerSigner({
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: sessionToken,
+      }),
+      { host, path, body, date },
+    );
     const sdk = await new SignatureV4({
       credentials,
       region: 'eu-west-1',
@@ -81,6 +94,7 @@ describe('SigV4 for GetSecretValue', () => {
     expect(ours.authorization).toBe(sdk.headers.authorization);
     expect(ours['x-amz-date']).toBe(sdk.headers['x-amz-date']);
     expect(ours['x-amz-security-token']).toBe(sdk.headers['x-amz-security-token']);
+    expect(ours).not.toHaveProperty('host');
   });
 });
 
