@@ -22,8 +22,7 @@ import { DigiCertSimulator } from '../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../dev/dns-server.js';
 import { SecretsManagerStandIn } from '../dev/secrets-manager-standin.js';
 import { childEnv, resolveLambdaNode, runNode } from './bench/child.js';
-import { benchHttpEvent } from './bench/fixtures.js';
-import { KEY, SECRET_ID } from './bench/row.js';
+import { benchHttpEvent, KEY, SECRET_ID } from './bench/fixtures.js';
 import { BUNDLE_FILE, esbuildOptions } from './bundle-options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

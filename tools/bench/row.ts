@@ -25,10 +25,6 @@ export const TARGETS = {
   queueDuplicates: 0,
 } as const;
 
-/** The key the stand-ins accept, and the secret that holds it. */
-export const KEY = 'bench-local-digicert-key-0123456789';
-export const SECRET_ID = 'dcv-resend/bench';
-
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';
 
 /** One line of the table. */
