@@ -10,7 +10,7 @@
  * `http.WebSocket`. Measured on Node 24.21 (fresh process, built-in imported after the loader is up):
  * `node:http` 68-95 ms as ESM against 9-11 ms through `require`, `node:process` 19-25 ms against
  * under 0.1, `node:fs` 8-10 ms against under 0.1; for the whole bundle, see "Cold start profile" in
- * docs/operations.md. Through these aliases esbuild turns each import into a `require` of a one-line
+ * docs/performance.md. Through these aliases esbuild turns each import into a `require` of a one-line
  * CommonJS file (`tools/bundle-builtins/*.cjs`), and its interop reads a named export only where the
  * code uses it. `process.getBuiltinModule` (Node 20.16+) and not `require('node:fs')`, which esbuild
  * would send back through the alias.

@@ -79,7 +79,7 @@ export const BUNDLE_ALIAS: Readonly<Record<string, string>> = {
  * Licence comments go to `index.mjs.LEGAL.txt` beside the bundle, not into it: one of them (undici's
  * formdata-polyfill credit) holds a non-ASCII letter, and a single non-ASCII byte makes V8 hold the
  * whole 700 KB source as a two-byte string, slower to decode and to scan at every cold start (see
- * "Cold start profile" in docs/operations.md). With them out the bundle is ASCII (esbuild escapes
+ * "Cold start profile" in docs/performance.md). With them out the bundle is ASCII (esbuild escapes
  * non-ASCII in code); `test/tools/bundle-cold-start.int.test.ts` keeps it so.
  */
 export const BUNDLE_LEGAL_COMMENTS = 'external';

@@ -79,7 +79,7 @@ const envNames = {
   // (`DEPLOYED_RUNTIME_ENV`, docs/deploy.md).
   MALLOC_ARENA_MAX: 'MALLOC_ARENA_MAX',
   // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` costs every cold start
-  // ~25 ms (docs/operations.md, "Cold start profile"); set it by hand to read a crash's stack trace.
+  // ~25 ms (docs/performance.md, "Cold start profile"); set it by hand to read a crash's stack trace.
   NODE_OPTIONS: 'NODE_OPTIONS',
 } as const;
 
@@ -144,14 +144,14 @@ export const FUNCTION_LIMITS = {
 export const DEPLOYMENT_DEFAULTS = {
   stackName: 'DcvResend',
   digicertRegion: 'us',
-  /** MB; `npm run bench` measures ~105 MB RSS after 10,000 invocations (docs/operations.md). */
+  /** MB; `npm run bench` measures ~105 MB RSS after 10,000 invocations (docs/performance.md). */
   memorySize: 256,
   /**
    * glibc's `MALLOC_ARENA_MAX` for the runtime process (`DEPLOYED_RUNTIME_ENV`): at most two malloc
    * arenas for V8's threads instead of 8 per core. `npm run bench -- --only=memory`, runs
    * interleaved on Node 24 with Lambda's flags: RSS after 10,000 invocations 105.0 MB (median of 9
    * runs) against 110.6 MB unset (7 runs); 1 arena read 104.5 (3 runs), not clearly better; warm
-   * and cold start unchanged (docs/operations.md, "Memory and `MALLOC_ARENA_MAX`").
+   * and cold start unchanged (docs/performance.md, "Memory and `MALLOC_ARENA_MAX`").
    */
   mallocArenaMax: 2,
   /**

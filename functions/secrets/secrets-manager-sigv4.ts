@@ -2,7 +2,7 @@
  * `GetSecretValue` without the AWS SDK: one SigV4-signed awsJson1_1 `POST` through an undici pool,
  * for the cold start. Creating the SDK's client and running its first request (config resolution,
  * middleware, endpoint rules, config-file lookups, Node's `http` request, web streams) was about a
- * tenth of a cold HTTP resend on Node 24 ("Cold start profile" in docs/operations.md); undici is
+ * tenth of a cold HTTP resend on Node 24 ("Cold start profile" in docs/performance.md); undici is
  * loaded for DigiCert anyway.
  *
  * It behaves as the SDK client it replaces (`runtime.ts`, `SECRETS_MANAGER_BOUNDS`): the same

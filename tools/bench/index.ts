@@ -11,7 +11,7 @@
  * (`npx -p node@24.21.0`, found once per run; if it cannot be, this node, and every such row says
  * so). They are informative: `--gate` fails only on the machine-independent rows.
  *
- * One file per row in `rows/` (details in docs/operations.md), run in this order:
+ * One file per row in `rows/` (details in docs/performance.md), run in this order:
  *   warm     handler p50/p99 in-process over a bare pooled undici PUT to the same simulator
  *   cold     fresh `node` importing the bundle (and completing a first invocation) over `node -e 0`
  *   size     bundle size, minified, AWS SDK bundled
