@@ -2,7 +2,7 @@
  * `dcv-resend`: resend DCV emails from a terminal or a script. Runs the same validation and use
  * case as the Lambda function, in-process (`--local`), or invokes the deployed function
  * (`--function-name`). This file dispatches to one file per command in `commands/`; exit codes
- * are stable for scripts (`exit-codes.ts`). `bin.ts` is the executable's entry.
+ * are stable for scripts (`exit-codes.ts`). `bin/dcv-resend.mjs` is the executable.
  */
 import { VERSION } from '../functions/app/contract.js';
 import { batchCommand } from './commands/batch.js';

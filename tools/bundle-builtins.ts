@@ -7,7 +7,7 @@
  * which runs each lazy getter. On Node 24 that loads code nothing here uses: `fs.ReadStream` loads
  * the streams, `process`'s facade reads every property of `process`, and the SDK's `import('node:http')`
  * (for a plain-http endpoint: the stand-ins) loads Node's bundled undici (fetch, WebSocket) through
- * `http.WebSocket`: tens of milliseconds of a cold start (`npm run cold-profile`). Through these aliases esbuild turns each import into a `require` of a one-line
+ * `http.WebSocket`: tens of milliseconds of a cold start ("Cold start profile" in docs/performance.md). Through these aliases esbuild turns each import into a `require` of a one-line
  * CommonJS file (`tools/bundle-builtins/*.cjs`), and its interop reads a named export only where the
  * code uses it. `process.getBuiltinModule` (Node 20.16+) and not `require('node:fs')`, which esbuild
  * would send back through the alias.

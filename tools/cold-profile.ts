@@ -10,7 +10,7 @@
  * Runs on Node 24 (Lambda's runtime) when `COLD_PROFILE_NODE` names its binary or `npx -p node@24.21.0`
  * finds it in the npm cache, else on this Node, and says which. The profiler slows the process down
  * by about a third: read the shares, and take absolute times from the phases. Not a test: it measures.
- * Results and how to read them: docs/operations.md, "Cold start profile".
+ * Results and how to read them: docs/performance.md, "Cold start profile".
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -22,8 +22,7 @@ import { DigiCertSimulator } from '../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../dev/dns-server.js';
 import { SecretsManagerStandIn } from '../dev/secrets-manager-standin.js';
 import { childEnv, resolveLambdaNode, runNode } from './bench/child.js';
-import { benchHttpEvent } from './bench/fixtures.js';
-import { KEY, SECRET_ID } from './bench/row.js';
+import { benchHttpEvent, KEY, SECRET_ID } from './bench/fixtures.js';
 import { BUNDLE_FILE, esbuildOptions } from './bundle-options.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

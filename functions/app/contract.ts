@@ -79,7 +79,8 @@ const envNames = {
   // (`DEPLOYED_RUNTIME_ENV`, docs/deploy.md).
   MALLOC_ARENA_MAX: 'MALLOC_ARENA_MAX',
   // Read by Node.js itself. The stack leaves it unset: `--enable-source-maps` reads the source map
-  // at every cold start; set it by hand to read a crash's stack trace.
+  // at every cold start (docs/performance.md, "Cold start profile"); set it by hand to read a
+  // crash's stack trace.
   NODE_OPTIONS: 'NODE_OPTIONS',
 } as const;
 
@@ -149,7 +150,7 @@ export const DEPLOYMENT_DEFAULTS = {
   /**
    * glibc's `MALLOC_ARENA_MAX` for the runtime process (`DEPLOYED_RUNTIME_ENV`): at most two malloc
    * arenas for V8's threads instead of 8 per core: a smaller RSS, with warm and cold start
-   * unchanged (`npm run bench -- --only=memory`).
+   * unchanged (docs/performance.md, "Memory and `MALLOC_ARENA_MAX`").
    */
   mallocArenaMax: 2,
   /**

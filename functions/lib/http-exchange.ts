@@ -6,7 +6,7 @@
  * Why not undici's `request()`: it wraps every answer in a `Readable` stream that the caller then
  * drains, which was about a quarter of the function's warm CPU time per resend on Node 24 (the
  * answers here are empty or a few hundred bytes of JSON, read whole). `dispatch` hands the bytes over
- * directly: `npm run bench` (warm rows) and "Warm overhead" in docs/operations.md give the figures.
+ * directly: `npm run bench` (warm rows) and "Warm overhead" in docs/performance.md give the figures.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';

@@ -140,7 +140,7 @@ function flushStdout(): void {
 /**
  * One `write` per synchronous turn, not per line: an invocation's order line and EMF document are
  * written back to back, and each write to stdout is a system call that costs more than building the
- * line (docs/operations.md, warm overhead). The lines go out at the end of the turn, before the
+ * line (docs/performance.md, warm overhead). The lines go out at the end of the turn, before the
  * handler's answer reaches Lambda; stdout is read line by line, so each stays its own log event.
  */
 const writeStdout = (line: string) => {

@@ -2,8 +2,8 @@
  * `GetSecretValue` without the AWS SDK client: one awsJson1_1 `POST`, signed by the SDK's own
  * `SignatureV4`, through an undici pool, for the cold start: creating the SDK's client and running
  * its first request (config resolution, middleware, endpoint rules, config-file lookups, Node's
- * `http` request, web streams) is a visible part of a cold HTTP resend, and undici is loaded for
- * DigiCert anyway.
+ * `http` request, web streams) is a visible part of a cold HTTP resend ("Cold start profile" in
+ * docs/performance.md), and undici is loaded for DigiCert anyway.
  *
  * It behaves as the SDK client it replaces (`runtime.ts`, `SECRETS_MANAGER_BOUNDS`): the same
  * endpoint variables, the standard retry strategy's attempts, backoff and retryable errors, the

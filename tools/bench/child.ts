@@ -1,7 +1,7 @@
 /** Child `node` processes: which `node` runs them, their environment, and a timed run of one. */
 import { execFile, spawn } from 'node:child_process';
 import { DEPLOYED_RUNTIME_ENV } from '../../functions/app/contract.js';
-import { SECRET_ID } from './row.js';
+import { SECRET_ID } from './fixtures.js';
 
 const CHILD_TIMEOUT_MS = 120_000;
 

@@ -3,6 +3,10 @@ import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../../dev/lambda-events.js';
 import { RESEND_ROUTE, RESEND_ROUTE_KEY, resendPath } from '../../functions/app/contract.js';
 
+/** The key the stand-ins accept, and the secret that holds it. */
+export const KEY = 'bench-local-digicert-key-0123456789';
+export const SECRET_ID = 'dcv-resend/bench';
+
 /** The body of every benchmark request: a typical one, with one approval address and a locale. */
 export const BENCH_BODY = JSON.stringify({
   domain_approval_emails: [

@@ -11,7 +11,7 @@
  * (`npx -p node@24.21.0`, found once per run; if it cannot be, this node, and every such row says
  * so). They are informative: `--gate` fails only on the machine-independent rows.
  *
- * One file per row in `rows/` (details in docs/operations.md), run in this order:
+ * One file per row in `rows/` (details in docs/performance.md), run in this order:
  *   warm     handler p50/p99 in-process over a bare pooled undici PUT to the same simulator
  *   cold     fresh `node` importing the bundle (and completing a first invocation) over `node -e 0`
  *   cold-state  the same in the deployed configuration: a state table (dynalite), source maps
@@ -36,7 +36,8 @@ import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { DEPLOYED_RUNTIME_ENV } from '../../functions/app/contract.js';
 import { buildBundle, buildProbe, contributors } from './build.js';
 import { childEnv, type NodeRuntime, resolveLambdaNode } from './child.js';
-import { type BenchContext, type BenchRow, boundedInt, KEY, progress, type Row, SECRET_ID } from './row.js';
+import { KEY, SECRET_ID } from './fixtures.js';
+import { type BenchContext, type BenchRow, boundedInt, progress, type Row } from './row.js';
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { coldStateRow } from './rows/cold-state.js';

@@ -7,7 +7,7 @@ import type { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import type { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import type { NodeRuntime } from './child.js';
 
-/** The budget. Keep these; if one is wrong, say why in docs/operations.md rather than moving it. */
+/** The budget. Keep these; if one is wrong, say why in docs/performance.md rather than moving it. */
 export const TARGETS = {
   /** Issue 16: validation and the required log line alone cost more than 10 % of a loopback PUT. */
   warmP50Ratio: 1.5,
@@ -24,10 +24,6 @@ export const TARGETS = {
   queueDrainRatio: 0.9,
   queueDuplicates: 0,
 } as const;
-
-/** The key the stand-ins accept, and the secret that holds it. */
-export const KEY = 'bench-local-digicert-key-0123456789';
-export const SECRET_ID = 'dcv-resend/bench';
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';
 

@@ -73,7 +73,7 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
     // Warn never waits for a verdict, so its DNS work starts on the event loop's next turn, once the
     // resend is on its way: on a cold container the resolver's set-up, the first queries and the
     // first walk of the PSL then overlap the key read and the DigiCert call instead of delaying them
-    // (see "Cold start profile" in docs/operations.md). Enforce may wait for it: it starts at once.
+    // (see "Cold start profile" in docs/performance.md). Enforce may wait for it: it starts at once.
     const verdict =
       deps.mode === 'enforce' ? judge(deps.dns, item) : nextTurn().then(() => judge(deps.dns, item));
     const entry: Judged = { expires: at + ttlMs, verdict, settled: undefined };

@@ -10,8 +10,8 @@ import { createLogger } from '../../../functions/observability/logger.js';
 import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
 import { BATCH_CONCURRENCY } from '../../../functions/resend/batch.js';
 import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
-import { benchContext, limiterBoundMs } from '../fixtures.js';
-import { atMost, type BenchRow, fixed, type Row, SECRET_ID, TARGETS } from '../row.js';
+import { benchContext, limiterBoundMs, SECRET_ID } from '../fixtures.js';
+import { atMost, type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 
 export const BATCH_ORDERS = 500;
 /** DigiCert's answer time in the slow simulator the runner starts for this row. */

@@ -2,7 +2,7 @@
  * Row 6, memory: heap used after a full GC, after 10,000 invocations over after 1,000, and RSS after
  * 10,000 (and heap after 20,000 over 10,000, warmed up), the median of several processes on Lambda's
  * Node 24. Heap after a full GC, not RSS: RSS grew with V8 sizing its young generation and malloc
- * keeping the optimising compiler's memory, which no code change can move (docs/operations.md).
+ * keeping the optimising compiler's memory, which no code change can move (docs/performance.md).
  * Measured as it runs: each child gets the flags Lambda's bootstrap passes for the function's
  * memory size (`lambdaNodeFlags`, `DEPLOYMENT_DEFAULTS.memorySize`), which bound the young and old
  * generations; without them V8 sizes its heap for this machine's memory instead. And the environment

@@ -8,8 +8,8 @@ import { LocalDnsServer } from '../../../dev/dns-server.js';
 import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
-import { benchContext } from '../fixtures.js';
-import { type BenchRow, type Row, SECRET_ID } from '../row.js';
+import { benchContext, SECRET_ID } from '../fixtures.js';
+import type { BenchRow, Row } from '../row.js';
 
 /** The added p50 latency the pre-check may cost, as a fraction of the warm resend's p50. */
 export const PRECHECK_TARGET = 0.05;

@@ -25,7 +25,8 @@ import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
 import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
-import { type BenchRow, fixed, KEY, type Row, SECRET_ID, TARGETS } from '../row.js';
+import { KEY, SECRET_ID } from '../fixtures.js';
+import { type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 
 export const QUEUE_ORDERS = 10_000;
 /** Windows scaled so the 3-minute window lasts 3.6 s: 10,000 orders take about nine of them. */
