@@ -1,7 +1,8 @@
 /**
  * `npm start`: the resend function behind a local HTTP server on 127.0.0.1, turning each request
  * into an API Gateway HTTP API (2.0) event for the real handler. By default it embeds the DigiCert
- * simulator and the Secrets Manager stand-in, so it needs no AWS or DigiCert account.
+ * simulator, the Secrets Manager stand-in and the state table, so it needs no AWS or DigiCert
+ * account, and `Idempotency-Key` works as deployed.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,12 +12,14 @@ import type { Env } from '../functions/app/config.js';
 import { DCV_EMAILS_ROUTE, HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/app/contract.js';
 import { createLogger, type Logger, resolveLogLevel } from '../functions/observability/logger.js';
 import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/triggers/api-gateway.js';
-import { createHandler } from '../functions/triggers/entry.js';
+import type { Handler } from '../functions/triggers/entry.js';
 import { errorResponse } from '../functions/triggers/error-mapping.js';
 import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
-import { type LocalMode, localMode, startBackend } from './local-backend.js';
+import { type LocalMode, localMode } from './local-backend.js';
+import { startLocalFunction } from './local-function.js';
 import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
+import { quietSdkNodeWarning } from './sdk-endpoint.js';
 import { parsePort, portFailure, startOrExit } from './start-failure.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
@@ -111,6 +114,8 @@ export interface LocalServer {
   readonly url: string;
   /** What the server talks to, in words. */
   readonly description: string;
+  /** Which state table the function uses, in words. */
+  readonly stateDescription: string;
   readonly mode: LocalMode;
   /**
    * The token every request must carry (`Authorization: Bearer <token>` or `x-local-token`) when
@@ -130,8 +135,8 @@ export async function startLocalServer(
   env: Env = process.env,
   options: LocalServerOptions = {},
 ): Promise<LocalServer> {
-  const backend = await startBackend(env, options.logger ? { logger: options.logger } : {});
-  const handler = createHandler(() => backend.runtime);
+  const backend = await startLocalFunction(env, options.logger ? { logger: options.logger } : {});
+  const handler = backend.handler;
   const mode = localMode(env);
   const token = mode === 'simulator' ? undefined : newLocalToken();
   // Known once listening (port 0 picks a free one).
@@ -164,6 +169,7 @@ export async function startLocalServer(
       await backend.close();
     },
     description: backend.description,
+    stateDescription: backend.stateDescription,
     mode,
   };
 }
@@ -171,7 +177,7 @@ export async function startLocalServer(
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
-  handler: ReturnType<typeof createHandler>,
+  handler: Handler,
   guard: LocalGuardOptions,
   onRequest: (summary: RequestSummary) => void,
 ): Promise<void> {
@@ -307,6 +313,7 @@ function terminalOptions(env: Env): LocalServerOptions {
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
+  quietSdkNodeWarning();
   const server = await startOrExit('npm start', () =>
     startLocalServer(
       parsePort(process.env.PORT, 3000, 'npm start'),
@@ -330,6 +337,7 @@ if (isMain) {
     : '';
   console.log(`dcv-resend listening on ${server.url}
 Talking to ${server.description}.${tokenNote}
+State table: ${server.stateDescription}.
 Try:
   ${example}${demo}${logNote}
 Press Ctrl+C to stop.`);

@@ -7,7 +7,11 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OnDemandIdempotencyStore, powertoolsStore } from '../aws/on-demand-idempotency-store.js';
-import { createStateTableClient, type StateTableBounds } from '../aws/state-table.js';
+import {
+  createStateTableClient,
+  type StateTableBounds,
+  type StateTableEndpoint,
+} from '../aws/state-table.js';
 import type { Logger } from '../observability/logger.js';
 import { createRateLimiter } from '../rate-limit/container-limiter.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
@@ -22,7 +26,7 @@ export interface StateWiringOptions {
   /** Bounds on the DynamoDB client. @default STATE_TABLE_BOUNDS */
   readonly bounds?: Partial<StateTableBounds>;
   /** @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
-  readonly endpoint?: string;
+  readonly endpoint?: string | StateTableEndpoint;
   /** Shared budget settings (tests). */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
   /** Build no shared budget: the runtime was given its own limiter. */
