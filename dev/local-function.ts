@@ -20,6 +20,14 @@ export interface LocalFunction extends Backend {
   readonly stateDescription: string;
 }
 
+export interface LocalFunctionOptions extends Pick<BackendOptions, 'logger'> {
+  /**
+   * Whether to embed the state table when `STATE_TABLE_NAME` is unset; without one, an
+   * `Idempotency-Key` is not remembered and the rate budget is this process's own. @default true
+   */
+  readonly embedStateTable?: boolean;
+}
+
 /**
  * Starts the backend with the embedded state table (`local-state-table.ts`), or with the table
  * `STATE_TABLE_NAME` names when it is set. Throws `ConfigurationError` naming a bad variable,
@@ -27,14 +35,24 @@ export interface LocalFunction extends Backend {
  */
 export async function startLocalFunction(
   env: Env,
-  options: Pick<BackendOptions, 'logger'> = {},
+  options: LocalFunctionOptions = {},
 ): Promise<LocalFunction> {
   if (localMode(env) === 'digicert-secret') await requireAwsRegion();
   const own = env[ENV.STATE_TABLE_NAME]?.trim();
-  const table = own ? undefined : await startLocalStateTable();
+  const table = own || options.embedStateTable === false ? undefined : await startLocalStateTable();
+  // The stack tells each container how many may run at once, so that one that cannot reach the
+  // table in time keeps to its share of the budget instead of refusing. The embedded table serves
+  // this one process: its share is the whole budget.
+  const shared =
+    table && !env[ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]
+      ? { ...env, [ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]: '1' }
+      : env;
   let backend: Backend;
   try {
-    backend = await startBackend(env, { ...options, ...(table ? { stateTable: table } : {}) });
+    backend = await startBackend(shared, {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(table ? { stateTable: table } : {}),
+    });
   } catch (error) {
     await table?.close();
     throw error;
@@ -51,7 +69,9 @@ export async function startLocalFunction(
     description: backend.description,
     stateDescription: table
       ? `embedded (dynalite on ${table.endpoint.url}, in memory until this stops): Idempotency-Key replays and the shared rate budget work as deployed; set ${ENV.STATE_TABLE_NAME} to use a table of your own`
-      : `${own} (${ENV.STATE_TABLE_NAME}), through the AWS SDK's own endpoint and credentials`,
+      : own
+        ? `${own} (${ENV.STATE_TABLE_NAME}), through the AWS SDK's own endpoint and credentials`
+        : "none: an Idempotency-Key is not remembered, and the rate budget is this process's own",
     close: async () => {
       await backend.close();
       await table?.close();

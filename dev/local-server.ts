@@ -108,6 +108,8 @@ export interface LocalServerOptions {
   readonly logger?: Logger;
   /** Called once per answered request. */
   readonly onRequest?: (summary: RequestSummary) => void;
+  /** Whether to embed the state table when `STATE_TABLE_NAME` is unset. @default true */
+  readonly embedStateTable?: boolean;
 }
 
 export interface LocalServer {
@@ -135,7 +137,10 @@ export async function startLocalServer(
   env: Env = process.env,
   options: LocalServerOptions = {},
 ): Promise<LocalServer> {
-  const backend = await startLocalFunction(env, options.logger ? { logger: options.logger } : {});
+  const backend = await startLocalFunction(env, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.embedStateTable === undefined ? {} : { embedStateTable: options.embedStateTable }),
+  });
   const handler = backend.handler;
   const mode = localMode(env);
   const token = mode === 'simulator' ? undefined : newLocalToken();
