@@ -43,6 +43,7 @@ export async function startLocalLambda(
     await backend.close();
     throw portFailure(error, port, 'npm run start:lambda');
   }
+  backend.warm();
   return {
     endpoint: lambda.endpoint,
     description: backend.description,

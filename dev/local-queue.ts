@@ -289,6 +289,7 @@ async function runMain(): Promise<void> {
   );
   const client = queues?.client ?? localSqsClient(endpoint);
   const handler = backend.handler;
+  backend.warm();
   const consumers = Array.from({ length: LOCAL_CONSUMERS }, () =>
     new EventSourcePoller({
       client,

@@ -164,6 +164,7 @@ export async function startLocalServer(
     throw portFailure(error, port, 'npm start');
   }
   guard.port = (server.address() as AddressInfo).port;
+  backend.warm();
   const url = `http://127.0.0.1:${guard.port}`;
   return {
     url,
