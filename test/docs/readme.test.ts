@@ -528,7 +528,7 @@ describe('README commands, run locally', () => {
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     expect(second.status).toBe(204);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    expect(README).toContain('`204` with `idempotent-replayed: true`');
+    expect(README).toMatch(/`204`\s+with\s+`idempotent-replayed: true`:\n\n```sh\ncurl .*Idempotency-Key/);
   });
 
   it('the CLI commands exit as documented on the embedded simulator', async () => {
