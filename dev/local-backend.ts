@@ -5,7 +5,8 @@
 
 import { type Env, parseBaseUrl } from '../functions/app/config.js';
 import { ENV } from '../functions/app/contract.js';
-import { createRuntime, type Runtime } from '../functions/app/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../functions/app/runtime.js';
+import type { StateTableEndpoint } from '../functions/aws/state-table.js';
 import type { Logger } from '../functions/observability/logger.js';
 import { StaticApiKeyProvider } from '../functions/secrets/static-api-key-provider.js';
 import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
@@ -33,6 +34,11 @@ export interface Backend {
 export interface BackendOptions {
   /** Where the function's log lines go. @default - JSON lines on standard output, as in Lambda */
   readonly logger?: Logger;
+  /**
+   * A state table for the runtime (`STATE_TABLE_NAME` and its endpoint): the embedded one of the
+   * local servers. @default - the environment's `STATE_TABLE_NAME`, through the SDK's own endpoint
+   */
+  readonly stateTable?: { readonly tableName: string; readonly endpoint: StateTableEndpoint };
 }
 
 /**
@@ -41,13 +47,18 @@ export interface BackendOptions {
  * otherwise the embedded simulator and Secrets Manager stand-in. Throws `ConfigurationError` naming
  * a bad variable, having closed whatever it started.
  */
-export async function startBackend(env: Env, options: BackendOptions = {}): Promise<Backend> {
-  const mode = localMode(env);
-  const logger = options.logger ? { logger: options.logger } : {};
+export async function startBackend(given: Env, options: BackendOptions = {}): Promise<Backend> {
+  const mode = localMode(given);
+  const table = options.stateTable;
+  const env: Env = table ? { ...given, [ENV.STATE_TABLE_NAME]: table.tableName } : given;
+  const overrides: RuntimeOverrides = {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(table ? { stateTableEndpoint: table.endpoint } : {}),
+  };
   if (mode === 'digicert-key') {
     const runtime = createRuntime(
       { ...env, DIGICERT_API_KEY_SECRET_ID: 'local/DIGICERT_API_KEY' },
-      { apiKeys: new StaticApiKeyProvider(env.DIGICERT_API_KEY ?? ''), ...logger },
+      { apiKeys: new StaticApiKeyProvider(env.DIGICERT_API_KEY ?? ''), ...overrides },
     );
     return {
       runtime,
@@ -56,7 +67,7 @@ export async function startBackend(env: Env, options: BackendOptions = {}): Prom
     };
   }
   if (mode === 'digicert-secret') {
-    const runtime = createRuntime(env, logger);
+    const runtime = createRuntime(env, overrides);
     return {
       runtime,
       description: `REAL DigiCert at ${runtime.config.digicertBaseUrl}, key from secret ${runtime.config.secretId}: requests resend real emails`,
@@ -92,7 +103,7 @@ export async function startBackend(env: Env, options: BackendOptions = {}): Prom
         DIGICERT_BASE_URL: simulator.baseUrl,
         DIGICERT_TIMEOUT_MS: env.DIGICERT_TIMEOUT_MS ?? '3000',
       },
-      logger,
+      overrides,
     );
     return {
       runtime,

@@ -2,13 +2,14 @@
  * `npm run start:lambda`: the resend function behind a local stand-in for the Lambda Invoke API on
  * 127.0.0.1, so that `aws lambda invoke --endpoint-url ...`, the invoke client and any SDK caller
  * can try direct, scheduled and batch payloads without an AWS or DigiCert account. It embeds the
- * DigiCert simulator (with the demo order ids of `npm start`) and the Secrets Manager stand-in.
+ * DigiCert simulator (with the demo order ids of `npm start`), the Secrets Manager stand-in and the
+ * state table, so that an `idempotency_key` is honoured as deployed.
  */
 
-import { createHandler } from '../functions/resend-dcv-emails/handler.js';
 import { DEMO_ORDERS } from './digicert-simulator.js';
 import { LambdaInvokeStandIn } from './lambda-invoke-standin.js';
-import { startBackend } from './local-backend.js';
+import { startLocalFunction } from './local-function.js';
+import { quietSdkNodeWarning } from './sdk-endpoint.js';
 import { parsePort, portFailure, startOrExit } from './start-failure.js';
 
 export const LOCAL_FUNCTION_NAME = 'resend-dcv-emails';
@@ -17,6 +18,8 @@ export interface LocalLambda {
   readonly endpoint: string;
   /** What the function talks to, in words. */
   readonly description: string;
+  /** Which state table the function uses, in words. */
+  readonly stateDescription: string;
   close(): Promise<void>;
 }
 
@@ -28,11 +31,11 @@ export async function startLocalLambda(
   port: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalLambda> {
-  const backend = await startBackend(env);
+  const backend = await startLocalFunction(env);
   let lambda: LambdaInvokeStandIn;
   try {
     lambda = await LambdaInvokeStandIn.start({
-      functions: { [LOCAL_FUNCTION_NAME]: createHandler(() => backend.runtime) },
+      functions: { [LOCAL_FUNCTION_NAME]: backend.handler },
       timeoutMs: 120_000,
       port,
     });
@@ -40,9 +43,11 @@ export async function startLocalLambda(
     await backend.close();
     throw portFailure(error, port, 'npm run start:lambda');
   }
+  backend.warm();
   return {
     endpoint: lambda.endpoint,
     description: backend.description,
+    stateDescription: backend.stateDescription,
     close: async () => {
       await lambda.close();
       await backend.close();
@@ -52,11 +57,13 @@ export async function startLocalLambda(
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
+  quietSdkNodeWarning();
   const local = await startOrExit('npm run start:lambda', () =>
     startLocalLambda(parsePort(process.env.PORT, 3001, 'npm run start:lambda')),
   );
   console.log(`Lambda Invoke stand-in for ${LOCAL_FUNCTION_NAME} on ${local.endpoint}
 Talking to ${local.description}.
+State table: ${local.stateDescription}.
 Try (AWS CLI v2; with v1 leave out --cli-binary-format; any dummy credentials sign the request):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region us-east-1 --endpoint-url ${local.endpoint} \\
     --function-name ${LOCAL_FUNCTION_NAME} --cli-binary-format raw-in-base64-out \\

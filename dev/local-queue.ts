@@ -23,6 +23,7 @@ import { DEPLOYMENT_DEFAULTS } from '../functions/app/contract.js';
 import { isRecord } from '../functions/lib/is-record.js';
 import type { Handler } from '../functions/resend-dcv-emails/handler.js';
 import { fakeContext } from './lambda-events.js';
+import { quietSdkNodeWarning } from './sdk-endpoint.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -261,17 +262,16 @@ const LOCAL_FUNCTION_TIMEOUT_S = 10;
 
 /**
  * `npm run start:queue`: the local queues, the simulator (or the real DigiCert, as `npm start`
- * decides from the environment) and two consumers. With `--consume`, only consumers of the queue
- * at `ORDERS_QUEUE_URL` (on the server at `AWS_ENDPOINT_URL_SQS`): a test's child process.
+ * decides from the environment), the state table (as `npm start`'s) and two consumers. With
+ * `--consume`, only consumers of the queue at `ORDERS_QUEUE_URL` (on the server at
+ * `AWS_ENDPOINT_URL_SQS`): a test's child process.
  */
 async function runMain(): Promise<void> {
-  // The SDK's notice that its future releases need Node 22 says nothing a local user can act on
-  // (the SDK is pinned); set before any client is made, unless the user chose for themselves.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietSdkNodeWarning();
   const consumeOnly = process.argv.includes('--consume');
-  const { startBackend } = await import('./local-backend.js');
-  const { createHandler } = await import('../functions/resend-dcv-emails/handler.js');
+  const { startLocalFunction } = await import('./local-function.js');
   const { pointSqsAt } = await import('./sdk-endpoint.js');
+  const { startOrExit } = await import('./start-failure.js');
   let queues: LocalQueues | undefined;
   let endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? '';
   let ordersQueueUrl = process.env.ORDERS_QUEUE_URL ?? '';
@@ -284,9 +284,12 @@ async function runMain(): Promise<void> {
     ({ endpoint, ordersQueueUrl, failureQueueUrl } = queues);
   }
   pointSqsAt(endpoint);
-  const backend = await startBackend({ ...process.env, FAILURE_QUEUE_URL: failureQueueUrl });
+  const backend = await startOrExit('npm run start:queue', () =>
+    startLocalFunction({ ...process.env, FAILURE_QUEUE_URL: failureQueueUrl }),
+  );
   const client = queues?.client ?? localSqsClient(endpoint);
-  const handler = createHandler(() => backend.runtime);
+  const handler = backend.handler;
+  backend.warm();
   const consumers = Array.from({ length: LOCAL_CONSUMERS }, () =>
     new EventSourcePoller({
       client,
@@ -298,6 +301,7 @@ async function runMain(): Promise<void> {
   if (queues) {
     console.log(`dcv-resend bulk queue on ${queues.endpoint} (local-aws-sqs), drained by ${LOCAL_CONSUMERS} consumers
 Talking to ${backend.description}.
+State table: ${backend.stateDescription}.
   orders queue:   ${queues.ordersQueueUrl}
   dead-letter:    ${queues.deadLetterQueueUrl} (after ${DEPLOYMENT_DEFAULTS.queueMaxReceiveCount} receives)
   failure queue:  ${queues.failureQueueUrl}

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the resend function behind a local HTTP server on 127.0.0.1, turning each request
  * into an API Gateway HTTP API (2.0) event for the real handler. By default it embeds the DigiCert
- * simulator and the Secrets Manager stand-in, so it needs no AWS or DigiCert account.
+ * simulator, the Secrets Manager stand-in and the state table, so it needs no AWS or DigiCert
+ * account, and `Idempotency-Key` works as deployed.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,13 +11,16 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/app/config.js';
 import { DCV_EMAILS_ROUTE, HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/app/contract.js';
 import { createLogger, type Logger, resolveLogLevel } from '../functions/observability/logger.js';
+import type { Handler } from '../functions/resend-dcv-emails/handler.js';
 import { createHandler } from '../functions/resend-dcv-emails/handler.js';
 import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/triggers/api-gateway.js';
 import { errorResponse } from '../functions/triggers/error-mapping.js';
 import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
-import { type LocalMode, localMode, startBackend } from './local-backend.js';
+import { type LocalMode, localMode } from './local-backend.js';
+import { startLocalFunction } from './local-function.js';
 import { checkLocalRequest, type LocalGuardOptions, newLocalToken } from './local-guard.js';
+import { quietSdkNodeWarning } from './sdk-endpoint.js';
 import { parsePort, portFailure, startOrExit } from './start-failure.js';
 
 /** Bodies larger than this are refused by the local server itself (API Gateway's own limit is 10 MB). */
@@ -105,12 +109,16 @@ export interface LocalServerOptions {
   readonly logger?: Logger;
   /** Called once per answered request. */
   readonly onRequest?: (summary: RequestSummary) => void;
+  /** Whether to embed the state table when `STATE_TABLE_NAME` is unset. @default true */
+  readonly embedStateTable?: boolean;
 }
 
 export interface LocalServer {
   readonly url: string;
   /** What the server talks to, in words. */
   readonly description: string;
+  /** Which state table the function uses, in words. */
+  readonly stateDescription: string;
   readonly mode: LocalMode;
   /**
    * The token every request must carry (`Authorization: Bearer <token>` or `x-local-token`) when
@@ -130,8 +138,11 @@ export async function startLocalServer(
   env: Env = process.env,
   options: LocalServerOptions = {},
 ): Promise<LocalServer> {
-  const backend = await startBackend(env, options.logger ? { logger: options.logger } : {});
-  const handler = createHandler(() => backend.runtime);
+  const backend = await startLocalFunction(env, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.embedStateTable === undefined ? {} : { embedStateTable: options.embedStateTable }),
+  });
+  const handler = backend.handler;
   const mode = localMode(env);
   const token = mode === 'simulator' ? undefined : newLocalToken();
   // Known once listening (port 0 picks a free one).
@@ -154,6 +165,7 @@ export async function startLocalServer(
     throw portFailure(error, port, 'npm start');
   }
   guard.port = (server.address() as AddressInfo).port;
+  backend.warm();
   const url = `http://127.0.0.1:${guard.port}`;
   return {
     url,
@@ -164,6 +176,7 @@ export async function startLocalServer(
       await backend.close();
     },
     description: backend.description,
+    stateDescription: backend.stateDescription,
     mode,
   };
 }
@@ -171,7 +184,7 @@ export async function startLocalServer(
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
-  handler: ReturnType<typeof createHandler>,
+  handler: Handler,
   guard: LocalGuardOptions,
   onRequest: (summary: RequestSummary) => void,
 ): Promise<void> {
@@ -307,6 +320,7 @@ function terminalOptions(env: Env): LocalServerOptions {
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
+  quietSdkNodeWarning();
   const server = await startOrExit('npm start', () =>
     startLocalServer(
       parsePort(process.env.PORT, 3000, 'npm start'),
@@ -330,6 +344,7 @@ if (isMain) {
     : '';
   console.log(`dcv-resend listening on ${server.url}
 Talking to ${server.description}.${tokenNote}
+State table: ${server.stateDescription}.
 Try:
   ${example}${demo}${logNote}
 Press Ctrl+C to stop.`);

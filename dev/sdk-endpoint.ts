@@ -1,10 +1,19 @@
+/**
+ * Turns off the AWS SDK's notice, on every run under Node 20, that its releases after early January
+ * 2027 need Node 22: the SDK is pinned here, so it is nothing a user of the local servers can act
+ * on. Call it where a script starts, before any SDK client is made; a user's own setting is kept.
+ */
+export function quietSdkNodeWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Sets the SDK's environment so that it talks to `endpoint` with dummy credentials. */
 export function pointSdkAt(endpoint: string): void {
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALSTANDIN';
   process.env.AWS_SECRET_ACCESS_KEY = 'local-stand-in-secret';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  quietSdkNodeWarning();
   // Never the EC2/ECS metadata addresses: only loopback is reached from tests and local runs.
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
   delete process.env.AWS_PROFILE;
@@ -21,7 +30,7 @@ export function pointDynamoDbAt(endpoint: string): void {
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALSTANDIN';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local-stand-in-secret';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  quietSdkNodeWarning();
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
 }
 

@@ -14,6 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startLocalServer } from '../dev/local-server.js';
+import { quietSdkNodeWarning } from '../dev/sdk-endpoint.js';
 import { RESEND_ROUTE, resendPath } from '../functions/app/contract.js';
 
 type ToServer = { type: 'memory' } | { type: 'stop' };
@@ -34,14 +35,21 @@ function positive(name: string, fallback: number): number {
 /** Child side: serve on a free loopback port, answer RSS questions, stop when told. */
 async function serve(): Promise<void> {
   // Always the embedded simulator: a load test must never reach the real DigiCert, whatever the shell holds.
-  const server = await startLocalServer(0, () => undefined, {
-    ...process.env,
-    DIGICERT_API_KEY: '',
-    DIGICERT_API_KEY_SECRET_ID: '',
-    // The simulator has no rate limit; this measures the server, not DigiCert's 100-per-5-s budget.
-    DIGICERT_RATE_LIMIT_PER_5S: '1000000',
-    DIGICERT_RATE_LIMIT_PER_3MIN: '1000000',
-  });
+  const server = await startLocalServer(
+    0,
+    () => undefined,
+    {
+      ...process.env,
+      DIGICERT_API_KEY: '',
+      DIGICERT_API_KEY_SECRET_ID: '',
+      // The simulator has no rate limit; this measures the server, not DigiCert's 100-per-5-s budget.
+      DIGICERT_RATE_LIMIT_PER_5S: '1000000',
+      DIGICERT_RATE_LIMIT_PER_3MIN: '1000000',
+    },
+    // Nor the embedded state table: dynalite in this process would be measured with the server,
+    // its memory growing with every budget slot used (a million here).
+    { embedStateTable: false },
+  );
   if (server.mode !== 'simulator') throw new Error('the load test runs against the embedded simulator only');
   const send = (message: FromServer) => process.send?.(message);
   process.on('message', (message: ToServer) => {
@@ -154,6 +162,7 @@ async function main(): Promise<number> {
   }
 }
 
+quietSdkNodeWarning();
 if (process.argv.includes('--serve')) {
   await serve();
 } else {

@@ -7,7 +7,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SqsFailureQueue } from '../aws/failure-queue.js';
 import { DynamoDBIdempotencyStore } from '../aws/idempotency-store.js';
-import { createStateTableClient } from '../aws/state-table.js';
+import { createStateTableClient, type StateTableEndpoint } from '../aws/state-table.js';
 import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
@@ -62,8 +62,11 @@ export interface RuntimeOverrides {
   readonly secretsManager?: Partial<ClientBounds>;
   /** Bounds on the state table's DynamoDB client. @default STATE_TABLE_BOUNDS */
   readonly stateTable?: Partial<ClientBounds>;
-  /** The state table's endpoint, for tests that point one runtime at a fault stand-in. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB) */
-  readonly stateTableEndpoint?: string;
+  /**
+   * The state table's endpoint: a fault stand-in (tests), or the table embedded in local runs with
+   * its region and dummy credentials. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB)
+   */
+  readonly stateTableEndpoint?: string | StateTableEndpoint;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
 }

@@ -22,16 +22,32 @@ export const STATE_TABLE_BOUNDS: ClientBounds = {
 };
 
 /**
- * Builds the container's DynamoDB client with bounded retries and timeouts. `endpoint` overrides
- * the SDK's own resolution (tests pointing one runtime at a fault stand-in); leave it out otherwise.
+ * A state table the SDK's own resolution would not find: a fault stand-in (tests), or the table
+ * embedded in local runs (`dev/local-state-table.ts`), which also gives the region and the dummy
+ * credentials its requests are signed with, so that no AWS profile is read for it.
+ */
+export interface StateTableEndpoint {
+  readonly url: string;
+  /** @default the SDK's (`AWS_REGION`, the profile's) */
+  readonly region?: string;
+  /** @default the SDK's credential chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * Builds the container's DynamoDB client with bounded retries and timeouts. `endpoint` (a URL, or
+ * a {@link StateTableEndpoint}) overrides the SDK's own resolution; leave it out otherwise.
  */
 export function createStateTableClient(
   bounds: Partial<ClientBounds> = {},
-  endpoint?: string,
+  endpoint?: string | StateTableEndpoint,
 ): DynamoDBClient {
   const { maxAttempts, connectionTimeoutMs, requestTimeoutMs } = { ...STATE_TABLE_BOUNDS, ...bounds };
+  const target = typeof endpoint === 'string' ? { url: endpoint } : endpoint;
   return new DynamoDBClient({
-    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(target === undefined ? {} : { endpoint: target.url }),
+    ...(target?.region === undefined ? {} : { region: target.region }),
+    ...(target?.credentials === undefined ? {} : { credentials: target.credentials }),
     maxAttempts,
     requestHandler: {
       connectionTimeout: connectionTimeoutMs,

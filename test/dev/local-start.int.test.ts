@@ -3,18 +3,21 @@
  * them: one line on standard error naming the variable and the fix, no stack trace, exit code 1,
  * and the process gone (nothing left listening keeps it alive).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildRun, runChild } from '../support/run-child.js';
 
-/** Runs `command` to its end with the local variables cleared; a hang is killed after 30 s. */
-function run(command: string, args: string[], env: Record<string, string>): Promise<ChildRun> {
+/** Runs `command` to its end with the local variables cleared (`undefined` unsets one); a hang is killed after 30 s. */
+function run(command: string, args: string[], env: Record<string, string | undefined>): Promise<ChildRun> {
   return runChild(command, args, {
     env: { ...process.env, DIGICERT_API_KEY: '', DIGICERT_API_KEY_SECRET_ID: '', PORT: '0', ...env },
   });
 }
 
-const localServer = (env: Record<string, string>) =>
+const localServer = (env: Record<string, string | undefined>) =>
   run(process.execPath, ['--import', 'tsx', 'dev/local-server.ts'], env);
 const localLambda = (env: Record<string, string>) =>
   run(process.execPath, ['--import', 'tsx', 'dev/local-lambda.ts'], env);
@@ -84,5 +87,42 @@ describe('npm run start:lambda with a bad environment', () => {
 
   it('exits 1 with one line naming a bad variable', async () => {
     expectOneLine(await localLambda({ LOG_LEVEL: 'verbose' }), 'npm run start:lambda', /LOG_LEVEL must be/);
+  });
+});
+
+describe('npm start with DIGICERT_API_KEY_SECRET_ID', () => {
+  it('exits 1 with one line naming AWS_REGION when no region is set, instead of answering every request 503', async () => {
+    const result = await localServer({
+      DIGICERT_API_KEY_SECRET_ID: 'dcv-resend/digicert-api-key',
+      AWS_REGION: undefined,
+      AWS_CONFIG_FILE: join(tmpdir(), 'dcv-resend-no-such-aws-config'),
+    });
+    expectOneLine(
+      result,
+      'npm start',
+      /^npm start: cannot read the secret DIGICERT_API_KEY_SECRET_ID names: no AWS region is set: set AWS_REGION \(e\.g\. AWS_REGION=us-east-1\), or a region in your AWS profile$/,
+    );
+  });
+
+  it("starts when the region is the AWS profile's, as the SDK finds it", async () => {
+    const { startLocalServer } = await import('../../dev/local-server.js');
+    const config = join(mkdtempSync(join(tmpdir(), 'dcv-resend-aws-')), 'config');
+    writeFileSync(config, '[default]\nregion = eu-west-1\n');
+    const saved = { region: process.env.AWS_REGION, config: process.env.AWS_CONFIG_FILE };
+    delete process.env.AWS_REGION;
+    process.env.AWS_CONFIG_FILE = config;
+    try {
+      const server = await startLocalServer(0, () => undefined, {
+        DIGICERT_API_KEY: '',
+        DIGICERT_API_KEY_SECRET_ID: 'dcv-resend/digicert-api-key',
+      });
+      await server.close();
+      expect(server.mode).toBe('digicert-secret');
+    } finally {
+      if (saved.region === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved.region;
+      if (saved.config === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = saved.config;
+    }
   });
 });

@@ -587,22 +587,24 @@ describe('README commands, run locally', () => {
     if (server.pid) process.kill(-server.pid, 'SIGTERM');
   });
 
-  function curl(line: string): Promise<number> {
-    const { values, rest } = flags(words(line).slice(1));
+  /** Sends what a README `curl` line sends (every `-H` of it); resolves with the status and headers. */
+  function curl(line: string): Promise<{ status: number; headers: Record<string, unknown> }> {
+    const args = words(line).slice(1);
+    const { values, rest } = flags(args);
     const url = (rest.find((a) => a.startsWith('http://127.0.0.1:3000')) ?? '').replace(
       'http://127.0.0.1:3000',
       base,
     );
     const headers: Record<string, string> = {};
-    const header = values.get('-H');
-    if (header) {
-      const [name = '', ...value] = header.split(':');
+    args.forEach((arg, i) => {
+      if (arg !== '-H') return;
+      const [name = '', ...value] = (args[i + 1] ?? '').split(':');
       headers[name.trim()] = value.join(':').trim();
-    }
+    });
     return new Promise((resolve, reject) => {
       const req = request(url, { method: values.get('-X') ?? 'GET', headers, timeout: 10_000 }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
       });
       req.on('error', reject);
       req.end(values.get('-d'));
@@ -649,11 +651,27 @@ describe('README commands, run locally', () => {
   });
 
   it('curl: the example request answers 204, the demo order 404 and the DCV address list 200', async () => {
-    const curls = commands().filter((l) => l.startsWith('curl'));
+    const curls = commands().filter((l) => l.startsWith('curl') && !/Idempotency-Key/i.test(l));
     expect(curls).toHaveLength(3);
-    expect(await curl(curls[0] ?? '')).toBe(204);
-    expect(await curl(curls[1] ?? '')).toBe(404);
-    expect(await curl(curls[2] ?? '')).toBe(200);
+    expect((await curl(curls[0] ?? '')).status).toBe(204);
+    expect((await curl(curls[1] ?? '')).status).toBe(404);
+    expect((await curl(curls[2] ?? '')).status).toBe(200);
+  });
+
+  it('curl: the same Idempotency-Key twice answers 204, the second time with idempotent-replayed: true (the embedded state table)', async () => {
+    const keyed = commands().filter((l) => l.startsWith('curl') && /Idempotency-Key/i.test(l));
+    expect(keyed).toHaveLength(2);
+    expect(keyed[1]).toBe(keyed[0]);
+    expect(banner).toMatch(/^State table: embedded/m);
+
+    const first = await curl(keyed[0] ?? '');
+    const second = await curl(keyed[1] ?? '');
+
+    expect(first.status).toBe(204);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.status).toBe(204);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(README).toMatch(/`204`\s+with\s+`idempotent-replayed: true`:\n\n```sh\ncurl .*Idempotency-Key/);
   });
 
   it('the CLI commands exit as documented on the embedded simulator', async () => {

@@ -31,7 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../../dev/dns-server.js';
-import { pointSdkAt } from '../../dev/sdk-endpoint.js';
+import { pointSdkAt, quietSdkNodeWarning } from '../../dev/sdk-endpoint.js';
 import { SecretsManagerStandIn } from '../../dev/secrets-manager-standin.js';
 import { DEPLOYED_RUNTIME_ENV } from '../../functions/app/contract.js';
 import { buildBundle, buildProbe, contributors } from './build.js';
@@ -109,6 +109,7 @@ function table(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<number> {
+  quietSdkNodeWarning();
   let options: Options;
   try {
     options = parseOptions(process.argv.slice(2));
