@@ -1,6 +1,6 @@
 /**
  * Which delivery a request belongs to, and running it once (docs/contract.md §6). Without a state
- * table (`STATE_TABLE_NAME` unset: local runs) or, over HTTP, without an `Idempotency-Key`, every
+ * table (`STATE_TABLE_NAME` unset: the CLI's `--local`) or, over HTTP, without an `Idempotency-Key`, every
  * request runs as before.
  */
 import { UpstreamError } from '../lib/errors.js';
