@@ -109,6 +109,29 @@ describe('enforce', () => {
     expect(logLines().some((l) => String(l.message).includes('DNS could not say'))).toBe(true);
   });
 
+  it('still refuses a wrong address on a healthy domain after another name timed out', async () => {
+    const partlySilent = await LocalDnsServer.start({ ...EXAMPLE_ZONE, silent: ['blackhole.example.net'] });
+    try {
+      const handler = h.handler(env('enforce', partlySilent.address));
+      const request = (domain: string, email: string) =>
+        httpV2Event({ body: JSON.stringify({ domain_approval_emails: [{ domain, email }] }) });
+
+      const silentName = await handler(
+        request('blackhole.example.net', 'x@blackhole.example.net'),
+        fakeContext(),
+      );
+      const healthy = await handler(request('shop.example.com', 'bob@example.com'), fakeContext());
+
+      expect(silentName).toMatchObject({ statusCode: 204 });
+      expect(partlySilent.queries).toContain('TXT _validation-contactemail.blackhole.example.net');
+      expect(healthy).toMatchObject({ statusCode: 400 });
+      expect(errors(healthy as { body: string })[0]).toMatchObject({ code: 'dcv_email_not_allowed' });
+      expect(h.simulator.received).toBe(1);
+    } finally {
+      await partlySilent.close();
+    }
+  });
+
   it('refuses a direct invocation with ValidationError', async () => {
     const handler = h.handler(env('enforce'));
     const run = handler(
