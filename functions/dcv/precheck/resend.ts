@@ -122,16 +122,18 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
    * lookups not already taken, if they fit.
    */
   const judgeRequest = (items: readonly ApprovalEmailInput[]): (Judged | undefined)[] => {
-    const judged: (Judged | undefined)[] = items.map(cachedVerdict);
+    const judged: (Judged | undefined)[] = items.map(() => undefined);
+    const constructed = items.map(isConstructedEmail);
+    const order = [...items.keys()].sort((a, b) => Number(constructed[a]) - Number(constructed[b]));
     const asked = new Set<string>();
-    const order = [...items.keys()].sort(
-      (a, b) =>
-        Number(isConstructedEmail(items[a] as ApprovalEmailInput)) -
-        Number(isConstructedEmail(items[b] as ApprovalEmailInput)),
-    );
     for (const index of order) {
       const item = items[index] as ApprovalEmailInput;
-      if (judged[index] !== undefined) continue;
+      // Known or in flight (an earlier request, or the same email earlier in this one): no lookup.
+      const cached = cachedVerdict(item);
+      if (cached !== undefined) {
+        judged[index] = cached;
+        continue;
+      }
       const fresh = new Set(dnsLookupsFor(item).filter((lookup) => !asked.has(lookup)));
       if (asked.size + fresh.size > MAX_DNS_LOOKUPS_PER_REQUEST) continue;
       for (const lookup of fresh) asked.add(lookup);
