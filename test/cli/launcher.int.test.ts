@@ -4,7 +4,6 @@
  * copied to a directory whose node_modules links only the packages the lock file does not mark
  * `dev`, so a launcher or a CLI module that needs a devDependency fails here. No registry is asked.
  */
-import { spawn } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -18,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ChildRun, runChild } from '../support/run-child.js';
 
 // Each test spawns npx or node, which compiles the sources on a first run; a busy machine is slow.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
@@ -52,42 +52,25 @@ beforeAll(() => {
   }
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], env: Record<string, string> = {}, cwd = app): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      // Nothing of this machine's AWS or npm configuration; the variable the launcher defaults is unset.
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? app,
-        AWS_CONFIG_FILE: join(app, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(app, 'no-aws-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        DNS_SERVERS: '127.0.0.1:9',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = app,
+): Promise<ChildRun> {
+  return runChild(command, args, {
+    cwd,
+    // Nothing of this machine's AWS or npm configuration; the variable the launcher defaults is unset.
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? app,
+      AWS_CONFIG_FILE: join(app, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(app, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      DNS_SERVERS: '127.0.0.1:9',
+      ...env,
+    },
+    timeoutMs: 60_000,
   });
 }
 
