@@ -19,6 +19,7 @@ import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../obser
 import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
 import { createRateLimiter } from '../rate-limit/container-limiter.js';
 import { pauseOnRateLimited } from '../rate-limit/pause.js';
+import { withLimiterRetryAfter } from '../rate-limit/retry-after.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '../resend/ports.js';
@@ -136,20 +137,24 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
         });
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
-  const unchecked = createResendUseCase({
-    apiKeys,
-    digicert,
+  // A refusal's Retry-After says when its slot or the 429 pause really ends (docs/contract.md §7).
+  const unchecked = withLimiterRetryAfter(
+    createResendUseCase({
+      apiKeys,
+      digicert,
+      limiter,
+      retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+      attemptTimeoutMs: config.digicertTimeoutMs,
+      onAttempt: onRateLimited
+        ? (attempt) => {
+            onRateLimited(attempt);
+            observeCurrentAttempt(attempt);
+          }
+        : observeCurrentAttempt,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    }),
     limiter,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
-    attemptTimeoutMs: config.digicertTimeoutMs,
-    onAttempt: onRateLimited
-      ? (attempt) => {
-          onRateLimited(attempt);
-          observeCurrentAttempt(attempt);
-        }
-      : observeCurrentAttempt,
-    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
-  });
+  );
   const resend = withDcvPrecheck(unchecked, {
     mode: dcvConfig.precheck,
     dns,

@@ -5,7 +5,7 @@
  * anyway": docs/design/rate-budget.md, "The table unreachable".
  */
 import type { RateLimiter } from '../resend/ports.js';
-import { type BudgetClock, type Pausable, waitOutPause } from './pause.js';
+import { type BudgetClock, latestAhead, type Pausable, type RetryHinting, waitOutPause } from './pause.js';
 import type { RateWindow } from './window.js';
 
 /** A limiter that needs to be told when its request has finished. */
@@ -27,7 +27,7 @@ export class DeadlineReachedError extends Error {
  * The budget on the table, as the fallback sees it: `acquire` rejects with `TableUnavailableError`
  * or `DeadlineReachedError` instead of answering `false` for them.
  */
-export interface TableBudget extends ReleasingRateLimiter, Pausable {
+export interface TableBudget extends ReleasingRateLimiter, Pausable, RetryHinting {
   /** The pause this container knows of (epoch ms; 0 for none): the fallback keeps to it too. */
   pausedUntil(): number;
   /** Resolves when the writes started by `release` and `pause` have finished. */
@@ -62,17 +62,19 @@ export function fallbackShare(
 export function withFallback(
   budget: TableBudget,
   options: FallbackOptions,
-): ReleasingRateLimiter & Pausable & { flush(): Promise<void> } {
+): ReleasingRateLimiter & Pausable & RetryHinting & { flush(): Promise<void> } {
   return new FallbackSwitch(budget, options);
 }
 
-class FallbackSwitch implements ReleasingRateLimiter, Pausable {
+class FallbackSwitch implements ReleasingRateLimiter, Pausable, RetryHinting {
   readonly #budget: TableBudget;
   readonly #options: FallbackOptions;
   /** Who granted each request not yet released, oldest first (`release()` carries no identity). */
   readonly #grants: ('table' | 'fallback')[] = [];
   /** Until when acquires go to the fallback without trying the table. */
   #fallbackUntil = 0;
+  /** Set when this container's latest refusal came from the fallback; else the table's says when it ends. */
+  #refusedUntil: { readonly at: number | undefined } | undefined;
 
   constructor(budget: TableBudget, options: FallbackOptions) {
     this.#budget = budget;
@@ -90,9 +92,13 @@ class FallbackSwitch implements ReleasingRateLimiter, Pausable {
       const granted = await this.#budget.acquire(deadline);
       this.#fallbackUntil = 0;
       if (granted) this.#grants.push('table');
+      else this.#refusedUntil = undefined;
       return granted;
     } catch (error) {
-      if (error instanceof DeadlineReachedError) return false;
+      if (error instanceof DeadlineReachedError) {
+        this.#refusedUntil = { at: undefined };
+        return false;
+      }
       if (!(error instanceof TableUnavailableError)) throw error;
       this.#fallbackUntil = clock.now() + probeMs;
       this.#options.onTableUnavailable?.(error.cause);
@@ -114,12 +120,26 @@ class FallbackSwitch implements ReleasingRateLimiter, Pausable {
     return this.#budget.flush();
   }
 
+  retryAt(): number | undefined {
+    if (this.#refusedUntil === undefined) return this.#budget.retryAt();
+    return latestAhead(this.#options.clock.now(), this.#refusedUntil.at, this.#budget.pausedUntil());
+  }
+
   async #acquireFallback(deadline: number): Promise<boolean> {
     const { fallback, clock } = this.#options;
-    if (!fallback) return false;
-    if (!(await waitOutPause(clock, this.#budget.pausedUntil(), deadline))) return false;
+    // Without a share nothing says when the table will answer again; the share's own refusal neither.
+    if (!fallback) {
+      this.#refusedUntil = { at: undefined };
+      return false;
+    }
+    const paused = this.#budget.pausedUntil();
+    if (!(await waitOutPause(clock, paused, deadline))) {
+      this.#refusedUntil = { at: paused };
+      return false;
+    }
     const granted = await fallback.acquire(deadline);
     if (granted) this.#grants.push('fallback');
+    else this.#refusedUntil = { at: undefined };
     return granted;
   }
 }

@@ -23,6 +23,8 @@ import {
 } from './fallback.js';
 import {
   type BudgetClock,
+  latestAhead,
+  MAX_PAUSE_MS,
   type Pausable,
   pauseMs,
   sleepUntil,
@@ -75,6 +77,11 @@ const RELEASE_ATTEMPTS = 3;
 const POLL_MS = 100;
 /** A waiter looks at an overdue holder's slot at least this many times per window. */
 const POLL_SHARE = 16;
+/**
+ * A stored pause further ahead than one 429 can pause (`MAX_PAUSE_MS`), by more than clocks can
+ * differ, was written before pauses were capped: it is read as `MAX_PAUSE_MS` from now, and rewritten so.
+ */
+const PAUSE_READ_SLACK_MS = 1_000;
 
 interface Ring {
   readonly limit: number;
@@ -145,6 +152,8 @@ class RingBudget implements TableBudget {
   /** How long this container's requests take from grant to answer (a moving average): when a held slot is likely to free. */
   #latencyMs = 0;
   #pausedUntil = 0;
+  /** When the slot or the pause behind this container's latest refusal ends (the caller's `Retry-After`). */
+  #refusedUntil: number | undefined;
 
   constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
     this.#client = options.client;
@@ -163,8 +172,12 @@ class RingBudget implements TableBudget {
 
   /** Rejects with `TableUnavailableError` or `DeadlineReachedError` (see `TableBudget`). */
   async acquire(deadline: number): Promise<boolean> {
-    if (deadline < this.#clock.now()) return false;
+    if (deadline < this.#clock.now()) return this.#refuse(undefined);
     return this.#acquireShared(deadline, `${this.#containerId}#${++this.#sequence}`);
+  }
+
+  retryAt(): number | undefined {
+    return latestAhead(this.#clock.now(), this.#refusedUntil, this.#pausedUntil);
   }
 
   release(): void {
@@ -187,14 +200,20 @@ class RingBudget implements TableBudget {
     const until = now + pauseMs(retryAfterSeconds, this.#random);
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
-    // Only ever extended: a shorter pause written later must not cut a longer one short.
+    // Only ever extended: a shorter pause written later must not cut a longer one short. A stored
+    // pause longer than one 429 can cause (written before pauses were capped) is replaced.
     this.#track(
       this.#update(
         {
           Key: { id: { S: TICKETS_KEY } },
           UpdateExpression: 'SET paused_until = :until, expiration = :exp',
-          ConditionExpression: 'attribute_not_exists(paused_until) OR paused_until < :until',
-          ExpressionAttributeValues: { ':until': num(until), ':exp': num(expirationOf(until)) },
+          ConditionExpression:
+            'attribute_not_exists(paused_until) OR paused_until < :until OR paused_until > :longest',
+          ExpressionAttributeValues: {
+            ':until': num(until),
+            ':longest': num(now + MAX_PAUSE_MS + PAUSE_READ_SLACK_MS),
+            ':exp': num(expirationOf(until)),
+          },
         },
         now + this.#callTimeoutMs,
       ).then(
@@ -215,7 +234,7 @@ class RingBudget implements TableBudget {
   async #acquireShared(deadline: number, holder: string): Promise<boolean> {
     const ticket = await this.#takeTicket(deadline);
     const n = ticket.n;
-    let pausedUntil = ticket.pausedUntil;
+    let pausedUntil = this.#cappedPause(ticket.pausedUntil);
     const slots = this.#rings.map((ring) => `${ring.prefix}${n % ring.limit}`);
 
     // A claim may book a slot ahead: "held by me from `start`", where `start` is when the slot frees
@@ -227,10 +246,10 @@ class RingBudget implements TableBudget {
     let start = this.#clock.now();
     let claimFirst = this.#rings.every((ring) => n < ring.limit);
     for (;;) {
-      if (!(await waitOutPause(this.#clock, Math.max(pausedUntil, this.#pausedUntil), deadline)))
-        return false;
+      const paused = Math.max(pausedUntil, this.#pausedUntil);
+      if (!(await waitOutPause(this.#clock, paused, deadline))) return this.#refuse(paused);
       start = Math.max(start, this.#clock.now());
-      if (start > deadline) return false;
+      if (start > deadline) return this.#refuse(start);
       if (claimFirst) {
         if (await this.#claimAll(slots, holder, start, deadline)) {
           await sleepUntil(this.#clock, start);
@@ -243,7 +262,7 @@ class RingBudget implements TableBudget {
       let pollMs = POLL_MS;
       for (;;) {
         const seen = await this.#look(slots, deadline);
-        pausedUntil = seen.pausedUntil;
+        pausedUntil = this.#cappedPause(seen.pausedUntil);
         const now = this.#clock.now();
         const paused = Math.max(pausedUntil, this.#pausedUntil);
         // Released (its free time is known), or a lease about to run out: bookable from then.
@@ -252,7 +271,7 @@ class RingBudget implements TableBudget {
           .filter((slot) => slot.held && slot.freeAt > now + pollMs);
         if (held.length === 0) {
           start = Math.max(paused, now, ...seen.slots.map((slot) => slot.freeAt));
-          if (start > deadline) return false;
+          if (start > deadline) return this.#refuse(start);
           // A slot in use that frees well before another of this ticket's slots would sit idle
           // from then until `start` once booked, while an older ticket on it could use it: leave
           // it to them, and look again shortly before `start`.
@@ -265,7 +284,8 @@ class RingBudget implements TableBudget {
         }
         // Held: it frees W after an answer that cannot precede its claim; look again when this
         // container's requests usually answer (the release then says when), then less and less often.
-        if (held.some((slot) => slot.claimedAt + slot.hold > deadline)) return false;
+        const freeNoEarlier = Math.max(paused, ...held.map((slot) => slot.claimedAt + slot.hold));
+        if (freeNoEarlier > deadline) return this.#refuse(freeNoEarlier);
         const lookAt = Math.max(
           now + pollMs,
           ...held.map((slot) => Math.min(slot.freeAt, slot.claimedAt + this.#latencyMs)),
@@ -279,6 +299,37 @@ class RingBudget implements TableBudget {
         await this.#clock.sleep(lookAt - now);
       }
     }
+  }
+
+  #refuse(until: number | undefined): false {
+    this.#refusedUntil = until;
+    return false;
+  }
+
+  /**
+   * The pause as stored, or `MAX_PAUSE_MS` from now for one stored further ahead than a 429 can
+   * pause (written before pauses were capped), which is then rewritten so: it ends within
+   * `MAX_PAUSE_MS` of being first read, not a day after the 429.
+   */
+  #cappedPause(stored: number): number {
+    const now = this.#clock.now();
+    if (stored <= now + MAX_PAUSE_MS + PAUSE_READ_SLACK_MS) return stored;
+    const capped = now + MAX_PAUSE_MS;
+    this.#track(
+      this.#update(
+        {
+          Key: { id: { S: TICKETS_KEY } },
+          UpdateExpression: 'SET paused_until = :capped',
+          ConditionExpression: 'paused_until = :stored',
+          ExpressionAttributeValues: { ':capped': num(capped), ':stored': { N: String(stored) } },
+        },
+        now + this.#callTimeoutMs,
+      ).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return capped;
   }
 
   /**
