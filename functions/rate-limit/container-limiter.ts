@@ -7,7 +7,7 @@
 import type { Config } from '../app/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { RateLimiter } from '../resend/ports.js';
-import { fallbackShare } from './fallback.js';
+import { fallbackShare, ringWindows } from './fallback.js';
 import {
   createSharedRateBudget,
   type DynamoDbSender,
@@ -37,7 +37,8 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
   return createSharedRateBudget({
     client: stateTable,
     tableName: config.stateTableName,
-    windows: config.rateLimits,
+    // The ring leaves the shares of the containers that may be on theirs at once unused.
+    windows: ringWindows(config.rateLimits, config.rateLimitShareDivisor),
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(share ? { fallback: createSlidingWindowLimiter({ windows: share }) } : {}),
     onTableUnavailable: (error) => {

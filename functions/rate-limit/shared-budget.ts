@@ -44,7 +44,8 @@ export interface SharedRateBudgetOptions {
   readonly attemptTimeoutMs: number;
   /**
    * Used while the table cannot be reached: a limiter that keeps this container within its share of
-   * the budget. Without one, acquires are refused while the table cannot be reached.
+   * the budget. Without one, acquires are refused while the table cannot be reached. With one,
+   * `windows` must leave room for it (`ringWindows` in `fallback.ts`).
    */
   readonly fallback?: ReleasingRateLimiter;
   /** Added to every `free_at` against clock differences between containers. @default 50 */
@@ -126,6 +127,8 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
   return withFallback(new RingBudget(options, clock), {
     fallback: options.fallback,
     probeMs: options.fallbackProbeMs ?? 5_000,
+    holdShareMs:
+      Math.max(...options.windows.map((window) => window.windowMs)) + (options.clockSkewMarginMs ?? 50),
     clock,
     ...(options.onTableUnavailable ? { onTableUnavailable: options.onTableUnavailable } : {}),
   });

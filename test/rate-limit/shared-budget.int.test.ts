@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../functions/observability/logger.js';
 import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
-import { fallbackShare } from '../../functions/rate-limit/fallback.js';
+import { fallbackShare, ringWindows } from '../../functions/rate-limit/fallback.js';
 import { type BudgetClock, pauseOnRateLimited } from '../../functions/rate-limit/pause.js';
 import {
   createSharedRateBudget,
@@ -285,6 +285,24 @@ describe('the per-container share while the table cannot be reached', () => {
     );
 
     expect(share?.map((w) => w.limit)).toEqual(limits);
+  });
+
+  it.each([
+    [80, [82, 812]],
+    [20, [82, 810]],
+    [10, [81, 810]],
+    [1, [90, 900]],
+    [undefined, [90, 900]],
+  ])('leaves the shares of a tenth of at most %s containers out of the ring', (divisor, limits) => {
+    const ring = ringWindows(
+      [
+        { limit: 90, windowMs: 5_000 },
+        { limit: 900, windowMs: 180_000 },
+      ],
+      divisor,
+    );
+
+    expect(ring.map((w) => w.limit)).toEqual(limits);
   });
 
   it('has no share (the budget refuses) when the most containers is unknown or a share rounds to nothing', () => {
