@@ -55,6 +55,12 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
         },
       );
     },
+    // Once per container (the budget tells it once): the answers' Date proves this clock off.
+    onClockSkew: ({ lowMs, highMs }) =>
+      logger.warn(
+        "rate budget: this container's clock is off from the state table's by more than half the skew margin; widening this container's margin by as much",
+        { offsetLowMs: lowMs, offsetHighMs: highMs },
+      ),
     ...shared,
   });
 }

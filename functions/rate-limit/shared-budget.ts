@@ -14,6 +14,7 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { ClockSkewGauge, NO_SKEW } from './clock-skew.js';
 import {
   DeadlineReachedError,
   type ReleasingRateLimiter,
@@ -62,6 +63,12 @@ export interface SharedRateBudgetOptions {
   readonly random?: () => number;
   /** Told when the table cannot be reached and the fallback takes over (logs); must not throw. */
   readonly onTableUnavailable?: (error: unknown) => void;
+  /**
+   * Told once, when the `Date` of the table's answers proves this container's clock further off
+   * than half of `clockSkewMarginMs` (its offset's bounds, ms; the budget widens its own margin by
+   * as much from then on); must not throw.
+   */
+  readonly onClockSkew?: (offset: { readonly lowMs: number; readonly highMs: number }) => void;
 }
 
 /** The shared budget: the domain's `RateLimiter`, plus the 429 pause. */
@@ -146,6 +153,9 @@ class RingBudget implements TableBudget {
   readonly #containerId: string;
   readonly #clock: BudgetClock;
   readonly #random: () => number;
+  /** This clock against the `Date` of the table's answers (`clock-skew.ts`). */
+  readonly #skew: ClockSkewGauge;
+  #onClockSkew: SharedRateBudgetOptions['onClockSkew'];
   /** Grants not yet released, oldest first (`release()` carries no identity: docs/design/rate-budget.md). */
   readonly #grants: Grant[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -171,6 +181,8 @@ class RingBudget implements TableBudget {
     this.#containerId = options.containerId ?? Math.random().toString(36).slice(2, 12);
     this.#clock = clock;
     this.#random = options.random ?? Math.random;
+    this.#skew = new ClockSkewGauge(this.#marginMs);
+    this.#onClockSkew = options.onClockSkew;
   }
 
   /** Rejects with `TableUnavailableError` or `DeadlineReachedError` (see `TableBudget`). */
@@ -192,7 +204,9 @@ class RingBudget implements TableBudget {
       Promise.all(
         grant.slots.map((key, i) => {
           const ring = this.#rings[i] as Ring;
-          return this.#releaseSlot(key, grant.holder, answeredAt + ring.windowMs + this.#marginMs);
+          // A clock proven behind frees its slots that much later (as the others' clocks read them).
+          const late = this.#skew.skew().behindUpToMs;
+          return this.#releaseSlot(key, grant.holder, answeredAt + ring.windowMs + this.#marginMs + late);
         }),
       ).then(() => undefined),
     );
@@ -255,7 +269,8 @@ class RingBudget implements TableBudget {
       if (start > deadline) return this.#refuse(start);
       if (claimFirst) {
         if (await this.#claimAll(slots, holder, start, deadline)) {
-          await sleepUntil(this.#clock, start);
+          // A clock proven ahead claims early by the others' clocks: it sends that much later.
+          await sleepUntil(this.#clock, start + this.#skew.skew().aheadUpToMs);
           this.#grants.push({ holder, slots, grantedAt: this.#clock.now() });
           return true;
         }
@@ -405,7 +420,14 @@ class RingBudget implements TableBudget {
    * counted, should this container never release it.
    */
   async #claim(key: string, holder: string, start: number, ring: Ring, deadline: number): Promise<boolean> {
-    const lease = start + this.#attemptTimeoutMs + ring.windowMs + this.#marginMs + this.#leaseSlackMs;
+    const lease =
+      start +
+      this.#attemptTimeoutMs +
+      ring.windowMs +
+      this.#marginMs +
+      this.#leaseSlackMs +
+      this.#skew.skew().behindUpToMs +
+      this.#skew.skew().aheadUpToMs;
     try {
       await this.#update(
         {
@@ -438,15 +460,17 @@ class RingBudget implements TableBudget {
     const read = await this.#call(
       (abortSignal) =>
         this.#client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.#table]: {
-                Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
-                ConsistentRead: true,
-                ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
+          this.#sampled(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [this.#table]: {
+                  Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
+                  ConsistentRead: true,
+                  ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
+                },
               },
-            },
-          }),
+            }),
+          ),
           { abortSignal },
         ),
       deadline,
@@ -503,7 +527,9 @@ class RingBudget implements TableBudget {
   ): Promise<UpdateItemCommandOutput> {
     return this.#call(
       (abortSignal) =>
-        this.#client.send(new UpdateItemCommand({ ...input, TableName: this.#table }), { abortSignal }),
+        this.#client.send(this.#sampled(new UpdateItemCommand({ ...input, TableName: this.#table })), {
+          abortSignal,
+        }),
       deadline,
     );
   }
@@ -525,6 +551,33 @@ class RingBudget implements TableBudget {
         cause: error,
       });
     }
+  }
+
+  /**
+   * `command`, whose answer's `Date` is weighed against this clock (`clock-skew.ts`): at the wire,
+   * once per attempt, so that neither the client's retries nor its backoff widen the bounds.
+   */
+  #sampled<C extends BatchGetItemCommand | UpdateItemCommand>(command: C): C {
+    // The middleware only reads the raw answer: the same for either command's types.
+    const stack = command.middlewareStack as UpdateItemCommand['middlewareStack'];
+    stack.add((next) => (args) => this.#weigh(() => next(args)), {
+      step: 'deserialize',
+      name: 'rateBudgetClockSkew',
+    });
+    return command;
+  }
+
+  async #weigh<R extends { readonly response: unknown }>(send: () => Promise<R>): Promise<R> {
+    const sentAt = this.#clock.now();
+    const result = await send();
+    const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+    this.#skew.record(sentAt, this.#clock.now(), headers?.date);
+    if (this.#onClockSkew !== undefined && this.#skew.skew() !== NO_SKEW) {
+      const tell = this.#onClockSkew;
+      this.#onClockSkew = undefined;
+      tell(this.#skew.bounds());
+    }
+    return result;
   }
 
   #track(work: Promise<void>): void {
