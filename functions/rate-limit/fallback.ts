@@ -105,7 +105,10 @@ class FallbackSwitch implements ReleasingRateLimiter, Pausable, RetryHinting {
   readonly #options: FallbackOptions;
   /** Who granted each request not yet released, oldest first (`release()` carries no identity). */
   readonly #grants: ('table' | 'fallback' | 'both')[] = [];
-  /** Until when a request on the table also keeps to this container's share (`holdShareMs`). */
+  /**
+   * Until when a request on the table also keeps to this container's share (`holdShareMs` after the
+   * last request on it was answered; and while one is in flight).
+   */
   #shareUntil = 0;
   /** Until when acquires go to the fallback without trying the table. */
   #fallbackUntil = 0;
@@ -127,7 +130,8 @@ class FallbackSwitch implements ReleasingRateLimiter, Pausable, RetryHinting {
     // Back on the table, the requests this container sent on its share still count in DigiCert's
     // windows, beside the ring's: until they have left them it keeps to its share as well.
     const { fallback } = this.#options;
-    const alsoShare = fallback !== undefined && now < this.#shareUntil;
+    const alsoShare =
+      fallback !== undefined && (now < this.#shareUntil || this.#grants.some((grant) => grant !== 'table'));
     if (alsoShare && !(await fallback.acquire(deadline))) {
       this.#refusedUntil = { at: undefined };
       return false;
