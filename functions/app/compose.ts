@@ -19,6 +19,7 @@ import type { ClientBounds } from '../lib/client-bounds.js';
 import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
 import { pauseOnRateLimited } from '../rate-limit/pause.js';
+import { withLimiterRetryAfter } from '../rate-limit/retry-after.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
 import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
@@ -135,20 +136,24 @@ export function composeRuntime(
   const idempotency = state?.idempotency;
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
-  const unchecked = createResendUseCase({
-    apiKeys,
-    digicert,
+  // A refusal's Retry-After says when its slot or the 429 pause really ends (docs/contract.md §7).
+  const unchecked = withLimiterRetryAfter(
+    createResendUseCase({
+      apiKeys,
+      digicert,
+      limiter,
+      retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+      attemptTimeoutMs: config.digicertTimeoutMs,
+      onAttempt: onRateLimited
+        ? (attempt) => {
+            onRateLimited(attempt);
+            observeCurrentAttempt(attempt);
+          }
+        : observeCurrentAttempt,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    }),
     limiter,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
-    attemptTimeoutMs: config.digicertTimeoutMs,
-    onAttempt: onRateLimited
-      ? (attempt) => {
-          onRateLimited(attempt);
-          observeCurrentAttempt(attempt);
-        }
-      : observeCurrentAttempt,
-    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
-  });
+  );
   const resend = withDcvPrecheck(unchecked, {
     mode: dcvConfig.precheck,
     dns,

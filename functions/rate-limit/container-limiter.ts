@@ -7,7 +7,7 @@
 import type { Config } from '../app/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { RateLimiter } from '../resend/ports.js';
-import { fallbackShare } from './fallback.js';
+import { fallbackShare, ringWindows } from './fallback.js';
 import {
   createSharedRateBudget,
   type DynamoDbSender,
@@ -37,7 +37,8 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
   return createSharedRateBudget({
     client: stateTable,
     tableName: config.stateTableName,
-    windows: config.rateLimits,
+    // The ring leaves the shares of the containers that may be on theirs at once unused.
+    windows: ringWindows(config.rateLimits, config.rateLimitShareDivisor),
     attemptTimeoutMs: config.digicertTimeoutMs,
     ...(share ? { fallback: createSlidingWindowLimiter({ windows: share }) } : {}),
     onTableUnavailable: (error) => {
@@ -54,6 +55,12 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
         },
       );
     },
+    // Once per container (the budget tells it once): the answers' Date proves this clock off.
+    onClockSkew: ({ lowMs, highMs }) =>
+      logger.warn(
+        "rate budget: this container's clock is off from the state table's by more than half the skew margin; widening this container's margin by as much",
+        { offsetLowMs: lowMs, offsetHighMs: highMs },
+      ),
     ...shared,
   });
 }

@@ -14,6 +14,7 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { ClockSkewGauge, NO_SKEW } from './clock-skew.js';
 import {
   DeadlineReachedError,
   type ReleasingRateLimiter,
@@ -23,6 +24,8 @@ import {
 } from './fallback.js';
 import {
   type BudgetClock,
+  latestAhead,
+  MAX_PAUSE_MS,
   type Pausable,
   pauseMs,
   sleepUntil,
@@ -42,7 +45,8 @@ export interface SharedRateBudgetOptions {
   readonly attemptTimeoutMs: number;
   /**
    * Used while the table cannot be reached: a limiter that keeps this container within its share of
-   * the budget. Without one, acquires are refused while the table cannot be reached.
+   * the budget. Without one, acquires are refused while the table cannot be reached. With one,
+   * `windows` must leave room for it (`ringWindows` in `fallback.ts`).
    */
   readonly fallback?: ReleasingRateLimiter;
   /** Added to every `free_at` against clock differences between containers. @default 50 */
@@ -59,6 +63,12 @@ export interface SharedRateBudgetOptions {
   readonly random?: () => number;
   /** Told when the table cannot be reached and the fallback takes over (logs); must not throw. */
   readonly onTableUnavailable?: (error: unknown) => void;
+  /**
+   * Told once, when the `Date` of the table's answers proves this container's clock further off
+   * than half of `clockSkewMarginMs` (its offset's bounds, ms; the budget widens its own margin by
+   * as much from then on); must not throw.
+   */
+  readonly onClockSkew?: (offset: { readonly lowMs: number; readonly highMs: number }) => void;
 }
 
 /** The shared budget: the domain's `RateLimiter`, plus the 429 pause. */
@@ -75,6 +85,11 @@ const RELEASE_ATTEMPTS = 3;
 const POLL_MS = 100;
 /** A waiter looks at an overdue holder's slot at least this many times per window. */
 const POLL_SHARE = 16;
+/**
+ * A stored pause further ahead than one 429 can pause (`MAX_PAUSE_MS`), by more than clocks can
+ * differ, was written before pauses were capped: it is read as `MAX_PAUSE_MS` from now, and rewritten so.
+ */
+const PAUSE_READ_SLACK_MS = 1_000;
 
 interface Ring {
   readonly limit: number;
@@ -119,6 +134,8 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
   return withFallback(new RingBudget(options, clock), {
     fallback: options.fallback,
     probeMs: options.fallbackProbeMs ?? 5_000,
+    holdShareMs:
+      Math.max(...options.windows.map((window) => window.windowMs)) + (options.clockSkewMarginMs ?? 50),
     clock,
     ...(options.onTableUnavailable ? { onTableUnavailable: options.onTableUnavailable } : {}),
   });
@@ -136,6 +153,9 @@ class RingBudget implements TableBudget {
   readonly #containerId: string;
   readonly #clock: BudgetClock;
   readonly #random: () => number;
+  /** This clock against the `Date` of the table's answers (`clock-skew.ts`). */
+  readonly #skew: ClockSkewGauge;
+  #onClockSkew: SharedRateBudgetOptions['onClockSkew'];
   /** Grants not yet released, oldest first (`release()` carries no identity: docs/design/rate-budget.md). */
   readonly #grants: Grant[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -145,6 +165,8 @@ class RingBudget implements TableBudget {
   /** How long this container's requests take from grant to answer (a moving average): when a held slot is likely to free. */
   #latencyMs = 0;
   #pausedUntil = 0;
+  /** When the slot or the pause behind this container's latest refusal ends (the caller's `Retry-After`). */
+  #refusedUntil: number | undefined;
 
   constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
     this.#client = options.client;
@@ -159,12 +181,18 @@ class RingBudget implements TableBudget {
     this.#containerId = options.containerId ?? Math.random().toString(36).slice(2, 12);
     this.#clock = clock;
     this.#random = options.random ?? Math.random;
+    this.#skew = new ClockSkewGauge(this.#marginMs);
+    this.#onClockSkew = options.onClockSkew;
   }
 
   /** Rejects with `TableUnavailableError` or `DeadlineReachedError` (see `TableBudget`). */
   async acquire(deadline: number): Promise<boolean> {
-    if (deadline < this.#clock.now()) return false;
+    if (deadline < this.#clock.now()) return this.#refuse(undefined);
     return this.#acquireShared(deadline, `${this.#containerId}#${++this.#sequence}`);
+  }
+
+  retryAt(): number | undefined {
+    return latestAhead(this.#clock.now(), this.#refusedUntil, this.#pausedUntil);
   }
 
   release(): void {
@@ -176,7 +204,9 @@ class RingBudget implements TableBudget {
       Promise.all(
         grant.slots.map((key, i) => {
           const ring = this.#rings[i] as Ring;
-          return this.#releaseSlot(key, grant.holder, answeredAt + ring.windowMs + this.#marginMs);
+          // A clock proven behind frees its slots that much later (as the others' clocks read them).
+          const late = this.#skew.skew().behindUpToMs;
+          return this.#releaseSlot(key, grant.holder, answeredAt + ring.windowMs + this.#marginMs + late);
         }),
       ).then(() => undefined),
     );
@@ -187,14 +217,20 @@ class RingBudget implements TableBudget {
     const until = now + pauseMs(retryAfterSeconds, this.#random);
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
-    // Only ever extended: a shorter pause written later must not cut a longer one short.
+    // Only ever extended: a shorter pause written later must not cut a longer one short. A stored
+    // pause longer than one 429 can cause (written before pauses were capped) is replaced.
     this.#track(
       this.#update(
         {
           Key: { id: { S: TICKETS_KEY } },
           UpdateExpression: 'SET paused_until = :until, expiration = :exp',
-          ConditionExpression: 'attribute_not_exists(paused_until) OR paused_until < :until',
-          ExpressionAttributeValues: { ':until': num(until), ':exp': num(expirationOf(until)) },
+          ConditionExpression:
+            'attribute_not_exists(paused_until) OR paused_until < :until OR paused_until > :longest',
+          ExpressionAttributeValues: {
+            ':until': num(until),
+            ':longest': num(now + MAX_PAUSE_MS + PAUSE_READ_SLACK_MS),
+            ':exp': num(expirationOf(until)),
+          },
         },
         now + this.#callTimeoutMs,
       ).then(
@@ -215,7 +251,7 @@ class RingBudget implements TableBudget {
   async #acquireShared(deadline: number, holder: string): Promise<boolean> {
     const ticket = await this.#takeTicket(deadline);
     const n = ticket.n;
-    let pausedUntil = ticket.pausedUntil;
+    let pausedUntil = this.#cappedPause(ticket.pausedUntil);
     const slots = this.#rings.map((ring) => `${ring.prefix}${n % ring.limit}`);
 
     // A claim may book a slot ahead: "held by me from `start`", where `start` is when the slot frees
@@ -227,13 +263,14 @@ class RingBudget implements TableBudget {
     let start = this.#clock.now();
     let claimFirst = this.#rings.every((ring) => n < ring.limit);
     for (;;) {
-      if (!(await waitOutPause(this.#clock, Math.max(pausedUntil, this.#pausedUntil), deadline)))
-        return false;
+      const paused = Math.max(pausedUntil, this.#pausedUntil);
+      if (!(await waitOutPause(this.#clock, paused, deadline))) return this.#refuse(paused);
       start = Math.max(start, this.#clock.now());
-      if (start > deadline) return false;
+      if (start > deadline) return this.#refuse(start);
       if (claimFirst) {
         if (await this.#claimAll(slots, holder, start, deadline)) {
-          await sleepUntil(this.#clock, start);
+          // A clock proven ahead claims early by the others' clocks: it sends that much later.
+          await sleepUntil(this.#clock, start + this.#skew.skew().aheadUpToMs);
           this.#grants.push({ holder, slots, grantedAt: this.#clock.now() });
           return true;
         }
@@ -243,7 +280,7 @@ class RingBudget implements TableBudget {
       let pollMs = POLL_MS;
       for (;;) {
         const seen = await this.#look(slots, deadline);
-        pausedUntil = seen.pausedUntil;
+        pausedUntil = this.#cappedPause(seen.pausedUntil);
         const now = this.#clock.now();
         const paused = Math.max(pausedUntil, this.#pausedUntil);
         // Released (its free time is known), or a lease about to run out: bookable from then.
@@ -252,7 +289,7 @@ class RingBudget implements TableBudget {
           .filter((slot) => slot.held && slot.freeAt > now + pollMs);
         if (held.length === 0) {
           start = Math.max(paused, now, ...seen.slots.map((slot) => slot.freeAt));
-          if (start > deadline) return false;
+          if (start > deadline) return this.#refuse(start);
           // A slot in use that frees well before another of this ticket's slots would sit idle
           // from then until `start` once booked, while an older ticket on it could use it: leave
           // it to them, and look again shortly before `start`.
@@ -265,7 +302,8 @@ class RingBudget implements TableBudget {
         }
         // Held: it frees W after an answer that cannot precede its claim; look again when this
         // container's requests usually answer (the release then says when), then less and less often.
-        if (held.some((slot) => slot.claimedAt + slot.hold > deadline)) return false;
+        const freeNoEarlier = Math.max(paused, ...held.map((slot) => slot.claimedAt + slot.hold));
+        if (freeNoEarlier > deadline) return this.#refuse(freeNoEarlier);
         const lookAt = Math.max(
           now + pollMs,
           ...held.map((slot) => Math.min(slot.freeAt, slot.claimedAt + this.#latencyMs)),
@@ -279,6 +317,37 @@ class RingBudget implements TableBudget {
         await this.#clock.sleep(lookAt - now);
       }
     }
+  }
+
+  #refuse(until: number | undefined): false {
+    this.#refusedUntil = until;
+    return false;
+  }
+
+  /**
+   * The pause as stored, or `MAX_PAUSE_MS` from now for one stored further ahead than a 429 can
+   * pause (written before pauses were capped), which is then rewritten so: it ends within
+   * `MAX_PAUSE_MS` of being first read, not a day after the 429.
+   */
+  #cappedPause(stored: number): number {
+    const now = this.#clock.now();
+    if (stored <= now + MAX_PAUSE_MS + PAUSE_READ_SLACK_MS) return stored;
+    const capped = now + MAX_PAUSE_MS;
+    this.#track(
+      this.#update(
+        {
+          Key: { id: { S: TICKETS_KEY } },
+          UpdateExpression: 'SET paused_until = :capped',
+          ConditionExpression: 'paused_until = :stored',
+          ExpressionAttributeValues: { ':capped': num(capped), ':stored': { N: String(stored) } },
+        },
+        now + this.#callTimeoutMs,
+      ).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return capped;
   }
 
   /**
@@ -351,7 +420,14 @@ class RingBudget implements TableBudget {
    * counted, should this container never release it.
    */
   async #claim(key: string, holder: string, start: number, ring: Ring, deadline: number): Promise<boolean> {
-    const lease = start + this.#attemptTimeoutMs + ring.windowMs + this.#marginMs + this.#leaseSlackMs;
+    const lease =
+      start +
+      this.#attemptTimeoutMs +
+      ring.windowMs +
+      this.#marginMs +
+      this.#leaseSlackMs +
+      this.#skew.skew().behindUpToMs +
+      this.#skew.skew().aheadUpToMs;
     try {
       await this.#update(
         {
@@ -384,15 +460,17 @@ class RingBudget implements TableBudget {
     const read = await this.#call(
       (abortSignal) =>
         this.#client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.#table]: {
-                Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
-                ConsistentRead: true,
-                ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
+          this.#sampled(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [this.#table]: {
+                  Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
+                  ConsistentRead: true,
+                  ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
+                },
               },
-            },
-          }),
+            }),
+          ),
           { abortSignal },
         ),
       deadline,
@@ -449,7 +527,9 @@ class RingBudget implements TableBudget {
   ): Promise<UpdateItemCommandOutput> {
     return this.#call(
       (abortSignal) =>
-        this.#client.send(new UpdateItemCommand({ ...input, TableName: this.#table }), { abortSignal }),
+        this.#client.send(this.#sampled(new UpdateItemCommand({ ...input, TableName: this.#table })), {
+          abortSignal,
+        }),
       deadline,
     );
   }
@@ -471,6 +551,33 @@ class RingBudget implements TableBudget {
         cause: error,
       });
     }
+  }
+
+  /**
+   * `command`, whose answer's `Date` is weighed against this clock (`clock-skew.ts`): at the wire,
+   * once per attempt, so that neither the client's retries nor its backoff widen the bounds.
+   */
+  #sampled<C extends BatchGetItemCommand | UpdateItemCommand>(command: C): C {
+    // The middleware only reads the raw answer: the same for either command's types.
+    const stack = command.middlewareStack as UpdateItemCommand['middlewareStack'];
+    stack.add((next) => (args) => this.#weigh(() => next(args)), {
+      step: 'deserialize',
+      name: 'rateBudgetClockSkew',
+    });
+    return command;
+  }
+
+  async #weigh<R extends { readonly response: unknown }>(send: () => Promise<R>): Promise<R> {
+    const sentAt = this.#clock.now();
+    const result = await send();
+    const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+    this.#skew.record(sentAt, this.#clock.now(), headers?.date);
+    if (this.#onClockSkew !== undefined && this.#skew.skew() !== NO_SKEW) {
+      const tell = this.#onClockSkew;
+      this.#onClockSkew = undefined;
+      tell(this.#skew.bounds());
+    }
+    return result;
   }
 
   #track(work: Promise<void>): void {

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../functions/observability/logger.js';
 import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
-import { fallbackShare } from '../../functions/rate-limit/fallback.js';
+import { fallbackShare, ringWindows } from '../../functions/rate-limit/fallback.js';
 import { type BudgetClock, pauseOnRateLimited } from '../../functions/rate-limit/pause.js';
 import {
   createSharedRateBudget,
@@ -134,6 +134,66 @@ describe('the shared rate budget (a ring of slots in the state table)', () => {
     const arrivals = await run(containers, 10);
 
     expect(maxInAnyWindow(arrivals, 200)).toBeLessThanOrEqual(5);
+  });
+
+  it("measures a container's clock against the Date of the table's answers, warns once, and keeps the windows when it is 400 ms off", async () => {
+    const windows = [{ limit: 4, windowMs: 1_000 }];
+    const offsets = [400, 0, -400];
+    const told: (readonly [number, number])[][] = offsets.map(() => []);
+    const containers = await budgets(3, windows, (i) => ({
+      clock: skewedClock(offsets[i] ?? 0),
+      clockSkewMarginMs: 50,
+      onClockSkew: ({ lowMs, highMs }) => told[i]?.push([lowMs, highMs]),
+    }));
+
+    // A container learns its clock from the answers to its first few requests (each one's Date
+    // has whole seconds): serve a few, until both skewed ones have been told (bounded).
+    for (let round = 0; round < 10 && (told[0]?.length === 0 || told[2]?.length === 0); round += 1) {
+      await run(containers, 1, 1);
+      await sleep(137);
+    }
+    const arrivals = await run(containers, 8);
+
+    expect(told[0]).toHaveLength(1);
+    expect(told[2]).toHaveLength(1);
+    expect(told[1]).toEqual([]);
+    // The bounds hold the true offset.
+    expect(told[0]?.[0]?.[0]).toBeLessThanOrEqual(400);
+    expect(told[0]?.[0]?.[1]).toBeGreaterThanOrEqual(400);
+    expect(told[2]?.[0]?.[0]).toBeLessThanOrEqual(-400);
+    expect(told[2]?.[0]?.[1]).toBeGreaterThanOrEqual(-400);
+    expect(arrivals).toHaveLength(24);
+    expect(maxInAnyWindow(arrivals, 1_000)).toBeLessThanOrEqual(4);
+  });
+
+  it("logs one warning per container, not per request, when the table's Date proves its clock off", async () => {
+    const tableName = await db.createTable();
+    const lines: string[] = [];
+    const limiter = createRateLimiter({
+      config: {
+        rateLimits: [{ limit: 50, windowMs: 200 }],
+        rateLimitShareDivisor: undefined,
+        stateTableName: tableName,
+        digicertTimeoutMs: 1_000,
+      },
+      stateTable: client,
+      logger: createLogger({ write: (line) => lines.push(line) }),
+      shared: { clock: skewedClock(-700) },
+    });
+    const warnings = () => lines.filter((line) => line.includes("container's clock is off"));
+
+    for (let i = 0; i < 40 && warnings().length === 0; i += 1) {
+      expect(await limiter.acquire(Date.now() + 5_000)).toBe(true);
+      limiter.release?.();
+      await sleep(53);
+    }
+    for (let i = 0; i < 10; i += 1) {
+      await limiter.acquire(Date.now() + 5_000);
+      limiter.release?.();
+    }
+
+    expect(warnings()).toHaveLength(1);
+    expect(JSON.parse(warnings()[0] ?? '{}')).toMatchObject({ level: 'WARN' });
   });
 
   it('grants a whole window at once to a burst, and refuses at once a request no slot can serve before its deadline', async () => {
@@ -285,6 +345,24 @@ describe('the per-container share while the table cannot be reached', () => {
     );
 
     expect(share?.map((w) => w.limit)).toEqual(limits);
+  });
+
+  it.each([
+    [80, [82, 812]],
+    [20, [82, 810]],
+    [10, [81, 810]],
+    [1, [90, 900]],
+    [undefined, [90, 900]],
+  ])('leaves the shares of a tenth of at most %s containers out of the ring', (divisor, limits) => {
+    const ring = ringWindows(
+      [
+        { limit: 90, windowMs: 5_000 },
+        { limit: 900, windowMs: 180_000 },
+      ],
+      divisor,
+    );
+
+    expect(ring.map((w) => w.limit)).toEqual(limits);
   });
 
   it('has no share (the budget refuses) when the most containers is unknown or a share rounds to nothing', () => {

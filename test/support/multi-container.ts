@@ -34,6 +34,15 @@ export interface MultiContainerOptions {
   readonly skewMarginMs?: number;
   /** Gives up on the workers after this long. @default 120000 */
   readonly timeoutMs?: number;
+  /** `DIGICERT_RATE_LIMIT_SHARE_DIVISOR` of every worker (the most containers). @default unset: no share */
+  readonly divisor?: number;
+  /**
+   * Where worker i reaches the table (a fault proxy in front of dynalite, `dynamodb-faults.ts`);
+   * `undefined` (or no entry) for dynalite itself.
+   */
+  readonly tableEndpoints?: (dynaliteEndpoint: string) => Promise<readonly (string | undefined)[]>;
+  /** Called once every worker is warm, just before `go` (to start injecting faults). */
+  readonly beforeGo?: () => void;
 }
 
 export interface MultiContainerResult {
@@ -81,6 +90,7 @@ export async function runMultiContainer(options: MultiContainerOptions): Promise
     rateLimits: options.windows,
   });
   const secrets = await SecretsManagerStandIn.start({ [SECRET_ID]: KEY });
+  const endpoints = (await options.tableEndpoints?.(db.endpoint)) ?? [];
   const children: ChildProcess[] = [];
   try {
     const perWorker = Math.ceil(options.orders / options.containers);
@@ -100,7 +110,10 @@ export async function runMultiContainer(options: MultiContainerOptions): Promise
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-          AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+          AWS_ENDPOINT_URL_DYNAMODB: endpoints[i] ?? db.endpoint,
+          ...(options.divisor === undefined
+            ? {}
+            : { DIGICERT_RATE_LIMIT_SHARE_DIVISOR: String(options.divisor) }),
           DIGICERT_API_KEY_SECRET_ID: SECRET_ID,
           DIGICERT_BASE_URL: simulator.baseUrl,
           BUDGET_WORKER_TABLE: db.tableName,
@@ -118,6 +131,7 @@ export async function runMultiContainer(options: MultiContainerOptions): Promise
     }, options.timeoutMs ?? 120_000);
     try {
       await Promise.all(workers.map((w) => w.ready));
+      options.beforeGo?.();
       for (const child of children) child.stdin?.write('go\n');
       const outcomes = await Promise.all(workers.map((w) => w.outcome));
       const arrivals = simulator.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
