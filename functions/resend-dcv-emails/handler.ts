@@ -30,21 +30,41 @@ const TRIGGERS: readonly Trigger[] = [
 ];
 
 /** The handler around a runtime; tests and local servers pass their own. */
-export function createHandler(getRuntime: () => Runtime, now: () => number = Date.now): Handler {
+export function createHandler(
+  getRuntime: () => Runtime | Promise<Runtime>,
+  now: () => number = Date.now,
+): Handler {
   return async (event, context) => {
-    const invocation = startInvocation(context, getRuntime, now);
+    const invocation = await startInvocation(context, getRuntime, now);
     const trigger = TRIGGERS.find(({ matches }) => matches(event)) as Trigger;
     return trigger.handle(event as never, invocation);
   };
 }
 
-// The state table's code (DynamoDB client, shared budget, Powertools idempotency) is loaded with
-// the container, in Lambda's init phase, when it has a table; a container without one never loads it.
-const state = process.env.STATE_TABLE_NAME ? await import('../app/state.js') : undefined;
+// The state table's code (DynamoDB client, shared budget, Powertools idempotency) is needed only
+// by a container with a table, and a container without one never loads it. On Lambda the
+// environment is there at init, so its import starts then, in the init phase.
+let stateCode: Promise<typeof import('../app/state.js')> | undefined;
+const loadStateCode = () =>
+  (stateCode ??= import('../app/state.js').catch((error: unknown) => {
+    stateCode = undefined;
+    throw error;
+  }));
+if (process.env.STATE_TABLE_NAME) loadStateCode().catch(() => undefined);
 
-let runtime: Runtime | undefined;
+let runtime: Promise<Runtime> | undefined;
 
 export const handler = createHandler(() => {
-  runtime ??= composeRuntime(process.env, {}, state?.createState);
+  // A failed build is not kept: every invocation reports it, and a fixed environment is picked up.
+  runtime ??= buildRuntime({ ...process.env }).catch((error: unknown) => {
+    runtime = undefined;
+    throw error;
+  });
   return runtime;
 });
+
+/** The environment is read at once (the call's start); the state table's code is awaited only with a table. */
+async function buildRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
+  const state = env.STATE_TABLE_NAME ? await loadStateCode() : undefined;
+  return composeRuntime(env, {}, state?.createState);
+}

@@ -28,12 +28,15 @@ export interface Invocation {
   runtime(): Runtime;
 }
 
-/** Builds the invocation; `getRuntime` may throw, and the error is kept for `runtime()`. */
-export function startInvocation(
+/**
+ * Builds the invocation; `getRuntime` may throw or reject, and the error is kept for `runtime()`.
+ * It is called at once, in the call's synchronous start.
+ */
+export async function startInvocation(
   context: Partial<Context> | undefined,
-  getRuntime: () => Runtime,
+  getRuntime: () => Runtime | Promise<Runtime>,
   now: () => number,
-): Invocation {
+): Promise<Invocation> {
   const started = now();
   const reported =
     typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.NaN;
@@ -42,7 +45,7 @@ export function startInvocation(
   const margin = Math.min(ANSWER_MARGIN_MS, remaining / 10);
   let loaded: { readonly runtime: Runtime } | { readonly error: unknown };
   try {
-    loaded = { runtime: getRuntime() };
+    loaded = { runtime: await getRuntime() };
   } catch (error) {
     loaded = { error };
   }
