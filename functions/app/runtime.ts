@@ -12,6 +12,13 @@ import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } 
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
+import {
+  createDcvStatusQuery,
+  createPendingOrdersQuery,
+  type DcvStatusQuery,
+  type DigiCertOrderReader,
+  type PendingOrdersQuery,
+} from '../dcv/status.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
@@ -20,6 +27,7 @@ import { createLogger, type Logger, lambdaLogLevel } from '../observability/logg
 import { createRateLimiter } from '../rate-limit/container-limiter.js';
 import { pauseOnRateLimited } from '../rate-limit/pause.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
+import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '../resend/ports.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
@@ -45,6 +53,10 @@ export interface Runtime {
   readonly dns: DcvDnsLookup;
   /** `GET /domain/{domain}/dcv/emails`. */
   readonly dcvEmails: DcvEmailsQuery;
+  /** An order's DCV status, `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10). */
+  readonly dcvStatus: DcvStatusQuery;
+  /** One page of the account's pending orders, as the sweep reads them (docs/contract.md §11). */
+  readonly pendingOrders: PendingOrdersQuery;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;
 }
@@ -136,9 +148,9 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
         });
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
-  const unchecked = createResendUseCase({
+  // Every DigiCert call, write or read, shares the key, the budget, the retries and the 429 pause.
+  const calls: DigiCertCallDependencies = {
     apiKeys,
-    digicert,
     limiter,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
     attemptTimeoutMs: config.digicertTimeoutMs,
@@ -149,7 +161,8 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
         }
       : observeCurrentAttempt,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
-  });
+  };
+  const unchecked = createResendUseCase({ ...calls, digicert });
   const resend = withDcvPrecheck(unchecked, {
     mode: dcvConfig.precheck,
     dns,
@@ -159,11 +172,16 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
       documentLevel: telemetry.documentLevel,
     }),
   });
+  // A test's fake client may implement the resend only: the reads then go to DigiCert's base URL.
+  let reader: UndiciDigiCertClient | undefined;
+  const undiciClient = () =>
+    (reader ??= new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }));
+  const orderReader = hasOrderReads(digicert) ? digicert : undiciClient();
+  const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
+  const pendingOrders = createPendingOrdersQuery({ ...calls, digicert: orderReader });
   const dcvEmails = createDcvEmailsQuery({
     dns,
-    digicert: hasDomainEmails(digicert)
-      ? digicert
-      : new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }),
+    digicert: hasDomainEmails(digicert) ? digicert : undiciClient(),
     apiKey: () => apiKeys.getApiKey(),
     limiter,
     attemptTimeoutMs: config.digicertTimeoutMs,
@@ -185,8 +203,14 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
     dcvConfig,
     dns,
     dcvEmails,
+    dcvStatus,
+    pendingOrders,
     idempotency,
   };
+}
+
+function hasOrderReads(client: DigiCertClient): client is DigiCertClient & DigiCertOrderReader {
+  return typeof (client as Partial<DigiCertOrderReader>).orderInfo === 'function';
 }
 
 function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {
