@@ -66,7 +66,7 @@ function reader<T>(schema: ZodMiniType<T>): (body: unknown) => Read<T> {
     const result = schema.safeParse(body);
     return result.success
       ? { ok: true, value: result.data }
-      : { ok: false, problem: describeShapeIssue(result.error.issues) };
+      : { ok: false, problem: describeShapeIssue(result.error.issues, body) };
   };
 }
 
@@ -79,10 +79,20 @@ export const readPendingOrdersPage: (body: unknown) => Read<PendingOrdersPage> =
  * The first problem of a body, naming the field (`certificate.dns_names.0`): what the caller's
  * `UpstreamError` says. DigiCert's values are not repeated (they could be anything).
  */
-function describeShapeIssue(issues: readonly core.$ZodIssue[]): string {
+function describeShapeIssue(issues: readonly core.$ZodIssue[], body: unknown): string {
   const [first] = issues;
   if (first === undefined) return 'an unexpected body';
   const field = first.path.map(String).join('.') || 'the body';
-  if (first.code === 'invalid_type' && first.input === undefined) return `no \`${field}\``;
+  if (first.code === 'invalid_type' && valueAt(body, first.path) === undefined) return `no \`${field}\``;
   return `\`${field}\` ${first.code === 'custom' ? first.message : `of the wrong type (expected ${'expected' in first ? first.expected : 'another value'})`}`;
+}
+
+/** The value at `path` in `body`, `undefined` where it stops. */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
