@@ -55,7 +55,7 @@ export interface Runtime {
   readonly dcvEmails: DcvEmailsQuery;
   /** An order's DCV status, `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10). */
   readonly dcvStatus: DcvStatusQuery;
-  /** One page of the account's pending orders, as the sweep reads them (docs/contract.md §11). */
+  /** One page of the account's pending orders, as the sweep reads them, for the pending-DCV sweep. */
   readonly pendingOrders: PendingOrdersQuery;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;

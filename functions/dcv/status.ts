@@ -3,7 +3,7 @@
  * (`GET /order/certificate/{id}`) and of its domains' validation
  * (`GET /order/certificate/{id}/validation`), as one answer. Each read takes its slots from the
  * shared budget and is retried like every DigiCert call (`resend/digicert-call.ts`). The pending
- * orders' pages, which the sweep (§11) walks, are read the same way. It knows nothing of Lambda
+ * orders' pages, which the pending-DCV sweep walks, are read the same way. It knows nothing of Lambda
  * events or HTTP statuses.
  */
 import { EMAIL_DCV_SUNSET_DATE } from '../app/contract.js';
@@ -143,7 +143,7 @@ export function createDcvStatusQuery(deps: DcvStatusDependencies): DcvStatusQuer
   };
 }
 
-/** Builds the read of one page of pending orders (for the sweep, docs/contract.md §11). */
+/** Builds the read of one page of pending orders (for the pending-DCV sweep). */
 export function createPendingOrdersQuery(deps: DcvStatusDependencies): PendingOrdersQuery {
   return async (page, { deadline }) => {
     const { outcome } = await callDigiCert(deps, {

@@ -1,7 +1,7 @@
 /**
  * The DigiCert CertCentral adapter: one attempt at each endpoint this product calls (the resend's
  * `PUT`, the domain's DCV addresses, the order reads of docs/contract.md §10 and the pending-orders
- * pages of §11) over a keep-alive undici pool, classified into an outcome the use case can act on.
+ * pages the pending-DCV sweep reads) over a keep-alive undici pool, classified into an outcome the use case can act on.
  * It never throws for an HTTP status, a transport failure or a body of the wrong shape; retries and
  * key refresh are the use case's (`resend/digicert-call.ts`).
  */
@@ -149,7 +149,7 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
 
   /**
    * `GET {base}/order/certificate?filters[status]=pending&offset=N&limit=M`: one page of the
-   * account's pending orders (docs/contract.md §11). One attempt.
+   * account's pending orders, for the pending-DCV sweep. One attempt.
    */
   pendingOrders(
     page: PageRequest,

@@ -1,5 +1,5 @@
 /**
- * The shapes of DigiCert's order reads (docs/contract.md §10, §11), checked before anything uses
+ * The shapes of DigiCert's order reads (docs/contract.md §10, and the pending orders of the sweep), checked before anything uses
  * them: the fields this product reads are required or typed, every other field DigiCert sends is
  * kept as it came (`looseObject`), so a DigiCert release that adds fields changes nothing. A body
  * without a required field is reported naming it (`describeShapeIssue`), never a crash.

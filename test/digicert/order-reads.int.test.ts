@@ -1,5 +1,5 @@
 /**
- * The client's order reads (docs/contract.md §10, §11) against the DigiCert simulator: DigiCert's
+ * The client's order reads (docs/contract.md §10, and the pending orders of the sweep) against the DigiCert simulator: DigiCert's
  * bodies are checked for the fields this product reads, every other field is kept as it came, and
  * a body without a required field is an `UpstreamError` naming it, never a crash.
  */
