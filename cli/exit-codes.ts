@@ -1,5 +1,5 @@
 /**
- * The exit codes scripts rely on (README "The CLI"), and which failure gets which. They are part of
+ * The exit codes scripts rely on (docs/cli.md, "Exit codes and output"), and which failure gets which. They are part of
  * the CLI's interface: change one and every script that branches on it breaks.
  */
 

@@ -2,7 +2,9 @@
  * A local DNS server for the DCV pre-check: `dns2`'s UDP server on 127.0.0.1, answering TXT, CAA
  * and MX from a table (dns2 3.0.0 encodes all three). A name in the table with no record of the
  * asked type answers NOERROR with no records (NODATA); a name not in it answers NXDOMAIN, as a
- * real authoritative server would. Also: a socket that never answers, for resolver timeouts.
+ * real authoritative server would. A name listed as `silent` (and every name below it) is never
+ * answered, like a blackholed zone behind a recursive resolver. Also: a socket that never answers
+ * at all, for a resolver that is down.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,8 @@ export interface DnsZone {
   readonly caa?: Readonly<Record<string, readonly { tag: string; value: string; flags?: number }[]>>;
   /** MX exchanges by name. */
   readonly mx?: Readonly<Record<string, readonly string[]>>;
+  /** Names never answered, nor any name below them (the question is still counted). */
+  readonly silent?: readonly string[];
 }
 
 const NXDOMAIN = 3;
@@ -35,7 +39,8 @@ export class LocalDnsServer {
     const server = new UDPServer();
     const dns = new LocalDnsServer(server, zone);
     server.on('request', (request, send) => {
-      void send(dns.#answer(request)).catch(() => undefined);
+      const response = dns.#answer(request);
+      if (response !== undefined) void send(response).catch(() => undefined);
     });
     server.on('requestError', () => undefined);
     await server.listen(port, '127.0.0.1');
@@ -56,7 +61,8 @@ export class LocalDnsServer {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
-  #answer(request: Packet): Packet {
+  /** The response to `request`, or `undefined` for a silent name. */
+  #answer(request: Packet): Packet | undefined {
     const response = Packet.createResponseFromRequest(request);
     const [question] = request.questions;
     if (!question) return response;
@@ -64,6 +70,7 @@ export class LocalDnsServer {
     const type = Object.entries(Packet.TYPE).find(([, code]) => code === question.type)?.[0] ?? '?';
     this.queries.push(`${type} ${name}`);
     const zone = this.#zone;
+    if (zone.silent?.some((silent) => name === silent || name.endsWith(`.${silent}`))) return undefined;
     const known = [zone.txt, zone.caa, zone.mx].some(
       (table) => table !== undefined && Object.hasOwn(table, name),
     );

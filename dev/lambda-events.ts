@@ -48,6 +48,45 @@ export interface HttpEventOptions {
   readonly isBase64Encoded?: boolean;
   /** Overrides the whole path. */
   readonly path?: string;
+  /**
+   * Who API Gateway's authorizer says is calling, in the request context of AWS's sample events:
+   * an IAM principal (HTTP API `authorizer.iam`, REST `identity.userArn`) or JWT claims (HTTP API
+   * `authorizer.jwt.claims`, a REST Cognito authorizer's `authorizer.claims`). @default none
+   */
+  readonly caller?: EventCaller;
+}
+
+/** An authorised caller of an API Gateway event. */
+export type EventCaller =
+  | { readonly iamUserArn: string }
+  | { readonly jwt: { readonly iss: string; readonly sub: string } };
+
+/** The account of an IAM principal ARN, as AWS's sample events carry it beside the ARN. */
+const accountOf = (arn: string) => arn.split(':')[4] ?? '111122223333';
+
+/** HTTP API (2.0) `requestContext.authorizer`, shaped as AWS's IAM and JWT sample events. */
+function v2Authorizer(caller: EventCaller): Record<string, unknown> {
+  if ('iamUserArn' in caller) {
+    return {
+      iam: {
+        accessKey: 'ASIAIOSFODNN7EXAMPLE',
+        accountId: accountOf(caller.iamUserArn),
+        callerId: 'AIDACKCEVSQ6C2EXAMPLE',
+        cognitoIdentity: null,
+        principalOrgId: null,
+        userArn: caller.iamUserArn,
+        userId: 'AIDACOSFODNN7EXAMPLE2',
+      },
+    };
+  }
+  return {
+    jwt: {
+      claims: { ...caller.jwt, aud: 'dcv-resend', exp: '1795971600', iat: '1795968000' },
+      scopes: ['dcv/resend'],
+    },
+    principalId: '',
+    integrationLatency: 0,
+  };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -76,6 +115,7 @@ export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEven
       stage: '$default',
       time: '29/Nov/2026:16:00:00 +0000',
       timeEpoch: 1795968000000,
+      ...(options.caller === undefined ? {} : { authorizer: v2Authorizer(options.caller) }),
     },
     body: options.body,
     isBase64Encoded: options.isBase64Encoded ?? false,
@@ -85,6 +125,8 @@ export function httpV2Event(options: HttpEventOptions = {}): APIGatewayProxyEven
 /** An API Gateway REST API (payload 1.0) proxy event for the resend route. */
 export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEvent {
   const orderId = options.orderId ?? '123';
+  const iamUserArn =
+    options.caller !== undefined && 'iamUserArn' in options.caller ? options.caller.iamUserArn : null;
   const path = options.path ?? resendPath(orderId);
   sequence += 1;
   return {
@@ -100,15 +142,19 @@ export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEven
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
-      authorizer: null,
+      // A REST Cognito user pool authorizer's claims (AWS's sample event), else none.
+      authorizer:
+        options.caller !== undefined && 'jwt' in options.caller
+          ? { claims: { ...options.caller.jwt, 'cognito:username': 'example-user', token_use: 'id' } }
+          : null,
       protocol: 'HTTP/1.1',
       httpMethod: options.method ?? RESEND_ROUTE.method,
       identity: {
-        accessKey: null,
-        accountId: null,
+        accessKey: iamUserArn === null ? null : 'ASIAIOSFODNN7EXAMPLE',
+        accountId: iamUserArn === null ? null : accountOf(iamUserArn),
         apiKey: null,
         apiKeyId: null,
-        caller: null,
+        caller: iamUserArn === null ? null : 'AIDACOSFODNN7EXAMPLE2',
         clientCert: null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
@@ -116,9 +162,9 @@ export function httpV1Event(options: HttpEventOptions = {}): APIGatewayProxyEven
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         sourceIp: '192.0.2.1',
-        user: null,
+        user: iamUserArn === null ? null : 'AIDACOSFODNN7EXAMPLE2',
         userAgent: 'vitest',
-        userArn: null,
+        userArn: iamUserArn,
       },
       path: `/prod${path}`,
       stage: 'prod',

@@ -18,7 +18,6 @@ import {
 } from '../functions/app/contract.js';
 import { createLogger, type Logger, resolveLogLevel } from '../functions/observability/logger.js';
 import type { Handler } from '../functions/resend-dcv-emails/handler.js';
-import { createHandler } from '../functions/resend-dcv-emails/handler.js';
 import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/triggers/api-gateway.js';
 import { errorResponse } from '../functions/triggers/error-mapping.js';
 import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS, DEMO_STUCK_ORDER } from './digicert-simulator.js';

@@ -108,12 +108,20 @@ export class ResendStack extends Stack {
           })
         : undefined;
 
-    const deadLetterQueues: WatchedQueue[] = [
+    const newMessageQueues: WatchedQueue[] = [
       {
         id: 'FailureQueue',
         queue: this.resendFunction.failureQueue.queue,
-        description: 'The failure queue (failed invocations, refused and invalid queued orders)',
+        description: 'The failure queue (queued orders DigiCert refused or that were invalid)',
       },
+      {
+        id: 'AsyncFailureQueue',
+        queue: this.resendFunction.asyncFailureQueue.queue,
+        description:
+          'The async failure queue (asynchronous invocations that failed after Lambda retried them)',
+      },
+    ];
+    const deadLetterQueues: WatchedQueue[] = [
       {
         id: 'OrdersDeadLetterQueue',
         queue: this.ordersQueue.deadLetterQueue,
@@ -131,6 +139,7 @@ export class ResendStack extends Stack {
       function: this.resendFunction.function,
       httpApi: this.api.httpApi,
       deadLetterQueues,
+      newMessageQueues,
       ordersQueue: this.ordersQueue.queue,
       serviceName: this.resendFunction.serviceName,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
@@ -139,6 +148,7 @@ export class ResendStack extends Stack {
       function: this.resendFunction.function,
       logGroup: this.resendFunction.logGroup,
       failureQueue: this.resendFunction.failureQueue.queue,
+      asyncFailureQueue: this.resendFunction.asyncFailureQueue.queue,
       ordersQueue: this.ordersQueue.queue,
       ordersDeadLetterQueue: this.ordersQueue.deadLetterQueue,
       serviceName: this.resendFunction.serviceName,
@@ -245,12 +255,17 @@ export class ResendStack extends Stack {
       value: this.ordersQueue.deadLetterQueue.queueArn,
     });
     new CfnOutput(this, 'FailureQueueUrl', {
-      description: 'Asynchronous invocations that failed after retries; refused and invalid queued orders',
+      description: 'Refused and invalid queued orders, with their reason',
       value: this.resendFunction.failureQueue.queue.queueUrl,
     });
     new CfnOutput(this, 'FailureQueueArn', {
-      description: 'The failure queue, for IAM policies and alarms of your own',
+      description:
+        'The failure queue (refused and invalid queued orders), for IAM policies and alarms of your own',
       value: this.resendFunction.failureQueue.queue.queueArn,
+    });
+    new CfnOutput(this, 'AsyncFailureQueueUrl', {
+      description: 'Asynchronous invocations that failed after Lambda retried them',
+      value: this.resendFunction.asyncFailureQueue.queue.queueUrl,
     });
     if (this.schedules) {
       new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {

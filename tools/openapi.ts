@@ -89,7 +89,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               in: 'header',
               required: false,
               description:
-                'Names the delivery (docs/contract.md §6): a repeat with the same key is answered with the first outcome (same status and body, `idempotent-replayed: true`) without calling DigiCert again; the same key with another order or body is refused with 422. Without it, every request is a new delivery.',
+                "Names the delivery among the caller's own (docs/contract.md §6: scoped to the IAM principal, or the JWT issuer and subject, so two callers with the same key never see each other's outcomes): a repeat by the same caller with the same key is answered with the first outcome (same status and body, `idempotent-replayed: true`) without calling DigiCert again; the same key with another order or body is refused with 422. Without it, every request is a new delivery.",
               schema: {
                 type: 'string',
                 pattern: IDEMPOTENCY_KEY_PATTERN.source,

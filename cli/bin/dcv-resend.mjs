@@ -4,7 +4,7 @@
 // builds on the first run and again whenever a source, package.json or the installed dependencies
 // change. The bundle lives in node_modules/.cache/dcv-resend/, never in git; nothing but
 // `npm ci --omit=dev` is needed. One bundled file starts in about a third of the CPU time of the
-// same sources loaded file by file through tsx (README, "The CLI").
+// same sources loaded file by file through tsx (docs/cli.md, "How the command is built").
 import { createHash } from 'node:crypto';
 import {
   mkdirSync,

@@ -1,9 +1,11 @@
 /**
  * The DNS adapter of the DCV pre-check (`DcvDnsLookup`): `node:dns/promises` with its own
  * `Resolver` (the `DNS_SERVERS` of docs/contract.md §4, else the system's), every lookup bounded in
- * time, answers cached briefly, concurrent lookups of one name shared. A resolver that stops
- * answering trips a circuit: for a while every lookup fails at once instead of each request
- * paying the timeout again.
+ * time, answers cached briefly, concurrent lookups of one name shared. A name whose lookup times
+ * out (or whose resolver cannot be reached) trips a circuit for that name only: for a while its
+ * lookups fail at once instead of each request paying the timeout again. Never for every name: a
+ * caller who can make one name silent (a blackholed zone of their own) must not make the pre-check
+ * skip the lookups of every other domain (docs/failure-behaviour.md).
  */
 import { Resolver } from 'node:dns/promises';
 import { type CaaRecord, type DcvDnsLookup, DnsLookupError } from '../dcv/precheck/check.js';
@@ -15,17 +17,19 @@ export interface DnsLookupOptions {
   readonly timeoutMs?: number;
   /** How long an answer (records or "none") is reused. @default 60000 */
   readonly ttlMs?: number;
-  /** How long an unreachable resolver is not asked again. @default 60000 */
+  /** How long a name whose lookup timed out is not asked again. @default 60000 */
   readonly circuitMs?: number;
   readonly now?: () => number;
 }
 
 /** Answers that mean "no such records": cached like records. */
 const NO_RECORDS = new Set(['ENODATA', 'ENOTFOUND', 'NOTFOUND', 'NODATA', 'ENONAME']);
-/** Failures that mean the resolver itself cannot be reached: they open the circuit. */
+/** Failures that mean no answer came for a name: they open that name's circuit. */
 const UNREACHABLE = new Set(['ETIMEOUT', 'ECONNREFUSED', 'ECANCELLED', 'EOVERALL', 'ENETUNREACH']);
 /** Cached names at most; the oldest go first. */
 const MAX_ENTRIES = 1_000;
+/** Names with an open circuit at most; the oldest go first (a flood of silent names forgets old ones). */
+const MAX_OPEN_CIRCUITS = 500;
 
 interface Entry {
   readonly expires: number;
@@ -41,8 +45,8 @@ export class NodeDnsLookup implements DcvDnsLookup {
   readonly #circuitMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, Entry>();
-  #openUntil = 0;
-  #openReason = '';
+  /** Open circuits by name: until when the name is not asked, and why. */
+  readonly #open = new Map<string, { readonly until: number; readonly reason: string }>();
 
   constructor(options: DnsLookupOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 1_000;
@@ -67,44 +71,43 @@ export class NodeDnsLookup implements DcvDnsLookup {
   }
 
   txt(name: string): Promise<string[][]> {
-    return this.#lookup(`TXT ${name}`, () => this.#dns.resolveTxt(name), []);
+    return this.#lookup('TXT', name, () => this.#dns.resolveTxt(name), []);
   }
 
   caa(name: string): Promise<CaaRecord[]> {
     return this.#lookup(
-      `CAA ${name}`,
+      'CAA',
+      name,
       async () => (await this.#dns.resolveCaa(name)).flatMap((record) => toCaaRecords({ ...record })),
       [] as CaaRecord[],
     );
   }
 
   async hasMx(name: string): Promise<boolean> {
-    const records = await this.#lookup(`MX ${name}`, () => this.#dns.resolveMx(name), []);
+    const records = await this.#lookup('MX', name, () => this.#dns.resolveMx(name), []);
     return records.length > 0;
   }
 
-  #lookup<T>(key: string, query: () => Promise<T>, none: T): Promise<T> {
+  #lookup<T>(type: string, name: string, query: () => Promise<T>, none: T): Promise<T> {
+    const key = `${type} ${name}`;
+    const circuit = name.toLowerCase();
     const now = this.#now();
     const cached = this.#cache.get(key);
     if (cached && cached.expires > now) return cached.value as Promise<T>;
-    if (now < this.#openUntil) {
+    const open = this.#open.get(circuit);
+    if (open !== undefined && now < open.until) {
       return Promise.reject(
-        new DnsLookupError(
-          'dns_unavailable',
-          `DNS not asked: the resolver was unreachable (${this.#openReason})`,
-        ),
+        new DnsLookupError('dns_unavailable', `DNS not asked for ${key}: it did not answer (${open.reason})`),
       );
     }
+    if (open !== undefined) this.#open.delete(circuit);
     const value = this.#bounded(query).then(
       (records) => records,
       (error: unknown) => {
         const code = codeOf(error);
         if (NO_RECORDS.has(code)) return none;
         this.#cache.delete(key);
-        if (UNREACHABLE.has(code)) {
-          this.#openUntil = this.#now() + this.#circuitMs;
-          this.#openReason = code;
-        }
+        if (UNREACHABLE.has(code)) this.#openCircuit(circuit, code);
         throw new DnsLookupError(code || 'dns_error', `DNS lookup ${key} failed (${code || 'error'})`, {
           cause: error,
         });
@@ -117,6 +120,15 @@ export class NodeDnsLookup implements DcvDnsLookup {
     // In flight and answered alike: one query per name serves every concurrent caller.
     this.#cache.set(key, { expires: now + this.#ttlMs, value });
     return value;
+  }
+
+  #openCircuit(name: string, reason: string): void {
+    this.#open.delete(name);
+    if (this.#open.size >= MAX_OPEN_CIRCUITS) {
+      const oldest = this.#open.keys().next();
+      if (!oldest.done) this.#open.delete(oldest.value);
+    }
+    this.#open.set(name, { until: this.#now() + this.#circuitMs, reason });
   }
 
   /** The query, or `EOVERALL` once c-ares has had its time and a little more. */

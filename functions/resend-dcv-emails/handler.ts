@@ -5,7 +5,7 @@
  * naming the variable, and is not kept (a fixed environment is picked up).
  */
 import type { Context } from 'aws-lambda';
-import { createRuntime, type Runtime } from '../app/runtime.js';
+import { composeRuntime, type Runtime } from '../app/compose.js';
 import type { DcvStatus } from '../dcv/status.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
 import type { HttpResponse } from '../triggers/api-gateway.js';
@@ -39,9 +39,13 @@ export function createHandler(getRuntime: () => Runtime, now: () => number = Dat
   };
 }
 
+// The state table's code (DynamoDB client, shared budget, Powertools idempotency) is loaded with
+// the container, in Lambda's init phase, when it has a table; a container without one never loads it.
+const state = process.env.STATE_TABLE_NAME ? await import('../app/state.js') : undefined;
+
 let runtime: Runtime | undefined;
 
 export const handler = createHandler(() => {
-  runtime ??= createRuntime(process.env);
+  runtime ??= composeRuntime(process.env, {}, state?.createState);
   return runtime;
 });

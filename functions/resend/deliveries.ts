@@ -1,8 +1,9 @@
 /**
  * Which delivery a request belongs to, and running it once (docs/contract.md §6). Without a state
- * table (`STATE_TABLE_NAME` unset: local runs) or, over HTTP, without an `Idempotency-Key`, every
+ * table (`STATE_TABLE_NAME` unset: the CLI's `--local`) or, over HTTP, without an `Idempotency-Key`, every
  * request runs as before.
  */
+import { createHash } from 'node:crypto';
 import { UpstreamError } from '../lib/errors.js';
 import {
   type IdempotencyStore,
@@ -16,22 +17,29 @@ import type { ResendOptions, ResendUseCase } from './use-case.js';
 
 /**
  * One HTTP request: its outcome, from DigiCert or, for a repeated `Idempotency-Key`, from the
- * record. The key names the delivery alone and the whole request (order id and body) is what it
- * stands for, so the same key with another order or another body is refused.
+ * record. The key names the delivery among the caller's own (`caller`: the identity API Gateway's
+ * authorizer established; none in local runs), so two callers who pick the same key never
+ * see each other's outcomes; the whole request (order id and body) is what it stands for, so the
+ * same caller's key with another order or another body is refused.
  */
 export async function httpDelivery(
   store: IdempotencyStore | undefined,
-  idempotencyKey: string | undefined,
+  delivery: { readonly idempotencyKey: string | undefined; readonly caller: string | undefined },
   request: ResendRequest,
   resend: ResendUseCase,
   options: ResendOptions,
 ): Promise<Once<RecordedOutcome>> {
+  const { idempotencyKey, caller } = delivery;
   if (store === undefined || idempotencyKey === undefined) {
     return { value: await resendOutcome(resend, request, options), replayed: false };
   }
-  return store.once({ scope: 'http', delivery: idempotencyKey }, request, options.deadline, () =>
-    resendOutcome(resend, request, options),
-  );
+  const key = {
+    scope: 'http',
+    delivery: idempotencyKey,
+    // No caller keeps the key it always had; a caller's identity goes in only as a hash.
+    ...(caller === undefined ? {} : { caller: createHash('sha256').update(caller).digest('base64url') }),
+  } as const;
+  return store.once(key, request, options.deadline, () => resendOutcome(resend, request, options));
 }
 
 /**

@@ -25,6 +25,8 @@ export interface DeliveryKey {
   readonly scope: 'http' | 'order' | 'delivery';
   readonly delivery: string;
   readonly order?: number;
+  /** A hash of the HTTP caller's identity: one caller's `Idempotency-Key` is not another's. */
+  readonly caller?: string;
 }
 
 export interface Once<T> {

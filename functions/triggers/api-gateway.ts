@@ -41,6 +41,12 @@ export interface HttpRequest {
   readonly isBase64Encoded: boolean;
   /** API Gateway's request id, the correlation id returned as `x-request-id`. */
   readonly requestId: string | undefined;
+  /**
+   * Who is calling, as API Gateway's authorizer established it: `iam:<principal ARN>` or
+   * `jwt:<issuer and subject>`; `undefined` without an authorizer (local runs). An
+   * `Idempotency-Key` is this caller's own (docs/contract.md §6).
+   */
+  readonly caller: string | undefined;
 }
 
 export interface HttpResponse {
@@ -142,7 +148,27 @@ export function toHttpRequest(event: APIGatewayProxyEvent | APIGatewayProxyEvent
     ...(body !== undefined && body !== null && typeof body !== 'string' ? { bodyMalformed: true } : {}),
     isBase64Encoded: raw.isBase64Encoded === true,
     requestId: requestId !== undefined && SAFE_REQUEST_ID.test(requestId) ? requestId : undefined,
+    caller: callerOf(context),
   };
+}
+
+/**
+ * The caller's identity from the request context: the IAM principal (`authorizer.iam.userArn` in
+ * HTTP API 2.0, `identity.userArn` in REST 1.0), else the JWT issuer and subject
+ * (`authorizer.jwt.claims` in 2.0, a Cognito authorizer's `authorizer.claims` in 1.0), else
+ * nobody in particular. API Gateway writes these after authorising the request; a caller cannot set them.
+ */
+function callerOf(context: Readonly<Record<string, unknown>>): string | undefined {
+  const authorizer = isRecord(context.authorizer) ? context.authorizer : {};
+  const identity = isRecord(context.identity) ? context.identity : {};
+  const principal = text(isRecord(authorizer.iam) ? authorizer.iam.userArn : identity.userArn);
+  if (principal) return `iam:${principal}`;
+  const jwt = isRecord(authorizer.jwt) ? authorizer.jwt.claims : authorizer.claims;
+  const claims = isRecord(jwt) ? jwt : {};
+  const issuer = text(claims.iss) ?? '';
+  const subject = text(claims.sub) ?? '';
+  if (issuer !== '' || subject !== '') return `jwt:${JSON.stringify([issuer, subject])}`;
+  return undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -44,7 +44,13 @@ export async function handleHttp(
     const idempotencyKey = parseIdempotencyKeyHeader(request.headers['idempotency-key']);
     const runtime = invocation.runtime();
     const once = await observing(observer, () =>
-      httpDelivery(runtime.idempotency, idempotencyKey, resendRequest, runtime.resend, { deadline }),
+      httpDelivery(
+        runtime.idempotency,
+        { idempotencyKey, caller: request.caller },
+        resendRequest,
+        runtime.resend,
+        { deadline },
+      ),
     );
     replayed = once.replayed;
     if (once.value.kind === 'rejected') throw rejection(once.value);

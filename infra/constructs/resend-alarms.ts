@@ -1,9 +1,10 @@
 /**
  * The alarms an operator needs, all to one SNS topic (with an e-mail subscription when an address
  * is configured): the function failing or being throttled, anything waiting in a dead-letter
- * queue, asynchronous events Lambda could not record, and the API's 5xx rate.
+ * queue, new records in the failure queues, asynchronous events Lambda could not record, and the
+ * API's 5xx rate. Without an address, the synth warns that the alarms reach no one.
  */
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,7 +17,10 @@ import { Construct } from 'constructs';
 import { DEPLOYMENT_DEFAULTS, METRICS } from '../../functions/app/contract.js';
 import { FAILURE_METRICS, INTERNAL_FAILURE_METRIC, METRIC } from '../../functions/observability/metrics.js';
 
-/** A dead-letter queue to watch, with a name for its alarm. */
+/** The id of the synth warning that alarms reach no one (acknowledge it with `Annotations.acknowledgeWarning`). */
+export const ALARMS_REACH_NO_ONE = 'dcv-resend:alarmsReachNoOne';
+
+/** A queue to watch, with a name for its alarm. */
 export interface WatchedQueue {
   readonly id: string;
   readonly queue: sqs.IQueue;
@@ -26,8 +30,20 @@ export interface WatchedQueue {
 export interface ResendAlarmsProps {
   readonly function: lambda.IFunction;
   readonly httpApi: apigw.IHttpApi;
-  /** Queues in which any message means something was not processed. */
+  /**
+   * Dead-letter queues in which any message means something was not processed and must be
+   * redriven: an alarm while one is visible.
+   */
   readonly deadLetterQueues: readonly WatchedQueue[];
+  /**
+   * Queues whose records are news when they arrive but are not drained (the failure queues,
+   * kept 14 days for reading): an alarm when a message was sent to one in the period
+   * (`NumberOfMessagesSent`), so that each new failure notifies, rather than one alarm that stays
+   * on while old records wait. (SQS does not count messages moved by a redrive policy as sent:
+   * only queues written with `SendMessage` belong here.)
+   * @default - none
+   */
+  readonly newMessageQueues?: readonly WatchedQueue[];
   /**
    * The bulk queue: an alarm when its oldest message has waited longer than `oldestMessageAge`
    * (draining stopped or fell far behind).
@@ -96,6 +112,12 @@ export class ResendAlarms extends Construct {
       }),
     );
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    else {
+      Annotations.of(Stack.of(this)).addWarningV2(
+        ALARMS_REACH_NO_ONE,
+        `No alarmEmail is set: the alarms notify the SNS topic ${this.node.path}/Topic, which nobody is subscribed to. Set -c alarmEmail=<address> or subscribe to the topic yourself.`,
+      );
+    }
 
     const fn = props.function;
     this.add(
@@ -140,6 +162,12 @@ export class ResendAlarms extends Construct {
           period,
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
+        threshold: 1,
+      });
+    }
+    for (const watched of props.newMessageQueues ?? []) {
+      this.add(`${watched.id}NewMessages`, `${watched.description} received new records: read them.`, {
+        metric: watched.queue.metricNumberOfMessagesSent({ period, statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
       });
     }

@@ -16,7 +16,13 @@ import { FAILURE_METRICS, METRIC, QUEUE_METRIC } from '../../functions/observabi
 export interface ResendDashboardProps {
   readonly function: lambda.IFunction;
   readonly logGroup: logs.ILogGroup;
+  /** Refused and invalid queued orders (`FAILURE_QUEUE_URL`). */
   readonly failureQueue: sqs.IQueue;
+  /**
+   * Lambda's on-failure destination.
+   * @default - not shown
+   */
+  readonly asyncFailureQueue?: sqs.IQueue;
   /**
    * The bulk queue and its dead-letter queue: a row with waiting messages, the oldest one's age,
    * and what the consumer did with the messages.
@@ -168,12 +174,22 @@ export class ResendDashboard extends Construct {
             width: 8,
           }),
           new cloudwatch.GraphWidget({
-            title: 'Failure queue (failed asynchronous invocations)',
+            title: 'Failure queues (new records)',
             left: [
-              props.failureQueue.metricApproximateNumberOfMessagesVisible({
+              props.failureQueue.metricNumberOfMessagesSent({
                 period: PERIOD,
-                statistic: cloudwatch.Stats.MAXIMUM,
+                statistic: cloudwatch.Stats.SUM,
+                label: 'Refused or invalid queued orders',
               }),
+              ...(props.asyncFailureQueue
+                ? [
+                    props.asyncFailureQueue.metricNumberOfMessagesSent({
+                      period: PERIOD,
+                      statistic: cloudwatch.Stats.SUM,
+                      label: 'Failed asynchronous invocations',
+                    }),
+                  ]
+                : []),
             ],
             width: 8,
           }),

@@ -229,11 +229,14 @@ export class ResendFunction extends Construct {
   readonly role: iam.Role;
   /** Where the function writes its logs. */
   readonly logGroup: logs.LogGroup;
-  /**
-   * Asynchronous invocations that failed after every retry (the on-failure destination), and the
-   * orders of the bulk queue that ended refused or invalid (`FAILURE_QUEUE_URL`).
-   */
+  /** The orders of the bulk queue that ended refused or invalid (`FAILURE_QUEUE_URL`). */
   readonly failureQueue: DeadLetterQueue;
+  /**
+   * Asynchronous invocations that failed after every retry (Lambda's on-failure destination): a
+   * queue of its own, so that a failed event and a routine refusal are told apart (and alarmed on
+   * apart).
+   */
+  readonly asyncFailureQueue: DeadLetterQueue;
   /** The `Service` dimension of the function's metrics. */
   readonly serviceName: string;
   private boundSecret: secretsmanager.ISecret | undefined;
@@ -255,6 +258,10 @@ export class ResendFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.failureQueue = new DeadLetterQueue(this, 'FailureQueue', {
+      purpose: 'queued orders that DigiCert refused or that were invalid, with their reason',
+      removalPolicy,
+    });
+    this.asyncFailureQueue = new DeadLetterQueue(this, 'AsyncFailureQueue', {
       purpose: 'asynchronous invocations that failed after Lambda retried them',
       removalPolicy,
     });
@@ -277,7 +284,7 @@ export class ResendFunction extends Construct {
       logGroup: this.logGroup,
       retryAttempts: props.asyncRetryAttempts ?? DEPLOYMENT_DEFAULTS.asyncRetryAttempts,
       maxEventAge: props.asyncMaxEventAge ?? Duration.seconds(DEPLOYMENT_DEFAULTS.asyncMaxEventAgeSeconds),
-      onFailure: new SendOnlyQueueDestination(this.failureQueue.queue),
+      onFailure: new SendOnlyQueueDestination(this.asyncFailureQueue.queue),
       environment: {
         [ENV.DIGICERT_BASE_URL]: props.digicertBaseUrl ?? FUNCTION_DEFAULTS.digicertBaseUrl,
         [ENV.DIGICERT_TIMEOUT_MS]: String(
@@ -299,14 +306,21 @@ export class ResendFunction extends Construct {
         [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(budget.per3Minutes),
         // While the table cannot be reached, each copy keeps to the budget divided by the most copies.
         ...(concurrency === 'none' ? {} : { [ENV.DIGICERT_RATE_LIMIT_SHARE_DIVISOR]: String(concurrency) }),
-        // Queue consumers write refused and invalid orders here (docs/contract.md §8), with the same
-        // `sqs:SendMessage` right that Lambda's on-failure destination uses.
+        // Queue consumers write refused and invalid orders here (docs/contract.md §8).
         [ENV.FAILURE_QUEUE_URL]: this.failureQueue.queue.queueUrl,
         // For glibc, not the function: fewer malloc arenas for V8's threads, a smaller RSS
         // (docs/deploy.md, "Runtime environment").
         ...DEPLOYED_RUNTIME_ENV,
       },
     });
+
+    // `sqs:SendMessage` alone, as the on-failure destination grants it for its own queue.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queue.queueArn],
+      }),
+    );
 
     this.node.addValidation({
       validate: () =>

@@ -109,6 +109,70 @@ describe('enforce', () => {
     expect(logLines().some((l) => String(l.message).includes('DNS could not say'))).toBe(true);
   });
 
+  it('still refuses a wrong address on a healthy domain after another name timed out', async () => {
+    const partlySilent = await LocalDnsServer.start({ ...EXAMPLE_ZONE, silent: ['blackhole.example.net'] });
+    try {
+      const handler = h.handler(env('enforce', partlySilent.address));
+      const request = (domain: string, email: string) =>
+        httpV2Event({ body: JSON.stringify({ domain_approval_emails: [{ domain, email }] }) });
+
+      const silentName = await handler(
+        request('blackhole.example.net', 'x@blackhole.example.net'),
+        fakeContext(),
+      );
+      const healthy = await handler(request('shop.example.com', 'bob@example.com'), fakeContext());
+
+      expect(silentName).toMatchObject({ statusCode: 204 });
+      expect(partlySilent.queries).toContain('TXT _validation-contactemail.blackhole.example.net');
+      expect(healthy).toMatchObject({ statusCode: 400 });
+      expect(errors(healthy as { body: string })[0]).toMatchObject({ code: 'dcv_email_not_allowed' });
+      expect(h.simulator.received).toBe(1);
+    } finally {
+      await partlySilent.close();
+    }
+  });
+
+  it('asks DNS at most 64 distinct questions for 100 emails on deep domains, and still answers', async () => {
+    const counting = await LocalDnsServer.start(EXAMPLE_ZONE);
+    try {
+      // 20 labels each: 39 lookups for the first email, 3 more for each further one.
+      const deep = `${'l.'.repeat(17)}example.com`;
+      const items = Array.from({ length: 100 }, (_, i) => ({
+        domain: `d${i}.${deep}`,
+        email: 'dcv-contact@example.com',
+      }));
+
+      const response = await put('enforce', items, '125', counting.address);
+
+      expect(response.statusCode).toBe(204);
+      expect(new Set(counting.queries).size).toBeLessThanOrEqual(64);
+      expect(counting.queries.length).toBeLessThanOrEqual(64);
+      const limited = logLines().filter((l) => String(l.message).includes('bound of 64 DNS lookups'));
+      expect(limited).toHaveLength(1);
+      expect(limited[0]?.message).toMatch(/; \d+ approval email\(s\) were not verified .* not blocked/);
+      expect(logLines().filter((l) => l.DcvPrecheckLookupLimit === 1)).toHaveLength(1);
+      expect(logLines().filter((l) => l.DcvPrecheckDnsFailures === 1)).toHaveLength(0);
+      expect(h.simulator.received).toBe(1);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  it('still refuses a wrong address within the bound when constructed addresses come first', async () => {
+    const items = [
+      ...Array.from({ length: 60 }, (_, i) => ({
+        domain: `c${i}.example.com`,
+        email: `admin@c${i}.example.com`,
+      })),
+      { domain: 'shop.example.com', email: 'bob@example.com' },
+    ];
+
+    const response = await put('enforce', items, '126');
+
+    expect(response.statusCode).toBe(400);
+    expect(errors(response).map((e) => e.field)).toEqual(['domain_approval_emails.60.email']);
+  });
+
   it('refuses a direct invocation with ValidationError', async () => {
     const handler = h.handler(env('enforce'));
     const run = handler(

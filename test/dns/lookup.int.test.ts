@@ -63,16 +63,48 @@ describe('NodeDnsLookup against a loopback DNS server', () => {
 });
 
 describe('a resolver that never answers', () => {
-  it('fails each lookup within a bounded time, then fails at once without asking again', async () => {
+  it('fails each lookup within a bounded time, then fails at once for that name without asking again', async () => {
     const lookup = new NodeDnsLookup({ servers: [silent.address], timeoutMs: 200, circuitMs: 60_000 });
+    const started = Date.now();
     const first = await lookup.txt('_validation-contactemail.example.com').catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
     expect(first).toBeInstanceOf(DnsLookupError);
+    expect(elapsed).toBeLessThan(2_000);
     const asked = silent.received;
     expect(asked).toBeGreaterThan(0);
+
+    const again = await lookup.txt('_validation-contactemail.example.com').catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'dns_unavailable' });
+    expect(silent.received).toBe(asked);
 
     const view = await dcvEmailView(lookup, 'a.b.example.net');
     expect(view.dns_errors?.length).toBeGreaterThan(0);
     expect(view.has_mx).toBeNull();
-    expect(silent.received).toBe(asked);
+  });
+});
+
+describe('a name that never answers', () => {
+  it('stops asking for that name only: other names are still looked up', async () => {
+    const partlySilent = await LocalDnsServer.start({ ...EXAMPLE_ZONE, silent: ['blackhole.example.net'] });
+    try {
+      const lookup = new NodeDnsLookup({
+        servers: [partlySilent.address],
+        timeoutMs: 200,
+        circuitMs: 60_000,
+      });
+      const silentName = 'MX blackhole.example.net';
+
+      const first = await lookup.hasMx('blackhole.example.net').catch((e: unknown) => e);
+      const again = await lookup.hasMx('blackhole.example.net').catch((e: unknown) => e);
+      const healthy = await lookup.hasMx('example.com');
+
+      expect(first).toBeInstanceOf(DnsLookupError);
+      expect(again).toMatchObject({ code: 'dns_unavailable' });
+      expect(partlySilent.queries.filter((q) => q === silentName)).toHaveLength(1);
+      expect(healthy).toBe(true);
+      expect(partlySilent.queries).toContain('MX example.com');
+    } finally {
+      await partlySilent.close();
+    }
   });
 });

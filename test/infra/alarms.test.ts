@@ -1,4 +1,5 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SINGLE_PAYLOAD, synth } from './support.js';
 
@@ -30,7 +31,7 @@ function watched(alarm: AlarmProperties): string {
 }
 
 describe('alarms', () => {
-  it('watch function errors, throttles, lost async events, the failure queue, the bulk queue and its dead-letter queue, the API 5xx rate, internal and configuration errors', () => {
+  it('watch function errors, throttles, lost async events, new records in both failure queues, the bulk queue and its dead-letter queue, the API 5xx rate, internal and configuration errors', () => {
     const { template } = synth();
 
     expect(alarms(template).map(watched).sort()).toEqual([
@@ -39,7 +40,8 @@ describe('alarms', () => {
       'AWS/Lambda/Throttles',
       'AWS/SQS/ApproximateAgeOfOldestMessage',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
-      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'AWS/SQS/NumberOfMessagesSent',
+      'AWS/SQS/NumberOfMessagesSent',
       'AsyncEventsDropped+DestinationDeliveryFailures',
       'DcvResend/OrdersFailed_InternalError',
       [
@@ -76,7 +78,7 @@ describe('alarms', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       },
-      3,
+      2,
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Dimensions: [
@@ -85,6 +87,53 @@ describe('alarms', () => {
           Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulesDeadLetterQueue'), 'QueueName'] },
         },
       ],
+    });
+  });
+
+  it.each([
+    ['FailureQueue', '^ResendFunctionFailureQueue'],
+    ['AsyncFailureQueue', '^ResendFunctionAsyncFailureQueue'],
+  ])(
+    'alarm on each new record in %s (messages sent in the period), not on records left waiting, so the alarm does not latch',
+    (_name, queue) => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'NumberOfMessagesSent',
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(queue), 'QueueName'] } },
+        ],
+      });
+      const waiting = alarms(template).filter(
+        (alarm) =>
+          alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(alarm).match(/ResendFunction(Async)?FailureQueue/),
+      );
+      expect(waiting).toEqual([]);
+    },
+  );
+
+  it('send failed asynchronous invocations to their own queue, apart from refused orders (FAILURE_QUEUE_URL)', () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionAsyncFailureQueue'), 'Arn'] },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FAILURE_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
+        }),
+      },
     });
   });
 
@@ -157,6 +206,17 @@ describe('alarms', () => {
       },
     ]);
     expect(statements.filter((s) => s.Effect === 'Deny')).toHaveLength(1);
+  });
+
+  it('warn at synth that the alarms reach no one when no alarmEmail is set, and not when one is', () => {
+    const warningsOf = (stack: Stack) =>
+      Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('alarms .*nobody is subscribed'));
+
+    const without = synth().stack;
+    const withEmail = synth({ alarmEmail: 'pki-team@example.com' }).stack;
+
+    expect(warningsOf(without)).toHaveLength(1);
+    expect(warningsOf(withEmail)).toHaveLength(0);
   });
 
   it('e-mail the alarm address only when one is configured', () => {

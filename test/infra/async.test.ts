@@ -2,10 +2,12 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, it } from 'vitest';
 import { synth } from './support.js';
 
-const failureQueueArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] };
+const failureQueueArn = {
+  'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionAsyncFailureQueue'), 'Arn'],
+};
 
 describe('asynchronous invocations (schedules, aws lambda invoke --invocation-type Event)', () => {
-  it('are retried twice for up to 6 hours, then recorded in the failure queue', () => {
+  it('are retried twice for up to 6 hours, then recorded in a failure queue of their own', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
@@ -27,7 +29,7 @@ describe('asynchronous invocations (schedules, aws lambda invoke --invocation-ty
       UpdateReplacePolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') }],
+      Queues: [{ Ref: Match.stringLikeRegexp('^ResendFunctionAsyncFailureQueue') }],
       PolicyDocument: {
         Statement: [
           {

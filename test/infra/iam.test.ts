@@ -46,10 +46,14 @@ const CONSUME_ORDERS_QUEUE = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
 };
-const FAILURE_QUEUE = {
+/** Lambda's on-failure destination and the failure queue of refused orders: sending only. */
+const FAILURE_QUEUES = {
   Action: 'sqs:SendMessage',
   Effect: 'Allow',
-  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] },
+  Resource: [
+    { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionAsyncFailureQueue'), 'Arn'] },
+    { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] },
+  ],
 };
 
 describe('least privilege for the function role', () => {
@@ -76,7 +80,7 @@ describe('least privilege for the function role', () => {
       PolicyDocument: {
         Statement: Match.exact([
           LOGS,
-          FAILURE_QUEUE,
+          FAILURE_QUEUES,
           {
             Sid: 'ReadDigiCertApiKey',
             Action: 'secretsmanager:GetSecretValue',
@@ -97,7 +101,7 @@ describe('least privilege for the function role', () => {
       PolicyDocument: {
         Statement: Match.exact([
           LOGS,
-          FAILURE_QUEUE,
+          FAILURE_QUEUES,
           {
             Sid: 'ReadDigiCertApiKey',
             Action: 'secretsmanager:GetSecretValue',

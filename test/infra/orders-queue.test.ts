@@ -106,7 +106,9 @@ describe('the bulk queue (docs/contract.md §8)', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'sqs:SendMessage',
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] },
+            Resource: Match.arrayWith([
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunctionFailureQueue'), 'Arn'] },
+            ]),
           }),
         ]),
       },

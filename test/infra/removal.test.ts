@@ -24,6 +24,9 @@ describe('what cdk destroy leaves behind', () => {
       'AWS::DynamoDB::Table',
       'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
+      // the bulk queue and its dead-letter queue, the failure queue, the async failure queue, the
+      // schedule dead-letter queue
+      'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',
       'AWS::SQS::Queue',

@@ -10,8 +10,8 @@ describe('EventBridge Scheduler schedules', () => {
 
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(stack.schedules).toBeUndefined();
-    // The failure queue, the bulk queue and its dead-letter queue.
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    // The failure queue, the async failure queue, the bulk queue and its dead-letter queue.
+    template.resourceCountIs('AWS::SQS::Queue', 4);
   });
 
   it('invokes the function with the configured payload, time zone, retry policy and dead-letter queue', () => {
@@ -72,7 +72,7 @@ describe('EventBridge Scheduler schedules', () => {
       schedules: [{ name: 'daily', expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }],
     });
 
-    template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.resourceCountIs('AWS::SQS::Queue', 5);
     template.hasOutput('ScheduleDeadLetterQueueUrl', {});
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: Match.stringLikeRegexp('^SchedulesDeadLetterQueue') }],

@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fakeContext, httpV2Event, lambdaContext } from '../../dev/lambda-events.js';
+import {
+  type EventCaller,
+  fakeContext,
+  type HttpEventOptions,
+  httpV1Event,
+  httpV2Event,
+  lambdaContext,
+} from '../../dev/lambda-events.js';
 import { BatchError } from '../../functions/lib/errors.js';
 import type { BatchResult } from '../../functions/resend/batch-result.js';
 import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
@@ -315,6 +322,60 @@ describe('HTTP requests with an Idempotency-Key', () => {
     expect(again.statusCode).toBe(204);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
     expect(harness.simulator.requestsFor(8408)).toHaveLength(2);
+  });
+});
+
+describe('an Idempotency-Key is the caller’s own', () => {
+  const iam = (team: string): EventCaller => ({ iamUserArn: `arn:aws:iam::111122223333:role/team-${team}` });
+  const jwt = (team: string): EventCaller => ({
+    jwt: { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE', sub: `sub-team-${team}` },
+  });
+  const v2 = (options: HttpEventOptions) => httpV2Event(options);
+  const v1 = (options: HttpEventOptions) => httpV1Event(options);
+
+  it.each([
+    ['HTTP API 2.0, IAM authorizer', v2, iam],
+    ['HTTP API 2.0, JWT authorizer', v2, jwt],
+    ['REST API 1.0, IAM authorization', v1, iam],
+    ['REST API 1.0, Cognito authorizer', v1, jwt],
+  ])('keeps callers apart and replays only to the same caller (%s)', async (_name, event, team) => {
+    const key = { 'idempotency-key': `order-run-${randomUUID()}` };
+    const send = (caller: EventCaller, orderId: number) =>
+      container()(
+        event({ orderId: String(orderId), headers: key, body: JSON.stringify(BODY), caller }),
+        fakeContext(),
+      ) as Promise<HttpResponse>;
+
+    const a = await send(team('a'), 8601);
+    const b = await send(team('b'), 8601);
+    const c = await send(team('c'), 8602);
+    const aAgain = await send(team('a'), 8601);
+
+    expect(a.statusCode).toBe(204);
+    expect(b.statusCode).toBe(204);
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+    expect(c.statusCode).toBe(204);
+    expect(aAgain.statusCode).toBe(204);
+    expect(aAgain.headers['idempotent-replayed']).toBe('true');
+    expect(harness.simulator.requestsFor(8601)).toHaveLength(2);
+    expect(harness.simulator.requestsFor(8602)).toHaveLength(1);
+  });
+
+  it('stores no caller identity in any record', async () => {
+    const arn = `arn:aws:iam::111122223333:role/secret-team-${randomUUID()}`;
+    await container()(
+      httpV2Event({
+        orderId: '8603',
+        headers: { 'idempotency-key': `k-${randomUUID()}` },
+        body: JSON.stringify(BODY),
+        caller: { iamUserArn: arn },
+      }),
+      fakeContext(),
+    );
+
+    const { Items = [] } = await db.client.send(new ScanCommand({ TableName: db.tableName }));
+    expect(Items.length).toBeGreaterThan(0);
+    expect(JSON.stringify(Items)).not.toContain('secret-team');
   });
 });
 

@@ -102,6 +102,7 @@ afterAll(async () => {
 /** Runs the bundle in a fresh process configured as the stack configures it; returns each step's report. */
 async function runContainer(
   steps: readonly { name: string; event: unknown }[],
+  { table = true }: { table?: boolean } = {},
 ): Promise<Map<string, StepReport>> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -123,7 +124,7 @@ async function runContainer(
     DIGICERT_RATE_LIMIT_PER_5S: '90',
     DIGICERT_RATE_LIMIT_PER_3MIN: '900',
     DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',
-    STATE_TABLE_NAME: dynamo.tableName,
+    ...(table ? { STATE_TABLE_NAME: dynamo.tableName } : {}),
     // Never written to by these steps: only queue consumers write refusals there.
     FAILURE_QUEUE_URL: 'http://127.0.0.1:9/000000000000/failures',
     DNS_SERVERS: '127.0.0.1:9',
@@ -165,6 +166,20 @@ describe('what a container of the deployed bundle loads', () => {
     expect(withoutShims(imported?.loaded)).toEqual(names(layout.loaded));
     expect(imported?.loaded).toContain(BUNDLE_FILE);
     expect(withoutShims(http?.loaded)).toEqual([]);
+  });
+
+  it('loads none of the state table code without STATE_TABLE_NAME, and still resends', async () => {
+    const steps = await runContainer([{ name: 'http', event: httpV2Event({ orderId: '95' }) }], {
+      table: false,
+    });
+    const holdsDynamoDb = (file: { contributors: readonly { name: string }[] }) =>
+      file.contributors.some((c) => c.name === '@aws-sdk/client-dynamodb');
+
+    expect(steps.get('http')?.answer).toBe(204);
+    expect(withoutShims(steps.get('import')?.loaded)).toEqual(names(layout.withoutTable));
+    expect(layout.withoutTable.some(holdsDynamoDb)).toBe(false);
+    expect(layout.loaded.some(holdsDynamoDb)).toBe(true);
+    expect(withoutShims(steps.get('http')?.loaded)).toEqual([]);
   });
 
   it('records deliveries with the Powertools store it loaded at import, loading nothing more', async () => {

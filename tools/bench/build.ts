@@ -37,15 +37,21 @@ export interface BundleFile {
   readonly contributors: readonly { readonly name: string; readonly bytes: number }[];
 }
 
+/** The module the entry imports with the container when it has a state table. */
+export const STATE_ENTRY = 'functions/app/state.ts';
+
 /** The bundle's files, split by when they are loaded. */
 export interface BundleLayout {
   /**
-   * What a cold HTTP resend loads: `index.mjs` and every chunk it imports statically (the state
-   * table's code included: the runtime wires it at import, `functions/app/runtime.ts`).
+   * What a deployed container (with its state table) loads at import, so what a cold HTTP resend
+   * loads: `index.mjs`, every chunk it imports statically, and the state table's code, which the
+   * entry imports with the container when `STATE_TABLE_NAME` is set (`STATE_ENTRY`).
    * `test/tools/bundle-loading.int.test.ts` runs the bundle in a child with the deployed
    * configuration and checks that these are exactly the files it reads.
    */
   readonly loaded: readonly BundleFile[];
+  /** Of `loaded`, what a container without a state table loads (local runs, the peers row). */
+  readonly withoutTable: readonly BundleFile[];
   /** Chunks loaded only by the deliveries that need them (or never): not in `loaded`. */
   readonly lazy: readonly BundleFile[];
 }
@@ -65,6 +71,10 @@ export function bundleLayout(metafile: Metafile): BundleLayout {
     }
   };
   visit(entry);
+  const withoutTable = new Set(loaded);
+  for (const [path, output] of outputs) {
+    if (output.entryPoint?.endsWith(STATE_ENTRY)) visit(path);
+  }
   const file = ([path, output]: (typeof outputs)[number]): BundleFile => ({
     name: basename(path),
     bytes: output.bytes,
@@ -78,6 +88,7 @@ export function bundleLayout(metafile: Metafile): BundleLayout {
       .sort(bySize);
   return {
     loaded: pick((path) => loaded.has(path)),
+    withoutTable: pick((path) => withoutTable.has(path)),
     lazy: pick((path) => !loaded.has(path)),
   };
 }

@@ -134,26 +134,42 @@ export interface DcvEmailView {
   readonly dns_errors?: string[];
 }
 
+/** The names `dcvEmailView` asks DNS about: one place, so the lookup bound counts what is asked. */
+function viewNames(domain: string, emailDomain?: string) {
+  const adns = authorizationDomainNames(domain);
+  return {
+    adns,
+    txt: adns.map((adn) => `${TXT_CONTACT_LABEL}.${adn}`),
+    caa: caaClimb(domain),
+    mx: stripWildcard(emailDomain ?? domain),
+  };
+}
+
+/**
+ * The DNS lookups `judgeApprovalEmail` makes for `item`, as `TYPE name`: a constructed address
+ * needs only its MX; any other address the TXT contacts of every ADN, the CAA climb and the MX.
+ */
+export function dnsLookupsFor(item: ApprovalEmailInput): string[] {
+  const names = viewNames(item.domain, item.email_domain);
+  if (isConstructedEmail(item)) return [`MX ${names.mx}`];
+  return [...names.txt.map((n) => `TXT ${n}`), ...names.caa.map((n) => `CAA ${n}`), `MX ${names.mx}`];
+}
+
 /** Builds the view of one domain: the pure part at once, DNS lookups concurrently. */
 export async function dcvEmailView(
   dns: DcvDnsLookup,
   domain: string,
   emailDomain?: string,
 ): Promise<DcvEmailView> {
-  const adns = authorizationDomainNames(domain);
+  const { adns, txt: txtNames, mx: scope } = viewNames(domain, emailDomain);
   const base = adns[adns.length - 1];
-  const scope = stripWildcard(emailDomain ?? domain);
   const errors: string[] = [];
   const failed = (what: string) => (error: unknown) => {
     errors.push(`${what}: ${error instanceof DnsLookupError ? error.code : 'error'}`);
     return undefined;
   };
   const [txt, caa, mx] = await Promise.all([
-    Promise.all(
-      adns.map((adn) =>
-        dns.txt(`${TXT_CONTACT_LABEL}.${adn}`).catch(failed(`TXT ${TXT_CONTACT_LABEL}.${adn}`)),
-      ),
-    ),
+    Promise.all(txtNames.map((name) => dns.txt(name).catch(failed(`TXT ${name}`)))),
     caaContacts(dns, domain).catch(failed(`CAA ${stripWildcard(domain)}`)),
     dns.hasMx(scope).catch(failed(`MX ${scope}`)),
   ]);
@@ -222,21 +238,26 @@ export interface ApprovalEmailInput {
  * address is looked for in the TXT contacts and CAA `contactemail` of the domain.
  */
 export async function judgeApprovalEmail(dns: DcvDnsLookup, item: ApprovalEmailInput): Promise<EmailVerdict> {
+  if (isConstructedEmail(item)) {
+    const scope = stripWildcard(item.email_domain ?? item.domain);
+    const hasMx = await dns.hasMx(scope).catch(() => undefined);
+    return { kind: 'allowed', via: 'constructed', ...(hasMx === false ? { noMx: noMxNote(scope) } : {}) };
+  }
   const view = await dcvEmailView(dns, item.domain, item.email_domain);
-  const noMx =
-    view.has_mx === false
-      ? `${view.email_domain} has no MX record: its constructed addresses cannot receive mail`
-      : undefined;
+  const noMx = view.has_mx === false ? noMxNote(view.email_domain) : undefined;
   const withNoMx = noMx === undefined ? {} : { noMx };
   // The view's addresses are normalised already: only the requested one needs it.
   const target = canonical(item.email);
   const listed = (addresses: readonly string[]) => addresses.some((a) => a.toLowerCase() === target);
-  if (listed(view.constructed_emails)) return { kind: 'allowed', via: 'constructed', ...withNoMx };
   if (listed(view.dns_txt_emails)) return { kind: 'allowed', via: 'dns_txt' };
   if (listed(view.caa_emails)) return { kind: 'allowed', via: 'caa' };
   const allowed = [...view.constructed_emails, ...view.dns_txt_emails, ...view.caa_emails];
   if (view.dns_errors) return { kind: 'unknown', allowed, dnsErrors: view.dns_errors };
   return { kind: 'not_allowed', allowed, ...withNoMx };
+}
+
+function noMxNote(scope: string): string {
+  return `${scope} has no MX record: its constructed addresses cannot receive mail`;
 }
 
 /** The constructed-address verdict alone, without DNS (the CLI's offline answer, the enforce fast path). */

@@ -15,6 +15,8 @@ export const PRECHECK_METRIC = {
   mismatches: 'DcvPrecheckMismatches',
   /** Approval emails DNS could not judge (lookups failed or timed out); never blocking. */
   dnsFailures: 'DcvPrecheckDnsFailures',
+  /** Requests that reached their bound of DNS lookups: some approval emails were not verified. */
+  lookupLimit: 'DcvPrecheckLookupLimit',
 } as const;
 
 /** Builds the `report` the pre-check calls for every judged email. */
@@ -46,6 +48,12 @@ export function createPrecheckReporter(options: {
           ? 'dcv pre-check refused an address that cannot approve the domain'
           : 'dcv pre-check: the address cannot approve the domain; sent anyway (DCV_PRECHECK=warn)',
         { ...fields, allowed: verdict.allowed, note: verdict.noMx },
+      );
+    } else if (verdict.kind === 'unchecked') {
+      metric = PRECHECK_METRIC.lookupLimit;
+      log.warn(
+        `dcv pre-check: the request reached its bound of ${verdict.limit} DNS lookups; ${verdict.count} approval email(s) were not verified (the first: ${event.field}) and are not blocked`,
+        { ...fields, unchecked: verdict.count, limit: verdict.limit },
       );
     } else if (verdict.kind === 'unknown') {
       metric = PRECHECK_METRIC.dnsFailures;

@@ -2,7 +2,8 @@
  * The resend use case with the DCV address pre-check in front (docs/contract.md §9): `enforce`
  * refuses an address that can never approve before DigiCert is called; `warn` runs the check
  * alongside the DigiCert call and only reports; `off` is the bare use case. A DNS failure never
- * blocks a resend.
+ * blocks a resend. One request asks DNS at most `MAX_DNS_LOOKUPS_PER_REQUEST` distinct questions:
+ * the approval emails whose lookups no longer fit are not verified (never blocked), said once.
  */
 import type { DcvPrecheckMode } from '../../app/contract.js';
 import { DcvEmailNotAllowedError } from '../../lib/errors.js';
@@ -10,10 +11,26 @@ import type { ResendUseCase } from '../../resend/use-case.js';
 import {
   type ApprovalEmailInput,
   type DcvDnsLookup,
+  dnsLookupsFor,
   type EmailVerdict,
   isConstructedEmail,
   judgeApprovalEmail,
 } from './check.js';
+
+/**
+ * The approval emails of a request that were not verified because their DNS lookups did not fit in
+ * the request's bound: reported once per request, for the first of them.
+ */
+export interface UncheckedVerdict {
+  readonly kind: 'unchecked';
+  /** How many approval emails of the request were not verified. */
+  readonly count: number;
+  /** The bound that was reached. */
+  readonly limit: number;
+}
+
+/** What the pre-check reports about one approval email (or, `unchecked`, about the rest of the request). */
+export type PrecheckVerdict = EmailVerdict | UncheckedVerdict;
 
 /** One judged approval email, for logs and metrics. */
 export interface PrecheckEvent {
@@ -23,7 +40,7 @@ export interface PrecheckEvent {
   readonly field: string;
   readonly domain: string;
   readonly email: string;
-  readonly verdict: EmailVerdict;
+  readonly verdict: PrecheckVerdict;
   /** The verdict came after the resend had finished (warn mode never waits for it). */
   readonly late: boolean;
   /** `enforce` refused the request because of this email. */
@@ -47,6 +64,12 @@ export interface PrecheckDependencies {
 /** Verdicts kept at most; the oldest go first. */
 const MAX_VERDICTS = 1_000;
 
+/**
+ * Distinct DNS questions one request may cause (docs/contract.md §9): 100 approval emails on
+ * 82-label domains would otherwise ask over 13,000. Deduplicated across the request's emails.
+ */
+export const MAX_DNS_LOOKUPS_PER_REQUEST = 64;
+
 /** A verdict being worked out or known, and until when it may be reused. */
 interface Judged {
   readonly expires: number;
@@ -65,18 +88,22 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
   const now = deps.now ?? Date.now;
   const ttlMs = deps.verdictTtlMs ?? 60_000;
   const verdicts = new Map<string, Judged>();
-  const judgeCached = (item: ApprovalEmailInput): Judged => {
-    const key = `${item.domain}\u0000${item.email_domain ?? ''}\u0000${item.email.toLowerCase()}`;
-    const at = now();
-    const hit = verdicts.get(key);
-    if (hit && hit.expires > at) return hit;
+  const keyOf = (item: ApprovalEmailInput) =>
+    `${item.domain}\u0000${item.email_domain ?? ''}\u0000${item.email.toLowerCase()}`;
+  /** A verdict known or being worked out by an earlier request: it costs this request no lookup. */
+  const cachedVerdict = (item: ApprovalEmailInput): Judged | undefined => {
+    const hit = verdicts.get(keyOf(item));
+    return hit && hit.expires > now() ? hit : undefined;
+  };
+  const startJudging = (item: ApprovalEmailInput): Judged => {
+    const key = keyOf(item);
     // Warn never waits for a verdict, so its DNS work starts on the event loop's next turn, once the
     // resend is on its way: on a cold container the resolver's set-up, the first queries and the
     // first walk of the PSL then overlap the key read and the DigiCert call instead of delaying them
     // (see "Cold start profile" in docs/performance.md). Enforce may wait for it: it starts at once.
     const verdict =
       deps.mode === 'enforce' ? judge(deps.dns, item) : nextTurn().then(() => judge(deps.dns, item));
-    const entry: Judged = { expires: at + ttlMs, verdict, settled: undefined };
+    const entry: Judged = { expires: now() + ttlMs, verdict, settled: undefined };
     if (verdicts.size >= MAX_VERDICTS) {
       const oldest = verdicts.keys().next();
       if (!oldest.done) verdicts.delete(oldest.value);
@@ -88,11 +115,47 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
     });
     return entry;
   };
+  /**
+   * Each email's verdict, or `undefined` for an email not verified because its lookups did not fit
+   * in the request's bound. Addresses that need DNS to be allowed go first, so that constructed
+   * ones (which need only the MX note) cannot use up the bound; then each email in order takes its
+   * lookups not already taken, if they fit.
+   */
+  const judgeRequest = (items: readonly ApprovalEmailInput[]): (Judged | undefined)[] => {
+    const judged: (Judged | undefined)[] = items.map(() => undefined);
+    const constructed = items.map(isConstructedEmail);
+    const order = [...items.keys()].sort((a, b) => Number(constructed[a]) - Number(constructed[b]));
+    const asked = new Set<string>();
+    for (const index of order) {
+      const item = items[index] as ApprovalEmailInput;
+      // Known or in flight (an earlier request, or the same email earlier in this one): no lookup.
+      const cached = cachedVerdict(item);
+      if (cached !== undefined) {
+        judged[index] = cached;
+        continue;
+      }
+      const fresh = new Set(dnsLookupsFor(item).filter((lookup) => !asked.has(lookup)));
+      if (asked.size + fresh.size > MAX_DNS_LOOKUPS_PER_REQUEST) continue;
+      for (const lookup of fresh) asked.add(lookup);
+      judged[index] = startJudging(item);
+    }
+    return judged;
+  };
   return async function precheckedResend(request, options) {
     const items = request.domain_approval_emails;
     if (items === undefined || items.length === 0) return resend(request, options);
-    const judged = items.map(judgeCached);
-    const report = (index: number, verdict: EmailVerdict, late: boolean, refused = false) => {
+    const judgedOrNot = judgeRequest(items);
+    const unchecked = [...judgedOrNot.keys()].filter((index) => judgedOrNot[index] === undefined);
+    // Not verified is "DNS could not say": never blocking; told once for the request.
+    const judged = judgedOrNot.map(
+      (entry): Judged =>
+        entry ?? {
+          expires: 0,
+          verdict: Promise.resolve(UNVERIFIED),
+          settled: UNVERIFIED,
+        },
+    );
+    const report = (index: number, verdict: PrecheckVerdict, late: boolean, refused = false) => {
       const item = items[index];
       if (!item) return;
       try {
@@ -145,7 +208,16 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
 
     let finished = false;
     let pending = false;
+    const [firstUnchecked] = unchecked;
+    if (firstUnchecked !== undefined) {
+      report(
+        firstUnchecked,
+        { kind: 'unchecked', count: unchecked.length, limit: MAX_DNS_LOOKUPS_PER_REQUEST },
+        false,
+      );
+    }
     for (const [index, entry] of judged.entries()) {
+      if (judgedOrNot[index] === undefined) continue;
       if (entry.settled !== undefined) report(index, entry.settled, false);
       else {
         pending = true;
@@ -161,6 +233,13 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
     }
   };
 }
+
+/** The verdict of an email the request's lookup bound left unverified: it never blocks. */
+const UNVERIFIED: EmailVerdict = {
+  kind: 'unknown',
+  allowed: [],
+  dnsErrors: [`not looked up: the request reached its bound of ${MAX_DNS_LOOKUPS_PER_REQUEST} DNS lookups`],
+};
 
 /** Resolves on the event loop's next turn, after the I/O the current one started. */
 function nextTurn(): Promise<void> {

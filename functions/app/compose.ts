@@ -1,0 +1,247 @@
+/**
+ * The composition root: wires the real adapters once per container, eagerly: configuration, the
+ * Secrets Manager key provider, the undici DigiCert client, the rate limiter shared by every
+ * invocation, the state table's pieces (`state.ts`, with `STATE_TABLE_NAME`) and the use case.
+ * The state table's code is passed in rather than imported here, so that a container without a
+ * table never loads it: the Lambda entry imports `state.ts` with the container when the table is
+ * set; `runtime.ts` (tests, local servers, the CLI) always passes it.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SqsFailureQueue } from '../aws/failure-queue.js';
+import type { StateTableEndpoint } from '../aws/state-table.js';
+import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
+import type { DcvDnsLookup } from '../dcv/precheck/check.js';
+import { createPrecheckReporter } from '../dcv/precheck/report.js';
+import { withDcvPrecheck } from '../dcv/precheck/resend.js';
+import {
+  createDcvStatusQuery,
+  createPendingOrdersQuery,
+  type DcvStatusQuery,
+  type DigiCertOrderReader,
+  type PendingOrdersQuery,
+} from '../dcv/status.js';
+import { UndiciDigiCertClient } from '../digicert/client.js';
+import { NodeDnsLookup } from '../dns/lookup.js';
+import type { ClientBounds } from '../lib/client-bounds.js';
+import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../observability/invocation.js';
+import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
+import { pauseOnRateLimited } from '../rate-limit/pause.js';
+import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
+import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
+import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
+import type { IdempotencyStore } from '../resend/idempotency.js';
+import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '../resend/ports.js';
+import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
+import { SecretsManagerApiKeyProvider, type SecretValueReader } from '../secrets/api-key-provider.js';
+import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secrets/secrets-manager-sigv4.js';
+import { type Config, type DcvConfig, type Env, loadConfig } from './config.js';
+import { USER_AGENT } from './contract.js';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly resend: ResendUseCase;
+  readonly logger: Logger;
+  readonly apiKeys: ApiKeyProvider;
+  readonly digicert: DigiCertClient;
+  readonly limiter: RateLimiter;
+  /** Where queue consumers record refused and invalid orders; absent without `FAILURE_QUEUE_URL`. */
+  readonly failureQueue: FailureQueue | undefined;
+  /** Logs and metrics settings and the container's counters (cold start, secret reads). */
+  readonly telemetry: Telemetry;
+  /** `DCV_PRECHECK` and `DNS_SERVERS` (docs/contract.md §9). */
+  readonly dcvConfig: DcvConfig;
+  /** The pre-check's DNS, shared by every invocation (its cache and circuit are per container). */
+  readonly dns: DcvDnsLookup;
+  /** `GET /domain/{domain}/dcv/emails`. */
+  readonly dcvEmails: DcvEmailsQuery;
+  /** An order's DCV status, `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10). */
+  readonly dcvStatus: DcvStatusQuery;
+  /** One page of the account's pending orders, for the pending-DCV sweep. */
+  readonly pendingOrders: PendingOrdersQuery;
+  /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
+  readonly idempotency: IdempotencyStore | undefined;
+}
+
+/** Builds the state table's pieces (`state.ts`'s `createState`); passed in, never imported here. */
+export type StateFactory = (options: {
+  readonly config: Config;
+  readonly tableName: string;
+  readonly logger: Logger;
+  readonly overrides: RuntimeOverrides;
+}) => { readonly limiter: RateLimiter | undefined; readonly idempotency: IdempotencyStore };
+
+export interface RuntimeOverrides {
+  readonly apiKeys?: ApiKeyProvider;
+  readonly digicert?: DigiCertClient;
+  readonly limiter?: RateLimiter;
+  readonly failureQueue?: FailureQueue;
+  readonly logger?: Logger;
+  /** The pre-check's DNS. @default a `NodeDnsLookup` on `DNS_SERVERS` */
+  readonly dns?: DcvDnsLookup;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Bounds on the Secrets Manager client (tests shorten them). @default SECRETS_MANAGER_BOUNDS */
+  readonly secretsManager?: Partial<ClientBounds>;
+  /** Bounds on the state table's DynamoDB client. @default STATE_TABLE_BOUNDS */
+  readonly stateTable?: Partial<ClientBounds>;
+  /**
+   * The state table's endpoint: a fault stand-in (tests), or the table embedded in local runs with
+   * its region and dummy credentials. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB)
+   */
+  readonly stateTableEndpoint?: string | StateTableEndpoint;
+  /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
+  readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
+}
+
+/**
+ * The SDK's standard retry strategy retries throttling and transient errors (5xx, resets, timeouts)
+ * with jittered backoff; these bounds keep a hung or throttling Secrets Manager from eating the
+ * invocation: at most 3 attempts of at most 3 s each (a connection must open within 1 s), plus the
+ * SDK's backoff (up to 1 s, then 2 s, for throttling). The use case also stops waiting for the key
+ * at its own deadline.
+ */
+export const SECRETS_MANAGER_BOUNDS: ClientBounds = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 3_000,
+};
+
+/** Builds the runtime from the environment; throws `ConfigurationError` naming a bad variable. */
+export function composeRuntime(
+  env: Env,
+  overrides: RuntimeOverrides = {},
+  stateCode?: StateFactory,
+): Runtime {
+  const config = loadConfig(env);
+  const dcvConfig = config.dcv;
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const telemetry = createTelemetry({
+    logger,
+    service: config.serviceName,
+    lambdaLogLevel: lambdaLogLevel(env),
+  });
+  const apiKeys =
+    overrides.apiKeys ??
+    new SecretsManagerApiKeyProvider({
+      // Like the SDK, from the process's AWS_REGION, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER.
+      client: secretsManagerClient(process.env, { ...SECRETS_MANAGER_BOUNDS, ...overrides.secretsManager }),
+      secretId: config.secretId,
+      ttlMs: config.secretCacheTtlMs,
+      onFetch: () => telemetry.container.secretRead(),
+    });
+  const digicert =
+    overrides.digicert ??
+    new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT });
+  // With a state table, its one DynamoDB client, the budget shared by every container
+  // (docs/contract.md §7) and the idempotency store (§6). Without one, one limiter per container,
+  // shared by every invocation it serves (DigiCert counts per key), and no idempotency.
+  const tableName = config.stateTableName;
+  if (tableName !== undefined && stateCode === undefined) {
+    throw new Error('STATE_TABLE_NAME is set but the state table code was not loaded with the container');
+  }
+  const state =
+    tableName === undefined || stateCode === undefined
+      ? undefined
+      : stateCode({ config, tableName, logger, overrides });
+  const limiter =
+    overrides.limiter ?? state?.limiter ?? createSlidingWindowLimiter({ windows: config.rateLimits });
+  const idempotency = state?.idempotency;
+  const onRateLimited = pauseOnRateLimited(limiter);
+  const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
+  // Every DigiCert call, write or read, shares the key, the budget, the retries and the 429 pause.
+  const calls: DigiCertCallDependencies = {
+    apiKeys,
+    limiter,
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+    attemptTimeoutMs: config.digicertTimeoutMs,
+    onAttempt: onRateLimited
+      ? (attempt) => {
+          onRateLimited(attempt);
+          observeCurrentAttempt(attempt);
+        }
+      : observeCurrentAttempt,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+  };
+  const unchecked = createResendUseCase({ ...calls, digicert });
+  const resend = withDcvPrecheck(unchecked, {
+    mode: dcvConfig.precheck,
+    dns,
+    report: createPrecheckReporter({
+      logger,
+      service: telemetry.service,
+      documentLevel: telemetry.documentLevel,
+    }),
+  });
+  // A test's fake client may implement the resend only: the reads then go to DigiCert's base URL.
+  let reader: UndiciDigiCertClient | undefined;
+  const undiciClient = () =>
+    (reader ??= new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }));
+  const orderReader = hasOrderReads(digicert) ? digicert : undiciClient();
+  const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
+  const pendingOrders = createPendingOrdersQuery({ ...calls, digicert: orderReader });
+  const dcvEmails = createDcvEmailsQuery({
+    dns,
+    digicert: hasDomainEmails(digicert) ? digicert : undiciClient(),
+    apiKey: () => apiKeys.getApiKey(),
+    limiter,
+    attemptTimeoutMs: config.digicertTimeoutMs,
+  });
+  const failureQueue =
+    overrides.failureQueue ??
+    (config.failureQueueUrl === undefined
+      ? undefined
+      : new SqsFailureQueue({ queueUrl: config.failureQueueUrl }));
+  return {
+    config,
+    resend,
+    logger,
+    apiKeys,
+    digicert,
+    limiter,
+    failureQueue,
+    telemetry,
+    dcvConfig,
+    dns,
+    dcvEmails,
+    dcvStatus,
+    pendingOrders,
+    idempotency,
+  };
+}
+
+function hasOrderReads(client: DigiCertClient): client is DigiCertClient & DigiCertOrderReader {
+  return typeof (client as Partial<DigiCertOrderReader>).orderInfo === 'function';
+}
+
+function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {
+  return typeof (client as Partial<DigiCertDomainEmails>).domainDcvEmails === 'function';
+}
+
+/**
+ * The key's reader: without the SDK where that is exactly what the SDK would do (Lambda's
+ * environment: `fastSecretsManagerEligible`), which keeps the SDK's client off a cold start; else
+ * the SDK's client, loaded and created on the first read.
+ */
+function secretsManagerClient(env: Env, bounds: ClientBounds): SecretValueReader {
+  if (fastSecretsManagerEligible(env)) return new SigV4SecretsManagerClient(env, bounds);
+  let client:
+    | Promise<{ sdk: typeof import('../secrets/secrets-manager-sdk.js'); client: SecretsManagerClient }>
+    | undefined;
+  return {
+    async readSecret(secretId) {
+      client ??= import('../secrets/secrets-manager-sdk.js').then((sdk) => ({
+        sdk,
+        client: new sdk.SecretsManagerClient({
+          maxAttempts: bounds.maxAttempts,
+          requestHandler: {
+            connectionTimeout: bounds.connectionTimeoutMs,
+            requestTimeout: bounds.requestTimeoutMs,
+            // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+            throwOnRequestTimeout: true,
+          },
+        }),
+      }));
+      const { sdk, client: sdkClient } = await client;
+      return sdkClient.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
+    },
+  };
+}

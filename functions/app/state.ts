@@ -1,0 +1,33 @@
+/**
+ * What a state table brings to a container (docs/contract.md §6, §7): its one DynamoDB client, the
+ * rate budget shared by every container, and the idempotency store. Built with the container when
+ * `STATE_TABLE_NAME` is set; the Lambda entry imports this module only then, so a container without
+ * a table never loads the DynamoDB client or Powertools (docs/performance.md, "Eager state").
+ */
+import { DynamoDBIdempotencyStore } from '../aws/idempotency-store.js';
+import { createStateTableClient } from '../aws/state-table.js';
+import { createRateLimiter } from '../rate-limit/container-limiter.js';
+import type { StateFactory } from './compose.js';
+
+/** Builds the container's state-table pieces, once; the limiter only when none was given. */
+export const createState: StateFactory = ({ config, tableName, logger, overrides }) => {
+  const client = createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
+  return {
+    limiter:
+      overrides.limiter === undefined
+        ? createRateLimiter({
+            config,
+            stateTable: client,
+            logger,
+            ...(overrides.sharedBudget ? { shared: overrides.sharedBudget } : {}),
+          })
+        : undefined,
+    idempotency: new DynamoDBIdempotencyStore({
+      client,
+      tableName,
+      ttlSeconds: config.idempotencyTtlSeconds,
+      onUnrecorded: (error) =>
+        logger.warn('outcome not recorded', { reason: error instanceof Error ? error.message : 'unknown' }),
+    }),
+  };
+};
