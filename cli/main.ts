@@ -8,6 +8,7 @@ import { VERSION } from '../functions/app/contract.js';
 import { batchCommand } from './commands/batch.js';
 import { checkCliCommand } from './commands/check.js';
 import { resendCommand } from './commands/resend.js';
+import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
@@ -19,6 +20,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Pro
   resend: resendCommand,
   batch: batchCommand,
   check: checkCliCommand,
+  status: statusCommand,
   submit: submitCommand,
 };
 
@@ -28,6 +30,7 @@ Usage:
   dcv-resend resend --order ID [--domain D --email E [--email-domain P]]... [--locale L] [target] [output]
   dcv-resend batch --file FILE [target] [output]
   dcv-resend check --domain D [--email E] [--email-domain P] [--json]
+  dcv-resend status --order ID [target] [--json]
   dcv-resend submit --file FILE [--queue-url URL] [output]
   dcv-resend <command> --help
 
@@ -35,6 +38,7 @@ Commands:
   resend   resend the DCV emails of one order
   batch    resend for up to 500 orders from a JSON or NDJSON file; the answer comes back here
   check    list the addresses that can approve a domain by email, and check one
+  status   show an order's DCV status: its method, how long it is pending, each domain
   submit   queue any number of orders for the deployed function, drained at the key's pace;
            the answer is in the function's logs, metrics and failure queue
 

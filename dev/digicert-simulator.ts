@@ -1,8 +1,11 @@
 /**
- * A local stand-in for DigiCert CertCentral's `PUT /services/v2/order/certificate/{id}/resend-emails`:
- * a real HTTP server on 127.0.0.1 that checks the key and the body as DigiCert does and answers
- * with DigiCert's statuses and error envelope. Tests script its answers per order id; `npm start`
- * uses it as the embedded default with a few "magic" order ids (see `DEMO_ORDERS`).
+ * A local stand-in for DigiCert CertCentral: `PUT /services/v2/order/certificate/{id}/resend-emails`,
+ * the domain's DCV addresses, and an order book read through `GET /order/certificate/{id}`,
+ * `GET /order/certificate/{id}/validation` and the paged `GET /order/certificate?filters[status]=...`.
+ * A real HTTP server on 127.0.0.1 that checks the key (a view-only key may GET, its PUT gets 403)
+ * and the body as DigiCert does and answers with DigiCert's statuses and error envelope. Tests
+ * script its answers per order id and seed its book (`stuckOrders`); `npm start` uses it as the
+ * embedded default with a few "magic" order ids (`DEMO_ORDERS`) and stuck orders (`demoBook`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer } from './loopback-server.js';
@@ -49,9 +52,37 @@ export interface RecordedRequest {
   readonly remotePort: number | undefined;
 }
 
+/** DCV methods of an order, as DigiCert names them. */
+export type DcvMethod = 'email' | 'dns-txt-token' | 'dns-cname-token' | 'http-token';
+
+/** One order of the simulator's book. */
+export interface SimulatedOrder {
+  readonly id: number;
+  /** `pending`, `issued`, `rejected`, ... as DigiCert says. */
+  readonly status: string;
+  /** The first is the common name. */
+  readonly dnsNames: readonly string[];
+  readonly dcvMethod: DcvMethod;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** Each domain's DCV state; a name not listed is `pending`. */
+  readonly validated?: readonly string[];
+  /** A token method's random value and its expiry (epoch milliseconds). */
+  readonly randomValue?: { readonly value: string; readonly expiresAt: number };
+  /** @default ssl_dv_geotrust */
+  readonly productNameId?: string;
+}
+
+/** DigiCert's page size bounds for the order list. */
+export const ORDER_LIST_MAX_LIMIT = 1000;
+
 export interface SimulatorOptions {
   /** Keys that DigiCert accepts; any other `X-DC-DEVKEY` gets a 401. */
   readonly validKeys: readonly string[];
+  /** View-only keys (DigiCert's role 102): their GETs are answered, their PUTs get 403. */
+  readonly viewOnlyKeys?: readonly string[];
+  /** The order book at start and after `reset()`. @default empty */
+  readonly orders?: readonly SimulatedOrder[];
   /** Behaviour for order ids that have no script. @default sent */
   readonly defaultBehaviour?: Behaviour;
   /** Added before every answer, to model DigiCert's own latency. @default 0 */
@@ -70,6 +101,10 @@ export interface SimulatorOptions {
 
 export const BASE_PATH = '/services/v2';
 const ROUTE = /^\/services\/v2\/order\/certificate\/([^/]+)\/resend-emails$/;
+/** `GET /order/certificate/{id}` and `GET /order/certificate/{id}/validation`. */
+const ORDER_ROUTE = /^\/services\/v2\/order\/certificate\/([0-9]+)(\/validation)?\/?(?:\?.*)?$/;
+/** `GET /order/certificate?filters[status]=pending&offset=N&limit=M`. */
+const ORDER_LIST_ROUTE = /^\/services\/v2\/order\/certificate\/?(?:\?(.*))?$/;
 /** DigiCert's domain-level `GET /domain/{domain_id}/dcv/emails` (the FQDN accepted in place of the id). */
 const DOMAIN_EMAILS_ROUTE = /^\/services\/v2\/domain\/([^/?]+)\/dcv\/emails(?:\?.*)?$/;
 /** A domain whose DCV emails the demo's key may not read (403), as with a key lacking the domains permission. */
@@ -86,6 +121,151 @@ export const DEMO_ORDERS: ReadonlyMap<number, Behaviour> = new Map<number, Behav
   [503, { kind: 'maintenance' }],
   [504, { kind: 'slow', delayMs: 60_000 }],
 ]);
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** DigiCert's random values are valid for 30 days. */
+const RANDOM_VALUE_DAYS = 30;
+
+/**
+ * A few realistic stuck orders for `npm start` (ids clear of `DEMO_ORDERS`), aged from `now`: an
+ * email DCV waiting six days, a DNS TXT token whose value expires in three days, an order past
+ * DigiCert's ten days of re-checks, one half validated, and one already issued.
+ */
+export function demoBook(now: number = Date.now()): SimulatedOrder[] {
+  return [
+    {
+      id: 1001,
+      status: 'pending',
+      dnsNames: ['example.com', 'www.example.com'],
+      dcvMethod: 'email',
+      createdAt: now - 142.5 * HOUR_MS,
+    },
+    {
+      id: 1002,
+      status: 'pending',
+      dnsNames: ['shop.example.com'],
+      dcvMethod: 'dns-txt-token',
+      createdAt: now - 27 * DAY_MS,
+      randomValue: { value: 'fdy6m0wy5lq063sz4h0r6qmdt722gyfc', expiresAt: now + 3 * DAY_MS },
+    },
+    {
+      id: 1003,
+      status: 'pending',
+      dnsNames: ['legacy.example.org'],
+      dcvMethod: 'email',
+      createdAt: now - 12 * DAY_MS,
+    },
+    {
+      id: 1004,
+      status: 'pending',
+      dnsNames: ['api.example.net', 'status.example.net'],
+      dcvMethod: 'email',
+      createdAt: now - 30 * HOUR_MS,
+      validated: ['api.example.net'],
+    },
+    {
+      id: 1005,
+      status: 'issued',
+      dnsNames: ['www.example.org'],
+      dcvMethod: 'dns-cname-token',
+      createdAt: now - 40 * DAY_MS,
+      validated: ['www.example.org'],
+    },
+  ];
+}
+
+/** The id of the first demo stuck order (`demoBook`): `dcv-resend status --order 1001`. */
+export const DEMO_STUCK_ORDER = 1001;
+
+/**
+ * `count` pending orders for tests of the sweep's scale, deterministic (the same ids, domains,
+ * methods and ages on every call with the same `now`): ids from `firstId`; about half email DCV,
+ * the rest DNS TXT, DNS CNAME or HTTP tokens with a random value; ages from an hour to 20 days.
+ */
+export function stuckOrders(
+  count: number,
+  options: { readonly now?: number; readonly firstId?: number } = {},
+): SimulatedOrder[] {
+  const now = options.now ?? Date.now();
+  const firstId = options.firstId ?? 100_000;
+  const methods: readonly DcvMethod[] = ['email', 'email', 'dns-txt-token', 'dns-cname-token', 'http-token'];
+  return Array.from({ length: count }, (_, index) => {
+    const id = firstId + index;
+    const random = seeded(id);
+    const dcvMethod = methods[Math.floor(random() * methods.length)] ?? 'email';
+    const base = `site-${id}.example.com`;
+    const dnsNames = random() < 0.5 ? [base] : [base, `www.${base}`];
+    const createdAt = now - Math.floor((1 + random() * 479) * HOUR_MS);
+    const order: SimulatedOrder = { id, status: 'pending', dnsNames, dcvMethod, createdAt };
+    if (dcvMethod === 'email') return order;
+    const value = Array.from(
+      { length: 32 },
+      () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(random() * 36)],
+    ).join('');
+    return { ...order, randomValue: { value, expiresAt: createdAt + RANDOM_VALUE_DAYS * DAY_MS } };
+  });
+}
+
+/** A small deterministic generator (mulberry32), so that seeded books are the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** DigiCert's date form: `2026-12-01T10:00:00+00:00`. */
+function digicertDate(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+}
+
+/** The order as `GET /order/certificate/{id}` answers it (a subset of DigiCert's fields). */
+function orderBody(order: SimulatedOrder): Record<string, unknown> {
+  const productNameId = order.productNameId ?? 'ssl_dv_geotrust';
+  return {
+    id: order.id,
+    certificate: {
+      common_name: order.dnsNames[0] ?? '',
+      dns_names: [...order.dnsNames],
+      signature_hash: 'sha256',
+    },
+    status: order.status,
+    date_created: digicertDate(order.createdAt),
+    product: { name_id: productNameId, name: 'GeoTrust Standard DV', type: 'dv_ssl_certificate' },
+    dcv_method: order.dcvMethod,
+    ...(order.randomValue
+      ? {
+          dcv_token: {
+            token: order.randomValue.value,
+            status: order.status === 'pending' ? 'pending' : 'expired',
+            expiration_date: digicertDate(order.randomValue.expiresAt),
+          },
+        }
+      : {}),
+  };
+}
+
+/** An order as the list answers it: no DCV method or token (read the order for those). */
+function listedOrder(order: SimulatedOrder): Record<string, unknown> {
+  const { dcv_method: _method, dcv_token: _token, ...listed } = orderBody(order);
+  return listed;
+}
+
+function validationBody(order: SimulatedOrder): Record<string, unknown> {
+  const validated = new Set(order.validated ?? []);
+  return {
+    dns_name_validations: order.dnsNames.map((name) => ({
+      name,
+      status: validated.has(name) ? 'approved' : 'pending',
+      method: order.dcvMethod,
+    })),
+  };
+}
 
 const envelope = (code: string, message: string) => JSON.stringify({ errors: [{ code, message }] });
 
@@ -117,12 +297,16 @@ export class DigiCertSimulator {
   #timers = new Set<NodeJS.Timeout>();
   #keyHits = new Map<string, number[]>();
   #validKeys: Set<string>;
+  #viewOnlyKeys: Set<string>;
+  #book = new Map<number, SimulatedOrder>();
   #received = 0;
 
   private constructor(http: LoopbackServer, options: SimulatorOptions) {
     this.#http = http;
     this.#options = options;
     this.#validKeys = new Set(options.validKeys);
+    this.#viewOnlyKeys = new Set(options.viewOnlyKeys ?? []);
+    this.addOrders(options.orders ?? []);
   }
 
   /** Starts a simulator on 127.0.0.1 (a free port unless one is given). */
@@ -162,6 +346,17 @@ export class DigiCertSimulator {
     return this;
   }
 
+  /** Adds orders to the book (an order with the same id is replaced). */
+  addOrders(orders: Iterable<SimulatedOrder>): this {
+    for (const order of orders) this.#book.set(order.id, order);
+    return this;
+  }
+
+  /** The book's order with this id. */
+  order(id: number): SimulatedOrder | undefined {
+    return this.#book.get(id);
+  }
+
   /** Replaces the keys DigiCert accepts (a rotation: the old key is revoked). */
   setValidKeys(keys: readonly string[]): void {
     this.#validKeys = new Set(keys);
@@ -177,13 +372,15 @@ export class DigiCertSimulator {
     return this.requests.filter((r) => r.orderId === orderId);
   }
 
-  /** Forgets scripts, recorded requests and rate-limit windows. */
+  /** Forgets scripts, recorded requests and rate-limit windows; the book is back to `orders`. */
   reset(): void {
     this.requests.length = 0;
     this.#received = 0;
     this.#scripts.clear();
     this.#domainScripts.clear();
     this.#keyHits.clear();
+    this.#book.clear();
+    this.addOrders(this.#options.orders ?? []);
   }
 
   async close(): Promise<void> {
@@ -209,7 +406,7 @@ export class DigiCertSimulator {
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const path = req.url ?? '';
-      const match = ROUTE.exec(path);
+      const match = ROUTE.exec(path) ?? ORDER_ROUTE.exec(path);
       const orderId = match?.[1] && /^[0-9]+$/.test(match[1]) ? Number(match[1]) : undefined;
       let body: unknown;
       try {
@@ -237,14 +434,22 @@ export class DigiCertSimulator {
   }
 
   #decide(req: IncomingMessage, orderId: number | undefined, rawBody: string, body: unknown): Behaviour {
-    const domainEmails = DOMAIN_EMAILS_ROUTE.exec(req.url ?? '');
+    const url = req.url ?? '';
+    const domainEmails = DOMAIN_EMAILS_ROUTE.exec(url);
     if (domainEmails?.[1] !== undefined) return this.#decideDomainEmails(req, domainEmails[1]);
+    const list = ORDER_LIST_ROUTE.exec(url);
+    if (list) return this.#decideRead(req, () => this.#listOrders(list[1] ?? ''));
+    const read = ORDER_ROUTE.exec(url);
+    if (read && orderId !== undefined) return this.#decideOrderRead(req, orderId, read[2] !== undefined);
     if (orderId === undefined)
       return { kind: 'custom', status: 404, body: envelope('not_found|route', 'Not found') };
     if (req.method !== 'PUT') {
       return { kind: 'custom', status: 405, body: envelope('method_not_allowed', 'Method not allowed') };
     }
     const key = req.headers['x-dc-devkey'];
+    if (typeof key === 'string' && this.#viewOnlyKeys.has(key)) {
+      return this.#overLimit(key) ? { kind: 'rate_limited' } : { kind: 'forbidden' };
+    }
     if (typeof key !== 'string' || !this.#validKeys.has(key)) return { kind: 'unauthorized' };
     if (this.#overLimit(key)) return { kind: 'rate_limited' };
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -267,12 +472,67 @@ export class DigiCertSimulator {
     return this.#options.fixedBehaviours?.get(orderId) ?? this.#options.defaultBehaviour ?? { kind: 'sent' };
   }
 
+  /** A GET of the order book: method, key (view-only keys too) and rate limit, then `answer`. */
+  #decideRead(req: IncomingMessage, answer: () => Behaviour): Behaviour {
+    if (req.method !== 'GET') {
+      return { kind: 'custom', status: 405, body: envelope('method_not_allowed', 'Method not allowed') };
+    }
+    const key = req.headers['x-dc-devkey'];
+    if (typeof key !== 'string' || !(this.#validKeys.has(key) || this.#viewOnlyKeys.has(key))) {
+      return { kind: 'unauthorized' };
+    }
+    if (this.#overLimit(key)) return { kind: 'rate_limited' };
+    return answer();
+  }
+
+  /**
+   * `GET /order/certificate/{id}[/validation]`: a script or a fixed outcome for the id first (a
+   * scripted `sent` means "answer from the book"), then the book; an unknown order is DigiCert's 404.
+   */
+  #decideOrderRead(req: IncomingMessage, orderId: number, validation: boolean): Behaviour {
+    return this.#decideRead(req, () => {
+      const script = this.#scripts.get(orderId);
+      const scripted =
+        script && script.length > 0
+          ? script.length > 1
+            ? (script.shift() as Behaviour)
+            : (script[0] as Behaviour)
+          : this.#options.fixedBehaviours?.get(orderId);
+      if (scripted && scripted.kind !== 'sent') return scripted;
+      const order = this.#book.get(orderId);
+      if (!order) return { kind: 'not_found' };
+      const body = validation ? validationBody(order) : orderBody(order);
+      return { kind: 'custom', status: 200, body: JSON.stringify(body) };
+    });
+  }
+
+  /** A page of the book, ordered by id: `filters[status]`, `offset` (default 0), `limit` (default and at most 1000). */
+  #listOrders(query: string): Behaviour {
+    const params = new URLSearchParams(query);
+    const status = params.get('filters[status]');
+    const offset = Math.max(0, Math.floor(Number(params.get('offset') ?? 0)) || 0);
+    const limit = Math.min(
+      ORDER_LIST_MAX_LIMIT,
+      Math.max(1, Math.floor(Number(params.get('limit') ?? ORDER_LIST_MAX_LIMIT)) || ORDER_LIST_MAX_LIMIT),
+    );
+    const matching = [...this.#book.values()]
+      .filter((order) => status === null || order.status === status)
+      .sort((a, b) => a.id - b.id);
+    const body = {
+      orders: matching.slice(offset, offset + limit).map(listedOrder),
+      page: { total: matching.length, limit, offset },
+    };
+    return { kind: 'custom', status: 200, body: JSON.stringify(body) };
+  }
+
   #decideDomainEmails(req: IncomingMessage, segment: string): Behaviour {
     if (req.method !== 'GET') {
       return { kind: 'custom', status: 405, body: envelope('method_not_allowed', 'Method not allowed') };
     }
     const key = req.headers['x-dc-devkey'];
-    if (typeof key !== 'string' || !this.#validKeys.has(key)) return { kind: 'unauthorized' };
+    if (typeof key !== 'string' || !(this.#validKeys.has(key) || this.#viewOnlyKeys.has(key))) {
+      return { kind: 'unauthorized' };
+    }
     if (this.#overLimit(key)) return { kind: 'rate_limited' };
     let domain: string;
     try {

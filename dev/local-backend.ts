@@ -9,7 +9,7 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from '../functions
 import type { StateTableEndpoint } from '../functions/aws/state-table.js';
 import type { Logger } from '../functions/observability/logger.js';
 import { StaticApiKeyProvider } from '../functions/secrets/static-api-key-provider.js';
-import { DEMO_ORDERS, DigiCertSimulator } from './digicert-simulator.js';
+import { DEMO_ORDERS, DigiCertSimulator, demoBook } from './digicert-simulator.js';
 import { pointSdkAt } from './sdk-endpoint.js';
 import { SecretsManagerStandIn } from './secrets-manager-standin.js';
 
@@ -86,6 +86,8 @@ export async function startBackend(given: Env, options: BackendOptions = {}): Pr
   const simulator = await DigiCertSimulator.start({
     validKeys: [LOCAL_KEY],
     fixedBehaviours: DEMO_ORDERS,
+    // A few stuck orders to read: `GET /order/certificate/1001/dcv`, `dcv-resend status --order 1001`.
+    orders: demoBook(),
     // A local server may run for long: keep the recent requests only.
     maxRecordedRequests: 1_000,
   });

@@ -9,12 +9,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Env } from '../functions/app/config.js';
-import { DCV_EMAILS_ROUTE, HTTP_LIMITS, RESEND_ROUTE, resendPath } from '../functions/app/contract.js';
+import {
+  DCV_EMAILS_ROUTE,
+  DCV_STATUS_ROUTE,
+  HTTP_LIMITS,
+  RESEND_ROUTE,
+  resendPath,
+} from '../functions/app/contract.js';
 import { createLogger, type Logger, resolveLogLevel } from '../functions/observability/logger.js';
 import type { Handler } from '../functions/resend-dcv-emails/handler.js';
 import { type HttpResponse, payloadTooLarge, safeDecode } from '../functions/triggers/api-gateway.js';
 import { errorResponse } from '../functions/triggers/error-mapping.js';
-import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS } from './digicert-simulator.js';
+import { DEMO_FORBIDDEN_DOMAIN, DEMO_ORDERS, DEMO_STUCK_ORDER } from './digicert-simulator.js';
 import { lambdaContext } from './lambda-events.js';
 import { type LocalMode, localMode } from './local-backend.js';
 import { startLocalFunction } from './local-function.js';
@@ -47,7 +53,11 @@ function localRoute(route: { readonly method: string; readonly path: string }): 
  * The deployed API's routes (infra/constructs/resend-api.ts), one line each. Anything else gets
  * API Gateway's own 404 without reaching the function, as deployed: a path that works here works there.
  */
-const ROUTES: readonly LocalRoute[] = [localRoute(RESEND_ROUTE), localRoute(DCV_EMAILS_ROUTE)];
+const ROUTES: readonly LocalRoute[] = [
+  localRoute(RESEND_ROUTE),
+  localRoute(DCV_EMAILS_ROUTE),
+  localRoute(DCV_STATUS_ROUTE),
+];
 
 /** API Gateway's answer when no route matches (HTTP APIs have no 405). */
 const NO_ROUTE: HttpResponse = {
@@ -332,7 +342,7 @@ if (isMain) {
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).\nAn order's DCV status: curl ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv (a stuck email-DCV order; 1001 to 1005 are in the simulated book).`
       : '';
   const tokenNote =
     server.token === undefined

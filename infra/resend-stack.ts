@@ -228,6 +228,11 @@ export class ResendStack extends Stack {
           'Grant execute-api:Invoke on this ARN to read DCV addresses (GET /domain/{domain}/dcv/emails)',
         value: this.api.dcvEmailsInvokeArn,
       });
+      new CfnOutput(this, 'DcvStatusInvokePermissionResource', {
+        description:
+          "Grant execute-api:Invoke on this ARN to read orders' DCV status (GET /order/certificate/{order_id}/dcv)",
+        value: this.api.dcvStatusInvokeArn,
+      });
     }
     new CfnOutput(this, 'FunctionName', {
       description: 'For aws lambda invoke (direct or batch payloads)',

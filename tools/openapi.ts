@@ -18,7 +18,7 @@ import {
   VERSION,
 } from '../functions/app/contract.js';
 import { resendBodySchema } from '../functions/resend/request-schema.js';
-import { dcvEmailsPath } from './openapi-dcv.js';
+import { dcvEmailsPath, dcvStatusPath } from './openapi-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
 const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
@@ -254,6 +254,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
       ...dcvEmailsPath(errorResponse),
+      ...dcvStatusPath(errorResponse),
     },
     components: {
       securitySchemes: {

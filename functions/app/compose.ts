@@ -13,6 +13,13 @@ import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } 
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
+import {
+  createDcvStatusQuery,
+  createPendingOrdersQuery,
+  type DcvStatusQuery,
+  type DigiCertOrderReader,
+  type PendingOrdersQuery,
+} from '../dcv/status.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
@@ -22,6 +29,7 @@ import { pauseOnRateLimited } from '../rate-limit/pause.js';
 import { withLimiterRetryAfter } from '../rate-limit/retry-after.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
 import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
+import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '../resend/ports.js';
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
@@ -47,6 +55,10 @@ export interface Runtime {
   readonly dns: DcvDnsLookup;
   /** `GET /domain/{domain}/dcv/emails`. */
   readonly dcvEmails: DcvEmailsQuery;
+  /** An order's DCV status, `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10). */
+  readonly dcvStatus: DcvStatusQuery;
+  /** One page of the account's pending orders, for the pending-DCV sweep. */
+  readonly pendingOrders: PendingOrdersQuery;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;
 }
@@ -136,24 +148,22 @@ export function composeRuntime(
   const idempotency = state?.idempotency;
   const onRateLimited = pauseOnRateLimited(limiter);
   const dns = overrides.dns ?? new NodeDnsLookup({ servers: dcvConfig.dnsServers });
-  // A refusal's Retry-After says when its slot or the 429 pause really ends (docs/contract.md §7).
-  const unchecked = withLimiterRetryAfter(
-    createResendUseCase({
-      apiKeys,
-      digicert,
-      limiter,
-      retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
-      attemptTimeoutMs: config.digicertTimeoutMs,
-      onAttempt: onRateLimited
-        ? (attempt) => {
-            onRateLimited(attempt);
-            observeCurrentAttempt(attempt);
-          }
-        : observeCurrentAttempt,
-      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
-    }),
+  // Every DigiCert call, write or read, shares the key, the budget, the retries and the 429 pause.
+  const calls: DigiCertCallDependencies = {
+    apiKeys,
     limiter,
-  );
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+    attemptTimeoutMs: config.digicertTimeoutMs,
+    onAttempt: onRateLimited
+      ? (attempt) => {
+          onRateLimited(attempt);
+          observeCurrentAttempt(attempt);
+        }
+      : observeCurrentAttempt,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+  };
+  // A refusal's Retry-After says when its slot or the 429 pause really ends (docs/contract.md §7).
+  const unchecked = withLimiterRetryAfter(createResendUseCase({ ...calls, digicert }), limiter);
   const resend = withDcvPrecheck(unchecked, {
     mode: dcvConfig.precheck,
     dns,
@@ -163,11 +173,16 @@ export function composeRuntime(
       documentLevel: telemetry.documentLevel,
     }),
   });
+  // A test's fake client may implement the resend only: the reads then go to DigiCert's base URL.
+  let reader: UndiciDigiCertClient | undefined;
+  const undiciClient = () =>
+    (reader ??= new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }));
+  const orderReader = hasOrderReads(digicert) ? digicert : undiciClient();
+  const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
+  const pendingOrders = createPendingOrdersQuery({ ...calls, digicert: orderReader });
   const dcvEmails = createDcvEmailsQuery({
     dns,
-    digicert: hasDomainEmails(digicert)
-      ? digicert
-      : new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }),
+    digicert: hasDomainEmails(digicert) ? digicert : undiciClient(),
     apiKey: () => apiKeys.getApiKey(),
     limiter,
     attemptTimeoutMs: config.digicertTimeoutMs,
@@ -189,8 +204,14 @@ export function composeRuntime(
     dcvConfig,
     dns,
     dcvEmails,
+    dcvStatus,
+    pendingOrders,
     idempotency,
   };
+}
+
+function hasOrderReads(client: DigiCertClient): client is DigiCertClient & DigiCertOrderReader {
+  return typeof (client as Partial<DigiCertOrderReader>).orderInfo === 'function';
 }
 
 function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {

@@ -32,6 +32,16 @@ export const RESEND_ROUTE = DIGICERT_RESEND_ROUTE;
 /** The read-only DCV address route (docs/contract.md §9), mirroring DigiCert's domain-level path. */
 export const DCV_EMAILS_ROUTE = { method: 'GET', path: '/domain/{domain}/dcv/emails' } as const;
 
+/** An order's DCV status (docs/contract.md §10), beside DigiCert's order path. */
+export const DCV_STATUS_ROUTE = { method: 'GET', path: '/order/certificate/{order_id}/dcv' } as const;
+
+/** Its API Gateway route key, `GET /order/certificate/{order_id}/dcv`. */
+export const DCV_STATUS_ROUTE_KEY = `${DCV_STATUS_ROUTE.method} ${DCV_STATUS_ROUTE.path}` as const;
+
+/** The direct payload's `action` values (docs/contract.md §10). */
+export const DIRECT_ACTIONS = ['dcv-status'] as const;
+export type DirectAction = (typeof DIRECT_ACTIONS)[number];
+
 /** Its API Gateway route key, `GET /domain/{domain}/dcv/emails`. */
 export const DCV_EMAILS_ROUTE_KEY = `${DCV_EMAILS_ROUTE.method} ${DCV_EMAILS_ROUTE.path}` as const;
 
@@ -273,13 +283,16 @@ export const HTTP_ERROR_STATUS = {
   request_in_progress: 409,
   idempotency_key_reused: 422,
   state_unavailable: 503,
+  // An order's DCV status (docs/contract.md §10).
+  order_not_found: 404,
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
 
 /**
  * The closed set of `code`s each error carries (docs/contract.md §2, §3). `DigiCertRequestError`
- * carries DigiCert's own codes and `BatchError` each order's, so neither is listed.
+ * carries DigiCert's own codes, and this product's own only where it names DigiCert's answer
+ * (§10); `BatchError` carries each order's.
  * `HttpRequestError` is the HTTP adapter's: the request never reached the use case.
  */
 export const ERROR_CODES = {
@@ -298,6 +311,7 @@ export const ERROR_CODES = {
     'state_unavailable',
   ],
   ConfigurationError: ['secret_unavailable', 'upstream_auth_failed', 'invalid_configuration'],
+  DigiCertRequestError: ['order_not_found'],
   HttpRequestError: ['not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type'],
 } as const satisfies Readonly<Record<string, readonly (HttpErrorCode | 'invalid_configuration')[]>>;
 
@@ -327,6 +341,8 @@ export const HEADERS = {
 
 /** CA/Browser Forum ballot SC-090: the email DCV methods end (docs/contract.md §9). */
 export const EMAIL_DCV_SUNSET = 'Wed, 15 Mar 2028 00:00:00 GMT';
+/** The same date as docs/contract.md §10 answers it (`email_dcv_sunset`). */
+export const EMAIL_DCV_SUNSET_DATE = '2028-03-15';
 /** The ballot that sets the date, for the `Link: <...>; rel="sunset"` header (RFC 8594). */
 export const EMAIL_DCV_SUNSET_SOURCE =
   'https://cabforum.org/2025/11/20/ballot-sc-090-gradually-sunset-all-remaining-email-based-phone-based-and-crossover-validation-methods-from-sections-3.2.2.4-and-3.2.2.5';

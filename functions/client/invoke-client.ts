@@ -22,6 +22,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DirectErrorDetail } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
+import type { DcvStatus } from '../dcv/status.js';
 import {
   BatchError,
   ConfigurationError,
@@ -33,6 +34,7 @@ import {
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
 
+export type { DcvStatus } from '../dcv/status.js';
 export {
   BatchError,
   ConfigurationError,
@@ -84,6 +86,11 @@ export interface ResendClient {
    * the orders without a recorded outcome.
    */
   resendBatch(orders: readonly ResendOrder[], options?: { idempotencyKey?: string }): Promise<BatchResult>;
+  /**
+   * An order's DCV status (docs/contract.md §10): `{"action": "dcv-status", "order_id": N}`. Throws
+   * `DigiCertRequestError` with code `order_not_found` (status 404) for an order DigiCert does not know.
+   */
+  dcvStatus(orderId: number | string): Promise<DcvStatus>;
 }
 
 /**
@@ -139,6 +146,11 @@ export function createResendClient(options: ResendClientOptions): ResendClient {
       const key = options.idempotencyKey;
       const result = await invoke(key === undefined ? { orders } : { orders, idempotency_key: key });
       if (!isBatchResult(result)) throw unexpected('a batch', result);
+      return result;
+    },
+    async dcvStatus(orderId) {
+      const result = await invoke({ action: 'dcv-status', order_id: orderId });
+      if (!isDcvStatus(result)) throw unexpected('a DCV status', result);
       return result;
     },
   };
@@ -245,6 +257,15 @@ function fromBatchSummary(errorType: string | undefined, message: string): Batch
     return undefined;
   }
   return isBatchResult(summary) ? new BatchError(summary) : undefined;
+}
+
+function isDcvStatus(value: unknown): value is DcvStatus {
+  return (
+    isRecord(value) &&
+    typeof value.order_id === 'number' &&
+    typeof value.order_status === 'string' &&
+    Array.isArray(value.domains)
+  );
 }
 
 function isSentResult(value: unknown): value is SentResult {

@@ -1,7 +1,9 @@
 /**
- * The DigiCert CertCentral adapter: one `PUT {base}/order/certificate/{id}/resend-emails` attempt
- * over a keep-alive undici pool, classified into an outcome the use case can act on. It never
- * throws for an HTTP status or a transport failure; retries and key refresh are the use case's.
+ * The DigiCert CertCentral adapter: one attempt at each endpoint this product calls (the resend's
+ * `PUT`, the domain's DCV addresses, the order reads of docs/contract.md §10 and the pending-orders
+ * pages the pending-DCV sweep reads) over a keep-alive undici pool, classified into an outcome the use case can act on.
+ * It never throws for an HTTP status, a transport failure or a body of the wrong shape; retries and
+ * key refresh are the use case's (`resend/digicert-call.ts`).
  */
 import type { Pool as PoolType } from 'undici';
 // undici's `Pool` module, not its package root: the root loads fetch, WebSocket, the cache and the
@@ -14,10 +16,24 @@ import type { Pool as PoolType } from 'undici';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../app/contract.js';
 import type { DigiCertDomainEmails, DomainEmailsOutcome } from '../dcv/emails-query.js';
+import type {
+  DigiCertOrder,
+  DigiCertOrderReader,
+  DigiCertOrderValidation,
+  PageRequest,
+  PendingOrdersPage,
+} from '../dcv/status.js';
 import type { DigiCertErrorEntry } from '../lib/errors.js';
 import { type ExchangeResult, exchange } from '../lib/http-exchange.js';
-import type { AttemptOptions, AttemptOutcome, DigiCertClient } from '../resend/ports.js';
+import type {
+  AttemptOptions,
+  AttemptOutcome,
+  DigiCertClient,
+  FailedAttempt,
+  ReadOutcome,
+} from '../resend/ports.js';
 import type { ResendBody } from '../resend/request-schema.js';
+import { type Read, readOrder, readOrderValidation, readPendingOrdersPage } from './order-schemas.js';
 
 export interface UndiciDigiCertClientOptions {
   readonly baseUrl: string;
@@ -28,10 +44,12 @@ export interface UndiciDigiCertClientOptions {
 
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** A page of 1000 orders with their domains fits with room to spare. */
+const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
 /** Transport failures that are timeouts; the exchange's own time limit comes as `timedOut`. */
 const TRANSPORT_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails {
+export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails, DigiCertOrderReader {
   readonly #pool: PoolType;
   readonly #basePath: string;
   readonly #userAgent: string;
@@ -107,23 +125,87 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     apiKey: string,
     options: AttemptOptions,
   ): Promise<DomainEmailsOutcome> {
+    const answer = await this.#get(`/domain/${encodeURIComponent(domain)}/dcv/emails`, apiKey, options);
+    if (answer.kind !== 'ok') return answer;
+    const body = parseObject(answer.text);
+    return body
+      ? { kind: 'found', status: answer.status, body }
+      : { kind: 'unavailable', status: answer.status, detail: 'DigiCert answered 200 without a JSON object' };
+  }
+
+  /** `GET {base}/order/certificate/{id}`: the order (docs/contract.md §10). One attempt. */
+  orderInfo(orderId: number, apiKey: string, options: AttemptOptions): Promise<ReadOutcome<DigiCertOrder>> {
+    return this.#read(`/order/certificate/${orderId}`, apiKey, options, readOrder);
+  }
+
+  /** `GET {base}/order/certificate/{id}/validation`: each domain's DCV state. One attempt. */
+  orderValidation(
+    orderId: number,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<ReadOutcome<DigiCertOrderValidation>> {
+    return this.#read(`/order/certificate/${orderId}/validation`, apiKey, options, readOrderValidation);
+  }
+
+  /**
+   * `GET {base}/order/certificate?filters[status]=pending&offset=N&limit=M`: one page of the
+   * account's pending orders, for the pending-DCV sweep. One attempt.
+   */
+  pendingOrders(
+    page: PageRequest,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<ReadOutcome<PendingOrdersPage>> {
+    const query = new URLSearchParams({
+      'filters[status]': 'pending',
+      offset: String(page.offset),
+      limit: String(page.limit),
+    });
+    return this.#read(`/order/certificate?${query}`, apiKey, options, readPendingOrdersPage);
+  }
+
+  /** A GET whose 200 body must be JSON of the shape `read` checks; a body that is not is `unavailable`, naming the field. */
+  async #read<T>(
+    path: string,
+    apiKey: string,
+    options: AttemptOptions,
+    read: (body: unknown) => Read<T>,
+  ): Promise<ReadOutcome<T>> {
+    const answer = await this.#get(path, apiKey, options);
+    if (answer.kind !== 'ok') return answer;
+    const { status, text } = answer;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return unreadable(status, 'DigiCert answered 200 with a body that is not JSON');
+    }
+    const checked = read(json);
+    // DigiCert's values are not quoted: only the field and what was expected of it.
+    return checked.ok
+      ? { kind: 'found', status, body: checked.value }
+      : unreadable(status, `DigiCert answered 200 with ${redactKey(checked.problem, apiKey)}`);
+  }
+
+  /** One GET, classified: the 200's text, or how the attempt failed. */
+  async #get(
+    path: string,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<{ readonly kind: 'ok'; readonly status: 200; readonly text: string } | FailedAttempt> {
     const result = await exchange(this.#pool, {
       method: 'GET',
-      path: `${this.#basePath}/domain/${encodeURIComponent(domain)}/dcv/emails`,
+      path: `${this.#basePath}${path}`,
       headers: { 'x-dc-devkey': apiKey, accept: 'application/json', 'user-agent': this.#userAgent },
       timeoutMs: options.timeoutMs,
-      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+      maxBodyBytes: MAX_READ_BODY_BYTES,
     });
-    if (result.kind === 'failed') return transportFailure(result) as DomainEmailsOutcome;
+    if (result.kind === 'failed') return transportFailure(result) as FailedAttempt;
     const { status, text } = result;
-    if (status === 200) {
-      const body = parseObject(text);
-      return body
-        ? { kind: 'found', status, body }
-        : { kind: 'unavailable', status, detail: 'DigiCert answered 200 without a JSON object' };
-    }
+    if (status === 200) return { kind: 'ok', status, text };
+    const retryAfterSeconds = parseRetryAfter(result.headers['retry-after']);
     if (status === 401) return { kind: 'unauthorized', status };
-    if (status === 429) return { kind: 'rate_limited', status };
+    if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
     if (status >= 400 && status < 500) {
       return {
         kind: 'rejected',
@@ -131,13 +213,24 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
         errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
       };
     }
-    return { kind: 'unavailable', status, detail: describeBody(status, text, apiKey) };
+    return {
+      kind: 'unavailable',
+      status,
+      retryable: RETRYABLE_STATUSES.has(status),
+      retryAfterSeconds,
+      detail: describeBody(status, text, apiKey),
+    };
   }
 
   /** Closes the pool's connections (tests, local server shutdown). */
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** A 200 this product cannot read: asking again would get the same body. */
+function unreadable(status: number, detail: string): FailedAttempt {
+  return { kind: 'unavailable', status, retryable: false, retryAfterSeconds: undefined, detail };
 }
 
 function transportFailure(failure: Extract<ExchangeResult, { kind: 'failed' }>): AttemptOutcome {

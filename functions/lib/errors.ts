@@ -105,6 +105,25 @@ export class DigiCertRequestError extends Error {
   }
 }
 
+/**
+ * DigiCert does not know the order (its 404) where this product names the outcome itself
+ * (docs/contract.md §10): 404 `order_not_found` over HTTP; directly a `DigiCertRequestError` whose
+ * code is `order_not_found`.
+ */
+export class OrderNotFoundError extends DigiCertRequestError {
+  readonly code = 'order_not_found' satisfies (typeof ERROR_CODES.DigiCertRequestError)[number];
+  readonly orderId: number;
+
+  constructor(orderId: number, options?: ErrorOptions) {
+    super(
+      404,
+      [{ code: 'order_not_found', message: `DigiCert has no order ${orderId} in this account` }],
+      options,
+    );
+    this.orderId = orderId;
+  }
+}
+
 export type UpstreamCode = (typeof ERROR_CODES.UpstreamError)[number];
 
 /** DigiCert was unavailable, rate-limited or too slow, after the retries that fit. Retrying later helps. */

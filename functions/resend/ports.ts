@@ -42,6 +42,17 @@ export type AttemptOutcome =
   /** No complete answer within the attempt's time. */
   | { readonly kind: 'timeout'; readonly detail: string };
 
+/** How an attempt ended without success: what every DigiCert call shares, a write or a read. */
+export type FailedAttempt = Exclude<AttemptOutcome, { readonly kind: 'sent' }>;
+
+/**
+ * How one DigiCert read (`GET`) ended: its body, already checked against the shape the reader
+ * needs (a body without a required field is `unavailable`, naming it), or a failed attempt.
+ */
+export type ReadOutcome<T> =
+  | { readonly kind: 'found'; readonly status: number; readonly body: T }
+  | FailedAttempt;
+
 export interface AttemptOptions {
   /** Milliseconds this attempt may take, headers and body. */
   readonly timeoutMs: number;
@@ -72,7 +83,7 @@ export interface RateLimiter {
 export type AttemptObserver = (event: {
   orderId: number;
   attempt: number;
-  outcome: AttemptOutcome;
+  outcome: AttemptOutcome | ReadOutcome<unknown>;
   durationMs: number;
 }) => void;
 

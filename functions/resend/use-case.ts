@@ -4,50 +4,14 @@
  * It knows nothing of Lambda events or HTTP statuses; outcomes are returned or thrown as the typed
  * errors of `errors.ts`.
  */
-import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
-import { ConfigurationError, DigiCertRequestError, UpstreamError } from '../lib/errors.js';
-import type {
-  ApiKeyProvider,
-  AttemptObserver,
-  AttemptOutcome,
-  DigiCertClient,
-  RateLimiter,
-} from './ports.js';
+import { callDigiCert, type DigiCertCallDependencies } from './digicert-call.js';
+import type { DigiCertClient } from './ports.js';
 import { type ResendRequest, toDigiCertBody } from './request-schema.js';
 
-export interface RetryPolicy {
-  /** DigiCert attempts for one order, the first included (a 401 key refresh adds one more). */
-  readonly maxAttempts: number;
-  /**
-   * Of those, the most that may end in a timeout. DigiCert may have acted on a request it was too
-   * slow to answer, so every repeat risks a duplicate email, and each one costs a whole attempt
-   * timeout of the caller's time: a timed-out attempt is repeated once, not `maxAttempts` times.
-   */
-  readonly maxTimeoutAttempts: number;
-  /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^(n-1))]. */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './digicert-call.js';
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 4,
-  maxTimeoutAttempts: 2,
-  baseDelayMs: 500,
-  maxDelayMs: 8_000,
-};
-
-export interface ResendDependencies {
-  readonly apiKeys: ApiKeyProvider;
+export interface ResendDependencies extends DigiCertCallDependencies {
   readonly digicert: DigiCertClient;
-  readonly limiter: RateLimiter;
-  readonly retry: RetryPolicy;
-  /** Upper bound on one attempt (DIGICERT_TIMEOUT_MS). */
-  readonly attemptTimeoutMs: number;
-  /** Observes every attempt: the shared budget's 429 pause, the invocation's metrics; must not throw. */
-  readonly onAttempt?: AttemptObserver;
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
 }
 
 export interface ResendOptions {
@@ -61,169 +25,18 @@ export interface ResendResult {
   readonly attempts: number;
 }
 
-/** Below this, an attempt cannot realistically complete: fail instead of starting it. */
-const MIN_ATTEMPT_MS = 200;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export type ResendUseCase = (request: ResendRequest, options: ResendOptions) => Promise<ResendResult>;
 
-/**
- * Builds the use case. Retries are written here rather than with undici's RetryAgent/RetryHandler
- * (undici 7), which does not fit: it replays the request with the same headers, so it cannot put a
- * re-read key into `X-DC-DEVKEY` after a 401; its backoff is `minTimeout * factor^n` without jitter;
- * it clamps a `Retry-After` to its `maxTimeout` (waiting less than DigiCert asked) instead of giving
- * the hint back to the caller when it does not fit before the deadline; it does not retry header or
- * body timeouts by default; and it hides the attempts, which metrics and the rate limiter (one slot
- * per DigiCert call) must see one by one.
- */
+/** Builds the use case: one `resend-emails` call through `callDigiCert` (budget, retries, key refresh). */
 export function createResendUseCase(deps: ResendDependencies): ResendUseCase {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? defaultSleep;
-  const random = deps.random ?? Math.random;
-
   return async function resend(request, { deadline }) {
     const orderId = request.order_id;
     const body = toDigiCertBody(request);
-    let attempts = 0;
-    let retries = 0;
-    let timeouts = 0;
-    let keyRefreshed = false;
-
-    for (;;) {
-      if (deadline - now() < MIN_ATTEMPT_MS) {
-        throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
-          attempts,
-        });
-      }
-      const apiKey =
-        deps.apiKeys.cachedApiKey?.() ?? (await keyBefore(deps.apiKeys, deadline - MIN_ATTEMPT_MS, now));
-      if (!(await deps.limiter.acquire(deadline - MIN_ATTEMPT_MS))) {
-        throw new UpstreamError(
-          'request_limit_exceeded',
-          `DigiCert's request limit for this API key is used up and no slot frees before the deadline (order ${orderId})`,
-          { attempts, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
-        );
-      }
-      const remaining = deadline - now();
-      if (remaining < MIN_ATTEMPT_MS) {
-        deps.limiter.release?.();
-        throw new UpstreamError('upstream_timeout', `No time left to call DigiCert for order ${orderId}`, {
-          attempts,
-        });
-      }
-      attempts += 1;
-      const started = now();
-      let outcome: AttemptOutcome;
-      try {
-        outcome = await deps.digicert.resendEmails(orderId, body, apiKey, {
-          timeoutMs: Math.min(deps.attemptTimeoutMs, remaining),
-        });
-      } finally {
-        // DigiCert has seen this request by now, if it ever will: its rate-limit slot counts from here.
-        deps.limiter.release?.();
-      }
-      deps.onAttempt?.({ orderId, attempt: attempts, outcome, durationMs: now() - started });
-
-      switch (outcome.kind) {
-        case 'sent':
-          return { orderId, attempts };
-        case 'rejected':
-          throw new DigiCertRequestError(outcome.status, outcome.errors);
-        case 'unauthorized':
-          if (!keyRefreshed) {
-            // The key may have been rotated since it was cached: read the secret again, once.
-            keyRefreshed = true;
-            deps.apiKeys.invalidate(apiKey);
-            continue;
-          }
-          throw new ConfigurationError(
-            'upstream_auth_failed',
-            'DigiCert rejected the API key (HTTP 401) even after re-reading the secret: check the key in the secret, or whether it was revoked',
-          );
-        default: {
-          const final = finalError(outcome, orderId, attempts);
-          retries += 1;
-          if (outcome.kind === 'timeout') timeouts += 1;
-          if (!isRetryable(outcome) || retries >= deps.retry.maxAttempts) throw final;
-          if (timeouts >= deps.retry.maxTimeoutAttempts) throw final;
-          const backoff =
-            Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (retries - 1)) * random();
-          const hinted = retryAfterOf(outcome);
-          const delay = hinted === undefined ? backoff : hinted * 1000;
-          if (now() + delay + MIN_ATTEMPT_MS > deadline) throw final;
-          await sleep(delay);
-        }
-      }
-    }
+    const { attempts } = await callDigiCert(deps, {
+      orderId,
+      deadline,
+      attempt: (apiKey, options) => deps.digicert.resendEmails(orderId, body, apiKey, options),
+    });
+    return { orderId, attempts };
   };
-}
-
-/**
- * The API key, or a `ConfigurationError` when the secret cannot be read before `deadline`. The SDK
- * bounds its own retries and request time; this bounds what the caller waits for, whatever the SDK
- * does (the read itself goes on and serves the next caller through the provider's single flight).
- */
-async function keyBefore(apiKeys: ApiKeyProvider, deadline: number, now: () => number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ConfigurationError(
-            'secret_unavailable',
-            "The DigiCert API key secret could not be read before the invocation's deadline (Secrets Manager too slow)",
-          ),
-        ),
-      Math.max(0, deadline - now()),
-    );
-  });
-  try {
-    return await Promise.race([apiKeys.getApiKey(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function isRetryable(outcome: AttemptOutcome): boolean {
-  return (
-    outcome.kind === 'rate_limited' ||
-    outcome.kind === 'timeout' ||
-    (outcome.kind === 'unavailable' && outcome.retryable)
-  );
-}
-
-function retryAfterOf(outcome: AttemptOutcome): number | undefined {
-  return outcome.kind === 'rate_limited' || outcome.kind === 'unavailable'
-    ? outcome.retryAfterSeconds
-    : undefined;
-}
-
-function finalError(outcome: AttemptOutcome, orderId: number, attempts: number): UpstreamError {
-  const tries = `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
-  switch (outcome.kind) {
-    case 'rate_limited':
-      return new UpstreamError(
-        'request_limit_exceeded',
-        `DigiCert kept rate-limiting requests for order ${orderId} (HTTP 429) ${tries}`,
-        { attempts, retryAfterSeconds: outcome.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS },
-      );
-    case 'timeout':
-      return new UpstreamError(
-        'upstream_timeout',
-        `DigiCert did not answer in time for order ${orderId} ${tries}`,
-        {
-          attempts,
-        },
-      );
-    case 'unavailable':
-      return new UpstreamError('upstream_unavailable', `${outcome.detail} for order ${orderId} ${tries}`, {
-        attempts,
-        retryAfterSeconds: outcome.retryAfterSeconds,
-      });
-    default:
-      return new UpstreamError('upstream_unavailable', `Unexpected DigiCert outcome for order ${orderId}`, {
-        attempts,
-      });
-  }
 }

@@ -3,11 +3,13 @@
  * EventBridge event envelopes (docs/contract.md §3): recognise the payload and validate it whole. Running
  * it is the domain's (`resend/use-case.ts`, `resend/batch.ts`).
  */
+import { DIRECT_ACTIONS, type DirectAction, REQUEST_LIMITS } from '../app/contract.js';
 import { type Issue, ValidationError } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import {
   batchRequestSchema,
   directRequestSchema,
+  parseOrderId,
   parseOrThrow,
   type ResendPayload,
   type ResendRequest,
@@ -15,7 +17,7 @@ import {
 } from '../resend/request-schema.js';
 
 export const ACCEPTED_SHAPES =
-  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
+  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an action {"action": "dcv-status", "order_id": 123}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
 
 /**
  * Whether `event` is an EventBridge event envelope. EventBridge always sends both fields; a direct
@@ -36,8 +38,70 @@ function describeShape(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Recognises and validates a non-HTTP event; throws `ValidationError` naming the place. */
+/** An action of a direct invocation (docs/contract.md §10): not a resend. */
+export interface ActionPayload {
+  readonly kind: 'action';
+  readonly action: DirectAction;
+  readonly orderId: number;
+}
+
+/**
+ * A direct invocation's payload: an action (`{"action": "dcv-status", "order_id": N}`) or a resend
+ * (single or batch, `parseDirectPayload`'s rules, unknown fields refused); throws `ValidationError`.
+ */
+export function parseDirectInvocation(event: unknown): ResendPayload | ActionPayload {
+  const { payload, prefix } = unwrap(event);
+  return 'action' in payload ? parseAction(payload, prefix) : parseResend(payload, prefix);
+}
+
+/** Whether `event` (or its EventBridge `detail`) names an `action`: `parseDirectInvocation` reads it as one. */
+export function isActionInvocation(event: unknown): boolean {
+  const payload = isEventBridgeEnvelope(event) ? event.detail : event;
+  return isRecord(payload) && 'action' in payload;
+}
+
+const ACTION_FIELDS = new Set(['action', 'order_id']);
+
+function parseAction(payload: Record<string, unknown>, prefix: readonly string[]): ActionPayload {
+  const field = (name: string) => [...prefix, name].join('.');
+  const issues: Issue[] = [];
+  const action = payload.action;
+  const known = DIRECT_ACTIONS.find((name) => name === action);
+  if (known === undefined) {
+    issues.push({
+      field: field('action'),
+      message: `must be one of ${DIRECT_ACTIONS.map((name) => `"${name}"`).join(', ')} (omit it to resend)`,
+      code: 'invalid_input',
+    });
+  }
+  const orderId = parseOrderId(payload.order_id);
+  if (orderId === undefined) {
+    issues.push({
+      field: field('order_id'),
+      message:
+        payload.order_id === undefined
+          ? 'is required'
+          : `must be a positive integer of at most ${REQUEST_LIMITS.maxOrderIdDigits} digits`,
+      code: 'invalid_order_id',
+    });
+  }
+  for (const key of Object.keys(payload)) {
+    if (!ACTION_FIELDS.has(key)) {
+      issues.push({ field: field(key), message: 'is not a known field of an action', code: 'invalid_input' });
+    }
+  }
+  if (known === undefined || orderId === undefined || issues.length > 0) throw new ValidationError(issues);
+  return { kind: 'action', action: known, orderId };
+}
+
+/** Recognises and validates a resend payload (single or batch); throws `ValidationError` naming the place. */
 export function parseDirectPayload(event: unknown): ResendPayload {
+  const { payload, prefix } = unwrap(event);
+  return parseResend(payload, prefix);
+}
+
+/** The payload itself: the event, or the `detail` of an EventBridge envelope (its fields prefixed). */
+function unwrap(event: unknown): { payload: Record<string, unknown>; prefix: string[] } {
   if (!isRecord(event)) {
     const hint = Array.isArray(event) ? '. To send several orders, wrap them: {"orders": [...]}' : '';
     throw ValidationError.single(
@@ -68,6 +132,10 @@ export function parseDirectPayload(event: unknown): ResendPayload {
     payload = detail;
     prefix = ['detail'];
   }
+  return { payload, prefix };
+}
+
+function parseResend(payload: Record<string, unknown>, prefix: readonly string[]): ResendPayload {
   if ('orders' in payload) {
     const { orders, idempotency_key } = parseOrThrow(batchRequestSchema, payload, prefix);
     rejectDuplicates(orders, prefix);

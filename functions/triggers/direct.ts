@@ -1,23 +1,26 @@
 /**
  * Direct invocations (Lambda `Invoke`, Step Functions), EventBridge Scheduler inputs and EventBridge
- * events (docs/contract.md §3): a single order or a batch; any failure throws an error whose `name`
- * is Lambda's `errorType`.
+ * events (docs/contract.md §3): a single order, a batch, or an action (§10); any failure throws an
+ * error whose `name` is Lambda's `errorType`.
  */
+import type { DcvStatus } from '../dcv/status.js';
 import { BatchError } from '../lib/errors.js';
 import { InvocationObserver, observing } from '../observability/invocation.js';
 import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
+import { handleAction } from './direct-actions.js';
 import { forDirectCaller } from './direct-errors.js';
-import { eventBridgeId, parseDirectPayload } from './direct-payload.js';
+import { eventBridgeId, isActionInvocation, parseDirectPayload } from './direct-payload.js';
 import type { Invocation } from './invocation.js';
 
-/** Runs one direct payload; throws the error Lambda reports to the caller. */
+/** Runs one direct payload, a resend or an action; throws the error Lambda reports to the caller. */
 export async function handleDirect(
   event: unknown,
   invocation: Invocation,
-): Promise<SentResult | BatchResult> {
+): Promise<SentResult | BatchResult | DcvStatus> {
+  if (isActionInvocation(event)) return handleAction(event, invocation);
   const { awsRequestId, deadline } = invocation;
   const eventId = eventBridgeId(event);
   const observer = new InvocationObserver(

@@ -15,6 +15,7 @@ import {
   ConfigurationError,
   type DigiCertErrorEntry,
   DigiCertRequestError,
+  OrderNotFoundError,
   UpstreamError,
   ValidationError,
 } from '../lib/errors.js';
@@ -56,6 +57,10 @@ function map(error: unknown): Mapped {
       errors: entry(error.code, error.message),
       headers: error.code === 'method_not_allowed' ? { allow: error.allow } : undefined,
     };
+  }
+  if (error instanceof OrderNotFoundError) {
+    // docs/contract.md §10: this product's own code for DigiCert's 404, whatever DigiCert's wording.
+    return own('order_not_found', error.errors[0]?.message ?? 'DigiCert does not know the order');
   }
   if (error instanceof DigiCertRequestError) {
     // DigiCert's own codes and messages (sanitised by the client): existing DigiCert client code keeps working.

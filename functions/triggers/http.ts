@@ -1,6 +1,6 @@
 /**
- * API Gateway (HTTP API 2.0 and REST 1.0 proxy events, docs/contract.md §2): the resend route and
- * `GET /domain/{domain}/dcv/emails`. Statuses are decided in one place, `error-mapping.ts`.
+ * API Gateway (HTTP API 2.0 and REST 1.0 proxy events, docs/contract.md §2): the resend route,
+ * `GET /domain/{domain}/dcv/emails` (§9) and `GET /order/certificate/{order_id}/dcv` (§10). Statuses are decided in one place, `error-mapping.ts`.
  */
 import { HTTP_LIMITS } from '../app/contract.js';
 import { InvocationObserver, observing } from '../observability/invocation.js';
@@ -10,6 +10,7 @@ import { parseOrderId } from '../resend/request-schema.js';
 import { type HttpResponse, isHttpEvent, parseResendHttpRequest, toHttpRequest } from './api-gateway.js';
 import { errorResponse, noContentResponse, replayedResponse } from './error-mapping.js';
 import { answerDcvEmails, isDcvEmailsPath } from './http-dcv-emails.js';
+import { answerDcvStatus, isDcvStatusPath } from './http-dcv-status.js';
 import type { Invocation } from './invocation.js';
 
 export { isHttpEvent };
@@ -25,6 +26,9 @@ export async function handleHttp(
   const deadline = Math.min(invocation.deadline, invocation.started + HTTP_LIMITS.budgetMs);
   if (isDcvEmailsPath(request)) {
     return answerDcvEmails(request, () => invocation.runtime(), { requestId, deadline });
+  }
+  if (isDcvStatusPath(request)) {
+    return answerDcvStatus(request, () => invocation.runtime(), { requestId, deadline });
   }
   const observer = new InvocationObserver(
     invocation.telemetry,

@@ -1,7 +1,8 @@
 /**
- * The HTTP entry: an API Gateway HTTP API with two routes mirroring DigiCert's own paths,
+ * The HTTP entry: an API Gateway HTTP API with three routes mirroring DigiCert's own paths,
  * `PUT /order/certificate/{order_id}/resend-emails` (docs/contract.md §2) and the read-only
- * `GET /domain/{domain}/dcv/emails` (§9), both behind the same authorizer.
+ * `GET /domain/{domain}/dcv/emails` (§9) and `GET /order/certificate/{order_id}/dcv` (§10), all
+ * behind the same authorizer.
  * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
  * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
  */
@@ -15,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   DCV_EMAILS_ROUTE,
+  DCV_STATUS_ROUTE,
   DEPLOYMENT_DEFAULTS,
   HTTP_LIMITS,
   RESEND_ROUTE,
@@ -75,7 +77,7 @@ export interface ResendApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An HTTP API with the resend and DCV-address routes, IAM or JWT auth, throttling and JSON access logs. */
+/** An HTTP API with the resend, DCV-address and DCV-status routes, IAM or JWT auth, throttling and JSON access logs. */
 export class ResendApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -84,6 +86,8 @@ export class ResendApi extends Construct {
   readonly invokeArn: string;
   /** The `execute-api` ARN of `GET /domain/{domain}/dcv/emails`, granted separately (it reads DigiCert). */
   readonly dcvEmailsInvokeArn: string;
+  /** The `execute-api` ARN of `GET /order/certificate/{order_id}/dcv`, granted separately (it reads DigiCert). */
+  readonly dcvStatusInvokeArn: string;
   /** The route URL template, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/order/...`. */
   readonly routeUrl: string;
 
@@ -134,6 +138,12 @@ export class ResendApi extends Construct {
       integration,
       authorizer,
     });
+    this.httpApi.addRoutes({
+      path: DCV_STATUS_ROUTE.path,
+      methods: [apigw.HttpMethod[DCV_STATUS_ROUTE.method]],
+      integration,
+      authorizer,
+    });
 
     this.invokeArn = this.httpApi.arnForExecuteApi(
       RESEND_ROUTE.method,
@@ -143,6 +153,11 @@ export class ResendApi extends Construct {
     this.dcvEmailsInvokeArn = this.httpApi.arnForExecuteApi(
       DCV_EMAILS_ROUTE.method,
       DCV_EMAILS_ROUTE.path.replace('{domain}', '*'),
+      '$default',
+    );
+    this.dcvStatusInvokeArn = this.httpApi.arnForExecuteApi(
+      DCV_STATUS_ROUTE.method,
+      DCV_STATUS_ROUTE.path.replace('{order_id}', '*'),
       '$default',
     );
     this.routeUrl = `${this.httpApi.apiEndpoint}${RESEND_ROUTE.path}`;

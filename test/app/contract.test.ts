@@ -18,6 +18,7 @@ import {
   BatchError,
   ConfigurationError,
   DigiCertRequestError,
+  OrderNotFoundError,
   UpstreamError,
   ValidationError,
 } from '../../functions/lib/errors.js';
@@ -68,6 +69,7 @@ describe('the contract module', () => {
       request_in_progress: 409,
       state_unavailable: 503,
       dcv_email_not_allowed: 400,
+      order_not_found: 404,
     });
   });
 
@@ -96,6 +98,7 @@ describe('the contract module', () => {
       [new ConfigurationError('secret_unavailable', 'x'), 'secret_unavailable'],
       [new ConfigurationError('upstream_auth_failed', 'x'), 'upstream_auth_failed'],
       [new ConfigurationError('invalid_configuration', 'x'), 'internal_error'],
+      [new OrderNotFoundError(123), 'order_not_found'],
       [new Error('boom'), 'internal_error'],
     ];
     for (const [error, code] of cases) {
@@ -119,9 +122,9 @@ describe('docs/contract.md', () => {
     for (const name of documented) expect(CONTRACT_DOC, name).toContain(`\`${name}\``);
   });
 
-  it('has the nine numbered sections that the code cites', () => {
-    const sections = [...CONTRACT_DOC.matchAll(/^## (\d)\. /gm)].map((match) => match[1]);
-    expect(sections).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  it('has the ten numbered sections that the code cites', () => {
+    const sections = [...CONTRACT_DOC.matchAll(/^## (\d+)\. /gm)].map((match) => match[1]);
+    expect(sections).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
   });
 
   it('is cited by section number only where that section exists, and never as CONTRACT', () => {

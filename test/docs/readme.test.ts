@@ -230,6 +230,7 @@ const KNOWN = new Set([
   'npx dcv-resend resend',
   'npx dcv-resend batch',
   'npx dcv-resend check',
+  'npx dcv-resend status',
   'npx dcv-resend submit',
   'npm run start:queue',
   'aws lambda invoke',
@@ -868,12 +869,13 @@ describe('README commands, run locally', () => {
     }
   });
 
-  it('curl: the example request answers 204, the demo order 404 and the DCV address list 200', async () => {
+  it('curl: the example request answers 204, the demo order 404, the DCV address list and a stuck order status 200', async () => {
     const curls = commands().filter((l) => l.startsWith('curl') && !/Idempotency-Key/i.test(l));
-    expect(curls).toHaveLength(3);
+    expect(curls).toHaveLength(4);
     expect((await curl(curls[0] ?? '')).status).toBe(204);
     expect((await curl(curls[1] ?? '')).status).toBe(404);
     expect((await curl(curls[2] ?? '')).status).toBe(200);
+    expect((await curl(curls[3] ?? '')).status).toBe(200);
   });
 
   it('curl: the same Idempotency-Key twice answers 204, the second time with idempotent-replayed: true (the embedded state table)', async () => {

@@ -5,19 +5,21 @@ import { onlyResource, synth } from './support.js';
 
 const ROUTE_KEY = 'PUT /order/certificate/{order_id}/resend-emails';
 const DCV_EMAILS_ROUTE_KEY = 'GET /domain/{domain}/dcv/emails';
+const DCV_STATUS_ROUTE_KEY = 'GET /order/certificate/{order_id}/dcv';
 
 describe('the HTTP API', () => {
-  it('is an HTTP API with two routes: the resend PUT and the DCV-address GET', () => {
+  it('is an HTTP API with three routes: the resend PUT, the DCV-address GET and the DCV-status GET', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: ROUTE_KEY });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DCV_EMAILS_ROUTE_KEY });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DCV_STATUS_ROUTE_KEY });
   });
 
-  it('requires SigV4 (AWS_IAM) on both routes by default', () => {
+  it('requires SigV4 (AWS_IAM) on every route by default', () => {
     const { template } = synth();
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -26,6 +28,10 @@ describe('the HTTP API', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: DCV_EMAILS_ROUTE_KEY,
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: DCV_STATUS_ROUTE_KEY,
       AuthorizationType: 'AWS_IAM',
     });
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
@@ -111,6 +117,9 @@ describe('the HTTP API', () => {
     template.hasOutput('DcvEmailsInvokePermissionResource', {
       Value: { 'Fn::Join': ['', Match.arrayWith(['/$default/GET/domain/*/dcv/emails'])] },
     });
+    template.hasOutput('DcvStatusInvokePermissionResource', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['/$default/GET/order/certificate/*/dcv'])] },
+    });
   });
 
   it('outputs no execute-api ARN with JWT auth, where IAM grants nothing', () => {
@@ -122,5 +131,6 @@ describe('the HTTP API', () => {
 
     expect(Object.keys(template.findOutputs('*'))).not.toContain('InvokePermissionResource');
     expect(Object.keys(template.findOutputs('*'))).not.toContain('DcvEmailsInvokePermissionResource');
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('DcvStatusInvokePermissionResource');
   });
 });

@@ -184,13 +184,14 @@ describe('least privilege for the schedule role', () => {
     });
   });
 
-  it('lets API Gateway invoke the function only through its two routes', () => {
+  it('lets API Gateway invoke the function only through its three routes', () => {
     const { template } = synth();
 
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    template.resourceCountIs('AWS::Lambda::Permission', 3);
     for (const route of [
       '/order/certificate/\\{order_id\\}/resend-emails$',
       '/domain/\\{domain\\}/dcv/emails$',
+      '/order/certificate/\\{order_id\\}/dcv$',
     ]) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',

@@ -34,3 +34,44 @@ describe('the OpenAPI document', () => {
     }
   });
 });
+
+describe('the OpenAPI document of GET /order/certificate/{order_id}/dcv', () => {
+  const document = JSON.parse(renderOpenApiDocument()) as {
+    paths: Record<
+      string,
+      {
+        get: {
+          responses: Record<
+            string,
+            { content: { 'application/json': { schema: { required?: string[] }; example?: unknown } } }
+          >;
+        };
+      }
+    >;
+  };
+  const get = document.paths['/order/certificate/{order_id}/dcv']?.get;
+
+  it("documents the contract's statuses, 404 order_not_found among them", () => {
+    expect(Object.keys(get?.responses ?? {}).sort()).toEqual(
+      ['200', '400', '404', '429', '500', '502', '503', '504'].sort(),
+    );
+    expect(JSON.stringify(get?.responses['404'])).toContain('order_not_found');
+  });
+
+  it('requires every field of the documented answer, and its example has exactly those', () => {
+    const json = get?.responses['200']?.content['application/json'];
+    const fields = [
+      'order_id',
+      'order_status',
+      'dcv_method',
+      'created_at',
+      'pending_hours',
+      'domains',
+      'random_value_expires_at',
+      'email_dcv_sunset',
+    ].sort();
+
+    expect([...(json?.schema.required ?? [])].sort()).toEqual(fields);
+    expect(Object.keys(json?.example ?? {}).sort()).toEqual(fields);
+  });
+});
