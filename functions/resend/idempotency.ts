@@ -18,11 +18,12 @@ export type RecordedOutcome =
   | { readonly kind: 'rejected'; readonly status: number; readonly errors: readonly DigiCertErrorEntry[] };
 
 /**
- * Names one record: `http` (an HTTP delivery, one order), `order` (one order of a direct, scheduled
- * or EventBridge delivery) or `delivery` (a direct delivery as a whole, when its sender named it).
+ * Names one record: `http` (an HTTP delivery, one order), `order` (one order of a direct, scheduled,
+ * EventBridge or queued delivery), `delivery` (a direct delivery as a whole, when its sender named
+ * it) or `failure-record` (an order's record in the failure queue was written, docs/contract.md §8).
  */
 export interface DeliveryKey {
-  readonly scope: 'http' | 'order' | 'delivery';
+  readonly scope: 'http' | 'order' | 'delivery' | 'failure-record';
   readonly delivery: string;
   readonly order?: number;
 }
