@@ -34,6 +34,15 @@ export interface Once<T> {
   readonly replayed: boolean;
 }
 
+export interface OnceOptions {
+  /**
+   * `work` acts on the world (calls DigiCert, writes a queue), so when its outcome cannot be
+   * recorded the key stays "in progress" past the deadline rather than let a redelivery act again.
+   * `false` for work that only claims the key. @default true
+   */
+  readonly acts?: boolean;
+}
+
 /** Runs work at most once per key, remembering what it returned. */
 export interface IdempotencyStore {
   /**
@@ -45,8 +54,16 @@ export interface IdempotencyStore {
    * @param deadline epoch ms; until then another call with the same key is refused as in progress
    *   (`UpstreamError` `request_in_progress`); after it, a crashed holder no longer blocks a retry.
    * @throws UpstreamError `state_unavailable` when the table cannot be read or written before `work`.
+   * When `work` returned but its outcome cannot be recorded, recording is retried until `deadline`
+   * (docs/contract.md §6); the value is returned either way.
    */
-  once<T>(key: DeliveryKey, request: unknown, deadline: number, work: () => Promise<T>): Promise<Once<T>>;
+  once<T>(
+    key: DeliveryKey,
+    request: unknown,
+    deadline: number,
+    work: () => Promise<T>,
+    options?: OnceOptions,
+  ): Promise<Once<T>>;
 }
 
 /** Runs one order and returns DigiCert's answer as an outcome; failures DigiCert did not decide are thrown. */
