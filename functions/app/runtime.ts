@@ -67,6 +67,8 @@ export interface RuntimeOverrides {
    * its region and dummy credentials. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB)
    */
   readonly stateTableEndpoint?: string | StateTableEndpoint;
+  /** How long one order's claim lasts (tests shorten it). @default ORDER_CLAIM_MS */
+  readonly orderClaimMs?: number;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
 }
@@ -129,6 +131,7 @@ export function createRuntime(env: Env, overrides: RuntimeOverrides = {}): Runti
           client: stateTable,
           tableName,
           ttlSeconds: config.idempotencyTtlSeconds,
+          ...(overrides.orderClaimMs === undefined ? {} : { orderClaimMs: overrides.orderClaimMs }),
           // docs/contract.md §6: names the order, never the delivery id (a caller's key).
           onUnrecorded: (error, { order, inProgress }) =>
             logger.warn(

@@ -31,6 +31,8 @@ export interface DynamoDBIdempotencyStoreOptions {
    * that too) it lapses at the deadline. `order`: the order the key stands for. Must not throw.
    */
   readonly onUnrecorded?: (error: unknown, about: { order?: number; inProgress: boolean }) => void;
+  /** How long one order's claim lasts. @default ORDER_CLAIM_MS */
+  readonly orderClaimMs?: number;
   /** Waits between attempts to record an outcome. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -90,9 +92,11 @@ type Ran<T> = { readonly value: T } | { readonly error: unknown };
 export class DynamoDBIdempotencyStore implements IdempotencyStore {
   readonly #layer: StateTableLayer;
   readonly #options: DynamoDBIdempotencyStoreOptions;
+  readonly orderClaimMs: number | undefined;
 
   constructor(options: DynamoDBIdempotencyStoreOptions) {
     this.#options = options;
+    this.orderClaimMs = options.orderClaimMs;
     this.#layer = new StateTableLayer(options.client, options.tableName);
   }
 

@@ -3,7 +3,7 @@
  * DigiCert answered for each (delivery, order), and the helpers that turn the resend use case's
  * outcome into something recordable. The DynamoDB adapter is `aws/idempotency-store.ts`.
  */
-import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from '../app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, ORDER_CLAIM_MS } from '../app/contract.js';
 import { type DigiCertErrorEntry, DigiCertRequestError, ValidationError } from '../lib/errors.js';
 import type { ResendRequest } from './request-schema.js';
 import type { ResendOptions, ResendUseCase } from './use-case.js';
@@ -45,6 +45,8 @@ export interface OnceOptions {
 
 /** Runs work at most once per key, remembering what it returned. */
 export interface IdempotencyStore {
+  /** How long one order's claim lasts (`ORDER_CLAIM_MS`; tests shorten it). */
+  readonly orderClaimMs?: number;
   /**
    * The first call for `key` runs `work` and records what it returns; a later call returns the
    * record (`replayed: true`) without running it. `work` that throws records nothing.
@@ -99,12 +101,17 @@ export function idempotentResend(
   delivery: string,
   resend: ResendUseCase,
 ): ResendUseCase {
+  const claimMs = store.orderClaimMs ?? ORDER_CLAIM_MS;
   return async (request, options) => {
+    // The order's own deadline, which its claim lapses with: a holder that dies leaves a claim
+    // that a retry (Lambda's first comes a minute later) can take over; a live holder never makes
+    // a DigiCert call that would end after it.
+    const deadline = Math.min(options.deadline, Date.now() + claimMs);
     const { value } = await store.once(
       { scope: 'order', delivery, order: request.order_id },
       request,
-      options.deadline,
-      () => resendOutcome(resend, request, options),
+      deadline,
+      () => resendOutcome(resend, request, { ...options, deadline }),
     );
     if (value.kind === 'rejected') throw rejection(value);
     return { orderId: request.order_id, attempts: 0 };

@@ -377,6 +377,44 @@ describe('DigiCert answered and the state table failed to record it (docs/contra
   });
 });
 
+describe('a retry after the holder of a delivery died (docs/contract.md §6)', () => {
+  it("takes over the orders the dead holder claimed once their claim lapses, long before the holder's invocation deadline", async () => {
+    // The holder: its own DigiCert call outlives its 1.5 s claim, and the proxy swallows its
+    // cleanup (every DeleteItem fails), so its claim stays behind as a crashed process leaves it.
+    const proxy = await startWireFaultProxy(db.endpoint);
+    proxy.fail({ operation: 'DeleteItem', times: Number.POSITIVE_INFINITY });
+    harness.simulator.script(8901, { kind: 'slow', delayMs: 3_000 }, { kind: 'sent' });
+    const requestId = randomUUID();
+    const claimMs = 1_500;
+    const holder = harness.handler(
+      { ...stateEnv, DIGICERT_MAX_ATTEMPTS: '1' },
+      {
+        stateTableEndpoint: proxy.endpoint,
+        orderClaimMs: claimMs,
+        sharedBudget: { callTimeoutMs: 15_000 },
+      },
+    );
+    const started = Date.now();
+    try {
+      // Lambda's 5-minute timeout: the invocation's deadline is far away.
+      await failure(holder({ orders: [{ order_id: 8901 }] }, retryOf(requestId, 300_000)));
+      while (Date.now() <= started + claimMs + 100) await new Promise((resolve) => setTimeout(resolve, 50));
+
+      // Lambda's retry: another container, the same request id.
+      const retried = await harness.handler(stateEnv, {
+        orderClaimMs: claimMs,
+        sharedBudget: { callTimeoutMs: 15_000 },
+      })({ orders: [{ order_id: 8901 }] }, retryOf(requestId, 300_000));
+
+      expect(retried).toEqual({ sent: 1, failed: 0, results: [{ order_id: 8901, status: 'sent' }] });
+      expect(proxy.calls.some((call) => call.operation === 'DeleteItem' && call.failed)).toBe(true);
+      expect(harness.simulator.requestsFor(8901)).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('what the state table holds', () => {
   it('keeps neither the delivery id nor the API key in any record', async () => {
     const key = `secret-looking-delivery-${randomUUID()}`;
