@@ -89,6 +89,8 @@ export interface RuntimeOverrides {
    * its region and dummy credentials. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB)
    */
   readonly stateTableEndpoint?: string | StateTableEndpoint;
+  /** How long one order's claim lasts (tests shorten it). @default ORDER_CLAIM_MS */
+  readonly orderClaimMs?: number;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
 }

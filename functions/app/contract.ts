@@ -329,6 +329,14 @@ export const METRICS = {
  */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+/**
+ * How long one order of a direct, scheduled, EventBridge or queued delivery is claimed ("in
+ * progress") and may be worked on, however long the invocation (docs/contract.md §6). Shorter than
+ * the minute before Lambda's first asynchronous retry, so that a retry after a crashed invocation
+ * takes the orders over instead of answering 409 until the dead holder's deadline.
+ */
+export const ORDER_CLAIM_MS = 50_000;
+
 /** The HTTP header names callers see (docs/contract.md §2). */
 export const HEADERS = {
   requestId: 'x-request-id',

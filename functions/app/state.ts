@@ -26,8 +26,18 @@ export const createState: StateFactory = ({ config, tableName, logger, overrides
       client,
       tableName,
       ttlSeconds: config.idempotencyTtlSeconds,
-      onUnrecorded: (error) =>
-        logger.warn('outcome not recorded', { reason: error instanceof Error ? error.message : 'unknown' }),
+      ...(overrides.orderClaimMs === undefined ? {} : { orderClaimMs: overrides.orderClaimMs }),
+      // docs/contract.md §6: names the order, never the delivery id (a caller's key).
+      onUnrecorded: (error, { order, inProgress }) =>
+        logger.warn(
+          inProgress
+            ? "DigiCert's answer could not be recorded; the delivery stays in progress, so a redelivery does not send it again"
+            : "DigiCert's answer could not be recorded; the delivery's record lapses at this invocation's deadline",
+          {
+            ...(order === undefined ? {} : { order_id: order }),
+            reason: error instanceof Error ? error.message : 'unknown',
+          },
+        ),
     }),
   };
 };

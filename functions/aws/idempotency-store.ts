@@ -10,11 +10,12 @@
 
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../app/contract.js';
 import { IdempotencyKeyReusedError, UpstreamError } from '../lib/errors.js';
-import type { DeliveryKey, IdempotencyStore, Once } from '../resend/idempotency.js';
+import { isRecord } from '../lib/is-record.js';
+import type { DeliveryKey, IdempotencyStore, Once, OnceOptions } from '../resend/idempotency.js';
 
 /** Every record's id starts with this (Powertools would otherwise use the function's name, which changes per stack). */
 export const RECORD_PREFIX = 'dcv-resend';
@@ -24,25 +25,79 @@ export interface DynamoDBIdempotencyStoreOptions {
   readonly tableName: string;
   readonly ttlSeconds: number;
   /**
-   * The work ran but its outcome could not be recorded (the table failed after DigiCert answered):
-   * the answer is still given, and the record stays "in progress" until the deadline. Must not throw.
+   * The work ran but its outcome could not be recorded before the deadline (the table kept failing
+   * after DigiCert answered): the answer is still given. `inProgress`: the record was kept "in
+   * progress" beyond the deadline, so no redelivery repeats the work; otherwise (the table refused
+   * that too) it lapses at the deadline. `order`: the order the key stands for. Must not throw.
    */
-  readonly onUnrecorded?: (error: unknown) => void;
+  readonly onUnrecorded?: (error: unknown, about: { order?: number; inProgress: boolean }) => void;
+  /** How long one order's claim lasts. @default ORDER_CLAIM_MS */
+  readonly orderClaimMs?: number;
+  /** Waits between attempts to record an outcome. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Waits between attempts to record an outcome: doubling from the first, at most the cap. */
+export const RECORD_RETRY = { firstDelayMs: 100, maxDelayMs: 1_000 } as const;
+
+/** The table's attribute names (Powertools' defaults, named here because `keepInProgress` writes them). */
+const ATTRIBUTES = { key: 'id', status: 'status', inProgressExpiry: 'in_progress_expiration' } as const;
+
+/** What Powertools stores (JSON); our keys, requests and outcomes are JSON. */
+type Json = Parameters<DynamoDBPersistenceLayer['saveSuccess']>[1];
+
+/** Powertools' layer, plus the one write it lacks. */
+class StateTableLayer extends DynamoDBPersistenceLayer {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    super({
+      tableName,
+      awsSdkV3Client: client,
+      keyAttr: ATTRIBUTES.key,
+      statusAttr: ATTRIBUTES.status,
+      inProgressExpiryAttr: ATTRIBUTES.inProgressExpiry,
+    });
+    this.#client = client;
+    this.#tableName = tableName;
+  }
+
+  /**
+   * Removes the holder's deadline from an "in progress" record: Powertools lets a caller take over
+   * such a record only while that deadline exists and has passed, so the record now blocks every
+   * caller (409) until it expires (`IDEMPOTENCY_TTL_SECONDS`).
+   */
+  async keepInProgress(data: { key: DeliveryKey; request: unknown }): Promise<void> {
+    // Private in Powertools' types only: the same hash its own writes use.
+    const hashed = (
+      this as unknown as { getHashedIdempotencyKey(d: unknown): string }
+    ).getHashedIdempotencyKey(data);
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: { [ATTRIBUTES.key]: { S: hashed } },
+        UpdateExpression: 'REMOVE #expiry',
+        ConditionExpression: '#status = :inprogress',
+        ExpressionAttributeNames: { '#expiry': ATTRIBUTES.inProgressExpiry, '#status': ATTRIBUTES.status },
+        ExpressionAttributeValues: { ':inprogress': { S: 'INPROGRESS' } },
+      }),
+    );
+  }
 }
 
 type Ran<T> = { readonly value: T } | { readonly error: unknown };
 
 /** Implements `IdempotencyStore` with Powertools on one DynamoDB table (partition key `id`). */
 export class DynamoDBIdempotencyStore implements IdempotencyStore {
-  readonly #layer: DynamoDBPersistenceLayer;
+  readonly #layer: StateTableLayer;
   readonly #options: DynamoDBIdempotencyStoreOptions;
+  readonly orderClaimMs: number | undefined;
 
   constructor(options: DynamoDBIdempotencyStoreOptions) {
     this.#options = options;
-    this.#layer = new DynamoDBPersistenceLayer({
-      tableName: options.tableName,
-      awsSdkV3Client: options.client,
-    });
+    this.orderClaimMs = options.orderClaimMs;
+    this.#layer = new StateTableLayer(options.client, options.tableName);
   }
 
   async once<T>(
@@ -50,6 +105,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
     request: unknown,
     deadline: number,
     work: () => Promise<T>,
+    options: OnceOptions = {},
   ): Promise<Once<T>> {
     let ran: Ran<T> | undefined;
     // One config per call: the in-progress expiry comes from this caller's deadline, and
@@ -84,11 +140,51 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       // it lapses at the deadline): the caller sees what happened, not the table's trouble.
       if (outcome !== undefined && 'error' in outcome) throw outcome.error;
       if (outcome !== undefined) {
-        this.#options.onUnrecorded?.(error);
+        await this.#record({ key, request }, outcome.value, deadline, error, options.acts ?? true);
         return { value: outcome.value, replayed: false };
       }
       throw this.#translate(error, key);
     }
+  }
+
+  /**
+   * The work ran and Powertools could not record its outcome (docs/contract.md §6): recording is
+   * retried until the deadline. Work that acted first has its record kept "in progress" beyond its
+   * deadline, so that a redelivery answers 409 / transient instead of acting again; Powertools
+   * itself leaves the record to lapse at the deadline, when a redelivery would take it over.
+   */
+  async #record<T>(
+    data: { key: DeliveryKey; request: unknown },
+    value: T,
+    deadline: number,
+    error: unknown,
+    acts: boolean,
+  ): Promise<void> {
+    const sleep = this.#options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    let last = error;
+    let inProgress = false;
+    for (
+      let delay: number = RECORD_RETRY.firstDelayMs;
+      ;
+      delay = Math.min(delay * 2, RECORD_RETRY.maxDelayMs)
+    ) {
+      if (acts && !inProgress) {
+        inProgress = await this.#layer.keepInProgress(data).then(
+          () => true,
+          () => false,
+        );
+      }
+      if (Date.now() + delay >= deadline) break;
+      await sleep(delay);
+      try {
+        await this.#layer.saveSuccess(data as unknown as Json, value as Json);
+        return;
+      } catch (retryError) {
+        last = retryError;
+      }
+    }
+    const order = data.key.order ?? orderOf(data.request);
+    this.#options.onUnrecorded?.(last, { ...(order === undefined ? {} : { order }), inProgress });
   }
 
   #translate(error: unknown, key: DeliveryKey): Error {
@@ -110,6 +206,11 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       { cause: error },
     );
   }
+}
+
+/** The order an HTTP delivery's request names (its key holds only the delivery). */
+function orderOf(request: unknown): number | undefined {
+  return isRecord(request) && typeof request.order_id === 'number' ? request.order_id : undefined;
 }
 
 /**

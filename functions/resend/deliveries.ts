@@ -61,9 +61,14 @@ export async function directDelivery(
   if (store === undefined) return resend;
   if (payload.idempotencyKey !== undefined) {
     const request = payload.kind === 'batch' ? { orders: payload.orders } : { order: payload.request };
-    await store.once({ scope: 'delivery', delivery: deliveryId }, request, deadline, async () => ({
-      claimed: true,
-    }));
+    await store.once(
+      { scope: 'delivery', delivery: deliveryId },
+      request,
+      deadline,
+      async () => ({ claimed: true }),
+      // Only a claim: left unrecorded, it lapses at the deadline and blocks nothing for long.
+      { acts: false },
+    );
   }
   const once = idempotentResend(store, deliveryId, resend);
   let unavailable: UpstreamError | undefined;

@@ -3,7 +3,7 @@
  * DigiCert answered for each (delivery, order), and the helpers that turn the resend use case's
  * outcome into something recordable. The DynamoDB adapter is `aws/idempotency-store.ts`.
  */
-import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from '../app/contract.js';
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, ORDER_CLAIM_MS } from '../app/contract.js';
 import { type DigiCertErrorEntry, DigiCertRequestError, ValidationError } from '../lib/errors.js';
 import type { ResendRequest } from './request-schema.js';
 import type { ResendOptions, ResendUseCase } from './use-case.js';
@@ -18,11 +18,12 @@ export type RecordedOutcome =
   | { readonly kind: 'rejected'; readonly status: number; readonly errors: readonly DigiCertErrorEntry[] };
 
 /**
- * Names one record: `http` (an HTTP delivery, one order), `order` (one order of a direct, scheduled
- * or EventBridge delivery) or `delivery` (a direct delivery as a whole, when its sender named it).
+ * Names one record: `http` (an HTTP delivery, one order), `order` (one order of a direct, scheduled,
+ * EventBridge or queued delivery), `delivery` (a direct delivery as a whole, when its sender named
+ * it) or `failure-record` (an order's record in the failure queue was written, docs/contract.md §8).
  */
 export interface DeliveryKey {
-  readonly scope: 'http' | 'order' | 'delivery';
+  readonly scope: 'http' | 'order' | 'delivery' | 'failure-record';
   readonly delivery: string;
   readonly order?: number;
   /** A hash of the HTTP caller's identity: one caller's `Idempotency-Key` is not another's. */
@@ -35,8 +36,19 @@ export interface Once<T> {
   readonly replayed: boolean;
 }
 
+export interface OnceOptions {
+  /**
+   * `work` acts on the world (calls DigiCert, writes a queue), so when its outcome cannot be
+   * recorded the key stays "in progress" past the deadline rather than let a redelivery act again.
+   * `false` for work that only claims the key. @default true
+   */
+  readonly acts?: boolean;
+}
+
 /** Runs work at most once per key, remembering what it returned. */
 export interface IdempotencyStore {
+  /** How long one order's claim lasts (`ORDER_CLAIM_MS`; tests shorten it). */
+  readonly orderClaimMs?: number;
   /**
    * The first call for `key` runs `work` and records what it returns; a later call returns the
    * record (`replayed: true`) without running it. `work` that throws records nothing.
@@ -46,8 +58,16 @@ export interface IdempotencyStore {
    * @param deadline epoch ms; until then another call with the same key is refused as in progress
    *   (`UpstreamError` `request_in_progress`); after it, a crashed holder no longer blocks a retry.
    * @throws UpstreamError `state_unavailable` when the table cannot be read or written before `work`.
+   * When `work` returned but its outcome cannot be recorded, recording is retried until `deadline`
+   * (docs/contract.md §6); the value is returned either way.
    */
-  once<T>(key: DeliveryKey, request: unknown, deadline: number, work: () => Promise<T>): Promise<Once<T>>;
+  once<T>(
+    key: DeliveryKey,
+    request: unknown,
+    deadline: number,
+    work: () => Promise<T>,
+    options?: OnceOptions,
+  ): Promise<Once<T>>;
 }
 
 /** Runs one order and returns DigiCert's answer as an outcome; failures DigiCert did not decide are thrown. */
@@ -83,12 +103,17 @@ export function idempotentResend(
   delivery: string,
   resend: ResendUseCase,
 ): ResendUseCase {
+  const claimMs = store.orderClaimMs ?? ORDER_CLAIM_MS;
   return async (request, options) => {
+    // The order's own deadline, which its claim lapses with: a holder that dies leaves a claim
+    // that a retry (Lambda's first comes a minute later) can take over; a live holder never makes
+    // a DigiCert call that would end after it.
+    const deadline = Math.min(options.deadline, Date.now() + claimMs);
     const { value } = await store.once(
       { scope: 'order', delivery, order: request.order_id },
       request,
-      options.deadline,
-      () => resendOutcome(resend, request, options),
+      deadline,
+      () => resendOutcome(resend, request, { ...options, deadline }),
     );
     if (value.kind === 'rejected') throw rejection(value);
     return { orderId: request.order_id, attempts: 0 };

@@ -23,6 +23,7 @@ import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { OrderResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
+import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { FailureQueue, FailureRecord } from '../resend/ports.js';
 import type { ResendPayload, ResendRequest } from '../resend/request-schema.js';
 import type { ResendUseCase } from '../resend/use-case.js';
@@ -165,6 +166,12 @@ export interface ConsumeOptions {
   readonly failureQueue: FailureQueue;
   readonly resend: ResendUseCase;
   readonly wrapDelivery: WrapDelivery;
+  /**
+   * Remembers, per (delivery, order), that an order's failure record was written (docs/contract.md
+   * §8), so that a redelivery writes the records an earlier receive could not, and only those.
+   * Without a state table, `undefined`: every receive attempts every order and writes its records.
+   */
+  readonly failureRecords?: IdempotencyStore;
   readonly observe: (message: QueueMessage) => MessageObserver;
 }
 
@@ -237,17 +244,9 @@ async function consumeMessage(
     return finishUnreadable(message, undefined, error, options.failureQueue);
   }
   const deliveryId = payload.idempotencyKey ?? message.messageId;
-  const inner = options.resend;
-  // Orders this receive actually sent to the use case: a refusal the delivery answers from its
-  // record (a redelivery) was written to the failure queue on the receive that got it.
-  const attempted = new Set<number>();
-  const tracked: ResendUseCase = (request, resendOptions) => {
-    attempted.add(request.order_id);
-    return inner(request, resendOptions);
-  };
   let resend: ResendUseCase;
   try {
-    resend = await options.wrapDelivery(payload, deliveryId, tracked, options.deadline);
+    resend = await options.wrapDelivery(payload, deliveryId, options.resend, options.deadline);
   } catch (error) {
     hooks.onUnreadable(error);
     // A delivery id reused for another payload is the sender's mistake; anything else (the state
@@ -293,25 +292,66 @@ async function consumeMessage(
       continue;
     }
     permanent.push(result.order_id);
-    if (!attempted.has(result.order_id)) continue;
+    // Also an order the delivery answered from its record (a redelivery): its failure record may be
+    // the one an earlier receive could not write. `writeOrderRecords` writes each once.
     records.push(
       orderRecord(message, deliveryId, orders[index] as ResendRequest, result, failures.get(result.order_id)),
     );
   }
-  const written = await write(options.failureQueue, records);
+  const { written, failure } = await writeOrderRecords(options, deliveryId, records);
   const base = {
     messageId: message.messageId,
     deliveryId,
     sent,
     refused: permanent.length,
     transient,
-    failureRecords: written === true ? records.length : 0,
+    failureRecords: written,
   };
-  if (written !== true)
-    return { ...base, verdict: 'retry', reason: `the failure queue could not be written: ${written}` };
+  if (failure !== undefined)
+    return { ...base, verdict: 'retry', reason: `the failure queue could not be written: ${failure}` };
   if (transient > 0)
     return { ...base, verdict: 'retry', reason: `${transient} order(s) failed for a passing reason` };
   return { ...base, verdict: 'done' };
+}
+
+/**
+ * Writes the orders' failure records. With a state table each record is written at most once per
+ * (delivery, order): one whose write is remembered is skipped, one whose write failed is written on
+ * a later receive. Returns how many were written now, and why one could not be, if so.
+ */
+async function writeOrderRecords(
+  options: ConsumeOptions,
+  deliveryId: string,
+  records: readonly FailureRecord[],
+): Promise<{ written: number; failure?: string }> {
+  const store = options.failureRecords;
+  if (store === undefined) {
+    const written = await write(options.failureQueue, records);
+    return written === true ? { written: records.length } : { written: 0, failure: written };
+  }
+  let written = 0;
+  let failure: string | undefined;
+  for (const record of records) {
+    try {
+      const once = await store.once(
+        {
+          scope: 'failure-record',
+          delivery: deliveryId,
+          ...(record.orderId === undefined ? {} : { order: record.orderId }),
+        },
+        record.order,
+        options.deadline,
+        async () => {
+          await options.failureQueue.write([record]);
+          return { written: true };
+        },
+      );
+      if (!once.replayed) written += 1;
+    } catch (error) {
+      failure ??= error instanceof Error ? error.message : 'unknown error';
+    }
+  }
+  return failure === undefined ? { written } : { written, failure };
 }
 
 async function finishUnreadable(
@@ -438,6 +478,7 @@ export async function handleSqs(
     // only the orders without a recorded outcome.
     wrapDelivery: (payload, deliveryId, resend, deadline) =>
       directDelivery(runtime.idempotency, payload, deliveryId, resend, deadline),
+    ...(runtime.idempotency === undefined ? {} : { failureRecords: runtime.idempotency }),
     observe: (message) => {
       const observer = observe(message);
       return {

@@ -22,6 +22,7 @@ import type { HttpResponse } from '../../functions/triggers/api-gateway.js';
 import { type Dynalite, startDynaliteForSdk } from '../support/dynalite.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
 import { closedPort } from '../support/ports.js';
+import { startWireFaultProxy, type WireFaultProxy } from '../support/wire-faults.js';
 
 let harness: Harness;
 let db: Dynalite;
@@ -376,6 +377,99 @@ describe('an Idempotency-Key is the caller’s own', () => {
     const { Items = [] } = await db.client.send(new ScanCommand({ TableName: db.tableName }));
     expect(Items.length).toBeGreaterThan(0);
     expect(JSON.stringify(Items)).not.toContain('secret-team');
+describe('DigiCert answered and the state table failed to record it (docs/contract.md §6)', () => {
+  let proxy: WireFaultProxy;
+  beforeAll(async () => {
+    proxy = await startWireFaultProxy(db.endpoint);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  /** A container whose state table is reached through the proxy. */
+  const faulty = (): Handler =>
+    harness.handler(stateEnv, {
+      stateTableEndpoint: proxy.endpoint,
+      sharedBudget: { callTimeoutMs: 15_000 },
+    });
+  /** The update that marks a record COMPLETED (the first write after DigiCert's answer). */
+  const completedUpdates = (times: number) =>
+    proxy.fail({ operation: 'UpdateItem', bodyIncludes: '"COMPLETED"', times });
+
+  it('retries recording the answer within the invocation, so a redelivery replays it without a second send', async () => {
+    // Two whole calls of the SDK's 3 attempts each fail; the third call records it.
+    completedUpdates(6);
+    const requestId = randomUUID();
+
+    const sent = await faulty()({ order_id: 8802 }, retryOf(requestId, 10_000));
+    const again = await container()({ order_id: 8802 }, retryOf(requestId, 10_000));
+
+    expect(sent).toEqual({ order_id: 8802, status: 'sent' });
+    expect(again).toEqual(sent);
+    expect(harness.simulator.requestsFor(8802)).toHaveLength(1);
+    expect(proxy.calls.filter((call) => call.failed)).toHaveLength(6);
+  });
+
+  it('keeps the delivery in progress when the answer cannot be recorded at all: redeliveries within and after the deadline get 409, and nothing is sent twice', async () => {
+    completedUpdates(Number.POSITIVE_INFINITY);
+    const requestId = randomUUID();
+    const holderMs = 2_000;
+    const holderDeadline = Date.now() + holderMs;
+
+    const sent = await faulty()({ order_id: 8803 }, retryOf(requestId, holderMs));
+    const within = await failure(container()({ order_id: 8803 }, retryOf(requestId)));
+    while (Date.now() <= holderDeadline + 100) await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = await failure(container()({ order_id: 8803 }, retryOf(requestId)));
+
+    expect(sent).toEqual({ order_id: 8803, status: 'sent' });
+    for (const redelivery of [within, after]) {
+      expect(redelivery).toMatchObject({ name: 'UpstreamError' });
+      expect((redelivery as Error).message).toContain('request_in_progress');
+    }
+    expect(harness.simulator.requestsFor(8803)).toHaveLength(1);
+    const warning = harness.logs.find((line) => line.includes('could not be recorded'));
+    expect(warning).toContain('"level":"WARN"');
+    expect(warning).toContain('"order_id":8803');
+    expect(warning).toContain('stays in progress');
+    expect(warning).not.toContain(requestId);
+  });
+});
+
+describe('a retry after the holder of a delivery died (docs/contract.md §6)', () => {
+  it("takes over the orders the dead holder claimed once their claim lapses, long before the holder's invocation deadline", async () => {
+    // The holder: its own DigiCert call outlives its 1.5 s claim, and the proxy swallows its
+    // cleanup (every DeleteItem fails), so its claim stays behind as a crashed process leaves it.
+    const proxy = await startWireFaultProxy(db.endpoint);
+    proxy.fail({ operation: 'DeleteItem', times: Number.POSITIVE_INFINITY });
+    harness.simulator.script(8901, { kind: 'slow', delayMs: 3_000 }, { kind: 'sent' });
+    const requestId = randomUUID();
+    const claimMs = 1_500;
+    const holder = harness.handler(
+      { ...stateEnv, DIGICERT_MAX_ATTEMPTS: '1' },
+      {
+        stateTableEndpoint: proxy.endpoint,
+        orderClaimMs: claimMs,
+        sharedBudget: { callTimeoutMs: 15_000 },
+      },
+    );
+    const started = Date.now();
+    try {
+      // Lambda's 5-minute timeout: the invocation's deadline is far away.
+      await failure(holder({ orders: [{ order_id: 8901 }] }, retryOf(requestId, 300_000)));
+      while (Date.now() <= started + claimMs + 100) await new Promise((resolve) => setTimeout(resolve, 50));
+
+      // Lambda's retry: another container, the same request id.
+      const retried = await harness.handler(stateEnv, {
+        orderClaimMs: claimMs,
+        sharedBudget: { callTimeoutMs: 15_000 },
+      })({ orders: [{ order_id: 8901 }] }, retryOf(requestId, 300_000));
+
+      expect(retried).toEqual({ sent: 1, failed: 0, results: [{ order_id: 8901, status: 'sent' }] });
+      expect(proxy.calls.some((call) => call.operation === 'DeleteItem' && call.failed)).toBe(true);
+      expect(harness.simulator.requestsFor(8901)).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -4,7 +4,9 @@
  *
  * - a consumer killed mid-message (its process ended with SIGKILL): after the visibility timeout
  *   the message is redelivered and only the unsent orders are sent;
- * - a refused order is in the failure queue once, however often its message comes back.
+ * - a refused order is in the failure queue once, however often its message comes back, also when
+ *   the failure queue could not be written on the receive that got the refusal (a proxy in front
+ *   of local-aws-sqs fails the write).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -16,12 +18,14 @@ import { isRecord } from '../../functions/lib/is-record.js';
 import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { type Dynalite, startDynaliteForSdk } from '../support/dynalite.js';
 import { CANARY_KEY, type Harness, startHarness } from '../support/harness.js';
+import { startWireFaultProxy, type WireFaultProxy } from '../support/wire-faults.js';
 
 let harness: Harness;
 let dynamo: Dynalite;
 let queues: LocalQueues | undefined;
 let child: ChildProcess | undefined;
 const pollers: EventSourcePoller[] = [];
+const proxies: WireFaultProxy[] = [];
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -32,6 +36,7 @@ afterEach(async () => {
   child?.kill('SIGKILL');
   child = undefined;
   await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
   await queues?.close();
   queues = undefined;
   harness.reset();
@@ -142,5 +147,34 @@ describe('the bulk queue with the state table (issue 13)', () => {
     expect(harness.simulator.requestsFor(42)).toHaveLength(3);
     const records = await readAll(q, q.failureQueueUrl);
     expect(records).toEqual([expect.objectContaining({ kind: 'order', orderId: 41, status: 403 })]);
+  });
+
+  it('writes a refusal whose failure record could not be written on the redelivery, once overall', async () => {
+    const q = await startLocalQueues({ visibilityTimeoutSeconds: 1, maxReceiveCount: 5 });
+    queues = q;
+    // The function's failure-queue writes go through the proxy (the SDK sends to the queue URL's
+    // host); the poller and the test talk to local-aws-sqs directly. The first write fails on every
+    // one of the SDK's 3 attempts.
+    const proxy = await startWireFaultProxy(q.endpoint);
+    proxies.push(proxy);
+    pointSqsAt(proxy.endpoint);
+    proxy.fail({ operation: 'SendMessageBatch', times: 3 });
+    harness.simulator.script(41, { kind: 'forbidden' });
+    await submitOrders(q.client, q.ordersQueueUrl, [{ order_id: 41 }, { order_id: 43 }]);
+
+    const poller = consumer(q, { FAILURE_QUEUE_URL: q.failureQueueUrl.replace(q.endpoint, proxy.endpoint) });
+    await until(async () => {
+      const depth = await queueDepth(q.client, q.ordersQueueUrl);
+      return depth.visible === 0 && depth.inFlight === 0;
+    });
+    await poller.stop();
+
+    expect(proxy.calls.filter((call) => call.failed)).toHaveLength(3);
+    expect(poller.invocations).toBeGreaterThanOrEqual(2);
+    expect(harness.simulator.requestsFor(41)).toHaveLength(1);
+    expect(harness.simulator.requestsFor(43)).toHaveLength(1);
+    const records = await readAll(q, q.failureQueueUrl);
+    expect(records).toEqual([expect.objectContaining({ kind: 'order', orderId: 41, status: 403 })]);
+    expect((await queueDepth(q.client, q.deadLetterQueueUrl)).visible).toBe(0);
   });
 });

@@ -19,6 +19,7 @@ import {
   type QueueMessage,
   withoutIdempotency,
 } from '../../functions/triggers/sqs.js';
+import { memoryStore } from '../support/idempotency.js';
 import { unlimited } from '../support/limiters.js';
 
 class RecordingQueue implements FailureQueue {
@@ -201,20 +202,30 @@ describe('consuming messages', () => {
     expect(seen.sort()).toEqual(['b', 'named']);
   });
 
-  it('does not write again a refusal the delivery answers from its record (a redelivery)', async () => {
+  it('writes a refusal answered from the record on a redelivery only when its failure record was not written before', async () => {
     const replayed = new DigiCertRequestError(403, [{ code: 'access_denied', message: 'Forbidden' }]);
+    // A delivery that already knows order 1's outcome answers it without running the use case.
     const opts = options({
-      // A delivery that already knows order 1's outcome answers it without running the use case.
+      failureRecords: memoryStore(),
       wrapDelivery: async (_payload, _id, resend) => async (request, resendOptions) => {
         if (request.order_id === 1) throw replayed;
         return resend(request, resendOptions);
       },
     });
+    const body = { idempotency_key: 'delivery-1', orders: [{ order_id: 1 }, { order_id: 2 }] };
+    opts.failureQueue.failing = true;
 
-    const answer = await consumeMessages([message({ orders: [{ order_id: 1 }, { order_id: 2 }] })], opts);
+    const first = await consumeMessages([message(body)], opts);
+    opts.failureQueue.failing = false;
+    const second = await consumeMessages([message(body)], opts);
+    const third = await consumeMessages([message(body)], opts);
 
-    expect(answer.batchItemFailures).toEqual([]);
-    expect(opts.failureQueue.records).toEqual([]);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(third.batchItemFailures).toEqual([]);
+    expect(opts.failureQueue.records).toEqual([
+      expect.objectContaining({ kind: 'order', orderId: 1, status: 403 }),
+    ]);
   });
 
   it('writes a message whose delivery id was used for another payload to the failure queue, without retrying it', async () => {
