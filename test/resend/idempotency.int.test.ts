@@ -377,6 +377,9 @@ describe('an Idempotency-Key is the caller’s own', () => {
     const { Items = [] } = await db.client.send(new ScanCommand({ TableName: db.tableName }));
     expect(Items.length).toBeGreaterThan(0);
     expect(JSON.stringify(Items)).not.toContain('secret-team');
+  });
+});
+
 describe('DigiCert answered and the state table failed to record it (docs/contract.md §6)', () => {
   let proxy: WireFaultProxy;
   beforeAll(async () => {
