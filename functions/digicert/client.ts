@@ -5,6 +5,7 @@
  * It never throws for an HTTP status, a transport failure or a body of the wrong shape; retries and
  * key refresh are the use case's (`resend/digicert-call.ts`).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool as PoolType } from 'undici';
 // undici's `Pool` module, not its package root: the root loads fetch, WebSocket, the cache and the
 // mocks too: more bundle and cold-start time for nothing used here. undici does not
@@ -97,23 +98,7 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     }
     const { status, text } = result;
     if (status >= 200 && status < 300) return { kind: 'sent', status };
-    const retryAfterSeconds = parseRetryAfter(result.headers['retry-after']);
-    if (status === 401) return { kind: 'unauthorized', status };
-    if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
-    if (status >= 400 && status < 500) {
-      return {
-        kind: 'rejected',
-        status,
-        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
-      };
-    }
-    return {
-      kind: 'unavailable',
-      status,
-      retryable: RETRYABLE_STATUSES.has(status),
-      retryAfterSeconds,
-      detail: describeBody(status, text, apiKey),
-    };
+    return failedAnswer(status, text, result.headers, apiKey);
   }
 
   /**
@@ -203,23 +188,7 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     if (result.kind === 'failed') return transportFailure(result) as FailedAttempt;
     const { status, text } = result;
     if (status === 200) return { kind: 'ok', status, text };
-    const retryAfterSeconds = parseRetryAfter(result.headers['retry-after']);
-    if (status === 401) return { kind: 'unauthorized', status };
-    if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
-    if (status >= 400 && status < 500) {
-      return {
-        kind: 'rejected',
-        status,
-        errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)],
-      };
-    }
-    return {
-      kind: 'unavailable',
-      status,
-      retryable: RETRYABLE_STATUSES.has(status),
-      retryAfterSeconds,
-      detail: describeBody(status, text, apiKey),
-    };
+    return failedAnswer(status, text, result.headers, apiKey);
   }
 
   /** Closes the pool's connections (tests, local server shutdown). */
@@ -229,6 +198,28 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
 }
 
 /** A 200 this product cannot read: asking again would get the same body. */
+/** What an answer other than the request's success means, whichever request it answered. */
+function failedAnswer(
+  status: number,
+  text: string,
+  headers: IncomingHttpHeaders,
+  apiKey: string,
+): FailedAttempt {
+  const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
+  if (status === 401) return { kind: 'unauthorized', status };
+  if (status === 429) return { kind: 'rate_limited', status, retryAfterSeconds };
+  if (status >= 400 && status < 500) {
+    return { kind: 'rejected', status, errors: parseErrorEnvelope(text, apiKey) ?? [fallbackEntry(status)] };
+  }
+  return {
+    kind: 'unavailable',
+    status,
+    retryable: RETRYABLE_STATUSES.has(status),
+    retryAfterSeconds,
+    detail: describeBody(status, text, apiKey),
+  };
+}
+
 function unreadable(status: number, detail: string): FailedAttempt {
   return { kind: 'unavailable', status, retryable: false, retryAfterSeconds: undefined, detail };
 }
