@@ -43,9 +43,6 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/** A message body's payload: the direct payload plus the sender's name for the delivery, if any. */
-export type QueuedPayload = ResendPayload & { readonly idempotencyKey?: string };
-
 /**
  * Whether `event` is an SQS event: a non-empty `Records` array whose records all come from SQS.
  * Nothing else a caller sends has `Records` with `eventSource: "aws:sqs"`.
@@ -79,7 +76,7 @@ export function queueMessages(event: { Records: unknown[] }): QueueMessage[] {
  * Reads one message body: JSON, an optional top-level `idempotency_key`, and a single or batch
  * payload of at most 100 orders. Throws `ValidationError` naming the place.
  */
-export function parseQueuedPayload(body: string): QueuedPayload {
+export function parseQueuedPayload(body: string): ResendPayload {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -115,7 +112,7 @@ export function parseQueuedPayload(body: string): QueuedPayload {
  * from the record; without one, it is the use case itself.
  */
 export type WrapDelivery = (
-  payload: QueuedPayload,
+  payload: ResendPayload,
   deliveryId: string,
   resend: ResendUseCase,
   deadline: number,
@@ -236,7 +233,7 @@ async function consumeMessage(
   hooks: MessageObserver,
   options: ConsumeOptions,
 ): Promise<MessageOutcome> {
-  let payload: QueuedPayload;
+  let payload: ResendPayload;
   try {
     payload = parseQueuedPayload(message.body);
   } catch (error) {
