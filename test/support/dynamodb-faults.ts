@@ -3,8 +3,9 @@
  * scripted fault (DynamoDB's throttling answer, a 500, or no answer for a while) and, once the
  * script is used up, is passed through unchanged. The real SDK talks to it as to DynamoDB.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { LoopbackServer } from '../../dev/loopback-server.js';
+import { passThrough } from './wire-faults.js';
 
 export type DynamoFault =
   /** HTTP 400 `ThrottlingException`, which the SDK retries with backoff. */
@@ -30,25 +31,8 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
   let always = false;
   const operations: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const upstream = new URL(target);
 
-  const pass = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const forwarded = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forwarded.on('error', () => res.destroy());
-    forwarded.end(body);
-  };
+  const pass = passThrough(target);
 
   const error = (res: ServerResponse, status: number, type: string, message: string) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });

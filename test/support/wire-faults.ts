@@ -27,13 +27,12 @@ export interface WireFaultProxy {
   close(): Promise<void>;
 }
 
-/** Starts the stand-in on 127.0.0.1, passing requests through to `target`. */
-export async function startWireFaultProxy(target: string): Promise<WireFaultProxy> {
-  const rules: { rule: WireFaultRule; left: number }[] = [];
-  const calls: { operation: string; body: string; failed: boolean }[] = [];
+/** Forwards a request, with the body already read, to `target` unchanged, and its answer back. */
+export function passThrough(
+  target: string,
+): (req: IncomingMessage, res: ServerResponse, body: Buffer) => void {
   const upstream = new URL(target);
-
-  const pass = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  return (req, res, body) => {
     const forwarded = httpRequest(
       {
         host: upstream.hostname,
@@ -50,6 +49,14 @@ export async function startWireFaultProxy(target: string): Promise<WireFaultProx
     forwarded.on('error', () => res.destroy());
     forwarded.end(body);
   };
+}
+
+/** Starts the stand-in on 127.0.0.1, passing requests through to `target`. */
+export async function startWireFaultProxy(target: string): Promise<WireFaultProxy> {
+  const rules: { rule: WireFaultRule; left: number }[] = [];
+  const calls: { operation: string; body: string; failed: boolean }[] = [];
+
+  const pass = passThrough(target);
 
   const server = await LoopbackServer.listen((req, res) => {
     const chunks: Buffer[] = [];
