@@ -29,11 +29,15 @@ import {
   DCV_PRECHECK_MODES,
   type DcvPrecheckMode,
   DIGICERT_BASE_URLS,
+  DNS_DCV_TXT_NAMES,
+  type DnsDcvTxtName,
   ENV,
   FUNCTION_DEFAULTS,
   FUNCTION_LIMITS,
   LOG_LEVELS,
   RATE_LIMIT_WINDOWS_MS,
+  SWEEP_POLICIES,
+  type SweepPolicy,
 } from './contract.js';
 
 export interface Config {
@@ -70,6 +74,30 @@ export interface Config {
   readonly failureQueueUrl: string | undefined;
   /** `DCV_PRECHECK` and `DNS_SERVERS` (docs/contract.md §9). */
   readonly dcv: DcvConfig;
+  /** The bulk queue (docs/contract.md §8): the sweep works through it; unset, a sweep runs in its invocation. */
+  readonly ordersQueueUrl: string | undefined;
+  /** `DCV_SWEEP_*` (docs/contract.md §11). */
+  readonly sweep: SweepConfig;
+  /** `DNS_DCV_*` (docs/contract.md §12). */
+  readonly dnsDcv: DnsDcvConfig;
+}
+
+export interface SweepConfig {
+  readonly policy: SweepPolicy;
+  readonly resendAfterHours: number;
+  readonly cooldownHours: number;
+  /** Above 0, at most 1. */
+  readonly budgetShare: number;
+}
+
+export interface DnsDcvConfig {
+  /** The workflow's ARN; `undefined` outside the stack. */
+  readonly stateMachineArn: string | undefined;
+  /** Route 53 hosted zone ids (`Z...`, without `/hostedzone/`); empty: publish nothing. */
+  readonly hostedZoneIds: readonly string[];
+  readonly txtName: DnsDcvTxtName;
+  /** A role to assume for zones in another account. */
+  readonly roleArn: string | undefined;
 }
 
 export interface RateLimit {
@@ -276,11 +304,83 @@ export const dnsServers = pipe(
   }),
 );
 
+/** `DCV_SWEEP_POLICY`: `report`, `resend` or `migrate`, in any case. */
+export const sweepPolicy = pipe(
+  transform((raw: string) => raw.trim().toLowerCase()),
+  oneOf(SWEEP_POLICIES, { error: `must be one of ${SWEEP_POLICIES.join(', ')}` }),
+);
+
+/** A decimal fraction in `[min, max]` (`0.5`, `1`); no sign, exponent or spaces. */
+export function fraction([min, max]: readonly [number, number]) {
+  const error = `must be a decimal number from ${min} to ${max}, such as 0.5`;
+  return pipe(
+    string().check(
+      refine(
+        (raw) => /^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/.test(raw) && Number(raw) >= min && Number(raw) <= max,
+        {
+          error,
+        },
+      ),
+    ),
+    transform(Number),
+  );
+}
+
+/** A Route 53 hosted zone id, as the console shows it (`Z0123456789ABCDEFGHIJ`) or as the API returns it (`/hostedzone/Z...`). */
+const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?(Z[A-Z0-9]{1,32})$/;
+
+/** `DNS_DCV_HOSTED_ZONE_IDS`: comma-separated hosted zone ids, each without its `/hostedzone/` prefix. */
+export const hostedZoneIds = pipe(
+  pipe(
+    string(),
+    transform((raw: string) =>
+      raw
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    ),
+  ).check(
+    refine((ids) => ids.every((id) => HOSTED_ZONE_ID.test(id)), {
+      error: 'must be comma-separated Route 53 hosted zone ids, such as Z0123456789ABCDEFGHIJ',
+    }),
+  ),
+  transform((ids: string[]) => [...new Set(ids.map((id) => id.replace(/^\/hostedzone\//, '')))]),
+);
+
+/** `DNS_DCV_TXT_NAME`: `domain` or `_dnsauth`, in any case. */
+export const dnsDcvTxtName = pipe(
+  transform((raw: string) => raw.trim().toLowerCase()),
+  oneOf(DNS_DCV_TXT_NAMES, { error: `must be one of ${DNS_DCV_TXT_NAMES.join(', ')}` }),
+);
+
+/** `DNS_DCV_STATE_MACHINE_ARN`: a Step Functions state machine ARN. */
+export const stateMachineArn = string().check(
+  regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
+    error:
+      'must be a Step Functions state machine ARN, arn:aws:states:<region>:<account>:stateMachine:<name>',
+  }),
+);
+
+/** `DNS_DCV_ROLE_ARN`: an IAM role ARN. */
+export const roleArn = string().check(
+  regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/, {
+    error: 'must be an IAM role ARN, arn:aws:iam::<account>:role/<name>',
+  }),
+);
+
 // ---------------------------------------------------------------------------------------------
 // The schema: every variable the function reads, in the order their errors are reported.
 
-const { digicertTimeoutMs, maxAttempts, secretCacheTtlSeconds, rateLimit, rateLimitShareDivisor } =
-  FUNCTION_LIMITS;
+const {
+  digicertTimeoutMs,
+  maxAttempts,
+  secretCacheTtlSeconds,
+  rateLimit,
+  rateLimitShareDivisor,
+  sweepResendAfterHours,
+  sweepCooldownHours,
+  sweepBudgetShare,
+} = FUNCTION_LIMITS;
 const d = FUNCTION_DEFAULTS;
 
 /**
@@ -307,6 +407,18 @@ export const FUNCTION_ENV_RULES = {
   [ENV.FAILURE_QUEUE_URL]: unlessUnset(queueUrl, true),
   [ENV.DCV_PRECHECK]: withDefault(dcvPrecheck, d.dcvPrecheck, true),
   [ENV.DNS_SERVERS]: unlessUnset(dnsServers, true),
+  [ENV.ORDERS_QUEUE_URL]: unlessUnset(queueUrl, true),
+  [ENV.DCV_SWEEP_POLICY]: withDefault(sweepPolicy, d.sweepPolicy, true),
+  [ENV.DCV_SWEEP_RESEND_AFTER_HOURS]: withDefault(
+    wholeNumber(sweepResendAfterHours),
+    d.sweepResendAfterHours,
+  ),
+  [ENV.DCV_SWEEP_COOLDOWN_HOURS]: withDefault(wholeNumber(sweepCooldownHours), d.sweepCooldownHours),
+  [ENV.DCV_SWEEP_BUDGET_SHARE]: withDefault(fraction(sweepBudgetShare), d.sweepBudgetShare),
+  [ENV.DNS_DCV_STATE_MACHINE_ARN]: unlessUnset(stateMachineArn, true),
+  [ENV.DNS_DCV_HOSTED_ZONE_IDS]: withDefault(hostedZoneIds, [], true),
+  [ENV.DNS_DCV_TXT_NAME]: withDefault(dnsDcvTxtName, d.dnsDcvTxtName, true),
+  [ENV.DNS_DCV_ROLE_ARN]: unlessUnset(roleArn, true),
   [ENV.SERVICE_NAME]: optional(string()),
   // Set by Lambda: there, the key goes to DigiCert and nowhere else.
   [ENV.AWS_LAMBDA_FUNCTION_NAME]: unlessUnset(string()),
@@ -387,6 +499,19 @@ export function loadConfig(env: Env): Config {
     serviceName: e[ENV.SERVICE_NAME],
     failureQueueUrl: e[ENV.FAILURE_QUEUE_URL],
     dcv: { precheck: e[ENV.DCV_PRECHECK], dnsServers: e[ENV.DNS_SERVERS] },
+    ordersQueueUrl: e[ENV.ORDERS_QUEUE_URL],
+    sweep: {
+      policy: e[ENV.DCV_SWEEP_POLICY],
+      resendAfterHours: e[ENV.DCV_SWEEP_RESEND_AFTER_HOURS],
+      cooldownHours: e[ENV.DCV_SWEEP_COOLDOWN_HOURS],
+      budgetShare: e[ENV.DCV_SWEEP_BUDGET_SHARE],
+    },
+    dnsDcv: {
+      stateMachineArn: e[ENV.DNS_DCV_STATE_MACHINE_ARN],
+      hostedZoneIds: e[ENV.DNS_DCV_HOSTED_ZONE_IDS],
+      txtName: e[ENV.DNS_DCV_TXT_NAME],
+      roleArn: e[ENV.DNS_DCV_ROLE_ARN],
+    },
   };
 }
 

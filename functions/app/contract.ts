@@ -39,7 +39,7 @@ export const DCV_STATUS_ROUTE = { method: 'GET', path: '/order/certificate/{orde
 export const DCV_STATUS_ROUTE_KEY = `${DCV_STATUS_ROUTE.method} ${DCV_STATUS_ROUTE.path}` as const;
 
 /** The direct payload's `action` values (docs/contract.md §10). */
-export const DIRECT_ACTIONS = ['dcv-status'] as const;
+export const DIRECT_ACTIONS = ['dcv-status', 'sweep'] as const;
 export type DirectAction = (typeof DIRECT_ACTIONS)[number];
 
 /** Its API Gateway route key, `GET /domain/{domain}/dcv/emails`. */
@@ -78,10 +78,23 @@ const envNames = {
   FAILURE_QUEUE_URL: 'FAILURE_QUEUE_URL',
   DCV_PRECHECK: 'DCV_PRECHECK',
   DNS_SERVERS: 'DNS_SERVERS',
+  // The pending-DCV sweep (docs/contract.md §11).
+  DCV_SWEEP_POLICY: 'DCV_SWEEP_POLICY',
+  DCV_SWEEP_RESEND_AFTER_HOURS: 'DCV_SWEEP_RESEND_AFTER_HOURS',
+  DCV_SWEEP_COOLDOWN_HOURS: 'DCV_SWEEP_COOLDOWN_HOURS',
+  DCV_SWEEP_BUDGET_SHARE: 'DCV_SWEEP_BUDGET_SHARE',
+  // DNS DCV through Route 53 (docs/contract.md §12).
+  DNS_DCV_STATE_MACHINE_ARN: 'DNS_DCV_STATE_MACHINE_ARN',
+  DNS_DCV_HOSTED_ZONE_IDS: 'DNS_DCV_HOSTED_ZONE_IDS',
+  DNS_DCV_TXT_NAME: 'DNS_DCV_TXT_NAME',
+  /** The role to assume for hosted zones in another account (stack setting `dnsDcvRoleArn`). */
+  DNS_DCV_ROLE_ARN: 'DNS_DCV_ROLE_ARN',
   // Set by Lambda or read by the AWS SDK itself; the function reads them, never sets them.
   AWS_REGION: 'AWS_REGION',
   AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL',
   AWS_ENDPOINT_URL_SECRETS_MANAGER: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  AWS_ENDPOINT_URL_ROUTE_53: 'AWS_ENDPOINT_URL_ROUTE_53',
+  AWS_ENDPOINT_URL_SFN: 'AWS_ENDPOINT_URL_SFN',
   AWS_LAMBDA_FUNCTION_NAME: 'AWS_LAMBDA_FUNCTION_NAME',
   AWS_LAMBDA_LOG_FORMAT: 'AWS_LAMBDA_LOG_FORMAT',
   AWS_LAMBDA_LOG_LEVEL: 'AWS_LAMBDA_LOG_LEVEL',
@@ -107,6 +120,26 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DCV_PRECHECK_MODES = ['off', 'warn', 'enforce'] as const;
 export type DcvPrecheckMode = (typeof DCV_PRECHECK_MODES)[number];
 
+/** `DCV_SWEEP_POLICY` values (docs/contract.md §11), the least acting first. */
+export const SWEEP_POLICIES = ['report', 'resend', 'migrate'] as const;
+export type SweepPolicy = (typeof SWEEP_POLICIES)[number];
+
+/** `DNS_DCV_TXT_NAME` values (docs/contract.md §12): the name itself, or `_dnsauth.<name>`. */
+export const DNS_DCV_TXT_NAMES = ['domain', '_dnsauth'] as const;
+export type DnsDcvTxtName = (typeof DNS_DCV_TXT_NAMES)[number];
+
+/** DigiCert's DNS DCV methods (docs/contract.md §12); TXT is the default. */
+export const DNS_DCV_METHODS = ['dns-txt-token', 'dns-cname-token'] as const;
+export type DnsDcvMethod = (typeof DNS_DCV_METHODS)[number];
+
+/** What DigiCert and the Baseline Requirements fix about a pending order (docs/contract.md §11). */
+export const DCV_CLOCK = {
+  /** DigiCert re-checks a pending order by itself for ten days, then stops. */
+  recheckWindowHours: 240,
+  /** Random values are valid for at most 30 days; "expiring soon" is within this many days. */
+  randomValueExpiringSoonDays: 7,
+} as const;
+
 /** DigiCert's documented request limits per API key (rolling windows). */
 export const DIGICERT_RATE_LIMITS = { per5Seconds: 100, per3Minutes: 1000 } as const;
 
@@ -130,10 +163,20 @@ export const FUNCTION_DEFAULTS = {
   serviceName: PRODUCT_NAME,
   idempotencyTtlSeconds: 86_400,
   dcvPrecheck: 'warn',
+  sweepPolicy: 'report',
+  /** A pending email-DCV order is resent by the sweep once it has waited this long. */
+  sweepResendAfterHours: 24,
+  /** The sweep acts on one order at most once per this many hours, whichever sweep it is. */
+  sweepCooldownHours: 72,
+  /** The most of the rate budget a sweep may hold: callers always have the rest. */
+  sweepBudgetShare: 0.5,
+  dnsDcvTxtName: 'domain',
 } as const satisfies {
   readonly [setting: string]: unknown;
   readonly logLevel: LogLevel;
   readonly dcvPrecheck: DcvPrecheckMode;
+  readonly sweepPolicy: SweepPolicy;
+  readonly dnsDcvTxtName: DnsDcvTxtName;
 };
 
 /** The bounds each numeric variable is checked against: `[min, max]`. */
@@ -149,6 +192,11 @@ export const FUNCTION_LIMITS = {
   idempotencyTtlSeconds: [1, 365 * 86_400],
   /** The most containers the stack lets run: the fallback share of the budget is 1/divisor. */
   rateLimitShareDivisor: [1, 10_000],
+  /** Hours, whole: a resend after at most 30 days (a random value's life). */
+  sweepResendAfterHours: [0, 720],
+  sweepCooldownHours: [1, 720],
+  /** A fraction of the budget, above 0 and at most 1. */
+  sweepBudgetShare: [0.01, 1],
 } as const;
 
 /** How the stack deploys the function and the API unless told otherwise (docs/deploy.md explains each). */
@@ -204,6 +252,13 @@ export const DEPLOYMENT_DEFAULTS = {
   queueRetentionDays: 14,
   /** Age of the oldest waiting message that raises an alarm: 2 h, about 36,000 orders at 5 per second. */
   queueOldestMessageAlarmSeconds: 7200,
+  /** The pending-DCV sweep's schedule (docs/contract.md §11). */
+  sweepSchedule: 'rate(6 hours)',
+  /**
+   * The oldest pending order's age that raises an alarm: five days, half of DigiCert's ten days of
+   * re-checks, so that someone looks while DigiCert still does.
+   */
+  oldestPendingAlarmHours: 120,
 } as const satisfies { readonly [setting: string]: unknown; readonly logLevel: LogLevel };
 
 /**
@@ -320,6 +375,19 @@ export const METRICS = {
   namespace: 'DcvResend',
   /** The one dimension; its value is `SERVICE_NAME`, else `FUNCTION_DEFAULTS.serviceName`. */
   serviceDimension: 'Service',
+} as const;
+
+/** The pending-DCV sweep's metrics (docs/contract.md §11), in `METRICS.namespace`. */
+export const SWEEP_METRICS = {
+  pendingOrders: 'PendingOrders',
+  /** `PendingOrders`' dimension (with `Service`): the order's DCV method. */
+  dcvMethodDimension: 'DcvMethod',
+  oldestPendingHours: 'OldestPendingHours',
+  randomValuesExpiringSoon: 'RandomValuesExpiringSoon',
+  pendingPastRecheckWindow: 'PendingPastRecheckWindow',
+  sweepResends: 'SweepResends',
+  sweepMigrations: 'SweepMigrations',
+  sweepErrors: 'SweepErrors',
 } as const;
 
 /**
