@@ -59,7 +59,8 @@ export async function statusCommand(args: readonly string[], io: Io): Promise<Ex
   if (values.order === undefined) throw new UsageError('--order is required (the DigiCert order id)');
   // The function's own rules for the order id, with the same messages (ValidationError: exit 3).
   const payload = parseDirectInvocation({ action: 'dcv-status', order_id: values.order.trim() });
-  if (payload.kind !== 'action') throw new UsageError('expected one order');
+  if (payload.kind !== 'action' || payload.action !== 'dcv-status')
+    throw new UsageError('expected one order');
   const status = await readStatus(payload.orderId, targetOf(values), io, values.verbose === true);
   return output(io, values.json, status, describeStatus(status), EXIT.ok);
 }

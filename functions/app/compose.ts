@@ -9,22 +9,24 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SqsFailureQueue } from '../aws/failure-queue.js';
 import type { StateTableEndpoint } from '../aws/state-table.js';
+import { SqsSweepQueue } from '../aws/sweep-queue.js';
 import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
 import {
   createDcvStatusQuery,
+  createOrderQuery,
   createPendingOrdersQuery,
   type DcvStatusQuery,
   type DigiCertOrderReader,
-  type PendingOrdersQuery,
 } from '../dcv/status.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
 import { createTelemetry, observeCurrentAttempt, type Telemetry } from '../observability/invocation.js';
 import { createLogger, type Logger, lambdaLogLevel } from '../observability/logger.js';
+import { shareOf, withinShare } from '../rate-limit/budget-share.js';
 import { pauseOnRateLimited } from '../rate-limit/pause.js';
 import { withLimiterRetryAfter } from '../rate-limit/retry-after.js';
 import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
@@ -35,6 +37,9 @@ import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
 import { SecretsManagerApiKeyProvider, type SecretValueReader } from '../secrets/api-key-provider.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secrets/secrets-manager-sigv4.js';
+import { MemorySweepLedger, type SweepLedger } from '../sweep/ledger.js';
+import { createSweepReporter } from '../sweep/report.js';
+import { createSweep, type Sweep } from '../sweep/sweep.js';
 import { type Config, type DcvConfig, type Env, loadConfig } from './config.js';
 import { USER_AGENT } from './contract.js';
 
@@ -57,8 +62,8 @@ export interface Runtime {
   readonly dcvEmails: DcvEmailsQuery;
   /** An order's DCV status, `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10). */
   readonly dcvStatus: DcvStatusQuery;
-  /** One page of the account's pending orders, for the pending-DCV sweep. */
-  readonly pendingOrders: PendingOrdersQuery;
+  /** The pending-DCV sweep (docs/contract.md §11), within its share of the budget. */
+  readonly sweep: Sweep;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;
 }
@@ -69,7 +74,13 @@ export type StateFactory = (options: {
   readonly tableName: string;
   readonly logger: Logger;
   readonly overrides: RuntimeOverrides;
-}) => { readonly limiter: RateLimiter | undefined; readonly idempotency: IdempotencyStore };
+}) => {
+  readonly limiter: RateLimiter | undefined;
+  /** The sweep's share of the budget, kept in the table like the budget itself. */
+  readonly sweepShare: RateLimiter | undefined;
+  readonly idempotency: IdempotencyStore;
+  readonly sweepLedger: SweepLedger;
+};
 
 export interface RuntimeOverrides {
   readonly apiKeys?: ApiKeyProvider;
@@ -181,7 +192,28 @@ export function composeRuntime(
     (reader ??= new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }));
   const orderReader = hasOrderReads(digicert) ? digicert : undiciClient();
   const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
-  const pendingOrders = createPendingOrdersQuery({ ...calls, digicert: orderReader });
+  // docs/contract.md §11: the sweep's requests take a slot of its share, then one of the budget.
+  const sweepShare =
+    (overrides.limiter === undefined ? state?.sweepShare : undefined) ??
+    createSlidingWindowLimiter({ windows: shareOf(config.rateLimits, config.sweep.budgetShare) });
+  const sweepCalls: DigiCertCallDependencies = { ...calls, limiter: withinShare(sweepShare, limiter) };
+  const sweep = createSweep({
+    settings: config.sweep,
+    pendingOrders: createPendingOrdersQuery({ ...sweepCalls, digicert: orderReader }),
+    readOrder: createOrderQuery({ ...sweepCalls, digicert: orderReader }),
+    resend: createResendUseCase({ ...sweepCalls, digicert }),
+    idempotency,
+    ledger: state?.sweepLedger ?? new MemorySweepLedger(),
+    queue:
+      config.ordersQueueUrl === undefined
+        ? undefined
+        : new SqsSweepQueue({ queueUrl: config.ordersQueueUrl }),
+    report: createSweepReporter({
+      logger,
+      service: telemetry.service,
+      documentLevel: telemetry.documentLevel,
+    }),
+  });
   const dcvEmails = createDcvEmailsQuery({
     dns,
     digicert: hasDomainEmails(digicert) ? digicert : undiciClient(),
@@ -207,7 +239,7 @@ export function composeRuntime(
     dns,
     dcvEmails,
     dcvStatus,
-    pendingOrders,
+    sweep,
     idempotency,
   };
 }

@@ -6,22 +6,30 @@
  */
 import { DynamoDBIdempotencyStore } from '../aws/idempotency-store.js';
 import { createStateTableClient } from '../aws/state-table.js';
+import { DynamoDBSweepLedger } from '../aws/sweep-ledger.js';
+import { shareOf } from '../rate-limit/budget-share.js';
 import { createRateLimiter } from '../rate-limit/container-limiter.js';
 import type { StateFactory } from './compose.js';
+import type { Config } from './config.js';
 
 /** Builds the container's state-table pieces, once; the limiter only when none was given. */
 export const createState: StateFactory = ({ config, tableName, logger, overrides }) => {
   const client = createStateTableClient(overrides.stateTable, overrides.stateTableEndpoint);
+  const budget = (rateLimits: Config['rateLimits'], keyPrefix?: string) =>
+    createRateLimiter({
+      config: { ...config, rateLimits },
+      stateTable: client,
+      logger,
+      shared: { ...(keyPrefix === undefined ? {} : { keyPrefix }), ...overrides.sharedBudget },
+    });
   return {
-    limiter:
+    limiter: overrides.limiter === undefined ? budget(config.rateLimits) : undefined,
+    // docs/contract.md §11: the sweep's share, counted in its own items of the same table.
+    sweepShare:
       overrides.limiter === undefined
-        ? createRateLimiter({
-            config,
-            stateTable: client,
-            logger,
-            ...(overrides.sharedBudget ? { shared: overrides.sharedBudget } : {}),
-          })
+        ? budget(shareOf(config.rateLimits, config.sweep.budgetShare), 'sweep-budget')
         : undefined,
+    sweepLedger: new DynamoDBSweepLedger({ client, tableName }),
     idempotency: new DynamoDBIdempotencyStore({
       client,
       tableName,

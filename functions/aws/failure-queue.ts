@@ -67,23 +67,49 @@ export function batchesOf(bodies: readonly string[]): string[][] {
 
 export class SqsFailureQueue implements FailureQueue {
   readonly #options: SqsFailureQueueOptions;
-  #client: Promise<SQSClient> | undefined;
-  #sdk: Promise<typeof import('./sqs-send.js')> | undefined;
+  readonly #sender: SqsBatchSender;
 
   constructor(options: SqsFailureQueueOptions) {
     this.#options = options;
+    this.#sender = new SqsBatchSender({ ...options, what: 'The failure queue' });
   }
 
   async write(records: readonly FailureRecord[]): Promise<void> {
     if (records.length === 0) return;
     const now = this.#options.now ?? Date.now;
     const failedAt = now();
-    for (const batch of batchesOf(records.map((record) => failureRecordBody(record, failedAt)))) {
-      await this.#send(batch);
-    }
+    await this.#sender.send(records.map((record) => failureRecordBody(record, failedAt)));
+  }
+}
+
+export interface SqsBatchSenderOptions {
+  readonly queueUrl: string;
+  /** Names the queue in errors: "The failure queue refused 2 record(s)". */
+  readonly what: string;
+  readonly maxAttempts?: number;
+  readonly requestTimeoutMs?: number;
+  /** A ready client (tests); by default one is built on first use, honouring `AWS_ENDPOINT_URL_SQS`. */
+  readonly client?: SQSClient;
+}
+
+/**
+ * Sends message bodies to one queue with `SendMessageBatch` (at most 10 entries and 256 KiB per
+ * call), sending again the entries SQS reports as failed; the SQS client is loaded on first use.
+ */
+export class SqsBatchSender {
+  readonly #options: SqsBatchSenderOptions;
+  #client: Promise<SQSClient> | undefined;
+  #sdk: Promise<typeof import('./sqs-send.js')> | undefined;
+
+  constructor(options: SqsBatchSenderOptions) {
+    this.#options = options;
   }
 
-  async #send(bodies: readonly string[]): Promise<void> {
+  async send(bodies: readonly string[]): Promise<void> {
+    for (const batch of batchesOf(bodies)) await this.#sendBatch(batch);
+  }
+
+  async #sendBatch(bodies: readonly string[]): Promise<void> {
     const { SendMessageBatchCommand } = await this.#loadSdk();
     const client = await this.#loadClient();
     let pending = bodies.map((body, index) => ({ Id: String(index), MessageBody: body }));
@@ -96,7 +122,7 @@ export class SqsFailureQueue implements FailureQueue {
       if (pending.length > 0 && attempt >= ENTRY_ATTEMPTS) {
         const codes = [...new Set((answer.Failed ?? []).map((entry) => entry.Code ?? 'unknown'))];
         throw new Error(
-          `The failure queue refused ${pending.length} record(s) after ${attempt} attempts (${codes.join(', ')})`,
+          `${this.#options.what} refused ${pending.length} record(s) after ${attempt} attempts (${codes.join(', ')})`,
         );
       }
     }

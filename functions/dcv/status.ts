@@ -143,6 +143,27 @@ export function createDcvStatusQuery(deps: DcvStatusDependencies): DcvStatusQuer
   };
 }
 
+/** Builds the read of one order (`GET /order/certificate/{id}`, for the sweep); DigiCert's 404 is `OrderNotFoundError`. */
+export function createOrderQuery(
+  deps: DcvStatusDependencies,
+): (orderId: number, options: { deadline: number }) => Promise<DigiCertOrder> {
+  return async (orderId, { deadline }) => {
+    try {
+      const { outcome } = await callDigiCert(deps, {
+        orderId,
+        deadline,
+        attempt: (apiKey, options) => deps.digicert.orderInfo(orderId, apiKey, options),
+      });
+      return outcome.body;
+    } catch (error) {
+      if (error instanceof DigiCertRequestError && error.status === 404) {
+        throw new OrderNotFoundError(orderId, { cause: error });
+      }
+      throw error;
+    }
+  };
+}
+
 /** Builds the read of one page of pending orders (for the pending-DCV sweep). */
 export function createPendingOrdersQuery(deps: DcvStatusDependencies): PendingOrdersQuery {
   return async (page, { deadline }) => {

@@ -57,6 +57,11 @@ export interface SharedRateBudgetOptions {
   readonly fallbackProbeMs?: number;
   /** Extra lease time for a holder that never releases (docs/design/rate-budget.md, "A container that dies"). @default 2000 */
   readonly leaseSlackMs?: number;
+  /**
+   * The first part of every key of this budget's items: two budgets with different prefixes in one
+   * table count apart (the sweep's share, docs/contract.md §11). @default 'rate-budget'
+   */
+  readonly keyPrefix?: string;
   /** Identifies this container in `holder` (a random id by default). */
   readonly containerId?: string;
   readonly clock?: BudgetClock;
@@ -77,7 +82,7 @@ export interface SharedRateBudget extends ReleasingRateLimiter, Pausable {
   flush(): Promise<void>;
 }
 
-const TICKETS_KEY = 'rate-budget#tickets';
+const DEFAULT_KEY_PREFIX = 'rate-budget';
 /** Budget items are rewritten while in use; the table's TTL removes rings no longer used. */
 const ITEM_TTL_SECONDS = 86_400;
 const RELEASE_ATTEMPTS = 3;
@@ -146,6 +151,7 @@ class RingBudget implements TableBudget {
   readonly #client: DynamoDbSender;
   readonly #table: string;
   readonly #rings: readonly Ring[];
+  readonly #ticketsKey: string;
   readonly #attemptTimeoutMs: number;
   readonly #marginMs: number;
   readonly #callTimeoutMs: number;
@@ -171,9 +177,11 @@ class RingBudget implements TableBudget {
   constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
     this.#client = options.client;
     this.#table = options.tableName;
+    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.#rings = [...options.windows]
       .sort((a, b) => a.windowMs - b.windowMs)
-      .map(({ limit, windowMs }) => ({ limit, windowMs, prefix: `rate-budget#${windowMs}ms#` }));
+      .map(({ limit, windowMs }) => ({ limit, windowMs, prefix: `${keyPrefix}#${windowMs}ms#` }));
+    this.#ticketsKey = `${keyPrefix}#tickets`;
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#marginMs = options.clockSkewMarginMs ?? 50;
     this.#callTimeoutMs = options.callTimeoutMs ?? 1_000;
@@ -222,7 +230,7 @@ class RingBudget implements TableBudget {
     this.#track(
       this.#update(
         {
-          Key: { id: { S: TICKETS_KEY } },
+          Key: { id: { S: this.#ticketsKey } },
           UpdateExpression: 'SET paused_until = :until, expiration = :exp',
           ConditionExpression:
             'attribute_not_exists(paused_until) OR paused_until < :until OR paused_until > :longest',
@@ -336,7 +344,7 @@ class RingBudget implements TableBudget {
     this.#track(
       this.#update(
         {
-          Key: { id: { S: TICKETS_KEY } },
+          Key: { id: { S: this.#ticketsKey } },
           UpdateExpression: 'SET paused_until = :capped',
           ConditionExpression: 'paused_until = :stored',
           ExpressionAttributeValues: { ':capped': num(capped), ':stored': { N: String(stored) } },
@@ -368,7 +376,7 @@ class RingBudget implements TableBudget {
     this.#ticketInFlight = true;
     void this.#update(
       {
-        Key: { id: { S: TICKETS_KEY } },
+        Key: { id: { S: this.#ticketsKey } },
         UpdateExpression: 'ADD n :k SET expiration = :exp',
         ExpressionAttributeValues: { ':k': num(batch.length), ':exp': num(expirationOf(this.#clock.now())) },
         ReturnValues: 'ALL_NEW',
@@ -464,7 +472,7 @@ class RingBudget implements TableBudget {
             new BatchGetItemCommand({
               RequestItems: {
                 [this.#table]: {
-                  Keys: [...keys, TICKETS_KEY].map((key) => ({ id: { S: key } })),
+                  Keys: [...keys, this.#ticketsKey].map((key) => ({ id: { S: key } })),
                   ConsistentRead: true,
                   ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
                 },
@@ -480,7 +488,7 @@ class RingBudget implements TableBudget {
       // DynamoDB may leave keys unread under load: ask again (bounded by the caller's deadline).
       throw new TableUnavailableError('The state table left a read unprocessed');
     }
-    const tickets = items.find((item) => item.id?.S === TICKETS_KEY);
+    const tickets = items.find((item) => item.id?.S === this.#ticketsKey);
     return {
       slots: keys.map((key) => {
         const slot = items.find((item) => item.id?.S === key);

@@ -8,13 +8,20 @@ import type { Context } from 'aws-lambda';
 import { composeRuntime, type Runtime } from '../app/compose.js';
 import type { DcvStatus } from '../dcv/status.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
+import type { SweepAnswer } from '../sweep/sweep.js';
 import type { HttpResponse } from '../triggers/api-gateway.js';
 import { handleDirect } from '../triggers/direct.js';
 import { handleHttp, isHttpEvent } from '../triggers/http.js';
 import { type Invocation, startInvocation } from '../triggers/invocation.js';
 import { handleSqs, isSqsEvent, type SqsBatchResponse } from '../triggers/sqs.js';
 
-export type HandlerResult = HttpResponse | SentResult | BatchResult | DcvStatus | SqsBatchResponse;
+export type HandlerResult =
+  | HttpResponse
+  | SentResult
+  | BatchResult
+  | DcvStatus
+  | SweepAnswer
+  | SqsBatchResponse;
 export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
 
 /** One way in: the events it recognises and how it answers them. */

@@ -3,7 +3,7 @@
  * EventBridge event envelopes (docs/contract.md §3): recognise the payload and validate it whole. Running
  * it is the domain's (`resend/use-case.ts`, `resend/batch.ts`).
  */
-import { DIRECT_ACTIONS, type DirectAction, REQUEST_LIMITS } from '../app/contract.js';
+import { DIRECT_ACTIONS, REQUEST_LIMITS, SWEEP_POLICIES, type SweepPolicy } from '../app/contract.js';
 import { type Issue, ValidationError } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from '../resend/request-schema.js';
 
 export const ACCEPTED_SHAPES =
-  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an action {"action": "dcv-status", "order_id": 123}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
+  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an action {"action": "dcv-status", "order_id": 123} or {"action": "sweep"}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
 
 /**
  * Whether `event` is an EventBridge event envelope. EventBridge always sends both fields; a direct
@@ -38,16 +38,23 @@ function describeShape(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** An action of a direct invocation (docs/contract.md §10): not a resend. */
-export interface ActionPayload {
-  readonly kind: 'action';
-  readonly action: DirectAction;
-  readonly orderId: number;
-}
+/** An action of a direct invocation (docs/contract.md §10, §11): not a resend. */
+export type ActionPayload =
+  | { readonly kind: 'action'; readonly action: 'dcv-status'; readonly orderId: number }
+  | {
+      readonly kind: 'action';
+      readonly action: 'sweep';
+      readonly dryRun: boolean;
+      /** Dry runs only. */
+      readonly policy?: SweepPolicy;
+      /** Dry runs only. */
+      readonly offset?: number;
+    };
 
 /**
- * A direct invocation's payload: an action (`{"action": "dcv-status", "order_id": N}`) or a resend
- * (single or batch, `parseDirectPayload`'s rules, unknown fields refused); throws `ValidationError`.
+ * A direct invocation's payload: an action (`{"action": "dcv-status", "order_id": N}`,
+ * `{"action": "sweep", "dry_run": true}`) or a resend (single or batch, `parseDirectPayload`'s
+ * rules, unknown fields refused); throws `ValidationError`.
  */
 export function parseDirectInvocation(event: unknown): ResendPayload | ActionPayload {
   const { payload, prefix } = unwrap(event);
@@ -60,23 +67,35 @@ export function isActionInvocation(event: unknown): boolean {
   return isRecord(payload) && 'action' in payload;
 }
 
-const ACTION_FIELDS = new Set(['action', 'order_id']);
+/** Each action's fields (docs/contract.md §10, §11). */
+const ACTION_FIELDS: Readonly<Record<(typeof DIRECT_ACTIONS)[number], ReadonlySet<string>>> = {
+  'dcv-status': new Set(['action', 'order_id']),
+  sweep: new Set(['action', 'dry_run', 'policy', 'offset']),
+};
 
 function parseAction(payload: Record<string, unknown>, prefix: readonly string[]): ActionPayload {
   const field = (name: string) => [...prefix, name].join('.');
-  const issues: Issue[] = [];
-  const action = payload.action;
-  const known = DIRECT_ACTIONS.find((name) => name === action);
-  if (known === undefined) {
-    issues.push({
-      field: field('action'),
-      message: `must be one of ${DIRECT_ACTIONS.map((name) => `"${name}"`).join(', ')} (omit it to resend)`,
-      code: 'invalid_input',
-    });
+  const action = DIRECT_ACTIONS.find((name) => name === payload.action);
+  if (action === undefined) {
+    throw ValidationError.single(
+      field('action'),
+      `must be one of ${DIRECT_ACTIONS.map((name) => `"${name}"`).join(', ')} (omit it to resend)`,
+    );
   }
+  const issues: Issue[] = [];
+  for (const key of Object.keys(payload)) {
+    if (!ACTION_FIELDS[action].has(key)) {
+      issues.push({
+        field: field(key),
+        message: `is not a known field of the "${action}" action`,
+        code: 'invalid_input',
+      });
+    }
+  }
+  if (action === 'sweep') return parseSweep(payload, field, issues);
   const orderId = parseOrderId(payload.order_id);
   if (orderId === undefined) {
-    issues.push({
+    issues.unshift({
       field: field('order_id'),
       message:
         payload.order_id === undefined
@@ -85,13 +104,58 @@ function parseAction(payload: Record<string, unknown>, prefix: readonly string[]
       code: 'invalid_order_id',
     });
   }
-  for (const key of Object.keys(payload)) {
-    if (!ACTION_FIELDS.has(key)) {
-      issues.push({ field: field(key), message: 'is not a known field of an action', code: 'invalid_input' });
+  if (orderId === undefined || issues.length > 0) throw new ValidationError(issues);
+  return { kind: 'action', action, orderId };
+}
+
+function parseSweep(
+  payload: Record<string, unknown>,
+  field: (name: string) => string,
+  issues: Issue[],
+): ActionPayload {
+  const { dry_run: dryRun = false, policy, offset } = payload;
+  if (typeof dryRun !== 'boolean') {
+    issues.push({ field: field('dry_run'), message: 'must be true or false', code: 'invalid_input' });
+  }
+  const known = SWEEP_POLICIES.find((name) => name === policy);
+  if (policy !== undefined) {
+    if (known === undefined) {
+      issues.push({
+        field: field('policy'),
+        message: `must be one of ${SWEEP_POLICIES.map((name) => `"${name}"`).join(', ')}`,
+        code: 'invalid_input',
+      });
+    } else if (dryRun !== true) {
+      issues.push({
+        field: field('policy'),
+        message: 'is allowed only with "dry_run": true (a sweep acts with the configured DCV_SWEEP_POLICY)',
+        code: 'invalid_input',
+      });
     }
   }
-  if (known === undefined || orderId === undefined || issues.length > 0) throw new ValidationError(issues);
-  return { kind: 'action', action: known, orderId };
+  if (offset !== undefined) {
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      issues.push({
+        field: field('offset'),
+        message: 'must be a whole number, 0 or more',
+        code: 'invalid_input',
+      });
+    } else if (dryRun !== true) {
+      issues.push({
+        field: field('offset'),
+        message: 'is allowed only with "dry_run": true (a sweep reads every page)',
+        code: 'invalid_input',
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return {
+    kind: 'action',
+    action: 'sweep',
+    dryRun: dryRun === true,
+    ...(known === undefined ? {} : { policy: known }),
+    ...(typeof offset === 'number' ? { offset } : {}),
+  };
 }
 
 /** Recognises and validates a resend payload (single or batch); throws `ValidationError` naming the place. */

@@ -10,6 +10,7 @@ import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
+import type { SweepAnswer } from '../sweep/sweep.js';
 import { handleAction } from './direct-actions.js';
 import { forDirectCaller } from './direct-errors.js';
 import { eventBridgeId, isActionInvocation, parseDirectPayload } from './direct-payload.js';
@@ -19,7 +20,7 @@ import type { Invocation } from './invocation.js';
 export async function handleDirect(
   event: unknown,
   invocation: Invocation,
-): Promise<SentResult | BatchResult | DcvStatus> {
+): Promise<SentResult | BatchResult | DcvStatus | SweepAnswer> {
   if (isActionInvocation(event)) return handleAction(event, invocation);
   const { awsRequestId, deadline } = invocation;
   const eventId = eventBridgeId(event);

@@ -27,6 +27,8 @@ import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { FailureQueue, FailureRecord } from '../resend/ports.js';
 import type { ResendPayload, ResendRequest } from '../resend/request-schema.js';
 import type { ResendUseCase } from '../resend/use-case.js';
+import { isSweepMessage, parseSweepMessage, type SweepMessage } from '../sweep/messages.js';
+import type { SweepMessageOutcome } from '../sweep/sweep.js';
 import { parseDirectPayload } from './direct-payload.js';
 import type { Invocation } from './invocation.js';
 
@@ -169,6 +171,8 @@ export interface ConsumeOptions {
    * Without a state table, `undefined`: every receive attempts every order and writes its records.
    */
   readonly failureRecords?: IdempotencyStore;
+  /** Works through one of the pending-DCV sweep's own messages (docs/contract.md §11). */
+  readonly sweep?: (message: SweepMessage, deadline: number) => Promise<SweepMessageOutcome>;
   readonly observe: (message: QueueMessage) => MessageObserver;
 }
 
@@ -233,6 +237,9 @@ async function consumeMessage(
   hooks: MessageObserver,
   options: ConsumeOptions,
 ): Promise<MessageOutcome> {
+  if (options.sweep !== undefined && isSweepMessage(parsedOrUndefined(message.body))) {
+    return consumeSweepMessage(message, hooks, options.sweep, options);
+  }
   let payload: ResendPayload;
   try {
     payload = parseQueuedPayload(message.body);
@@ -309,6 +316,42 @@ async function consumeMessage(
   if (transient > 0)
     return { ...base, verdict: 'retry', reason: `${transient} order(s) failed for a passing reason` };
   return { ...base, verdict: 'done' };
+}
+
+function parsedOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page or a part of a sweep: worked through by the sweep; a malformed one goes to the failure queue. */
+async function consumeSweepMessage(
+  message: QueueMessage,
+  hooks: MessageObserver,
+  sweep: NonNullable<ConsumeOptions['sweep']>,
+  options: ConsumeOptions,
+): Promise<MessageOutcome> {
+  let parsed: SweepMessage;
+  try {
+    parsed = parseSweepMessage(JSON.parse(message.body));
+  } catch (error) {
+    hooks.onUnreadable(error);
+    return finishUnreadable(message, undefined, error, options.failureQueue);
+  }
+  const outcome = await sweep(parsed, options.deadline);
+  const base = {
+    messageId: message.messageId,
+    deliveryId: parsed.id,
+    sent: 0,
+    refused: 0,
+    transient: 0,
+    failureRecords: 0,
+  };
+  return outcome.verdict === 'done'
+    ? { ...base, verdict: 'done' }
+    : { ...base, verdict: 'retry', transient: 1, reason: outcome.reason };
 }
 
 /**
@@ -476,6 +519,7 @@ export async function handleSqs(
     wrapDelivery: (payload, deliveryId, resend, deadline) =>
       directDelivery(runtime.idempotency, payload, deliveryId, resend, deadline),
     ...(runtime.idempotency === undefined ? {} : { failureRecords: runtime.idempotency }),
+    sweep: (message, deadline) => runtime.sweep.work(message, { deadline }),
     observe: (message) => {
       const observer = observe(message);
       return {
