@@ -221,6 +221,28 @@ describe('checkDcv', () => {
     expect(outcome).toMatchObject({ kind: 'rejected', status: 400 });
   });
 
+  it('never carries the key when DigiCert echoes it in a not-yet code or a refusal', async () => {
+    simulator.scriptDcv(
+      42,
+      'check-dcv',
+      {
+        kind: 'custom',
+        status: 400,
+        body: JSON.stringify({
+          errors: [{ code: `invalid_dns_txt|${CANARY_KEY}`, message: `no ${CANARY_KEY}` }],
+        }),
+      },
+      { kind: 'echo_key' },
+    );
+
+    const notYet = await client.checkDcv(42, CANARY_KEY, options);
+    const refused = await client.checkDcv(42, CANARY_KEY, options);
+
+    expect(notYet).toMatchObject({ kind: 'found', body: { validated: false } });
+    expect(refused).toMatchObject({ kind: 'rejected', status: 400 });
+    expect(JSON.stringify([notYet, refused])).not.toContain(CANARY_KEY);
+  });
+
   it('is rejected with 403 for a view-only key', async () => {
     const outcome = await client.checkDcv(42, VIEW_ONLY_KEY, options);
 
