@@ -1,12 +1,16 @@
 /**
  * A local stand-in for DigiCert CertCentral: `PUT /services/v2/order/certificate/{id}/resend-emails`,
  * the domain's DCV addresses, and an order book read through `GET /order/certificate/{id}`,
- * `GET /order/certificate/{id}/validation` and the paged `GET /order/certificate?filters[status]=...`.
+ * `GET /order/certificate/{id}/validation` and the paged `GET /order/certificate?filters[status]=...`,
+ * and changed by DNS DCV's `PUT .../dcv-method`, `PUT .../dcv-random-value` and `PUT .../check-dcv`
+ * (which really looks the TXT or CNAME up, through `dnsServers`).
  * A real HTTP server on 127.0.0.1 that checks the key (a view-only key may GET, its PUT gets 403)
  * and the body as DigiCert does and answers with DigiCert's statuses and error envelope. Tests
  * script its answers per order id and seed its book (`stuckOrders`); `npm start` uses it as the
  * embedded default with a few "magic" order ids (`DEMO_ORDERS`) and stuck orders (`demoBook`).
  */
+import { randomInt } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer } from './loopback-server.js';
 
@@ -53,7 +57,18 @@ export interface RecordedRequest {
 }
 
 /** DCV methods of an order, as DigiCert names them. */
-export type DcvMethod = 'email' | 'dns-txt-token' | 'dns-cname-token' | 'http-token';
+export type DcvMethod = 'email' | 'dns-txt-token' | 'dns-cname-token' | 'http-token' | 'http-token-dynamic';
+
+const DCV_METHODS: ReadonlySet<string> = new Set<DcvMethod>([
+  'email',
+  'dns-txt-token',
+  'dns-cname-token',
+  'http-token',
+  'http-token-dynamic',
+]);
+
+/** The DNS DCV routes of an order: `PUT /order/certificate/{id}/<route>`. */
+export type DcvRoute = 'dcv-method' | 'dcv-random-value' | 'check-dcv';
 
 /** One order of the simulator's book. */
 export interface SimulatedOrder {
@@ -71,6 +86,8 @@ export interface SimulatedOrder {
   readonly randomValue?: { readonly value: string; readonly expiresAt: number };
   /** @default ssl_dv_geotrust */
   readonly productNameId?: string;
+  /** What `check-dcv` answers once the order is issued. @default 100000000 + id */
+  readonly certificateId?: number;
 }
 
 /** DigiCert's page size bounds for the order list. */
@@ -97,6 +114,13 @@ export interface SimulatorOptions {
    * server or a load test does not grow without bound. @default unbounded (tests read them all)
    */
   readonly maxRecordedRequests?: number;
+  /**
+   * DNS servers `check-dcv` asks, `host:port` (a dns2 stand-in in tests). @default the system's
+   * resolvers
+   */
+  readonly dnsServers?: readonly string[];
+  /** One DNS query's time limit (`check-dcv`), tried twice. @default 1000 */
+  readonly dnsTimeoutMs?: number;
 }
 
 export const BASE_PATH = '/services/v2';
@@ -105,6 +129,9 @@ const ROUTE = /^\/services\/v2\/order\/certificate\/([^/]+)\/resend-emails$/;
 const ORDER_ROUTE = /^\/services\/v2\/order\/certificate\/([0-9]+)(\/validation)?\/?(?:\?.*)?$/;
 /** `GET /order/certificate?filters[status]=pending&offset=N&limit=M`. */
 const ORDER_LIST_ROUTE = /^\/services\/v2\/order\/certificate\/?(?:\?(.*))?$/;
+/** DNS DCV: `PUT /order/certificate/{id}/dcv-method`, `/dcv-random-value`, `/check-dcv`. */
+const DCV_ROUTE =
+  /^\/services\/v2\/order\/certificate\/([0-9]+)\/(dcv-method|dcv-random-value|check-dcv)\/?(?:\?.*)?$/;
 /** DigiCert's domain-level `GET /domain/{domain_id}/dcv/emails` (the FQDN accepted in place of the id). */
 const DOMAIN_EMAILS_ROUTE = /^\/services\/v2\/domain\/([^/?]+)\/dcv\/emails(?:\?.*)?$/;
 /** A domain whose DCV emails the demo's key may not read (403), as with a key lacking the domains permission. */
@@ -126,6 +153,29 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** DigiCert's random values are valid for 30 days. */
 const RANDOM_VALUE_DAYS = 30;
+const RANDOM_VALUE_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+/** Where DigiCert's CNAME method points: `_dnsauth.<domain>` CNAME `<random value>.dcv.digicert.com`. */
+const DCV_CNAME_SUFFIX = 'dcv.digicert.com';
+
+/**
+ * What `check-dcv` answers when it finds no record: DigiCert's documented `invalid_dns_txt` and
+ * `file_random_value_not_found`, its `invalid_dns_cname`, and, for an expired random value, a code
+ * of the simulator's own (DigiCert does not document one): `random_value_expired`.
+ */
+export const CHECK_DCV_CODES = {
+  txt: 'invalid_dns_txt',
+  cname: 'invalid_dns_cname',
+  file: 'file_random_value_not_found',
+  expired: 'random_value_expired',
+} as const;
+
+/** A fresh random value as DigiCert makes them: 32 lowercase letters and digits. */
+export function newRandomValue(): string {
+  return Array.from(
+    { length: 32 },
+    () => RANDOM_VALUE_ALPHABET[randomInt(RANDOM_VALUE_ALPHABET.length)],
+  ).join('');
+}
 
 /**
  * A few realistic stuck orders for `npm start` (ids clear of `DEMO_ORDERS`), aged from `now`: an
@@ -269,6 +319,28 @@ function validationBody(order: SimulatedOrder): Record<string, unknown> {
 
 const envelope = (code: string, message: string) => JSON.stringify({ errors: [{ code, message }] });
 
+/** The next behaviour of a script (the last one repeats), or `undefined` without one. */
+function next(script: Behaviour[] | undefined): Behaviour | undefined {
+  if (!script || script.length === 0) return undefined;
+  return script.length > 1 ? script.shift() : script[0];
+}
+
+/** DigiCert's 400 for a DCV request it refuses or a check that found nothing. */
+function dcvRefusal(code: string, message: string): Behaviour {
+  return { kind: 'custom', status: 400, body: envelope(code, message) };
+}
+
+function randomValueAnswer(randomValue: { readonly value: string; readonly expiresAt: number }): Behaviour {
+  const body = { dcv_random_value: randomValue.value, expiration_date: digicertDate(randomValue.expiresAt) };
+  return { kind: 'custom', status: 200, body: JSON.stringify(body) };
+}
+
+/** The name DigiCert checks for a domain: a wildcard's base name. */
+function baseOf(dnsName: string): string {
+  const name = dnsName.toLowerCase().replace(/\.$/, '');
+  return name.startsWith('*.') ? name.slice(2) : name;
+}
+
 function echoKey(behaviour: { status?: number }, header: string | string[] | undefined): Behaviour {
   const key = String(header);
   return {
@@ -294,6 +366,8 @@ export class DigiCertSimulator {
   #options: SimulatorOptions;
   #scripts = new Map<number, Behaviour[]>();
   #domainScripts = new Map<string, Behaviour>();
+  #dcvScripts = new Map<string, Behaviour[]>();
+  readonly #resolver: Resolver;
   #timers = new Set<NodeJS.Timeout>();
   #keyHits = new Map<string, number[]>();
   #validKeys: Set<string>;
@@ -306,6 +380,9 @@ export class DigiCertSimulator {
     this.#options = options;
     this.#validKeys = new Set(options.validKeys);
     this.#viewOnlyKeys = new Set(options.viewOnlyKeys ?? []);
+    this.#resolver = new Resolver({ timeout: options.dnsTimeoutMs ?? 1_000, tries: 2 });
+    if (options.dnsServers && options.dnsServers.length > 0)
+      this.#resolver.setServers([...options.dnsServers]);
     this.addOrders(options.orders ?? []);
   }
 
@@ -346,6 +423,17 @@ export class DigiCertSimulator {
     return this;
   }
 
+  /**
+   * Scripts the answers of one DNS DCV route of one order (e.g. a 503 for `check-dcv` while
+   * `dcv-method` answers from the book): each request takes the next behaviour, the last repeats; a
+   * scripted `sent` answers from the book. Before the order's own `script`, which applies to every
+   * route of the order.
+   */
+  scriptDcv(orderId: number, route: DcvRoute, ...behaviours: Behaviour[]): this {
+    this.#dcvScripts.set(`${orderId} ${route}`, [...behaviours]);
+    return this;
+  }
+
   /** Adds orders to the book (an order with the same id is replaced). */
   addOrders(orders: Iterable<SimulatedOrder>): this {
     for (const order of orders) this.#book.set(order.id, order);
@@ -378,6 +466,7 @@ export class DigiCertSimulator {
     this.#received = 0;
     this.#scripts.clear();
     this.#domainScripts.clear();
+    this.#dcvScripts.clear();
     this.#keyHits.clear();
     this.#book.clear();
     this.addOrders(this.#options.orders ?? []);
@@ -406,7 +495,7 @@ export class DigiCertSimulator {
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const path = req.url ?? '';
-      const match = ROUTE.exec(path) ?? ORDER_ROUTE.exec(path);
+      const match = ROUTE.exec(path) ?? ORDER_ROUTE.exec(path) ?? DCV_ROUTE.exec(path);
       const orderId = match?.[1] && /^[0-9]+$/.test(match[1]) ? Number(match[1]) : undefined;
       let body: unknown;
       try {
@@ -427,13 +516,27 @@ export class DigiCertSimulator {
       this.#received += 1;
       const excess = this.requests.length - (this.#options.maxRecordedRequests ?? Number.POSITIVE_INFINITY);
       if (excess > 0) this.requests.splice(0, excess);
+      const respond = (decided: Behaviour) => {
+        const behaviour =
+          decided.kind === 'echo_key' ? echoKey(decided, req.headers['x-dc-devkey']) : decided;
+        this.#later(this.#options.latencyMs ?? 0, () => this.#answer(res, behaviour));
+      };
       const decided = this.#decide(req, orderId, rawBody, body);
-      const behaviour = decided.kind === 'echo_key' ? echoKey(decided, req.headers['x-dc-devkey']) : decided;
-      this.#later(this.#options.latencyMs ?? 0, () => this.#answer(res, behaviour));
+      // Only `check-dcv` waits (on DNS); every other answer is decided at once, as it always was.
+      if (decided instanceof Promise) {
+        decided.then(respond, () => respond({ kind: 'server_error' }));
+      } else {
+        respond(decided);
+      }
     });
   }
 
-  #decide(req: IncomingMessage, orderId: number | undefined, rawBody: string, body: unknown): Behaviour {
+  #decide(
+    req: IncomingMessage,
+    orderId: number | undefined,
+    rawBody: string,
+    body: unknown,
+  ): Behaviour | Promise<Behaviour> {
     const url = req.url ?? '';
     const domainEmails = DOMAIN_EMAILS_ROUTE.exec(url);
     if (domainEmails?.[1] !== undefined) return this.#decideDomainEmails(req, domainEmails[1]);
@@ -466,10 +569,142 @@ export class DigiCertSimulator {
         message: 'The request body is not valid JSON',
       };
     }
+    const dcv = DCV_ROUTE.exec(url);
+    if (dcv) return this.#decideDcv(orderId, dcv[2] as DcvRoute, body);
     const script = this.#scripts.get(orderId);
     if (script && script.length > 0)
       return script.length > 1 ? (script.shift() as Behaviour) : (script[0] as Behaviour);
     return this.#options.fixedBehaviours?.get(orderId) ?? this.#options.defaultBehaviour ?? { kind: 'sent' };
+  }
+
+  /**
+   * A DNS DCV `PUT` (key, rate limit and body already checked): the route's script, then the order's
+   * script or fixed outcome (a scripted `sent` means "answer from the book"), then the book.
+   */
+  #decideDcv(orderId: number, route: DcvRoute, body: unknown): Behaviour | Promise<Behaviour> {
+    const scripted =
+      next(this.#dcvScripts.get(`${orderId} ${route}`)) ??
+      next(this.#scripts.get(orderId)) ??
+      this.#options.fixedBehaviours?.get(orderId);
+    if (scripted && scripted.kind !== 'sent') return scripted;
+    const order = this.#book.get(orderId);
+    if (!order) return { kind: 'not_found' };
+    switch (route) {
+      case 'dcv-method':
+        return this.#setDcvMethod(order, body);
+      case 'dcv-random-value':
+        return this.#currentRandomValue(order);
+      case 'check-dcv':
+        return this.#checkDcv(order);
+    }
+  }
+
+  /** `dcv-method`: 204 for email; a fresh random value for a token method. */
+  #setDcvMethod(order: SimulatedOrder, body: unknown): Behaviour {
+    const method = (body as { dcv_method?: unknown } | undefined)?.dcv_method;
+    if (typeof method !== 'string' || !DCV_METHODS.has(method)) {
+      return dcvRefusal('invalid_dcv_method', 'The DCV method is not valid.');
+    }
+    if (order.status !== 'pending') {
+      return dcvRefusal('invalid_order_status', 'The DCV method can only be changed on a pending order.');
+    }
+    if (method === 'http-token-dynamic' && (order.productNameId ?? 'ssl_dv_geotrust').startsWith('ssl_dv')) {
+      return dcvRefusal('invalid_dcv_method', 'DV orders do not accept the http-token-dynamic DCV method.');
+    }
+    if (method === 'email') {
+      this.#book.set(order.id, { ...order, dcvMethod: 'email' });
+      return { kind: 'sent' };
+    }
+    const randomValue = { value: newRandomValue(), expiresAt: Date.now() + RANDOM_VALUE_DAYS * DAY_MS };
+    this.#book.set(order.id, { ...order, dcvMethod: method as DcvMethod, randomValue });
+    return randomValueAnswer(randomValue);
+  }
+
+  /** `dcv-random-value`: the order's value, or a new one when it has none or it expired. */
+  #currentRandomValue(order: SimulatedOrder): Behaviour {
+    if (order.dcvMethod === 'email') {
+      return dcvRefusal('invalid_dcv_method', "The order's DCV method does not use a random value.");
+    }
+    const current = order.randomValue;
+    if (current && current.expiresAt > Date.now()) return randomValueAnswer(current);
+    const randomValue = { value: newRandomValue(), expiresAt: Date.now() + RANDOM_VALUE_DAYS * DAY_MS };
+    this.#book.set(order.id, { ...order, randomValue });
+    return randomValueAnswer(randomValue);
+  }
+
+  /**
+   * `check-dcv`: looks up, for each domain not yet validated (a wildcard at its base name), the TXT
+   * at the name and at `_dnsauth.<name>` (either counts) or the CNAME at `_dnsauth.<name>`. Every
+   * domain found: the order is validated and issued. Else DigiCert's 400; the domains found are
+   * validated meanwhile, as DigiCert validates each domain on its own.
+   */
+  async #checkDcv(order: SimulatedOrder): Promise<Behaviour> {
+    const validated = new Set(order.validated ?? []);
+    const missing = order.dnsNames.filter((name) => !validated.has(name));
+    if (missing.length === 0) return this.#issued(order);
+    if (order.status !== 'pending') {
+      return dcvRefusal('invalid_order_status', 'DCV can only be checked on a pending order.');
+    }
+    if (order.dcvMethod === 'email') {
+      return dcvRefusal('invalid_dcv_method', "The order's DCV method cannot be checked (email).");
+    }
+    const random = order.randomValue;
+    if (!random || random.expiresAt <= Date.now()) {
+      return dcvRefusal(CHECK_DCV_CODES.expired, 'The random value expired; request a new one.');
+    }
+    if (order.dcvMethod === 'http-token' || order.dcvMethod === 'http-token-dynamic') {
+      return dcvRefusal(
+        CHECK_DCV_CODES.file,
+        'Could not find the random value at the expected file location for one or more domains.',
+      );
+    }
+    const cname = order.dcvMethod === 'dns-cname-token';
+    const bases = [...new Set(missing.map(baseOf))];
+    const found = new Set<string>();
+    await Promise.all(
+      bases.map(async (base) => {
+        if (await this.#published(base, random.value, cname)) found.add(base);
+      }),
+    );
+    // The book may have changed while DNS answered (a reset, another check): apply to what is there.
+    const current = this.#book.get(order.id);
+    if (!current) return { kind: 'not_found' };
+    const nowValidated = new Set(current.validated ?? []);
+    for (const name of current.dnsNames) if (found.has(baseOf(name))) nowValidated.add(name);
+    const updated = { ...current, validated: current.dnsNames.filter((name) => nowValidated.has(name)) };
+    if (updated.validated.length === current.dnsNames.length) return this.#issued(updated);
+    this.#book.set(current.id, updated);
+    return cname
+      ? dcvRefusal(CHECK_DCV_CODES.cname, 'Could not find a valid CNAME record for one or more domains.')
+      : dcvRefusal(CHECK_DCV_CODES.txt, 'Could not find a valid TXT record for one or more domains.');
+  }
+
+  /** Whether DNS shows `value` for `base`; a failed lookup (NXDOMAIN, NODATA, a timeout) is "not found". */
+  async #published(base: string, value: string, cname: boolean): Promise<boolean> {
+    const wanted = value.toLowerCase();
+    if (cname) {
+      const targets = await this.#resolver.resolveCname(`_dnsauth.${base}`).catch(() => [] as string[]);
+      return targets.some(
+        (target) => target.toLowerCase().replace(/\.$/, '') === `${wanted}.${DCV_CNAME_SUFFIX}`,
+      );
+    }
+    const sets = await Promise.all(
+      [base, `_dnsauth.${base}`].map((name) => this.#resolver.resolveTxt(name).catch(() => [] as string[][])),
+    );
+    return sets.some((records) => records.some((chunks) => chunks.join('').trim().toLowerCase() === wanted));
+  }
+
+  /** The order, every domain validated, is issued: `check-dcv`'s 200. */
+  #issued(order: SimulatedOrder): Behaviour {
+    const issued: SimulatedOrder = { ...order, status: 'issued', validated: [...order.dnsNames] };
+    this.#book.set(order.id, issued);
+    const body = {
+      order_status: 'issued',
+      certificate_id: order.certificateId ?? 100_000_000 + order.id,
+      dcv_status: 'valid',
+      dns_name_validations: order.dnsNames.map((name) => ({ dns_name: name, status: 'approved' })),
+    };
+    return { kind: 'custom', status: 200, body: JSON.stringify(body) };
   }
 
   /** A GET of the order book: method, key (view-only keys too) and rate limit, then `answer`. */
@@ -491,13 +726,7 @@ export class DigiCertSimulator {
    */
   #decideOrderRead(req: IncomingMessage, orderId: number, validation: boolean): Behaviour {
     return this.#decideRead(req, () => {
-      const script = this.#scripts.get(orderId);
-      const scripted =
-        script && script.length > 0
-          ? script.length > 1
-            ? (script.shift() as Behaviour)
-            : (script[0] as Behaviour)
-          : this.#options.fixedBehaviours?.get(orderId);
+      const scripted = next(this.#scripts.get(orderId)) ?? this.#options.fixedBehaviours?.get(orderId);
       if (scripted && scripted.kind !== 'sent') return scripted;
       const order = this.#book.get(orderId);
       if (!order) return { kind: 'not_found' };

@@ -1,8 +1,10 @@
 /**
- * A local DNS server for the DCV pre-check: `dns2`'s UDP server on 127.0.0.1, answering TXT, CAA
- * and MX from a table (dns2 3.0.0 encodes all three). A name in the table with no record of the
- * asked type answers NOERROR with no records (NODATA); a name not in it answers NXDOMAIN, as a
- * real authoritative server would. A name listed as `silent` (and every name below it) is never
+ * A local DNS server for the DCV pre-check and DNS DCV: `dns2`'s UDP server on 127.0.0.1, answering
+ * TXT, CAA, MX and CNAME from a table (dns2 3.0.0 encodes all four), and from a callback when one is
+ * given (`records`: a Route 53 stand-in's record sets, read at each question). A name with no record
+ * of the asked type answers NOERROR with no records (NODATA); a name nobody knows answers NXDOMAIN,
+ * as a real authoritative server would. A name with a CNAME answers it to every question, followed by
+ * the target's records of the asked type when the target is known here. A name listed as `silent` (and every name below it) is never
  * answered, like a blackholed zone behind a recursive resolver. Also: a socket that never answers
  * at all, for a resolver that is down.
  */
@@ -17,11 +19,29 @@ export interface DnsZone {
   readonly caa?: Readonly<Record<string, readonly { tag: string; value: string; flags?: number }[]>>;
   /** MX exchanges by name. */
   readonly mx?: Readonly<Record<string, readonly string[]>>;
+  /** The CNAME target by name (`_dnsauth.example.com` -> `<random>.dcv.digicert.com`). */
+  readonly cname?: Readonly<Record<string, string>>;
+  /**
+   * Records at a name, asked at each question before the tables above: `undefined` when the
+   * callback does not know the name (the tables then answer). Names come lowercase, without a
+   * trailing dot.
+   */
+  readonly records?: (name: string) => DnsNameRecords | undefined;
   /** Names never answered, nor any name below them (the question is still counted). */
   readonly silent?: readonly string[];
 }
 
+/** The records at one name, as a `records` callback answers them. */
+export interface DnsNameRecords {
+  readonly txt?: readonly (readonly string[])[];
+  readonly caa?: readonly { tag: string; value: string; flags?: number }[];
+  readonly mx?: readonly string[];
+  readonly cname?: string;
+}
+
 const NXDOMAIN = 3;
+/** CNAMEs followed for one answer, so that a loop in a table ends. */
+const MAX_CNAME_HOPS = 8;
 
 export class LocalDnsServer {
   readonly #server: UDPServer;
@@ -66,39 +86,79 @@ export class LocalDnsServer {
     const response = Packet.createResponseFromRequest(request);
     const [question] = request.questions;
     if (!question) return response;
-    const name = question.name.toLowerCase().replace(/\.$/, '');
+    const name = normal(question.name);
     const type = Object.entries(Packet.TYPE).find(([, code]) => code === question.type)?.[0] ?? '?';
     this.queries.push(`${type} ${name}`);
     const zone = this.#zone;
     if (zone.silent?.some((silent) => name === silent || name.endsWith(`.${silent}`))) return undefined;
-    const known = [zone.txt, zone.caa, zone.mx].some(
-      (table) => table !== undefined && Object.hasOwn(table, name),
-    );
-    if (!known) {
+    const found = recordsAt(zone, name);
+    if (found === undefined) {
       response.header.rcode = NXDOMAIN;
       return response;
     }
-    const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 };
-    if (question.type === Packet.TYPE.TXT) {
-      for (const data of zone.txt?.[name] ?? []) {
-        response.answers.push({ ...base, type: Packet.TYPE.TXT, data: [...data] } as Resource);
+    let records: DnsNameRecords = found;
+    let owner: string = question.name;
+    for (let hop = 0; hop < MAX_CNAME_HOPS; hop += 1) {
+      const base = { name: owner, class: Packet.CLASS.IN, ttl: 60 };
+      const target: string | undefined = records.cname;
+      if (target === undefined) {
+        pushRecords(response, question.type, base, records);
+        return response;
       }
-    } else if (question.type === Packet.TYPE.CAA) {
-      for (const { tag, value, flags } of zone.caa?.[name] ?? []) {
-        response.answers.push({ ...base, type: Packet.TYPE.CAA, flags: flags ?? 0, tag, value } as Resource);
-      }
-    } else if (question.type === Packet.TYPE.MX) {
-      for (const [i, exchange] of (zone.mx?.[name] ?? []).entries()) {
-        response.answers.push({
-          ...base,
-          type: Packet.TYPE.MX,
-          exchange,
-          priority: 10 * (i + 1),
-        } as Resource);
-      }
+      response.answers.push({ ...base, type: Packet.TYPE.CNAME, domain: target } as Resource);
+      const next = question.type === Packet.TYPE.CNAME ? undefined : recordsAt(zone, normal(target));
+      if (next === undefined) return response;
+      records = next;
+      owner = target;
     }
     return response;
   }
+}
+
+/** What the zone holds at `name` (the callback first, then the tables), or `undefined` for nothing. */
+function recordsAt(zone: DnsZone, name: string): DnsNameRecords | undefined {
+  const fromCallback = zone.records?.(name);
+  if (fromCallback !== undefined) return fromCallback;
+  const known = [zone.txt, zone.caa, zone.mx, zone.cname].some(
+    (table) => table !== undefined && Object.hasOwn(table, name),
+  );
+  if (!known) return undefined;
+  return {
+    ...(zone.txt?.[name] ? { txt: zone.txt[name] } : {}),
+    ...(zone.caa?.[name] ? { caa: zone.caa[name] } : {}),
+    ...(zone.mx?.[name] ? { mx: zone.mx[name] } : {}),
+    ...(zone.cname?.[name] ? { cname: zone.cname[name] } : {}),
+  };
+}
+
+function pushRecords(
+  response: Packet,
+  type: number,
+  base: { name: string; class: number; ttl: number },
+  records: DnsNameRecords,
+): void {
+  if (type === Packet.TYPE.TXT) {
+    for (const data of records.txt ?? []) {
+      response.answers.push({ ...base, type: Packet.TYPE.TXT, data: [...data] } as Resource);
+    }
+  } else if (type === Packet.TYPE.CAA) {
+    for (const { tag, value, flags } of records.caa ?? []) {
+      response.answers.push({ ...base, type: Packet.TYPE.CAA, flags: flags ?? 0, tag, value } as Resource);
+    }
+  } else if (type === Packet.TYPE.MX) {
+    for (const [i, exchange] of (records.mx ?? []).entries()) {
+      response.answers.push({
+        ...base,
+        type: Packet.TYPE.MX,
+        exchange,
+        priority: 10 * (i + 1),
+      } as Resource);
+    }
+  }
+}
+
+function normal(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
 }
 
 /** A UDP socket on 127.0.0.1 that reads every question and never answers: a resolver that times out. */

@@ -1,7 +1,8 @@
 /**
  * The DigiCert CertCentral adapter: one attempt at each endpoint this product calls (the resend's
- * `PUT`, the domain's DCV addresses, the order reads of docs/contract.md §10 and the pending-orders
- * pages the pending-DCV sweep reads) over a keep-alive undici pool, classified into an outcome the use case can act on.
+ * `PUT`, the domain's DCV addresses, the order reads of docs/contract.md §10, the pending-orders
+ * pages the pending-DCV sweep reads, and DNS DCV's `dcv-method`, `dcv-random-value` and
+ * `check-dcv` of §12) over a keep-alive undici pool, classified into an outcome the use case can act on.
  * It never throws for an HTTP status, a transport failure or a body of the wrong shape; retries and
  * key refresh are the use case's (`resend/digicert-call.ts`).
  */
@@ -16,6 +17,13 @@ import type { Pool as PoolType } from 'undici';
 // `Pool`, and real exchanges through it). Requests go through `dispatch` (`http-exchange.ts`).
 import Pool from 'undici/lib/dispatcher/pool.js';
 import { DIGICERT_RESEND_ROUTE, resendPath } from '../app/contract.js';
+import {
+  type DcvCheckAnswer,
+  type DigiCertDcvMethod,
+  type DigiCertDnsDcv,
+  type DigiCertRandomValue,
+  NOT_YET_CODES,
+} from '../dcv/dns/digicert-dcv.js';
 import type { DigiCertDomainEmails, DomainEmailsOutcome } from '../dcv/emails-query.js';
 import type {
   DigiCertOrder,
@@ -34,7 +42,14 @@ import type {
   ReadOutcome,
 } from '../resend/ports.js';
 import type { ResendBody } from '../resend/request-schema.js';
-import { type Read, readOrder, readOrderValidation, readPendingOrdersPage } from './order-schemas.js';
+import {
+  type Read,
+  readDcvCheck,
+  readOrder,
+  readOrderValidation,
+  readPendingOrdersPage,
+  readRandomValue,
+} from './order-schemas.js';
 
 export interface UndiciDigiCertClientOptions {
   readonly baseUrl: string;
@@ -50,7 +65,9 @@ const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
 /** Transport failures that are timeouts; the exchange's own time limit comes as `timedOut`. */
 const TRANSPORT_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmails, DigiCertOrderReader {
+export class UndiciDigiCertClient
+  implements DigiCertClient, DigiCertDomainEmails, DigiCertOrderReader, DigiCertDnsDcv
+{
   readonly #pool: PoolType;
   readonly #basePath: string;
   readonly #userAgent: string;
@@ -149,6 +166,82 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     return this.#read(`/order/certificate?${query}`, apiKey, options, readPendingOrdersPage);
   }
 
+  /**
+   * `PUT {base}/order/certificate/{id}/dcv-method` with `{"dcv_method": method}`: DigiCert's 204
+   * (`sent`) for `email`; for a token method its new `{dcv_random_value, expiration_date}`, a body
+   * without them `unavailable` naming the field. One attempt.
+   */
+  async setDcvMethod(
+    orderId: number,
+    method: DigiCertDcvMethod,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<Extract<AttemptOutcome, { kind: 'sent' }> | ReadOutcome<DigiCertRandomValue>> {
+    const answer = await this.#send('PUT', `/order/certificate/${orderId}/dcv-method`, apiKey, options, {
+      dcv_method: method,
+    });
+    if (answer.kind !== 'ok') return answer;
+    if (method === 'email') return { kind: 'sent', status: answer.status };
+    return checked(answer, readRandomValue, apiKey);
+  }
+
+  /**
+   * `PUT {base}/order/certificate/{id}/dcv-random-value`: the order's current random value (DigiCert
+   * makes a new one when the old one expired). One attempt.
+   */
+  async dcvRandomValue(
+    orderId: number,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<ReadOutcome<DigiCertRandomValue>> {
+    const answer = await this.#send('PUT', `/order/certificate/${orderId}/dcv-random-value`, apiKey, options);
+    return answer.kind === 'ok' ? checked(answer, readRandomValue, apiKey) : answer;
+  }
+
+  /**
+   * `PUT {base}/order/certificate/{id}/check-dcv`: DigiCert checks the order's DCV now. Its 200 with
+   * `dcv_status: "valid"` is validated; a 4xx whose codes all say "not found yet" (`NOT_YET_CODES`)
+   * and a 200 with another `dcv_status` are `found` with `validated: false`: an answer the caller
+   * waits on, not a failure. One attempt.
+   */
+  async checkDcv(
+    orderId: number,
+    apiKey: string,
+    options: AttemptOptions,
+  ): Promise<ReadOutcome<DcvCheckAnswer>> {
+    const answer = await this.#send('PUT', `/order/certificate/${orderId}/check-dcv`, apiKey, options);
+    if (answer.kind === 'rejected') {
+      const { errors, status } = answer;
+      const notYet = errors.length > 0 && errors.every((entry) => NOT_YET_CODES.has(baseCode(entry.code)));
+      if (!notYet) return answer;
+      const message =
+        errors.map((entry) => entry.message).find(Boolean) ?? 'DigiCert found no DCV record yet';
+      return {
+        kind: 'found',
+        status,
+        body: { validated: false, codes: errors.map((entry) => entry.code), message },
+      };
+    }
+    if (answer.kind !== 'ok') return answer;
+    const read = checked(answer, readDcvCheck, apiKey);
+    if (read.kind !== 'found') return read;
+    const body = read.body;
+    if (body.dcv_status === 'valid') return { ...read, body: { validated: true, body } };
+    const pending = (body.dns_name_validations ?? [])
+      .filter((domain) => domain.status !== 'approved')
+      .map((domain) => redactKey(domain.dns_name, apiKey));
+    return {
+      ...read,
+      body: {
+        validated: false,
+        codes: [],
+        message: `DigiCert has not validated the order yet (dcv_status ${redactKey(body.dcv_status, apiKey)})${
+          pending.length > 0 ? `; pending: ${pending.join(', ')}` : ''
+        }`,
+      },
+    };
+  }
+
   /** A GET whose 200 body must be JSON of the shape `read` checks; a body that is not is `unavailable`, naming the field. */
   async #read<T>(
     path: string,
@@ -157,19 +250,36 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
     read: (body: unknown) => Read<T>,
   ): Promise<ReadOutcome<T>> {
     const answer = await this.#get(path, apiKey, options);
-    if (answer.kind !== 'ok') return answer;
-    const { status, text } = answer;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return unreadable(status, 'DigiCert answered 200 with a body that is not JSON');
-    }
-    const checked = read(json);
-    // DigiCert's values are not quoted: only the field and what was expected of it.
-    return checked.ok
-      ? { kind: 'found', status, body: checked.value }
-      : unreadable(status, `DigiCert answered 200 with ${redactKey(checked.problem, apiKey)}`);
+    return answer.kind === 'ok' ? checked(answer, read, apiKey) : answer;
+  }
+
+  /** One PUT with a JSON body (or none), classified: a 2xx's text, or how the attempt failed. */
+  async #send(
+    method: 'PUT',
+    path: string,
+    apiKey: string,
+    options: AttemptOptions,
+    body?: unknown,
+  ): Promise<{ readonly kind: 'ok'; readonly status: number; readonly text: string } | FailedAttempt> {
+    const result = await exchange(this.#pool, {
+      method,
+      path: `${this.#basePath}${path}`,
+      headers: {
+        'x-dc-devkey': apiKey,
+        // DigiCert's own examples send it on a PUT without a body too.
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': this.#userAgent,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ERROR_BODY_BYTES,
+    });
+    // These PUTs may be repeated: a lost answer is retried like a read's.
+    if (result.kind === 'failed') return transportFailure(result) as FailedAttempt;
+    const { status, text } = result;
+    if (status >= 200 && status < 300) return { kind: 'ok', status, text };
+    return failedAnswer(status, text, result.headers, apiKey);
   }
 
   /** One GET, classified: the 200's text, or how the attempt failed. */
@@ -197,7 +307,39 @@ export class UndiciDigiCertClient implements DigiCertClient, DigiCertDomainEmail
   }
 }
 
-/** A 200 this product cannot read: asking again would get the same body. */
+/**
+ * A 2xx's body checked against the shape `read` wants: `found`, or `unavailable` (not retryable)
+ * naming the field. DigiCert's values are not quoted: only the field and what was expected of it.
+ */
+function checked<T>(
+  answer: { readonly status: number; readonly text: string },
+  read: (body: unknown) => Read<T>,
+  apiKey: string,
+): ReadOutcome<T> {
+  const { status, text } = answer;
+  if (text === '') return unreadable(status, `DigiCert answered ${status} without a body`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return unreadable(status, `DigiCert answered ${status} with a body that is not JSON`);
+  }
+  const result = read(json);
+  return result.ok
+    ? { kind: 'found', status, body: result.value }
+    : unreadable(status, `DigiCert answered ${status} with ${redactKey(result.problem, apiKey)}`);
+}
+
+/** DigiCert's code without its `|detail` suffix (`caa_check_failed|variable`). */
+function baseCode(code: string): string {
+  return code.split('|', 1)[0] ?? code;
+}
+
+/** A 2xx this product cannot read: asking again would get the same body. */
+function unreadable(status: number, detail: string): FailedAttempt {
+  return { kind: 'unavailable', status, retryable: false, retryAfterSeconds: undefined, detail };
+}
+
 /** What an answer other than the request's success means, whichever request it answered. */
 function failedAnswer(
   status: number,
@@ -218,10 +360,6 @@ function failedAnswer(
     retryAfterSeconds,
     detail: describeBody(status, text, apiKey),
   };
-}
-
-function unreadable(status: number, detail: string): FailedAttempt {
-  return { kind: 'unavailable', status, retryable: false, retryAfterSeconds: undefined, detail };
 }
 
 function transportFailure(failure: Extract<ExchangeResult, { kind: 'failed' }>): AttemptOutcome {

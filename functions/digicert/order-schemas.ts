@@ -1,6 +1,6 @@
 /**
- * The shapes of DigiCert's order reads (docs/contract.md §10, and the pending orders of the sweep), checked before anything uses
- * them: the fields this product reads are required or typed, every other field DigiCert sends is
+ * The shapes of DigiCert's order reads (docs/contract.md §10, and the pending orders of the sweep)
+ * and of its DCV answers (§12: the random value, the check), checked before anything uses them: the fields this product reads are required or typed, every other field DigiCert sends is
  * kept as it came (`looseObject`), so a DigiCert release that adds fields changes nothing. A body
  * without a required field is reported naming it (`describeShapeIssue`), never a crash.
  */
@@ -15,6 +15,7 @@ import {
   string,
   type ZodMiniType,
 } from 'zod/mini';
+import type { DigiCertDcvCheckBody, DigiCertRandomValue } from '../dcv/dns/digicert-dcv.js';
 import {
   type DigiCertOrder,
   type DigiCertOrderValidation,
@@ -56,6 +57,20 @@ const pendingOrdersPage = looseObject({
   page: looseObject({ total: number(), limit: number(), offset: number() }),
 });
 
+/** `dcv-method` (a token method) and `dcv-random-value`. */
+const randomValue = looseObject({
+  dcv_random_value: string().check(refine((value) => value.trim() !== '', 'is empty')),
+  expiration_date: date,
+});
+
+/** `check-dcv`'s 200. */
+const dcvCheck = looseObject({
+  order_status: string(),
+  dcv_status: string(),
+  certificate_id: absent(number()),
+  dns_name_validations: absent(array(looseObject({ dns_name: string(), status: string() }))),
+});
+
 /** A checked body, or what is wrong with it. */
 export type Read<T> =
   | { readonly ok: true; readonly value: T }
@@ -74,6 +89,8 @@ function reader<T>(schema: ZodMiniType<T>): (body: unknown) => Read<T> {
 export const readOrder: (body: unknown) => Read<DigiCertOrder> = reader(order);
 export const readOrderValidation: (body: unknown) => Read<DigiCertOrderValidation> = reader(orderValidation);
 export const readPendingOrdersPage: (body: unknown) => Read<PendingOrdersPage> = reader(pendingOrdersPage);
+export const readRandomValue: (body: unknown) => Read<DigiCertRandomValue> = reader(randomValue);
+export const readDcvCheck: (body: unknown) => Read<DigiCertDcvCheckBody> = reader(dcvCheck);
 
 /**
  * The first problem of a body, naming the field (`certificate.dns_names.0`): what the caller's
