@@ -365,6 +365,7 @@ export class DigiCertSimulator {
   readonly #http: LoopbackServer;
   #options: SimulatorOptions;
   #scripts = new Map<number, Behaviour[]>();
+  #listScripts: Behaviour[] = [];
   #domainScripts = new Map<string, Behaviour>();
   #dcvScripts = new Map<string, Behaviour[]>();
   readonly #resolver: Resolver;
@@ -434,6 +435,15 @@ export class DigiCertSimulator {
     return this;
   }
 
+  /**
+   * Scripts the answers to the order list (`GET /order/certificate?...`): each request takes the
+   * next behaviour, the last repeats; a scripted `sent` answers from the book.
+   */
+  scriptList(...behaviours: Behaviour[]): this {
+    this.#listScripts = [...behaviours];
+    return this;
+  }
+
   /** Adds orders to the book (an order with the same id is replaced). */
   addOrders(orders: Iterable<SimulatedOrder>): this {
     for (const order of orders) this.#book.set(order.id, order);
@@ -465,6 +475,7 @@ export class DigiCertSimulator {
     this.requests.length = 0;
     this.#received = 0;
     this.#scripts.clear();
+    this.#listScripts = [];
     this.#domainScripts.clear();
     this.#dcvScripts.clear();
     this.#keyHits.clear();
@@ -541,7 +552,11 @@ export class DigiCertSimulator {
     const domainEmails = DOMAIN_EMAILS_ROUTE.exec(url);
     if (domainEmails?.[1] !== undefined) return this.#decideDomainEmails(req, domainEmails[1]);
     const list = ORDER_LIST_ROUTE.exec(url);
-    if (list) return this.#decideRead(req, () => this.#listOrders(list[1] ?? ''));
+    if (list) {
+      const scripted = this.#listScripts.length > 1 ? this.#listScripts.shift() : this.#listScripts[0];
+      if (scripted !== undefined && scripted.kind !== 'sent') return scripted;
+      return this.#decideRead(req, () => this.#listOrders(list[1] ?? ''));
+    }
     const read = ORDER_ROUTE.exec(url);
     if (read && orderId !== undefined) return this.#decideOrderRead(req, orderId, read[2] !== undefined);
     if (orderId === undefined)
