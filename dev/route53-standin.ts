@@ -102,6 +102,8 @@ export class Route53StandIn {
   #inSyncAfter: { polls: number; ms: number } = { polls: 1, ms: 0 };
   #beforeChange: ((zoneId: string, changes: readonly StandInChange[]) => void) | undefined;
   #nextChange = 1;
+  #faults: { operation: string; status: number; code: string; left: number }[] = [];
+  #delayMs = 0;
 
   private constructor(http: LoopbackServer) {
     this.#http = http;
@@ -146,6 +148,20 @@ export class Route53StandIn {
     this.#beforeChange = hook;
   }
 
+  /** The next `times` calls of `operation` answer `code` (`Throttling` 400, `PriorRequestNotComplete` 400, `ServiceUnavailable` 503, ...). */
+  failNext(
+    operation: string,
+    code: string,
+    { status = 400, times = 1 }: { status?: number; times?: number } = {},
+  ): void {
+    this.#faults.push({ operation, status, code, left: times });
+  }
+
+  /** Holds every answer this long (a hung Route 53); requests are logged when they arrive. */
+  setDelay(ms: number): void {
+    this.#delayMs = ms;
+  }
+
   setInSyncAfter({ polls = 0, ms = 0 }: { readonly polls?: number; readonly ms?: number }): void {
     this.#inSyncAfter = { polls, ms };
   }
@@ -158,7 +174,8 @@ export class Route53StandIn {
 
   /**
    * What an authoritative server for the public zones answers for `name`/`type`: the set in the
-   * longest public zone holding the name, or `undefined`. No wildcard synthesis.
+   * longest public zone holding the name, or `undefined`. No wildcard synthesis. Values as Route 53
+   * holds them: TXT quoted (`unquoteTxt` in functions/route53/names.ts reads them).
    */
   lookup(name: string, type: string): StandInRecordSet | undefined {
     const wanted = norm(name);
@@ -188,17 +205,27 @@ export class Route53StandIn {
       const auth = req.headers.authorization;
       const accessKeyId = typeof auth === 'string' ? /Credential=([^/]+)\//.exec(auth)?.[1] : undefined;
       let operation = 'Unknown';
-      const answer = (status: number, xml: string, type = 'text/xml') => {
+      const answer = (status: number, xml: string) => {
         this.requests.push({ operation, method: req.method ?? '', path: url.pathname, accessKeyId, status });
-        res.writeHead(status, {
-          'content-type': type,
-          'x-amzn-requestid': `standin-${this.requests.length}`,
-        });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(status, {
+            'content-type': 'text/xml',
+            'x-amzn-requestid': `standin-${this.requests.length}`,
+          });
+          res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+        };
+        if (this.#delayMs > 0) setTimeout(send, this.#delayMs).unref();
+        else send();
       };
       try {
         const routed = this.#route(req.method ?? '', url, body);
         operation = routed.operation;
+        const fault = this.#faults.find((f) => f.operation === operation && f.left > 0);
+        if (fault !== undefined) {
+          fault.left -= 1;
+          throw new Route53Fault(fault.status, fault.code, 'Injected by the test');
+        }
         answer(200, routed.run());
       } catch (error) {
         const fault =

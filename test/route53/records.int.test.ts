@@ -346,3 +346,54 @@ describe('createRoute53Client with a role to assume', () => {
     expect(route53Calls.every((r) => r.accessKeyId === ASSUMED_ACCESS_KEY_ID)).toBe(true);
   });
 });
+
+describe('Route53Records when Route 53 throttles or hangs', () => {
+  it('rides out throttling through the SDK retries', async () => {
+    standIn.failNext('ChangeResourceRecordSets', 'PriorRequestNotComplete');
+    standIn.failNext('ListResourceRecordSets', 'Throttling');
+
+    const changeId = await records.publish({
+      zoneId: 'ZSUB',
+      name: 'sub.example.com',
+      type: 'TXT',
+      value: VALUE,
+    });
+
+    expect(changeId).toMatch(/^C/);
+    expect(standIn.requests.filter((r) => r.status === 400).map((r) => r.operation)).toEqual([
+      'ListResourceRecordSets',
+      'ChangeResourceRecordSets',
+    ]);
+  });
+
+  it('gives up on a Route 53 that keeps throttling after the bounded attempts, as a retryable Route53Error', async () => {
+    standIn.failNext('ListHostedZonesByName', 'Throttling', { times: Number.POSITIVE_INFINITY });
+    const bounded = new Route53Records(createRoute53Client({ bounds: { maxAttempts: 2 } }));
+
+    const finding = bounded.findZone('www.example.com', ['ZEXAMPLE']);
+
+    await expect(finding).rejects.toMatchObject({
+      name: 'Route53Error',
+      code: 'Throttling',
+      retryable: true,
+    });
+    expect(standIn.requests.filter((r) => r.operation === 'ListHostedZonesByName')).toHaveLength(2);
+  });
+
+  it('stops waiting for a hung Route 53 within its request timeout', async () => {
+    standIn.setDelay(5_000);
+    const bounded = new Route53Records(
+      createRoute53Client({ bounds: { maxAttempts: 1, requestTimeoutMs: 200 } }),
+    );
+    const started = Date.now();
+
+    const status = bounded.changeStatus('C0000STANDIN');
+
+    await expect(status).rejects.toMatchObject({
+      name: 'Route53Error',
+      code: 'TimeoutError',
+      retryable: true,
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
