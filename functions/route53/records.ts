@@ -60,22 +60,25 @@ export interface Route53RecordsOptions {
   readonly casAttempts?: number;
   /** A new record set's TTL, in seconds (an existing set keeps its own). @default 60 */
   readonly ttlSeconds?: number;
+  /** `MaxItems` of each listing call. @default 100 */
+  readonly pageSize?: number;
 }
 
 /** Pages of one listing read before giving up on it (a name with hundreds of record sets). */
 const MAX_PAGES = 5;
-const PAGE_SIZE = 100;
 
 /** Every Route 53 operation this adapter needs, on one client built by `createRoute53Client`. */
 export class Route53Records {
   readonly #client: Route53Client;
   readonly #casAttempts: number;
   readonly #ttl: number;
+  readonly #pageSize: number;
 
   constructor(client: Route53Client, options: Route53RecordsOptions = {}) {
     this.#client = client;
     this.#casAttempts = options.casAttempts ?? 3;
     this.#ttl = options.ttlSeconds ?? 60;
+    this.#pageSize = options.pageSize ?? 100;
   }
 
   /**
@@ -178,16 +181,18 @@ export class Route53Records {
     let start: { DNSName: string; HostedZoneId?: string } = { DNSName: zoneName };
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const out = await this.#call('ListHostedZonesByName', (c) =>
-        c.send(new ListHostedZonesByNameCommand({ ...start, MaxItems: PAGE_SIZE })),
+        c.send(new ListHostedZonesByNameCommand({ ...start, MaxItems: this.#pageSize })),
       );
-      const zones = out.HostedZones ?? [];
-      for (const zone of zones) {
-        if (fromRoute53Name(zone.Name ?? '') !== zoneName) return ids;
+      // Route 53 lists from `DNSName` on in name order; some emulators list only that name. Either
+      // way, only exact names count, and a next page matters only while it can still hold them.
+      const named = (out.HostedZones ?? []).filter((zone) => fromRoute53Name(zone.Name ?? '') === zoneName);
+      for (const zone of named) {
         if (zone.Config?.PrivateZone !== true && zone.Id !== undefined) ids.push(zoneIdOf(zone.Id));
       }
-      if (out.IsTruncated !== true || out.NextDNSName === undefined) return ids;
+      const next = out.IsTruncated === true ? out.NextDNSName : undefined;
+      if (next === undefined || fromRoute53Name(next) !== zoneName) return ids;
       start = {
-        DNSName: out.NextDNSName,
+        DNSName: next,
         ...(out.NextHostedZoneId ? { HostedZoneId: out.NextHostedZoneId } : {}),
       };
     }
@@ -204,15 +209,15 @@ export class Route53Records {
     } = { StartRecordName: toRoute53Name(name) };
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const out = await this.#call('ListResourceRecordSets', (c) =>
-        c.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start, MaxItems: PAGE_SIZE })),
+        c.send(
+          new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start, MaxItems: this.#pageSize }),
+        ),
       );
-      for (const set of out.ResourceRecordSets ?? []) {
-        if (fromRoute53Name(set.Name ?? '') !== name) return sets;
-        sets.push(set);
-      }
-      if (out.IsTruncated !== true || out.NextRecordName === undefined) return sets;
+      sets.push(...(out.ResourceRecordSets ?? []).filter((set) => fromRoute53Name(set.Name ?? '') === name));
+      const next = out.IsTruncated === true ? out.NextRecordName : undefined;
+      if (next === undefined || fromRoute53Name(next) !== name) return sets;
       start = {
-        StartRecordName: out.NextRecordName,
+        StartRecordName: next,
         ...(out.NextRecordType ? { StartRecordType: out.NextRecordType } : {}),
         ...(out.NextRecordIdentifier ? { StartRecordIdentifier: out.NextRecordIdentifier } : {}),
       };

@@ -224,6 +224,22 @@ describe('Route53Records.publish', () => {
   });
 });
 
+describe('Route53Records listing page by page', () => {
+  it('reads every set at the name and every zone of the name across pages', async () => {
+    standIn.addZone({ id: 'ZAOTHER', name: 'example.com' });
+    const paged = new Route53Records(createRoute53Client(), { pageSize: 1 });
+
+    const match = await paged.findZone('www.example.com', ['ZEXAMPLE']);
+    await paged.publish({ zoneId: 'ZEXAMPLE', name: 'example.com', type: 'TXT', value: VALUE });
+
+    expect(match).toMatchObject({ allowed: true, zoneId: 'ZEXAMPLE' });
+    expect(txtAt('example.com')).toEqual([SPF, `"${VALUE}"`]);
+    expect(
+      standIn.requests.filter((r) => r.operation === 'ListResourceRecordSets').length,
+    ).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('Route53Records.cleanup', () => {
   it('removes only our value and keeps SPF and its TTL', async () => {
     await records.publish({ zoneId: 'ZEXAMPLE', name: 'example.com', type: 'TXT', value: VALUE });
