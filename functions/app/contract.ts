@@ -35,6 +35,30 @@ export const DCV_EMAILS_ROUTE = { method: 'GET', path: '/domain/{domain}/dcv/ema
 /** An order's DCV status (docs/contract.md §10), beside DigiCert's order path. */
 export const DCV_STATUS_ROUTE = { method: 'GET', path: '/order/certificate/{order_id}/dcv' } as const;
 
+/** Moving an order to DNS DCV (docs/contract.md §12). */
+export const DNS_DCV_ROUTE = { method: 'POST', path: '/order/certificate/{order_id}/dcv/dns' } as const;
+
+/** Its API Gateway route key, `POST /order/certificate/{order_id}/dcv/dns`. */
+export const DNS_DCV_ROUTE_KEY = `${DNS_DCV_ROUTE.method} ${DNS_DCV_ROUTE.path}` as const;
+
+/**
+ * The DNS-DCV workflow's tasks (docs/contract.md §12): Step Functions invokes the function with
+ * `{"dns_dcv_task": <task>, "state": {...}}` (and `"error"` on the way to a cleanup after a failure).
+ */
+export const DNS_DCV_TASKS = ['publish', 'change-status', 'check', 'cleanup'] as const;
+export type DnsDcvTask = (typeof DNS_DCV_TASKS)[number];
+
+/** The DNS-DCV workflow's metrics (docs/contract.md §12), in `METRICS.namespace`. */
+export const DNS_DCV_METRICS = {
+  started: 'DnsDcvStarted',
+  validated: 'DnsDcvValidated',
+  /** Written with the dimension sets [Service] and [Service, Reason]. */
+  failed: 'DnsDcvFailed',
+  reasonDimension: 'Reason',
+  /** Seconds from the workflow's start to DigiCert's `valid`. */
+  timeToValidation: 'DnsDcvTimeToValidationSeconds',
+} as const;
+
 /** Its API Gateway route key, `GET /order/certificate/{order_id}/dcv`. */
 export const DCV_STATUS_ROUTE_KEY = `${DCV_STATUS_ROUTE.method} ${DCV_STATUS_ROUTE.path}` as const;
 
