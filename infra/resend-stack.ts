@@ -77,14 +77,14 @@ export class ResendStack extends Stack {
       dcvPrecheck: config.dcvPrecheck,
       dnsServers: config.dnsServers,
       sweep: {
-        ...(config.sweepPolicy ? { policy: config.sweepPolicy } : {}),
-        ...(config.sweepResendAfterHours === undefined
-          ? {}
-          : { resendAfter: Duration.hours(config.sweepResendAfterHours) }),
-        ...(config.sweepCooldownHours === undefined
-          ? {}
-          : { cooldown: Duration.hours(config.sweepCooldownHours) }),
-        ...(config.sweepBudgetShare === undefined ? {} : { budgetShare: config.sweepBudgetShare }),
+        policy: config.sweepPolicy,
+        resendAfter:
+          config.sweepResendAfterHours === undefined
+            ? undefined
+            : Duration.hours(config.sweepResendAfterHours),
+        cooldown:
+          config.sweepCooldownHours === undefined ? undefined : Duration.hours(config.sweepCooldownHours),
+        budgetShare: config.sweepBudgetShare,
       },
       idempotencyTtl:
         config.idempotencyTtlSeconds === undefined
@@ -117,7 +117,7 @@ export class ResendStack extends Stack {
             handler: this.resendFunction.function,
             ordersQueue: this.ordersQueue.queue,
             schedules: config.schedules,
-            ...(config.sweepSchedule === undefined ? {} : { sweepSchedule: config.sweepSchedule }),
+            sweepSchedule: config.sweepSchedule,
             removalPolicy,
           })
         : undefined;

@@ -205,7 +205,7 @@ const payload = z
     }
   });
 
-/** An EventBridge Scheduler expression, checked at synth as CloudFormation would only check it mid-deployment. */
+/** A Scheduler expression, checked at synth (CloudFormation would refuse it only mid-deployment). */
 function checkExpression(expression: string, ctx: z.RefinementCtx): void {
   const problem = checkScheduleExpression(expression);
   if (problem) ctx.addIssue({ code: 'custom', message: `${show(expression)} ${problem}` });

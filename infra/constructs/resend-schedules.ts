@@ -2,9 +2,10 @@
  * EventBridge Scheduler schedules that invoke the function with a fixed direct-invoke payload
  * (docs/contract.md §3), or write it to the bulk queue as one message (`"target": "queue"`,
  * docs/contract.md §8), and the pending-DCV sweep's schedule, which invokes the function with
- * `{"action": "sweep"}` (docs/contract.md §11). Scheduler invokes Lambda asynchronously, so there are two safety nets:
- * Scheduler's retry policy and dead-letter queue catch events it could not hand to Lambda at all;
- * the function's own event-invoke config (retries, failure queue) catches runs that failed.
+ * `{"action": "sweep"}` (docs/contract.md §11). Scheduler invokes Lambda asynchronously, so there
+ * are two safety nets: Scheduler's retry policy and dead-letter queue catch events it could not
+ * hand to Lambda at all; the function's own event-invoke config (retries, failure queue) catches
+ * runs that failed.
  */
 import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
