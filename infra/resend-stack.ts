@@ -1,6 +1,7 @@
 /**
- * The dcv-resend stack: the function, its HTTP API, its schedules, its failure queues and its
- * alarms, configured by a validated `StackConfig` (see `stack-config.ts` and docs/deploy.md).
+ * The dcv-resend stack: the function, its HTTP API, its schedules (the pending-DCV sweep's among
+ * them), its failure queues and its alarms, configured by a validated `StackConfig` (see
+ * `stack-config.ts` and docs/deploy.md).
  */
 import {
   Aws,
@@ -75,6 +76,16 @@ export class ResendStack extends Stack {
       digicertRateLimits: { per5Seconds: config.rateLimitPer5s, per3Minutes: config.rateLimitPer3Min },
       dcvPrecheck: config.dcvPrecheck,
       dnsServers: config.dnsServers,
+      sweep: {
+        policy: config.sweepPolicy,
+        resendAfter:
+          config.sweepResendAfterHours === undefined
+            ? undefined
+            : Duration.hours(config.sweepResendAfterHours),
+        cooldown:
+          config.sweepCooldownHours === undefined ? undefined : Duration.hours(config.sweepCooldownHours),
+        budgetShare: config.sweepBudgetShare,
+      },
       idempotencyTtl:
         config.idempotencyTtlSeconds === undefined
           ? undefined
@@ -97,13 +108,16 @@ export class ResendStack extends Stack {
       handler: this.resendFunction.function,
       removalPolicy,
     });
+    // The sweep queues its pages and orders here (docs/contract.md §11).
+    this.resendFunction.bindOrdersQueue(this.ordersQueue.queue);
 
     this.schedules =
-      config.schedules.length > 0
+      config.schedules.length > 0 || config.sweepSchedule !== undefined
         ? new ResendSchedules(this, 'Schedules', {
             handler: this.resendFunction.function,
             ordersQueue: this.ordersQueue.queue,
             schedules: config.schedules,
+            sweepSchedule: config.sweepSchedule,
             removalPolicy,
           })
         : undefined;
@@ -142,6 +156,7 @@ export class ResendStack extends Stack {
       newMessageQueues,
       ordersQueue: this.ordersQueue.queue,
       serviceName: this.resendFunction.serviceName,
+      oldestPendingAlarmHours: config.oldestPendingAlarmHours,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
     this.dashboard = new ResendDashboard(this, 'Dashboard', {
@@ -153,6 +168,7 @@ export class ResendStack extends Stack {
       ordersDeadLetterQueue: this.ordersQueue.deadLetterQueue,
       serviceName: this.resendFunction.serviceName,
       alarms: this.alarms.alarms,
+      oldestPendingAlarmHours: config.oldestPendingAlarmHours,
     });
 
     this.outputs(config);

@@ -205,15 +205,18 @@ const payload = z
     }
   });
 
+/** A Scheduler expression, checked at synth (CloudFormation would refuse it only mid-deployment). */
+function checkExpression(expression: string, ctx: z.RefinementCtx): void {
+  const problem = checkScheduleExpression(expression);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${show(expression)} ${problem}` });
+}
+
 const scheduleShape = {
   /** Unique within the stack; used in the construct id and the schedule's description. */
   name: unset(text().regex(/^[A-Za-z0-9_.-]{1,64}$/, rule('must be 1-64 letters, digits, "-", "_" or "."'))),
   /** `rate(...)`, `cron(...)` or `at(...)`. */
   expression: unset(
-    text('is required, e.g. "cron(0 6 * * ? *)" or "rate(1 day)"').superRefine((expression, ctx) => {
-      const problem = checkScheduleExpression(expression);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${show(expression)} ${problem}` });
-    }),
+    text('is required, e.g. "cron(0 6 * * ? *)" or "rate(1 day)"').superRefine(checkExpression),
   ),
   /** IANA time zone the expression is evaluated in. */
   timeZone: unset(
@@ -273,6 +276,30 @@ const schedules = z.preprocess(
     })
     .default([]),
 );
+
+/**
+ * The pending-DCV sweep's schedule (docs/contract.md §11): an expression as a schedule's, evaluated
+ * in UTC, or `off` (any case) for no sweep schedule (a sweep can still be started by hand).
+ * `undefined` in the output means off.
+ */
+const SWEEP_OFF = /^off$/i;
+const sweepSchedule = unset(text().default(DEFAULTS.sweepSchedule))
+  .superRefine((expression, ctx) => {
+    const problem = SWEEP_OFF.test(expression) ? undefined : checkScheduleExpression(expression);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${show(expression)} ${problem}, or "off" for no sweep schedule`,
+      });
+    }
+  })
+  .transform((expression) => (SWEEP_OFF.test(expression) ? undefined : expression));
+
+/**
+ * Hours the oldest pending order may wait before its alarm fires: at least 1, at most the 30 days
+ * a random value lives (an order pending longer needs a new one anyway).
+ */
+const OLDEST_PENDING_ALARM_HOURS: readonly [number, number] = [1, 720];
 
 /** JWT audiences: a JSON array (cdk.json, or `-c 'jwtAudience=["a","b"]'`) or `-c jwtAudience=a,b`. */
 const jwtAudience = z.preprocess(
@@ -361,6 +388,14 @@ const settingsShape = {
     budgetLimit(RATE_LIMIT_WINDOWS_MS.per3Minutes),
   ),
   idempotencyTtlSeconds: functionVariable(ENV.IDEMPOTENCY_TTL_SECONDS, (c) => c.idempotencyTtlSeconds),
+  // The pending-DCV sweep (docs/contract.md §11): its schedule and alarm are the stack's; the rest
+  // are the function's variables, checked with its rules.
+  sweepSchedule,
+  sweepPolicy: functionVariable(ENV.DCV_SWEEP_POLICY, (c) => c.sweep.policy),
+  sweepResendAfterHours: functionVariable(ENV.DCV_SWEEP_RESEND_AFTER_HOURS, (c) => c.sweep.resendAfterHours),
+  sweepCooldownHours: functionVariable(ENV.DCV_SWEEP_COOLDOWN_HOURS, (c) => c.sweep.cooldownHours),
+  sweepBudgetShare: functionVariable(ENV.DCV_SWEEP_BUDGET_SHARE, (c) => c.sweep.budgetShare),
+  oldestPendingAlarmHours: wholeNumber(...OLDEST_PENDING_ALARM_HOURS, DEFAULTS.oldestPendingAlarmHours),
 };
 
 /** How callers authenticate to the HTTP API. */

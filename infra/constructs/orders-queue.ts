@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS, ENV } from '../../functions/app/contract.js';
+import { DEPLOYMENT_DEFAULTS } from '../../functions/app/contract.js';
 
 export interface OrdersQueueProps {
   /**
@@ -78,7 +78,5 @@ export class OrdersQueue extends Construct {
       reportBatchItemFailures: true,
     });
     props.handler.addEventSource(this.eventSource);
-    // `submit` reads it from the stack's outputs; the function has it for operators' tools.
-    props.handler.addEnvironment(ENV.ORDERS_QUEUE_URL, this.queue.queueUrl);
   }
 }

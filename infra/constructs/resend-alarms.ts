@@ -1,8 +1,9 @@
 /**
  * The alarms an operator needs, all to one SNS topic (with an e-mail subscription when an address
  * is configured): the function failing or being throttled, anything waiting in a dead-letter
- * queue, new records in the failure queues, asynchronous events Lambda could not record, and the
- * API's 5xx rate. Without an address, the synth warns that the alarms reach no one.
+ * queue, new records in the failure queues, asynchronous events Lambda could not record, the
+ * API's 5xx rate, and an order left pending for DCV too long (docs/contract.md §11). Without an
+ * address, the synth warns that the alarms reach no one.
  */
 import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -14,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS, METRICS } from '../../functions/app/contract.js';
+import { DEPLOYMENT_DEFAULTS, METRICS, SWEEP_METRICS } from '../../functions/app/contract.js';
 import { FAILURE_METRICS, INTERNAL_FAILURE_METRIC, METRIC } from '../../functions/observability/metrics.js';
 
 /** The id of the synth warning that alarms reach no one (acknowledge it with `Annotations.acknowledgeWarning`). */
@@ -72,6 +73,12 @@ export interface ResendAlarmsProps {
    * @default - no alarms on the function's own metrics
    */
   readonly serviceName?: string;
+  /**
+   * Hours the oldest pending order (the sweep's `OldestPendingHours`, docs/contract.md §11) may
+   * wait before an alarm fires. Needs `serviceName`.
+   * @default - no alarm on pending orders
+   */
+  readonly oldestPendingAlarmHours?: number;
   /**
    * Alarm evaluation period.
    * @default Duration.minutes(5)
@@ -203,6 +210,9 @@ export class ResendAlarms extends Construct {
       const configuration = FAILURE_METRICS.filter((name) =>
         name.startsWith(`${METRIC.ordersFailed}_ConfigurationError`),
       );
+      if (props.oldestPendingAlarmHours !== undefined) {
+        this.addOldestPending(props.serviceName, props.oldestPendingAlarmHours);
+      }
       this.add(
         'ConfigurationErrors',
         'The API key secret could not be read, DigiCert rejected the key, or a variable is invalid.',
@@ -236,6 +246,34 @@ export class ResendAlarms extends Construct {
     );
   }
 
+  /**
+   * The oldest pending order has waited longer than `hours`. A sweep reports `OldestPendingHours`
+   * once per run (every 6 hours by default), so a 5-minute alarm would go to ALARM at a sweep and
+   * back to OK five minutes later, twice a notification per sweep. Hourly periods, alarming when
+   * any of the last 24 breached, keep it on from the first sweep that sees the order until a day
+   * passes without one: one notification when it starts, one when it is over.
+   */
+  private addOldestPending(serviceName: string, hours: number): void {
+    const period = Duration.hours(1);
+    this.add(
+      'OldestPendingDcv',
+      `An order has waited for DCV over ${hours} hours (DigiCert stops re-checking at 10 days). Find them with "dcv-resend sweep --dry-run", read one with "dcv-resend status --order N", then move it to DNS DCV or check its approver mailbox (docs/runbook.md#orders-pending-for-dcv).`,
+      {
+        metric: new cloudwatch.Metric({
+          namespace: METRICS.namespace,
+          metricName: SWEEP_METRICS.oldestPendingHours,
+          dimensionsMap: { [METRICS.serviceDimension]: serviceName },
+          period,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: hours,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: Duration.days(1).toHours() / period.toHours(),
+        datapointsToAlarm: 1,
+      },
+    );
+  }
+
   private add(
     id: string,
     description: string,
@@ -243,13 +281,18 @@ export class ResendAlarms extends Construct {
       metric: cloudwatch.IMetric;
       threshold: number;
       comparisonOperator?: cloudwatch.ComparisonOperator;
+      /** @default 1 */
+      evaluationPeriods?: number;
+      /** @default - all of `evaluationPeriods` */
+      datapointsToAlarm?: number;
     },
   ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       alarmDescription: `dcv-resend: ${description}`,
       metric: options.metric,
       threshold: options.threshold,
-      evaluationPeriods: 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      ...(options.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: options.datapointsToAlarm }),
       comparisonOperator:
         options.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -18,14 +18,17 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   type DcvPrecheckMode,
   DEPLOYED_RUNTIME_ENV,
   DEPLOYMENT_DEFAULTS,
   ENV,
+  type EnvVar,
   FUNCTION_DEFAULTS,
   type LogLevel,
+  type SweepPolicy,
 } from '../../functions/app/contract.js';
 import { BUNDLE_FILE, LAMBDA_ENTRY } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
@@ -84,6 +87,12 @@ export interface ResendFunctionProps {
    * @default - unset: the function's default, `warn`
    */
   readonly dcvPrecheck?: DcvPrecheckMode;
+  /**
+   * What the pending-DCV sweep does and how hard it may push (`DCV_SWEEP_*`, docs/contract.md §11).
+   * Each part left out stays unset, so the function's default applies.
+   * @default - all unset: `report`, resend after 24 h, 72 h cooldown, half the budget
+   */
+  readonly sweep?: SweepProps;
   /**
    * Resolvers for the pre-check (`DNS_SERVERS`), `ip[:port]` each.
    * @default - unset: the system's resolvers
@@ -156,6 +165,31 @@ export interface ResendFunctionProps {
   readonly apiKeySecretEncryptionKey?: kms.IKey;
 }
 
+/** The pending-DCV sweep's variables (docs/contract.md §11). */
+export interface SweepProps {
+  /**
+   * `report`, `resend` or `migrate` (`DCV_SWEEP_POLICY`).
+   * @default - unset: the function's `report`
+   */
+  readonly policy?: SweepPolicy;
+  /**
+   * How long a pending email-DCV order waits before the sweep resends it, whole hours
+   * (`DCV_SWEEP_RESEND_AFTER_HOURS`).
+   * @default - unset: the function's 24 hours
+   */
+  readonly resendAfter?: Duration;
+  /**
+   * The least time between two sweep actions on one order, whole hours (`DCV_SWEEP_COOLDOWN_HOURS`).
+   * @default - unset: the function's 72 hours
+   */
+  readonly cooldown?: Duration;
+  /**
+   * The most of the rate budget a sweep may hold, 0.01 to 1 (`DCV_SWEEP_BUDGET_SHARE`).
+   * @default - unset: the function's 0.5
+   */
+  readonly budgetShare?: number;
+}
+
 /** DigiCert's per-key request limits (rolling windows). */
 export interface DigiCertRateLimits {
   readonly per5Seconds: number;
@@ -221,11 +255,21 @@ export const STATE_TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
 ] as const;
 
+/** The `DCV_SWEEP_*` variables of the parts chosen; the others stay unset (the function's defaults). */
+function sweepEnvironment(sweep: SweepProps = {}): Partial<Record<EnvVar, string>> {
+  return {
+    ...(sweep.policy ? { [ENV.DCV_SWEEP_POLICY]: sweep.policy } : {}),
+    ...(sweep.resendAfter ? { [ENV.DCV_SWEEP_RESEND_AFTER_HOURS]: String(sweep.resendAfter.toHours()) } : {}),
+    ...(sweep.cooldown ? { [ENV.DCV_SWEEP_COOLDOWN_HOURS]: String(sweep.cooldown.toHours()) } : {}),
+    ...(sweep.budgetShare === undefined ? {} : { [ENV.DCV_SWEEP_BUDGET_SHARE]: String(sweep.budgetShare) }),
+  };
+}
+
 /** The resend Lambda function, its least-privilege role, its log group and its failure queue. */
 export class ResendFunction extends Construct {
   /** The Lambda function. */
   readonly function: lambda.Function;
-  /** The execution role: logs, the bound secret, the failure queue; nothing else. */
+  /** The execution role: logs, the bound secret, table and bulk queue, the failure queues; nothing else. */
   readonly role: iam.Role;
   /** Where the function writes its logs. */
   readonly logGroup: logs.LogGroup;
@@ -241,6 +285,7 @@ export class ResendFunction extends Construct {
   readonly serviceName: string;
   private boundSecret: secretsmanager.ISecret | undefined;
   private boundStateTable: dynamodb.ITable | undefined;
+  private boundOrdersQueue: sqs.IQueue | undefined;
 
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
@@ -301,6 +346,7 @@ export class ResendFunction extends Construct {
         ...(props.idempotencyTtl
           ? { [ENV.IDEMPOTENCY_TTL_SECONDS]: String(props.idempotencyTtl.toSeconds()) }
           : {}),
+        ...sweepEnvironment(props.sweep),
         // The budget of all copies together; each copy takes its slots from the state table.
         [ENV.DIGICERT_RATE_LIMIT_PER_5S]: String(budget.per5Seconds),
         [ENV.DIGICERT_RATE_LIMIT_PER_3MIN]: String(budget.per3Minutes),
@@ -353,6 +399,26 @@ export class ResendFunction extends Construct {
         sid: 'UseStateTable',
         actions: [...STATE_TABLE_ACTIONS],
         resources: [table.tableArn],
+      }),
+    );
+  }
+
+  /**
+   * Points the function at the bulk queue (docs/contract.md §8, §11): sets `ORDERS_QUEUE_URL` to
+   * its URL and allows `sqs:SendMessage` on exactly that queue, which the sweep needs to queue its
+   * pages and orders. (Draining it is the event source mapping's grant, not this one.)
+   */
+  bindOrdersQueue(queue: sqs.IQueue): void {
+    if (this.boundOrdersQueue) {
+      throw new Error('ResendFunction already has a bulk queue; one function writes to exactly one');
+    }
+    this.boundOrdersQueue = queue;
+    this.function.addEnvironment(ENV.ORDERS_QUEUE_URL, queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendToOrdersQueue',
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
       }),
     );
   }

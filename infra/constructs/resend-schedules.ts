@@ -1,9 +1,11 @@
 /**
  * EventBridge Scheduler schedules that invoke the function with a fixed direct-invoke payload
  * (docs/contract.md §3), or write it to the bulk queue as one message (`"target": "queue"`,
- * docs/contract.md §8). Scheduler invokes Lambda asynchronously, so there are two safety nets:
- * Scheduler's retry policy and dead-letter queue catch events it could not hand to Lambda at all;
- * the function's own event-invoke config (retries, failure queue) catches runs that failed.
+ * docs/contract.md §8), and the pending-DCV sweep's schedule, which invokes the function with
+ * `{"action": "sweep"}` (docs/contract.md §11). Scheduler invokes Lambda asynchronously, so there
+ * are two safety nets: Scheduler's retry policy and dead-letter queue catch events it could not
+ * hand to Lambda at all; the function's own event-invoke config (retries, failure queue) catches
+ * runs that failed.
  */
 import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +14,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEPLOYMENT_DEFAULTS, type DirectAction } from '../../functions/app/contract.js';
 import type { ScheduleConfig } from '../stack-config.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
@@ -23,8 +26,17 @@ export interface ResendSchedulesProps {
    * @default - none; a schedule that targets the queue is then an error
    */
   readonly ordersQueue?: sqs.IQueue;
-  /** The schedules, already validated by `resolveStackConfig`. */
-  readonly schedules: readonly ScheduleConfig[];
+  /**
+   * The user's schedules, already validated by `resolveStackConfig`.
+   * @default - none
+   */
+  readonly schedules?: readonly ScheduleConfig[];
+  /**
+   * The pending-DCV sweep's schedule expression (`rate(...)`, `cron(...)` or `at(...)`, evaluated
+   * in UTC), already validated.
+   * @default - no sweep schedule
+   */
+  readonly sweepSchedule?: string;
   /**
    * What happens to the dead-letter queue when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -32,13 +44,21 @@ export interface ResendSchedulesProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** One `AWS::Scheduler::Schedule` per configured schedule, sharing one dead-letter queue. */
+/** What the sweep schedule sends: a sweep, started as a person would start one by hand. */
+export const SWEEP_PAYLOAD = { action: 'sweep' } as const satisfies { readonly action: DirectAction };
+
+/**
+ * One `AWS::Scheduler::Schedule` per configured schedule, plus the sweep's, sharing one role and
+ * one dead-letter queue.
+ */
 export class ResendSchedules extends Construct {
   /** Events Scheduler could not deliver after its retry policy. */
   readonly deadLetterQueue: DeadLetterQueue;
   /** The role Scheduler assumes: invoke the function, send to the dead-letter queue. */
   readonly role: iam.Role;
   readonly schedules: readonly scheduler.Schedule[];
+  /** The pending-DCV sweep's schedule, when there is one. */
+  readonly sweep: scheduler.Schedule | undefined;
 
   constructor(scope: Construct, id: string, props: ResendSchedulesProps) {
     super(scope, id);
@@ -58,7 +78,7 @@ export class ResendSchedules extends Construct {
       reason:
         'CDK grants lambda:InvokeFunction on the function ARN and its qualified form (<arn>:*); the stack publishes no versions or aliases, so the wildcard reaches no function but this one.',
     });
-    this.schedules = props.schedules.map((config) => {
+    this.schedules = (props.schedules ?? []).map((config) => {
       const targetProps = {
         role: this.role,
         input: scheduler.ScheduleTargetInput.fromObject(config.payload),
@@ -76,6 +96,26 @@ export class ResendSchedules extends Construct {
             : new LambdaInvoke(props.handler, targetProps),
       });
     });
+    // Invoked directly rather than through the queue: the function answers at once and queues the
+    // sweep's pages itself (docs/contract.md §11), with Scheduler's and Lambda's safety nets as above.
+    this.sweep =
+      props.sweepSchedule === undefined
+        ? undefined
+        : new scheduler.Schedule(this, 'PendingDcvSweep', {
+            description:
+              'dcv-resend pending-DCV sweep: lists pending orders, reports them and acts per DCV_SWEEP_POLICY (docs/contract.md section 11)',
+            schedule: scheduler.ScheduleExpression.expression(
+              props.sweepSchedule,
+              TimeZone.of(DEPLOYMENT_DEFAULTS.scheduleTimeZone),
+            ),
+            target: new LambdaInvoke(props.handler, {
+              role: this.role,
+              input: scheduler.ScheduleTargetInput.fromObject(SWEEP_PAYLOAD),
+              retryAttempts: DEPLOYMENT_DEFAULTS.scheduleRetryAttempts,
+              maxEventAge: Duration.seconds(DEPLOYMENT_DEFAULTS.scheduleMaxEventAgeSeconds),
+              deadLetterQueue: this.deadLetterQueue.queue,
+            }),
+          });
   }
 
   private requireQueue(props: ResendSchedulesProps, name: string): sqs.IQueue {

@@ -31,7 +31,7 @@ function watched(alarm: AlarmProperties): string {
 }
 
 describe('alarms', () => {
-  it('watch function errors, throttles, lost async events, new records in both failure queues, the bulk queue and its dead-letter queue, the API 5xx rate, internal and configuration errors', () => {
+  it('watch function errors, throttles, lost async events, new records in both failure queues, the bulk queue and the dead-letter queues, the API 5xx rate, internal and configuration errors, and the oldest pending order', () => {
     const { template } = synth();
 
     expect(alarms(template).map(watched).sort()).toEqual([
@@ -39,10 +39,13 @@ describe('alarms', () => {
       'AWS/Lambda/Errors',
       'AWS/Lambda/Throttles',
       'AWS/SQS/ApproximateAgeOfOldestMessage',
+      // The bulk queue's dead-letter queue and the schedules' (the sweep's schedule is deployed by default).
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/NumberOfMessagesSent',
       'AWS/SQS/NumberOfMessagesSent',
       'AsyncEventsDropped+DestinationDeliveryFailures',
+      'DcvResend/OldestPendingHours',
       'DcvResend/OrdersFailed_InternalError',
       [
         'OrdersFailed_ConfigurationError',
@@ -69,6 +72,7 @@ describe('alarms', () => {
   it('also watch the schedule dead-letter queue when schedules exist, alarming on a single message', () => {
     const { template } = synth({
       schedules: [{ name: 'daily', expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }],
+      sweepSchedule: 'off',
     });
 
     template.resourcePropertiesCountIs(
@@ -228,5 +232,45 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: 'pki-team@example.com',
     });
+  });
+});
+
+describe('the oldest pending order alarm (docs/contract.md §11)', () => {
+  it("fires when a sweep's OldestPendingHours (Maximum, under the stack's Service) passes 120 hours, and stays on for a day, not between sweeps", () => {
+    const { template } = synth();
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'DcvResend',
+      MetricName: 'OldestPendingHours',
+      Dimensions: [{ Name: 'Service', Value: 'DcvResend' }],
+      Statistic: 'Maximum',
+      Period: 3600,
+      EvaluationPeriods: 24,
+      DatapointsToAlarm: 1,
+      Threshold: 120,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('takes its threshold from oldestPendingAlarmHours, and says what to do, pointing at the runbook', () => {
+    const { template } = synth({ oldestPendingAlarmHours: '72' });
+
+    const [alarm] = alarms(template).filter(
+      (a) => a.MetricName === 'OldestPendingHours',
+    ) as (AlarmProperties & {
+      AlarmDescription: string;
+    })[];
+    expect(alarm?.Threshold).toBe(72);
+    expect(alarm?.AlarmDescription).toMatch(/over 72 hours/);
+    expect(alarm?.AlarmDescription).toMatch(/dcv-resend status --order N/);
+    expect(alarm?.AlarmDescription).toMatch(/DNS DCV/);
+    expect(alarm?.AlarmDescription).toMatch(/docs\/runbook\.md#orders-pending-for-dcv/);
+  });
+
+  it('is there with the sweep schedule off too, since a sweep started by hand reports the same metric', () => {
+    const { template } = synth({ sweepSchedule: 'off' });
+
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'OldestPendingHours' }, 1);
   });
 });

@@ -22,7 +22,7 @@ const schedule = (overrides: Record<string, unknown>) => [
 ];
 
 describe('deployment settings: defaults', () => {
-  it('deploy with no settings at all: a created secret, US DigiCert, IAM auth, no schedules', () => {
+  it('deploy with no settings at all: a created secret, US DigiCert, IAM auth, no schedules but the sweep every 6 hours', () => {
     const config = resolveStackConfig({});
 
     expect(config).toEqual({
@@ -40,6 +40,8 @@ describe('deployment settings: defaults', () => {
       apiRateLimit: 2,
       apiBurstLimit: 10,
       removalPolicy: 'retain',
+      sweepSchedule: 'rate(6 hours)',
+      oldestPendingAlarmHours: 120,
     });
   });
 
@@ -272,6 +274,11 @@ describe("settings that become the function's variables (docs/contract.md §4)",
     ['rateLimitPer5s from -c', { rateLimitPer5s: '45' }, { rateLimitPer5s: 45 }],
     ['rateLimitPer3Min from cdk.json', { rateLimitPer3Min: 450 }, { rateLimitPer3Min: 450 }],
     ['idempotencyTtlSeconds', { idempotencyTtlSeconds: '43200' }, { idempotencyTtlSeconds: 43_200 }],
+    ['sweepPolicy in any letter case', { sweepPolicy: 'Resend' }, { sweepPolicy: 'resend' }],
+    ['sweepResendAfterHours of 0 from cdk.json', { sweepResendAfterHours: 0 }, { sweepResendAfterHours: 0 }],
+    ['sweepCooldownHours from -c', { sweepCooldownHours: '96' }, { sweepCooldownHours: 96 }],
+    ['sweepBudgetShare from cdk.json', { sweepBudgetShare: 0.25 }, { sweepBudgetShare: 0.25 }],
+    ['sweepBudgetShare from -c', { sweepBudgetShare: '1' }, { sweepBudgetShare: 1 }],
   ])('accepts %s as the function reads it', (_what, input, expected) => {
     expect(resolveStackConfig(input)).toMatchObject(expected);
   });
@@ -285,6 +292,10 @@ describe("settings that become the function's variables (docs/contract.md §4)",
       'rateLimitPer5s',
       'rateLimitPer3Min',
       'idempotencyTtlSeconds',
+      'sweepPolicy',
+      'sweepResendAfterHours',
+      'sweepCooldownHours',
+      'sweepBudgetShare',
     ] as const) {
       expect(config[setting], setting).toBeUndefined();
     }
@@ -323,6 +334,42 @@ describe("settings that become the function's variables (docs/contract.md §4)",
       'idempotencyTtlSeconds',
       /IDEMPOTENCY_TTL_SECONDS/,
     ],
+    [
+      'an unknown sweep policy',
+      { sweepPolicy: 'fix-everything' },
+      'sweepPolicy',
+      /must be one of report, resend, migrate, got "fix-everything" \(the function's rule for DCV_SWEEP_POLICY\)/,
+    ],
+    [
+      'a resend-after of more than 30 days',
+      { sweepResendAfterHours: 721 },
+      'sweepResendAfterHours',
+      /must be a whole number from 0 to 720, got "721" \(the function's rule for DCV_SWEEP_RESEND_AFTER_HOURS\)/,
+    ],
+    [
+      'a cooldown of 0 hours',
+      { sweepCooldownHours: '0' },
+      'sweepCooldownHours',
+      /must be a whole number from 1 to 720, got "0" \(the function's rule for DCV_SWEEP_COOLDOWN_HOURS\)/,
+    ],
+    [
+      'a fractional cooldown',
+      { sweepCooldownHours: 1.5 },
+      'sweepCooldownHours',
+      /whole number .*DCV_SWEEP_COOLDOWN_HOURS/,
+    ],
+    [
+      'a budget share given as a percentage',
+      { sweepBudgetShare: '50%' },
+      'sweepBudgetShare',
+      /must be a decimal number from 0.01 to 1, such as 0.5, got "50%" \(the function's rule for DCV_SWEEP_BUDGET_SHARE\)/,
+    ],
+    [
+      'a budget share above the whole budget',
+      { sweepBudgetShare: 2 },
+      'sweepBudgetShare',
+      /DCV_SWEEP_BUDGET_SHARE/,
+    ],
   ])(
     'fails the synth on %s, naming the setting and the function rule it broke',
     (_what, input, setting, message) => {
@@ -345,6 +392,44 @@ describe("settings that become the function's variables (docs/contract.md §4)",
 
     expect(functionRule).not.toBe('');
     expect(() => resolveStackConfig({ dcvPrecheck: value })).toThrow(`dcvPrecheck: ${functionRule}`);
+  });
+});
+
+describe('the pending-DCV sweep settings (docs/contract.md §11)', () => {
+  it.each(['off', 'OFF', ' Off '])('turn the sweep schedule off with %j', (value) => {
+    expect(resolveStackConfig({ sweepSchedule: value }).sweepSchedule).toBeUndefined();
+  });
+
+  it('take the sweep schedule as a rate, cron or at expression', () => {
+    for (const expression of ['rate(12 hours)', 'cron(30 5 * * ? *)', 'at(2027-03-15T06:00:00)']) {
+      expect(resolveStackConfig({ sweepSchedule: expression }).sweepSchedule).toBe(expression);
+    }
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      'a word',
+      'hourly',
+      /- sweepSchedule: "hourly" must be "rate\(value unit\)".*, or "off" for no sweep schedule/,
+    ],
+    ['a five-field cron', 'cron(0 6 * * ?)', /- sweepSchedule: .*must have 6 fields.*or "off"/],
+    ['a plural unit for 1', 'rate(1 hours)', /- sweepSchedule: .*"rate\(1 hour\)"/],
+    ['a number', 6, /- sweepSchedule: must be a string, got 6/],
+  ])('refuse a sweep schedule that is %s, naming the setting and the rule', (_what, value, message) => {
+    expect(rejectedSettings({ sweepSchedule: value })).toEqual(['sweepSchedule']);
+    expect(() => build({ sweepSchedule: value })).toThrow(message);
+  });
+
+  it('take the oldest-pending alarm threshold in whole hours from -c or cdk.json', () => {
+    expect(resolveStackConfig({ oldestPendingAlarmHours: '72' }).oldestPendingAlarmHours).toBe(72);
+    expect(resolveStackConfig({ oldestPendingAlarmHours: 240 }).oldestPendingAlarmHours).toBe(240);
+  });
+
+  it.each([0, 721, '1.5', 'five days'])('refuse an oldest-pending alarm threshold of %j', (value) => {
+    expect(rejectedSettings({ oldestPendingAlarmHours: value })).toEqual(['oldestPendingAlarmHours']);
+    expect(() => build({ oldestPendingAlarmHours: value })).toThrow(
+      /- oldestPendingAlarmHours: must be a whole number from 1 to 720, got /,
+    );
   });
 });
 

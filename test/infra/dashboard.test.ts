@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_METRICS, METRIC } from '../../functions/observability/metrics.js';
+import type { StackConfigInput } from '../../infra/stack-config.js';
 import { onlyResource, synth } from './support.js';
 
 interface Widget {
   readonly type: string;
-  readonly properties: { readonly title?: string; readonly metrics?: unknown[][]; readonly query?: string };
+  readonly properties: {
+    readonly title?: string;
+    readonly metrics?: unknown[][];
+    readonly query?: string;
+    readonly annotations?: unknown;
+  };
+}
+
+/** A graphed metric's dimensions (`[namespace, name, dim1, value1, ..., options?]`), by name. */
+function dimensions(metric: unknown[]): Record<string, unknown> {
+  const pairs = metric.slice(2).filter((part) => typeof part !== 'object');
+  return Object.fromEntries(
+    Array.from({ length: pairs.length / 2 }, (_, i) => [String(pairs[2 * i]), pairs[2 * i + 1]]),
+  );
 }
 
 /** The dashboard's widgets, with CloudFormation references in the body replaced by `REF`. */
-function widgets(): Widget[] {
-  const { template } = synth();
+function widgets(settings: StackConfigInput = {}): Widget[] {
+  const { template } = synth(settings);
   const joined = onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody as {
     'Fn::Join': [string, unknown[]];
   };
@@ -24,7 +38,47 @@ describe('the dashboard', () => {
       .filter((m) => m[0] === 'DcvResend');
     const names = new Set(graphed.map((m) => m[1]));
     for (const name of [...Object.values(METRIC), ...FAILURE_METRICS]) expect(names, name).toContain(name);
-    expect(graphed.every((m) => m[2] === 'Service' && m[3] === 'DcvResend')).toBe(true);
+    expect(graphed.every((m) => dimensions(m).Service === 'DcvResend')).toBe(true);
+  });
+
+  it("graphs the sweep's metrics: pending orders by DCV method, the oldest with the alarm line, expiring values, past the re-check window, and what it did", () => {
+    const all = widgets();
+    const graphs = (metricName: string) =>
+      all.filter((w) => w.properties.metrics?.some((m) => m[0] === 'DcvResend' && m[1] === metricName));
+    const options = (metricName: string) =>
+      all
+        .flatMap((w) => w.properties.metrics ?? [])
+        .filter((m) => m[0] === 'DcvResend' && m[1] === metricName)
+        .map((m) => m.at(-1) as { stat?: string; period?: number });
+
+    const byMethod = (all.flatMap((w) => w.properties.metrics ?? []) as unknown[][])
+      .filter((m) => m[1] === 'PendingOrders')
+      .map((m) => dimensions(m).DcvMethod);
+    expect(byMethod).toEqual(['email', 'dns-txt-token', 'dns-cname-token', 'http-token', 'unknown']);
+    // Reported once per sweep: the largest value of each hour, not a sum of repeats.
+    for (const gauge of [
+      'PendingOrders',
+      'OldestPendingHours',
+      'RandomValuesExpiringSoon',
+      'PendingPastRecheckWindow',
+    ]) {
+      expect(options(gauge).length, gauge).toBeGreaterThan(0);
+      for (const o of options(gauge)) expect(o, gauge).toMatchObject({ stat: 'Maximum', period: 3600 });
+    }
+    for (const counter of ['SweepResends', 'SweepMigrations', 'SweepErrors']) {
+      expect(options(counter), counter).toEqual([expect.objectContaining({ stat: 'Sum' })]);
+    }
+    expect(graphs('OldestPendingHours')[0]?.properties.annotations).toEqual({
+      horizontal: [expect.objectContaining({ value: 120 })],
+    });
+  });
+
+  it('draws the alarm line at the oldestPendingAlarmHours setting', () => {
+    const annotations = widgets({ oldestPendingAlarmHours: 200 })
+      .filter((w) => w.properties.metrics?.some((m) => m[1] === 'OldestPendingHours'))
+      .map((w) => w.properties.annotations);
+
+    expect(annotations).toEqual([{ horizontal: [expect.objectContaining({ value: 200 })] }]);
   });
 
   it('shows Lambda health, the failure queue, the alarms and recent failures from the logs', () => {

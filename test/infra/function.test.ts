@@ -185,6 +185,37 @@ describe('the function environment (docs/contract.md §4)', () => {
     });
   });
 
+  it('passes the sweep settings through as DCV_SWEEP_* variables, each as the function reads it', () => {
+    const { template } = synth({
+      sweepPolicy: 'MIGRATE',
+      sweepResendAfterHours: '48',
+      sweepCooldownHours: 96,
+      sweepBudgetShare: '0.25',
+    });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DCV_SWEEP_POLICY: 'migrate',
+          DCV_SWEEP_RESEND_AFTER_HOURS: '48',
+          DCV_SWEEP_COOLDOWN_HOURS: '96',
+          DCV_SWEEP_BUDGET_SHARE: '0.25',
+        }),
+      },
+    });
+  });
+
+  it('sets only the sweep variables chosen, and a resend-after of 0 hours as 0', () => {
+    const { template } = synth({ sweepResendAfterHours: 0 });
+
+    const environment = onlyResource(template, 'AWS::Lambda::Function').properties.Environment;
+    const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
+    expect(Object.keys(variables).filter((name) => name.startsWith('DCV_SWEEP_'))).toEqual([
+      'DCV_SWEEP_RESEND_AFTER_HOURS',
+    ]);
+    expect(variables.DCV_SWEEP_RESEND_AFTER_HOURS).toBe('0');
+  });
+
   it('keeps the default for the budget window that is not set', () => {
     const { template } = synth({ rateLimitPer3Min: '600' });
 
@@ -204,6 +235,10 @@ describe('the function environment (docs/contract.md §4)', () => {
     ['rateLimitPer5s', 'ninety'],
     ['rateLimitPer3Min', '0'],
     ['idempotencyTtlSeconds', '1d'],
+    ['sweepPolicy', 'always'],
+    ['sweepResendAfterHours', '1 day'],
+    ['sweepCooldownHours', '-72'],
+    ['sweepBudgetShare', '0'],
   ])('fails the synth on an invalid %s, naming it', (setting, value) => {
     expect(() => build({ [setting]: value })).toThrow(new RegExp(`- ${setting}: `));
   });

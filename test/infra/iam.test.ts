@@ -46,6 +46,13 @@ const CONSUME_ORDERS_QUEUE = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
 };
+/** The sweep queues its pages and orders on the bulk queue (docs/contract.md §11): sending, there only. */
+const SEND_TO_ORDERS_QUEUE = {
+  Sid: 'SendToOrdersQueue',
+  Action: 'sqs:SendMessage',
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue[0-9A-F]{8}$'), 'Arn'] },
+};
 /** Lambda's on-failure destination and the failure queue of refused orders: sending only. */
 const FAILURE_QUEUES = {
   Action: 'sqs:SendMessage',
@@ -71,11 +78,11 @@ describe('least privilege for the function role', () => {
     });
   });
 
-  it('may write its logs, record failed events, read exactly the created secret, use items of exactly its state table and consume the bulk queue: nothing else', () => {
+  it('may write its logs, record failed events, read exactly the created secret, use items of exactly its state table, consume the bulk queue and send to it: nothing else', () => {
     const { template, stack } = synth();
 
     const statements = statementsOfRole(template, stack.resendFunction.role);
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(6);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.exact([
@@ -89,6 +96,7 @@ describe('least privilege for the function role', () => {
           },
           STATE_TABLE,
           CONSUME_ORDERS_QUEUE,
+          SEND_TO_ORDERS_QUEUE,
         ]),
       },
     });
@@ -123,6 +131,7 @@ describe('least privilege for the function role', () => {
           },
           STATE_TABLE,
           CONSUME_ORDERS_QUEUE,
+          SEND_TO_ORDERS_QUEUE,
         ]),
       },
     });
@@ -140,6 +149,7 @@ describe('least privilege for the function role', () => {
       'secretsmanager:GetSecretValue',
       STATE_TABLE.Action,
       CONSUME_ORDERS_QUEUE.Action,
+      SEND_TO_ORDERS_QUEUE.Action,
     ]);
   });
 });

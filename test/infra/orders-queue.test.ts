@@ -115,6 +115,31 @@ describe('the bulk queue (docs/contract.md §8)', () => {
     });
   });
 
+  it('lets the function send to the bulk queue (the sweep queues its pages and orders) with sqs:SendMessage and nothing more', () => {
+    const { template, stack } = synth();
+
+    const sends = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) =>
+          (
+            policy as {
+              Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+            }
+          ).Properties.PolicyDocument.Statement,
+      )
+      .filter((statement) =>
+        JSON.stringify(statement.Resource).includes(logicalIdOf(stack.ordersQueue.queue)),
+      );
+    // The event source mapping's consume grant, and the function's send grant on this queue alone.
+    expect(sends).toContainEqual({
+      Sid: 'SendToOrdersQueue',
+      Action: 'sqs:SendMessage',
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [logicalIdOf(stack.ordersQueue.queue), 'Arn'] },
+    });
+    expect(sends.filter((s) => JSON.stringify(s.Action).includes('sqs:SendMessage'))).toHaveLength(1);
+  });
+
   it('alarms when the dead-letter queue holds a message and when the oldest message has waited over 2 hours', () => {
     const { template, stack } = synth();
 

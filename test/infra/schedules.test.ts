@@ -1,12 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { BATCH_PAYLOAD, SINGLE_PAYLOAD, synth } from './support.js';
+import { DIRECT_ACTIONS } from '../../functions/app/contract.js';
+import { BATCH_PAYLOAD, logicalIdOf, SINGLE_PAYLOAD, synth } from './support.js';
 
 const queueArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulesDeadLetterQueue'), 'Arn'] };
 
 describe('EventBridge Scheduler schedules', () => {
-  it('creates no schedule, schedule role or schedule dead-letter queue when none is configured', () => {
-    const { template, stack } = synth();
+  it('creates no schedule, schedule role or schedule dead-letter queue when none is configured and the sweep is off', () => {
+    const { template, stack } = synth({ sweepSchedule: 'off' });
 
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(stack.schedules).toBeUndefined();
@@ -26,6 +27,7 @@ describe('EventBridge Scheduler schedules', () => {
           maxEventAgeSeconds: 7200,
         },
       ]),
+      sweepSchedule: 'off',
     });
 
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
@@ -51,7 +53,8 @@ describe('EventBridge Scheduler schedules', () => {
       ],
     });
 
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    // Beside the pending-DCV sweep's.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 day)',
       ScheduleExpressionTimezone: 'UTC',
@@ -82,5 +85,67 @@ describe('EventBridge Scheduler schedules', () => {
         ],
       },
     });
+  });
+});
+
+describe('the pending-DCV sweep schedule (docs/contract.md §11)', () => {
+  const functionArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResendFunction[0-9A-F]{8}$'), 'Arn'] };
+
+  it('invokes the function every 6 hours (UTC) with exactly {"action":"sweep"}, with the schedule retry policy and dead-letter queue', () => {
+    const { template, stack } = synth();
+
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Description: Match.stringLikeRegexp('pending-DCV sweep'),
+      ScheduleExpression: 'rate(6 hours)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: {
+        Arn: functionArn,
+        RoleArn: { 'Fn::GetAtt': [logicalIdOf(stack.schedules?.role ?? stack), 'Arn'] },
+        Input: '{"action":"sweep"}',
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: queueArn },
+      },
+    });
+    expect(DIRECT_ACTIONS).toContain('sweep');
+  });
+
+  it('runs at the sweepSchedule expression given', () => {
+    const { template } = synth({ sweepSchedule: 'cron(15 */4 * * ? *)' });
+
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 */4 * * ? *)',
+      Target: Match.objectLike({ Input: '{"action":"sweep"}' }),
+    });
+  });
+
+  it('is not deployed with sweepSchedule off, and the schedules of yours stay as they are', () => {
+    const { template, stack } = synth({
+      sweepSchedule: 'off',
+      schedules: [{ name: 'daily', expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }],
+    });
+
+    expect(stack.schedules?.sweep).toBeUndefined();
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Input: JSON.stringify(SINGLE_PAYLOAD) }),
+    });
+  });
+
+  it('sits beside the schedules of yours, sharing their role and dead-letter queue', () => {
+    const { template } = synth({
+      schedules: [{ name: 'daily', expression: 'rate(1 day)', payload: SINGLE_PAYLOAD }],
+    });
+
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 5);
+    const roles = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((schedule) =>
+      JSON.stringify(
+        (schedule as { Properties: { Target: { RoleArn: unknown } } }).Properties.Target.RoleArn,
+      ),
+    );
+    expect(new Set(roles).size).toBe(1);
   });
 });
