@@ -159,7 +159,7 @@ async function invokeFunction(
 }
 
 /** No region, no credentials, no route to Lambda: a configuration error (exit 4) that says the fix. */
-function explainAwsSetup(error: unknown): unknown {
+export function explainAwsSetup(error: unknown): unknown {
   const problem = awsSetupProblem(error);
   if (!problem) return error;
   return new ConfigurationError(

@@ -10,6 +10,7 @@ import { checkCliCommand } from './commands/check.js';
 import { resendCommand } from './commands/resend.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
+import { sweepCommand } from './commands/sweep.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type Io, processIo } from './io.js';
 import { reportError } from './output.js';
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Pro
   check: checkCliCommand,
   status: statusCommand,
   submit: submitCommand,
+  sweep: sweepCommand,
 };
 
 const MAIN_HELP = `dcv-resend ${VERSION}: resend DigiCert domain-control-validation (DCV) emails
@@ -32,6 +34,7 @@ Usage:
   dcv-resend check --domain D [--email E] [--email-domain P] [--json]
   dcv-resend status --order ID [target] [--json]
   dcv-resend submit --file FILE [--queue-url URL] [output]
+  dcv-resend sweep [--dry-run [--policy P]] [target] [--json]
   dcv-resend <command> --help
 
 Commands:
@@ -41,6 +44,7 @@ Commands:
   status   show an order's DCV status: its method, how long it is pending, each domain
   submit   queue any number of orders for the deployed function, drained at the key's pace;
            the answer is in the function's logs, metrics and failure queue
+  sweep    find every order pending DCV, report it, and resend by policy (--dry-run: the plan)
 
 Run "dcv-resend <command> --help" for its options.
 

@@ -20,7 +20,7 @@
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { DirectErrorDetail } from '../app/contract.js';
+import type { DirectErrorDetail, SweepPolicy } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
 import type { DcvStatus } from '../dcv/status.js';
 import {
@@ -33,6 +33,7 @@ import {
 } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
+import type { SweepAnswer } from '../sweep/sweep.js';
 
 export type { DcvStatus } from '../dcv/status.js';
 export {
@@ -91,6 +92,11 @@ export interface ResendClient {
    * `DigiCertRequestError` with code `order_not_found` (status 404) for an order DigiCert does not know.
    */
   dcvStatus(orderId: number | string): Promise<DcvStatus>;
+  /**
+   * Starts the pending-DCV sweep (docs/contract.md §11): `{"action": "sweep"}`; with `dryRun`, its
+   * plan from `offset` (which may stop short: follow `next_offset`), with `policy` if given.
+   */
+  sweep(request?: { dryRun?: boolean; policy?: SweepPolicy; offset?: number }): Promise<SweepAnswer>;
 }
 
 /**
@@ -151,6 +157,16 @@ export function createResendClient(options: ResendClientOptions): ResendClient {
     async dcvStatus(orderId) {
       const result = await invoke({ action: 'dcv-status', order_id: orderId });
       if (!isDcvStatus(result)) throw unexpected('a DCV status', result);
+      return result;
+    },
+    async sweep(request = {}) {
+      const result = await invoke({
+        action: 'sweep',
+        ...(request.dryRun ? { dry_run: true } : {}),
+        ...(request.policy === undefined ? {} : { policy: request.policy }),
+        ...(request.offset === undefined ? {} : { offset: request.offset }),
+      });
+      if (!isSweepAnswer(result)) throw unexpected('a sweep', result);
       return result;
     },
   };
@@ -266,6 +282,10 @@ function isDcvStatus(value: unknown): value is DcvStatus {
     typeof value.order_status === 'string' &&
     Array.isArray(value.domains)
   );
+}
+
+function isSweepAnswer(value: unknown): value is SweepAnswer {
+  return isRecord(value) && typeof value.dry_run === 'boolean' && typeof value.policy === 'string';
 }
 
 function isSentResult(value: unknown): value is SentResult {
