@@ -77,7 +77,7 @@ describe('dcv-resend sweep (local)', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^order 8101 {2}email +50 h {2}resend {2}email DCV pending 50 h, at least 24 h$/m,
+      /^order 8101 {2}email +50 h {2}resend +email DCV pending 50 h, at least 24 h$/m,
     );
     expect(run.stdout).toMatch(
       /^order 8102 .* none .*DNS or HTTP DCV \(dns-txt-token\): no email to resend$/m,
