@@ -100,6 +100,10 @@ export interface RuntimeOverrides {
    * its region and dummy credentials. @default the SDK's (AWS_ENDPOINT_URL_DYNAMODB)
    */
   readonly stateTableEndpoint?: string | StateTableEndpoint;
+  /** The sweep's share of the budget (the bench scales its windows). @default from `DCV_SWEEP_BUDGET_SHARE` */
+  readonly sweepShare?: RateLimiter;
+  /** The sweep's ledger (the bench shares one between consumers). @default the state table's, else this process's */
+  readonly sweepLedger?: SweepLedger;
   /** How long one order's claim lasts (tests shorten it). @default ORDER_CLAIM_MS */
   readonly orderClaimMs?: number;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
@@ -194,6 +198,7 @@ export function composeRuntime(
   const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
   // docs/contract.md §11: the sweep's requests take a slot of its share, then one of the budget.
   const sweepShare =
+    overrides.sweepShare ??
     (overrides.limiter === undefined ? state?.sweepShare : undefined) ??
     createSlidingWindowLimiter({ windows: shareOf(config.rateLimits, config.sweep.budgetShare) });
   const sweepCalls: DigiCertCallDependencies = { ...calls, limiter: withinShare(sweepShare, limiter) };
@@ -203,7 +208,7 @@ export function composeRuntime(
     readOrder: createOrderQuery({ ...sweepCalls, digicert: orderReader }),
     resend: createResendUseCase({ ...sweepCalls, digicert }),
     idempotency,
-    ledger: state?.sweepLedger ?? new MemorySweepLedger(),
+    ledger: overrides.sweepLedger ?? state?.sweepLedger ?? new MemorySweepLedger(),
     queue:
       config.ordersQueueUrl === undefined
         ? undefined

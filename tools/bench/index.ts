@@ -24,6 +24,8 @@
  *   shared-budget  4 containers (processes) on one state table: orders/s over the sustained limit, 429s
  *   queue    10,000 orders through the bulk queue (local-aws-sqs) by two consumers sharing a scaled
  *            budget: drained rate over the sustained limit, and requests beyond one per order
+ *   sweep    the pending-DCV sweep of 10,000 orders through the queue, report and resend: time over
+ *            what the sweep's budget share allows, DigiCert requests per order, duplicates
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -48,6 +50,7 @@ import { queueRow } from './rows/queue.js';
 import { secretsRow } from './rows/secrets.js';
 import { sharedBudgetBenchRow } from './rows/shared-budget.js';
 import { sizeRow } from './rows/size.js';
+import { sweepRow } from './rows/sweep.js';
 import { warmRow } from './rows/warm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,6 +68,7 @@ const ROWS: readonly BenchRow[] = [
   precheckRow,
   sharedBudgetBenchRow,
   queueRow,
+  sweepRow,
 ];
 
 interface Options {

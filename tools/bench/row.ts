@@ -23,6 +23,9 @@ export const TARGETS = {
   peersColdRatio: 0.6,
   queueDrainRatio: 0.9,
   queueDuplicates: 0,
+  /** Issue 24: a 10,000-order sweep within 1.2x of what its share of the budget allows. */
+  sweepTimeRatio: 1.2,
+  sweepDuplicates: 0,
 } as const;
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';
