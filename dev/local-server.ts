@@ -342,7 +342,7 @@ if (isMain) {
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).\nAn order's DCV status: curl ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv (a stuck email-DCV order; 1001 to 1005 are in the simulated book).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).\nAn order's DCV status: curl ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv (a stuck email-DCV order; 1001 to 1005 are in the simulated book).\nWhat the pending-DCV sweep would do to them: npx dcv-resend sweep --dry-run (--policy resend to see what it would resend).`
       : '';
   const tokenNote =
     server.token === undefined
