@@ -73,6 +73,19 @@ describe('the canary key', () => {
         fakeContext(),
       ).catch((error: unknown) => error),
     );
+    // The sweep reads and resends the same scripted orders: its answers, logs and metrics too.
+    h.simulator.addOrders(
+      behaviours.map((_, index) => ({
+        id: 1000 + index,
+        status: 'pending',
+        dnsNames: ['example.com'],
+        dcvMethod: 'email' as const,
+        createdAt: Date.now() - 48 * 3_600_000,
+      })),
+    );
+    const sweeper = h.handler({ DIGICERT_TIMEOUT_MS: '200', LOG_LEVEL: 'debug', DCV_SWEEP_POLICY: 'resend' });
+    record(await sweeper({ action: 'sweep', dry_run: true }, fakeContext()).catch((error: unknown) => error));
+    record(await sweeper({ action: 'sweep' }, fakeContext()).catch((error: unknown) => error));
     // A configuration failure and an internal failure too.
     record(
       await createHandler(() => h.runtime({ DIGICERT_TIMEOUT_MS: 'x' }))(

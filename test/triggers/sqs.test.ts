@@ -298,3 +298,41 @@ describe('the handler given an SQS event', () => {
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'refused' }] });
   });
 });
+
+describe('the sweep’s messages on the bulk queue', () => {
+  it('hands a page or a part to the sweep, and brings it back when the sweep says so', async () => {
+    const seen: unknown[] = [];
+    const opts = options({
+      sweep: async (work) => {
+        seen.push(work);
+        return seen.length === 1 ? { verdict: 'done' } : { verdict: 'retry', reason: 'DigiCert unavailable' };
+      },
+    });
+    const page = { sweep: { id: 's-1', policy: 'report', page: { offset: 0 } } };
+    const part = { sweep: { id: 's-1', policy: 'report', part: '0:0', orders: [7] } };
+
+    const answer = await consumeMessages([message(page, 'm-page'), message(part, 'm-part')], opts);
+
+    expect(seen).toEqual([page.sweep, part.sweep]);
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'm-part' }]);
+    expect(opts.failureQueue.records).toEqual([]);
+  });
+
+  it('writes a damaged sweep message to the failure queue, once, and never hands it to the sweep', async () => {
+    let called = false;
+    const opts = options({
+      sweep: async () => {
+        called = true;
+        return { verdict: 'done' };
+      },
+    });
+
+    const answer = await consumeMessages([message({ sweep: { id: 's-1', policy: 'wipe' } }, 'm-bad')], opts);
+
+    expect(called).toBe(false);
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(opts.failureQueue.records).toEqual([
+      expect.objectContaining({ kind: 'message', messageId: 'm-bad', errorType: 'ValidationError' }),
+    ]);
+  });
+});
