@@ -195,7 +195,7 @@ export function composeRuntime(
   const undiciClient = () =>
     (reader ??= new UndiciDigiCertClient({ baseUrl: config.digicertBaseUrl, userAgent: USER_AGENT }));
   const orderReader = hasOrderReads(digicert) ? digicert : undiciClient();
-  const dcvStatus = createDcvStatusQuery({ ...calls, digicert: orderReader });
+  const dcvStatus = withLimiterRetryAfter(createDcvStatusQuery({ ...calls, digicert: orderReader }), limiter);
   // docs/contract.md §11: the sweep's requests take a slot of its share, then one of the budget.
   const sweepShare =
     overrides.sweepShare ??

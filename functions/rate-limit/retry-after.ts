@@ -6,24 +6,23 @@
  */
 import { UpstreamError } from '../lib/errors.js';
 import type { RateLimiter } from '../resend/ports.js';
-import type { ResendUseCase } from '../resend/use-case.js';
 import { isRetryHinting } from './pause.js';
 
 /**
- * `resend`, whose `request_limit_exceeded` errors carry the time until the slot or the pause behind
+ * `call` (the resend use case, an order's DCV status), whose `request_limit_exceeded` errors carry the time until the slot or the pause behind
  * this container's latest refusal ends, or the 429 pause (rounded up to whole seconds), when
  * `limiter` knows one. Refusals close together in one container see the same pause and neighbouring
  * slots, so the latest one speaks for each.
  */
-export function withLimiterRetryAfter(
-  resend: ResendUseCase,
+export function withLimiterRetryAfter<A extends unknown[], R>(
+  call: (...args: A) => Promise<R>,
   limiter: RateLimiter,
   now: () => number = Date.now,
-): ResendUseCase {
-  if (!isRetryHinting(limiter)) return resend;
-  return async (request, options) => {
+): (...args: A) => Promise<R> {
+  if (!isRetryHinting(limiter)) return call;
+  return async (...args) => {
     try {
-      return await resend(request, options);
+      return await call(...args);
     } catch (error) {
       if (!(error instanceof UpstreamError) || error.code !== 'request_limit_exceeded') throw error;
       const until = limiter.retryAt();

@@ -75,12 +75,17 @@ export function createSweepReporter(options: {
     },
     failed(sweepId, subject, error) {
       const level = error instanceof DigiCertRequestError ? 'warn' : 'error';
-      log[level]('sweep could not read or act on an order', {
-        sweepId,
-        ...(subject.orderId === undefined ? {} : { orderId: subject.orderId }),
-        ...(subject.offset === undefined ? {} : { offset: subject.offset }),
-        error: describeError(error),
-      });
+      log[level](
+        subject.orderId === undefined
+          ? 'sweep could not read a page of pending orders'
+          : 'sweep could not read or act on an order',
+        {
+          sweepId,
+          ...(subject.orderId === undefined ? {} : { orderId: subject.orderId }),
+          ...(subject.offset === undefined ? {} : { offset: subject.offset }),
+          error: describeError(error),
+        },
+      );
     },
   };
 }

@@ -227,6 +227,18 @@ describe('GET /order/certificate/{order_id}/dcv', () => {
     expect(response.headers['retry-after']).toBeDefined();
     expect(h.simulator.received).toBe(0);
   });
+
+  it('says in Retry-After when the budget’s slot really frees, as the resend route does', async () => {
+    const full: RateLimiter & { retryAt(): number } = {
+      acquire: () => Promise.resolve(false),
+      retryAt: () => Date.now() + 41_500,
+    };
+
+    const response = await get('7001', {}, full);
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('42');
+  });
 });
 
 describe('a view-only key (DigiCert role 102)', () => {
