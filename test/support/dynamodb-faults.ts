@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { LoopbackServer } from '../../dev/loopback-server.js';
-import { passThrough } from './wire-faults.js';
+import { operationOf, passThrough } from '../../dev/counting-proxy.js';
 
 export type DynamoFault =
   /** HTTP 400 `ThrottlingException`, which the SDK retries with backoff. */
@@ -44,8 +44,7 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const target = req.headers['x-amz-target'];
-      operations.push(typeof target === 'string' ? (target.split('.').pop() ?? target) : '');
+      operations.push(operationOf(req));
       const fault = always && faults.length === 1 ? faults[0] : faults.shift();
       if (fault === undefined) return pass(req, res, body);
       switch (fault.kind) {

@@ -5,7 +5,7 @@
  * HTTP 500 (which the SDK retries like any 5xx), everything else is passed through unchanged. The
  * real SDK talks to it as to the service.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { operationOf, passThrough } from '../../dev/counting-proxy.js';
 import { LoopbackServer } from '../../dev/loopback-server.js';
 
 export interface WireFaultRule {
@@ -27,30 +27,6 @@ export interface WireFaultProxy {
   close(): Promise<void>;
 }
 
-/** Forwards a request, with the body already read, to `target` unchanged, and its answer back. */
-export function passThrough(
-  target: string,
-): (req: IncomingMessage, res: ServerResponse, body: Buffer) => void {
-  const upstream = new URL(target);
-  return (req, res, body) => {
-    const forwarded = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forwarded.on('error', () => res.destroy());
-    forwarded.end(body);
-  };
-}
-
 /** Starts the stand-in on 127.0.0.1, passing requests through to `target`. */
 export async function startWireFaultProxy(target: string): Promise<WireFaultProxy> {
   const rules: { rule: WireFaultRule; left: number }[] = [];
@@ -64,8 +40,7 @@ export async function startWireFaultProxy(target: string): Promise<WireFaultProx
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const text = body.toString('utf8');
-      const header = req.headers['x-amz-target'];
-      const operation = typeof header === 'string' ? (header.split('.').pop() ?? header) : '';
+      const operation = operationOf(req);
       const match = rules.find(
         ({ rule, left }) =>
           left > 0 &&

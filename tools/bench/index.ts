@@ -26,6 +26,8 @@
  *            budget: drained rate over the sustained limit, and requests beyond one per order
  *   sweep    the pending-DCV sweep of 10,000 orders through the queue, report and resend: time over
  *            what the sweep's budget share allows, DigiCert requests per order, duplicates
+ *   table    state-table requests per order sent (dynalite behind a counting proxy): plain HTTP,
+ *            with an Idempotency-Key, a direct batch
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -51,6 +53,7 @@ import { secretsRow } from './rows/secrets.js';
 import { sharedBudgetBenchRow } from './rows/shared-budget.js';
 import { sizeRow } from './rows/size.js';
 import { sweepRow } from './rows/sweep.js';
+import { tableRow } from './rows/table.js';
 import { warmRow } from './rows/warm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,6 +72,7 @@ const ROWS: readonly BenchRow[] = [
   sharedBudgetBenchRow,
   queueRow,
   sweepRow,
+  tableRow,
 ];
 
 interface Options {

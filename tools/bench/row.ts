@@ -26,6 +26,10 @@ export const TARGETS = {
   /** Issue 24: a 10,000-order sweep within 1.2x of what its share of the budget allows. */
   sweepTimeRatio: 1.2,
   sweepDuplicates: 0,
+  /** Issue 26: state-table requests per order sent (one write takes a slot, one releases it). */
+  tablePlain: 2,
+  tableKeyed: 4,
+  tableBatch: 4,
 } as const;
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';

@@ -1,0 +1,105 @@
+/**
+ * Row 9, table: DynamoDB requests per order sent, as deployed (issue 26): the function with its
+ * state table (dynalite on 127.0.0.1) behind a proxy that counts every request by operation, for a
+ * plain HTTP resend, an HTTP resend with an `Idempotency-Key`, and a direct batch of 20. Counts do
+ * not depend on the machine. The targets are issue 26's (two conditional writes per order is the
+ * floor: one takes a slot, one releases it); the rows report them and do not gate until the budget's
+ * table protocol is rebuilt for them (docs/performance.md).
+ */
+
+import { startCountingProxy } from '../../../dev/counting-proxy.js';
+import { fakeContext, httpV2Event } from '../../../dev/lambda-events.js';
+import { startLocalStateTable } from '../../../dev/local-state-table.js';
+import { createRuntime } from '../../../functions/app/runtime.js';
+import { createLogger } from '../../../functions/observability/logger.js';
+import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
+import type { BenchContext, BenchRow, Row } from '../row.js';
+import { fixed, TARGETS } from '../row.js';
+
+const PLAIN = 40;
+const BATCHES = 3;
+const BATCH_ORDERS = 20;
+
+export const tableRow: BenchRow = {
+  id: 'table',
+  label: 'state-table requests per order sent',
+  run: (context) => table(context),
+};
+
+async function table(context: BenchContext): Promise<Row[]> {
+  const state = await startLocalStateTable();
+  const proxy = await startCountingProxy(state.endpoint.url);
+  try {
+    await state.ready();
+    const runtime = createRuntime(
+      { ...context.env, STATE_TABLE_NAME: state.tableName },
+      {
+        logger: createLogger({ write: () => undefined }),
+        stateTableEndpoint: { ...state.endpoint, url: proxy.endpoint },
+      },
+    );
+    const handler = createHandler(() => runtime);
+    // A first call warms the container (the key, the budget's first read) outside the counts.
+    await handler(httpV2Event({ orderId: '900000' }), fakeContext());
+    const measure = async (orders: number, work: () => Promise<void>) => {
+      proxy.reset();
+      await work();
+      const byOperation = [...proxy.counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([operation, count]) => `${operation} ${fixed(count / orders)}`)
+        .join(', ');
+      return { perOrder: proxy.total() / orders, byOperation };
+    };
+    const plain = await measure(PLAIN, async () => {
+      for (let i = 0; i < PLAIN; i += 1)
+        await handler(httpV2Event({ orderId: String(910_000 + i) }), fakeContext());
+    });
+    const keyed = await measure(PLAIN, async () => {
+      for (let i = 0; i < PLAIN; i += 1) {
+        await handler(
+          httpV2Event({ orderId: String(920_000 + i), headers: { 'idempotency-key': `bench-${i}` } }),
+          fakeContext(),
+        );
+      }
+    });
+    const batch = await measure(BATCHES * BATCH_ORDERS, async () => {
+      for (let b = 0; b < BATCHES; b += 1) {
+        const orders = Array.from({ length: BATCH_ORDERS }, (_, i) => ({ order_id: 930_000 + b * 100 + i }));
+        await handler({ orders }, fakeContext());
+      }
+    });
+    const row = (
+      id: string,
+      figure: string,
+      measured: { perOrder: number; byOperation: string },
+      target: number,
+    ): Row => ({
+      id,
+      figure,
+      value: measured.perOrder,
+      display: fixed(measured.perOrder),
+      target: `≤ ${target}`,
+      verdict: measured.perOrder <= target ? 'PASS' : 'MISS',
+      gated: false,
+      detail: `per order: ${measured.byOperation} (dynalite behind a counting proxy; not gated until the budget's table protocol is rebuilt, issue 26)`,
+    });
+    return [
+      row('table-plain', 'State table: requests per order, plain HTTP', plain, TARGETS.tablePlain),
+      row(
+        'table-keyed',
+        'State table: requests per order, HTTP with Idempotency-Key',
+        keyed,
+        TARGETS.tableKeyed,
+      ),
+      row(
+        'table-batch',
+        `State table: requests per order, direct batch of ${BATCH_ORDERS}`,
+        batch,
+        TARGETS.tableBatch,
+      ),
+    ];
+  } finally {
+    await proxy.close();
+    await state.close();
+  }
+}
