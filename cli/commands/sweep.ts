@@ -8,8 +8,8 @@
 import { startBackend } from '../../dev/local-backend.js';
 import type { SweepPolicy } from '../../functions/app/contract.js';
 import { createResendClient } from '../../functions/client/invoke-client.js';
-import type { PlannedOrder, SweepSummary } from '../../functions/sweep/plan.js';
-import type { SweepAnswer } from '../../functions/sweep/sweep.js';
+import type { PlannedOrder, SweepSummary } from '../../functions/dcv/sweep/plan.js';
+import type { SweepAnswer } from '../../functions/dcv/sweep/sweep.js';
 import { parseDirectInvocation } from '../../functions/triggers/direct-payload.js';
 import { COMMON_OPTIONS, parseOptions } from '../args.js';
 import { explainAwsSetup, functionLogger, type Target, targetOf } from '../backend.js';

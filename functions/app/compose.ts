@@ -21,6 +21,9 @@ import {
   type DcvStatusQuery,
   type DigiCertOrderReader,
 } from '../dcv/status.js';
+import { MemorySweepLedger, type SweepLedger } from '../dcv/sweep/ledger.js';
+import { createSweepReporter } from '../dcv/sweep/report.js';
+import { createSweep, type Sweep } from '../dcv/sweep/sweep.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
@@ -37,9 +40,6 @@ import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
 import { SecretsManagerApiKeyProvider, type SecretValueReader } from '../secrets/api-key-provider.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secrets/secrets-manager-sigv4.js';
-import { MemorySweepLedger, type SweepLedger } from '../sweep/ledger.js';
-import { createSweepReporter } from '../sweep/report.js';
-import { createSweep, type Sweep } from '../sweep/sweep.js';
 import { type Config, type DcvConfig, type Env, loadConfig } from './config.js';
 import { USER_AGENT } from './contract.js';
 

@@ -12,9 +12,9 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClaimResult, Recorded, SweepLedger } from '../dcv/sweep/ledger.js';
+import type { SweepClaim, SweepCounts } from '../dcv/sweep/plan.js';
 import type { DynamoDbSender } from '../rate-limit/shared-budget.js';
-import type { ClaimResult, Recorded, SweepLedger } from '../sweep/ledger.js';
-import type { SweepClaim, SweepCounts } from '../sweep/plan.js';
 
 /** How long a sweep's item is kept after its last write (its metrics are long written by then). */
 const SWEEP_ITEM_TTL_SECONDS = 7 * 86_400;

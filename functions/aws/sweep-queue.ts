@@ -1,8 +1,8 @@
 /**
  * The sweep's pages and parts on the bulk queue (`ORDERS_QUEUE_URL`, docs/contract.md §8, §11).
  */
-import { type SweepMessage, sweepMessageBody } from '../sweep/messages.js';
-import type { SweepQueue } from '../sweep/sweep.js';
+import { type SweepMessage, sweepMessageBody } from '../dcv/sweep/messages.js';
+import type { SweepQueue } from '../dcv/sweep/sweep.js';
 import { SqsBatchSender } from './failure-queue.js';
 
 export class SqsSweepQueue implements SweepQueue {

@@ -23,6 +23,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DirectErrorDetail, SweepPolicy } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
 import type { DcvStatus } from '../dcv/status.js';
+import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import {
   BatchError,
   ConfigurationError,
@@ -33,7 +34,6 @@ import {
 } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
-import type { SweepAnswer } from '../sweep/sweep.js';
 
 export type { DcvStatus } from '../dcv/status.js';
 export {

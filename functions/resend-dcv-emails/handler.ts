@@ -7,8 +7,8 @@
 import type { Context } from 'aws-lambda';
 import { composeRuntime, type Runtime } from '../app/compose.js';
 import type { DcvStatus } from '../dcv/status.js';
+import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
-import type { SweepAnswer } from '../sweep/sweep.js';
 import type { HttpResponse } from '../triggers/api-gateway.js';
 import { handleDirect } from '../triggers/direct.js';
 import { handleHttp, isHttpEvent } from '../triggers/http.js';

@@ -5,8 +5,8 @@
  * (§11). Failures are thrown as the same typed errors as a resend's, their message the JSON detail.
  */
 import type { DcvStatus } from '../dcv/status.js';
+import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import { describeError } from '../observability/logger.js';
-import type { SweepAnswer } from '../sweep/sweep.js';
 import { forDirectCaller } from './direct-errors.js';
 import { type ActionPayload, eventBridgeId, parseDirectInvocation } from './direct-payload.js';
 import { httpStatusOf } from './error-mapping.js';

@@ -4,13 +4,13 @@
  * error whose `name` is Lambda's `errorType`.
  */
 import type { DcvStatus } from '../dcv/status.js';
+import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import { BatchError } from '../lib/errors.js';
 import { InvocationObserver, observing } from '../observability/invocation.js';
 import { redact } from '../observability/logger.js';
 import { BATCH_CONCURRENCY, runBatch } from '../resend/batch.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
 import { directDelivery } from '../resend/deliveries.js';
-import type { SweepAnswer } from '../sweep/sweep.js';
 import { handleAction } from './direct-actions.js';
 import { forDirectCaller } from './direct-errors.js';
 import { eventBridgeId, isActionInvocation, parseDirectPayload } from './direct-payload.js';

@@ -10,6 +10,8 @@
  */
 import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE, REQUEST_LIMITS } from '../app/contract.js';
 import type { Runtime } from '../app/runtime.js';
+import { isSweepMessage, parseSweepMessage, type SweepMessage } from '../dcv/sweep/messages.js';
+import type { SweepMessageOutcome } from '../dcv/sweep/sweep.js';
 import {
   BatchError,
   ConfigurationError,
@@ -27,8 +29,6 @@ import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { FailureQueue, FailureRecord } from '../resend/ports.js';
 import type { ResendPayload, ResendRequest } from '../resend/request-schema.js';
 import type { ResendUseCase } from '../resend/use-case.js';
-import { isSweepMessage, parseSweepMessage, type SweepMessage } from '../sweep/messages.js';
-import type { SweepMessageOutcome } from '../sweep/sweep.js';
 import { parseDirectPayload } from './direct-payload.js';
 import type { Invocation } from './invocation.js';
 

@@ -4,8 +4,8 @@
  * script is used up, is passed through unchanged. The real SDK talks to it as to DynamoDB.
  */
 import type { ServerResponse } from 'node:http';
-import { LoopbackServer } from '../../dev/loopback-server.js';
 import { operationOf, passThrough } from '../../dev/counting-proxy.js';
+import { LoopbackServer } from '../../dev/loopback-server.js';
 
 export type DynamoFault =
   /** HTTP 400 `ThrottlingException`, which the SDK retries with backoff. */

@@ -3,8 +3,8 @@
  * it, and the sweep's own messages on the bulk queue, each refused naming the field.
  */
 import { describe, expect, it } from 'vitest';
+import { isSweepMessage, parseSweepMessage } from '../../functions/dcv/sweep/messages.js';
 import { ValidationError } from '../../functions/lib/errors.js';
-import { isSweepMessage, parseSweepMessage } from '../../functions/sweep/messages.js';
 import { parseDirectInvocation } from '../../functions/triggers/direct-payload.js';
 import { SWEEP_PAYLOAD } from '../../infra/constructs/resend-schedules.js';
 

@@ -26,12 +26,12 @@ import {
   type SweepPolicy,
 } from '../../../functions/app/contract.js';
 import { createRuntime } from '../../../functions/app/runtime.js';
+import { MemorySweepLedger } from '../../../functions/dcv/sweep/ledger.js';
+import { SWEEP_PAGE_LIMIT } from '../../../functions/dcv/sweep/sweep.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { shareOf } from '../../../functions/rate-limit/budget-share.js';
 import { createSlidingWindowLimiter } from '../../../functions/rate-limit/sliding-window.js';
 import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
-import { MemorySweepLedger } from '../../../functions/sweep/ledger.js';
-import { SWEEP_PAGE_LIMIT } from '../../../functions/sweep/sweep.js';
 import { KEY, SECRET_ID } from '../fixtures.js';
 import { type BenchRow, fixed, type Row, TARGETS } from '../row.js';
 

@@ -10,12 +10,12 @@
  * to its share of the budget (`rate-limit/budget-share.ts`); it knows nothing of Lambda or SQS.
  */
 import { randomBytes } from 'node:crypto';
-import type { SweepPolicy } from '../app/contract.js';
-import type { DigiCertOrder, PendingOrdersQuery } from '../dcv/status.js';
-import { parseDigiCertDate } from '../dcv/status.js';
-import { DigiCertRequestError, ValidationError } from '../lib/errors.js';
-import { type IdempotencyStore, idempotentResend } from '../resend/idempotency.js';
-import type { ResendUseCase } from '../resend/use-case.js';
+import type { SweepPolicy } from '../../app/contract.js';
+import { DigiCertRequestError, ValidationError } from '../../lib/errors.js';
+import { type IdempotencyStore, idempotentResend } from '../../resend/idempotency.js';
+import type { ResendUseCase } from '../../resend/use-case.js';
+import type { DigiCertOrder, PendingOrdersQuery } from '../status.js';
+import { parseDigiCertDate } from '../status.js';
 import type { SweepLedger } from './ledger.js';
 import {
   SWEEP_PART_ORDERS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySweepLedger } from '../../functions/sweep/ledger.js';
+import { MemorySweepLedger } from '../../../functions/dcv/sweep/ledger.js';
 import {
   addCounts,
   countOrder,
@@ -8,7 +8,7 @@ import {
   type SweepOrder,
   type SweepSettings,
   summarize,
-} from '../../functions/sweep/plan.js';
+} from '../../../functions/dcv/sweep/plan.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-12-07T12:00:00Z');

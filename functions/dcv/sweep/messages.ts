@@ -17,9 +17,9 @@ import {
   string,
   union,
 } from 'zod/mini';
-import { REQUEST_LIMITS, SWEEP_POLICIES, type SweepPolicy } from '../app/contract.js';
-import { ValidationError } from '../lib/errors.js';
-import { isRecord } from '../lib/is-record.js';
+import { REQUEST_LIMITS, SWEEP_POLICIES, type SweepPolicy } from '../../app/contract.js';
+import { ValidationError } from '../../lib/errors.js';
+import { isRecord } from '../../lib/is-record.js';
 
 /** Orders in one part: a part is one message, worked through in one invocation with room to spare. */
 export const SWEEP_PART_ORDERS = 25;

@@ -4,9 +4,9 @@
  * resends, migrations and errors as they happen, and the gauges (`PendingOrders` per `DcvMethod`,
  * `OldestPendingHours`, `RandomValuesExpiringSoon`, `PendingPastRecheckWindow`) once per sweep.
  */
-import { METRICS, SWEEP_METRICS } from '../app/contract.js';
-import { DigiCertRequestError } from '../lib/errors.js';
-import { describeError, type Logger } from '../observability/logger.js';
+import { METRICS, SWEEP_METRICS } from '../../app/contract.js';
+import { DigiCertRequestError } from '../../lib/errors.js';
+import { describeError, type Logger } from '../../observability/logger.js';
 import type { SweepCounts, SweepSummary } from './plan.js';
 import type { SweepReporter } from './sweep.js';
 

@@ -5,19 +5,24 @@
  * that fails mid-sweep, an order issued while the sweep runs, and the metrics written once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedOrder } from '../../dev/digicert-simulator.js';
-import { stuckOrders } from '../../dev/digicert-simulator.js';
-import { fakeContext } from '../../dev/lambda-events.js';
-import { EventSourcePoller, type LocalQueues, queueDepth, startLocalQueues } from '../../dev/local-queue.js';
-import { pointSqsAt } from '../../dev/sdk-endpoint.js';
-import { SWEEP_METRICS } from '../../functions/app/contract.js';
-import type { Runtime, RuntimeOverrides } from '../../functions/app/runtime.js';
-import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
-import type { SweepAnswer } from '../../functions/sweep/sweep.js';
-import { type Dynalite, startDynaliteForSdk } from '../support/dynalite.js';
-import { emfDocuments, logRecords } from '../support/emf.js';
-import { type Harness, startHarness } from '../support/harness.js';
-import { unlimited } from '../support/limiters.js';
+import type { SimulatedOrder } from '../../../dev/digicert-simulator.js';
+import { stuckOrders } from '../../../dev/digicert-simulator.js';
+import { fakeContext } from '../../../dev/lambda-events.js';
+import {
+  EventSourcePoller,
+  type LocalQueues,
+  queueDepth,
+  startLocalQueues,
+} from '../../../dev/local-queue.js';
+import { pointSqsAt } from '../../../dev/sdk-endpoint.js';
+import { SWEEP_METRICS } from '../../../functions/app/contract.js';
+import type { Runtime, RuntimeOverrides } from '../../../functions/app/runtime.js';
+import type { SweepAnswer } from '../../../functions/dcv/sweep/sweep.js';
+import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
+import { type Dynalite, startDynaliteForSdk } from '../../support/dynalite.js';
+import { emfDocuments, logRecords } from '../../support/emf.js';
+import { type Harness, startHarness } from '../../support/harness.js';
+import { unlimited } from '../../support/limiters.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

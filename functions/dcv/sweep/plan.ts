@@ -3,7 +3,7 @@
  * functions of the order as DigiCert describes it, the policy and the time. The sweep's runner
  * (`sweep.ts`) reads the orders, holds the cooldown and acts; this file only decides and explains.
  */
-import { DCV_CLOCK, type SweepPolicy } from '../app/contract.js';
+import { DCV_CLOCK, type SweepPolicy } from '../../app/contract.js';
 
 const HOUR_MS = 3_600_000;
 
