@@ -310,7 +310,7 @@ export class ResendAlarms extends Construct {
   private addDnsDcvFailed(serviceName: string): void {
     this.add(
       'DnsDcvFailed',
-      'A DNS-DCV workflow ended without validation (reason in the Reason dimension: expired, timeout, digicert_refused, zone_not_allowed, record_conflict, error); its records were removed. See docs/runbook.md#dns-dcv-failed.',
+      'A DNS-DCV workflow ended without validation (why: the Reason dimension of DnsDcvFailed, on the dashboard); the records it added were removed. See docs/runbook.md#dns-dcv-failed.',
       {
         metric: new cloudwatch.Metric({
           namespace: METRICS.namespace,
