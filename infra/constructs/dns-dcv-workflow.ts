@@ -19,7 +19,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DEPLOYMENT_DEFAULTS, type DnsDcvTask } from '../../functions/app/contract.js';
 
-/** The contract's state names (docs/contract.md §12; tests override the Wait states by name). */
+/**
+ * The contract's state names (docs/contract.md §12; tests override the Wait states by name), its
+ * two Choice states, and `GiveUp`, which gives the cleanup an empty `error` when nothing failed.
+ */
 export const DNS_DCV_STATES = {
   publish: 'Publish',
   waitForSync: 'WaitForSync',
@@ -27,6 +30,7 @@ export const DNS_DCV_STATES = {
   inSync: 'InSync',
   check: 'Check',
   checkOutcome: 'CheckOutcome',
+  giveUp: 'GiveUp',
   waitBeforeCheck: 'WaitBeforeCheck',
   cleanup: 'Cleanup',
   cleanupAfterFailure: 'CleanupAfterFailure',
@@ -115,18 +119,22 @@ export class DnsDcvWorkflow extends Construct {
     this.stateMachineArn = arns.stateMachineArn;
     this.executionsArn = arns.executionsArn;
 
-    const task = (stateName: string, dnsDcvTask: DnsDcvTask) => {
+    const task = (
+      stateName: string,
+      dnsDcvTask: DnsDcvTask,
+      options: { readonly withError?: boolean } = {},
+    ) => {
       const invoke = new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: props.handler,
         payloadResponseOnly: true,
         // Our own Retry below: the contract's errors and backoff, not CDK's default.
         retryOnServiceExceptions: false,
-        // One payload for every task. After a Catch the state carries the failure as `error`
-        // (`ResultPath: $.error`); it cannot also be passed beside the state, because
-        // CleanupAfterFailure is entered without one too (expired, gave up), and a JSONPath to a
-        // missing field is a States.Runtime failure that no Catch catches: no cleanup would run.
-        payload: sfn.TaskInput.fromObject({ dns_dcv_task: dnsDcvTask, state: sfn.JsonPath.entirePayload }),
+        payload: sfn.TaskInput.fromObject({
+          dns_dcv_task: dnsDcvTask,
+          state: sfn.JsonPath.entirePayload,
+          ...(options.withError ? { error: sfn.JsonPath.objectAt('$.error') } : {}),
+        }),
       });
       invoke.addRetry({
         errors: [...DNS_DCV_RETRIED_ERRORS],
@@ -142,7 +150,7 @@ export class DnsDcvWorkflow extends Construct {
       error: DNS_DCV_NOT_VALIDATED,
       cause: 'The order was not validated; the records the workflow added were removed.',
     });
-    const cleanupAfterFailure = task(DNS_DCV_STATES.cleanupAfterFailure, 'cleanup');
+    const cleanupAfterFailure = task(DNS_DCV_STATES.cleanupAfterFailure, 'cleanup', { withError: true });
     cleanupAfterFailure.next(notValidated);
     const caught = <T extends tasks.LambdaInvoke>(invoke: T): T => {
       invoke.addCatch(cleanupAfterFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -161,6 +169,15 @@ export class DnsDcvWorkflow extends Construct {
       time: sfn.WaitTime.secondsPath('$.next_check_seconds'),
     });
     const cleanup = task(DNS_DCV_STATES.cleanup, 'cleanup');
+    // CleanupAfterFailure passes `$.error` beside the state: a Catch sets it (`{"Error", "Cause"}`),
+    // and on the way from a check that gave up (expired, 24 h) this sets it to `{}`: nothing failed.
+    // Without it the path would be missing, a States.Runtime failure that no Catch catches: no
+    // cleanup would run. (`{}` rather than null: aws-local-stepfunctions ignores a falsy Result.)
+    const giveUp = new sfn.Pass(this, DNS_DCV_STATES.giveUp, {
+      stateName: DNS_DCV_STATES.giveUp,
+      result: sfn.Result.fromObject({}),
+      resultPath: '$.error',
+    });
     const validated = new sfn.Succeed(this, DNS_DCV_STATES.validated, {
       stateName: DNS_DCV_STATES.validated,
     });
@@ -177,7 +194,7 @@ export class DnsDcvWorkflow extends Construct {
     check.next(
       new sfn.Choice(this, DNS_DCV_STATES.checkOutcome, { stateName: DNS_DCV_STATES.checkOutcome })
         .when(isTrue('$.validated'), cleanup.next(validated))
-        .when(sfn.Condition.or(isTrue('$.expired'), isTrue('$.gave_up')), cleanupAfterFailure)
+        .when(sfn.Condition.or(isTrue('$.expired'), isTrue('$.gave_up')), giveUp.next(cleanupAfterFailure))
         .otherwise(waitBeforeCheck.next(check)),
     );
 

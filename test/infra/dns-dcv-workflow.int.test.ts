@@ -29,6 +29,8 @@ interface FakeState {
 interface TaskPayload {
   dns_dcv_task: 'publish' | 'change-status' | 'check' | 'cleanup';
   state: FakeState;
+  /** Only on the cleanup after a failure: the caught error, or `{}` when nothing failed (it gave up). */
+  error?: { Error?: string; Cause?: unknown };
 }
 
 const INITIAL: FakeState = {
@@ -169,7 +171,7 @@ describe('the synthesized DNS-DCV workflow, run by aws-local-stepfunctions', () 
   );
 
   it.skipIf(!canRunLocalStepFunctions)(
-    'cleans up after DigiCert refuses, with the error in the state, and fails as DnsDcvNotValidated',
+    'cleans up after DigiCert refuses, handing the cleanup the error, and fails as DnsDcvNotValidated',
     async () => {
       const refused = namedError('DigiCertRequestError', 'DigiCert refused the check (403)');
 
@@ -184,8 +186,9 @@ describe('the synthesized DNS-DCV workflow, run by aws-local-stepfunctions', () 
       expect(run.caught).toEqual(['Check']);
       expect(run.states.slice(-3)).toEqual(['Check', 'CleanupAfterFailure', 'NotValidated']);
       expect(run.tasks.at(-1)?.state).toBe('CleanupAfterFailure');
+      expect(Object.keys(lastPayload(run)).sort()).toEqual(['dns_dcv_task', 'error', 'state']);
       expect(lastPayload(run).dns_dcv_task).toBe('cleanup');
-      expect(lastPayload(run).state.error).toMatchObject({ Error: 'DigiCertRequestError' });
+      expect(lastPayload(run).error).toMatchObject({ Error: 'DigiCertRequestError' });
     },
   );
 
@@ -233,12 +236,12 @@ describe('the synthesized DNS-DCV workflow, run by aws-local-stepfunctions', () 
       expect(run.status).toBe('FAILED');
       expect(run.retried).toHaveLength(5);
       expect(run.states.slice(-2)).toEqual(['CleanupAfterFailure', 'NotValidated']);
-      expect(lastPayload(run).state.error?.Error).toBe('UpstreamError');
+      expect(lastPayload(run).error?.Error).toBe('UpstreamError');
     },
   );
 
   it.skipIf(!canRunLocalStepFunctions)(
-    'cleans up without an error when the random value expires, and fails as DnsDcvNotValidated',
+    'cleans up with an empty error when the random value expires, and fails as DnsDcvNotValidated',
     async () => {
       const run = await runDnsDcvWorkflow(fakeFunction({ validAtCheck: 99, expiresAtCheck: 3 }), INITIAL);
 
@@ -251,7 +254,8 @@ describe('the synthesized DNS-DCV workflow, run by aws-local-stepfunctions', () 
         'Check:check',
         'CleanupAfterFailure:cleanup',
       ]);
-      expect(lastPayload(run).state).not.toHaveProperty('error');
+      expect(run.states.slice(-4)).toEqual(['CheckOutcome', 'GiveUp', 'CleanupAfterFailure', 'NotValidated']);
+      expect(lastPayload(run).error).toEqual({});
     },
   );
 

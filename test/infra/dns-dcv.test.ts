@@ -110,7 +110,8 @@ describe('the DNS-DCV state machine (docs/contract.md §12)', () => {
         'Check -> CheckOutcome',
         'Check -> CleanupAfterFailure (catch)',
         'CheckOutcome -> Cleanup',
-        'CheckOutcome -> CleanupAfterFailure',
+        'CheckOutcome -> GiveUp',
+        'GiveUp -> CleanupAfterFailure',
         'CheckOutcome -> WaitBeforeCheck (default)',
         'WaitBeforeCheck -> Check',
         'Cleanup -> Validated',
@@ -132,9 +133,18 @@ describe('the DNS-DCV state machine (docs/contract.md §12)', () => {
           { Variable: '$.expired', BooleanEquals: true },
           { Variable: '$.gave_up', BooleanEquals: true },
         ],
-        Next: 'CleanupAfterFailure',
+        Next: 'GiveUp',
       },
     ]);
+  });
+
+  it('sets $.error to {} (nothing failed) on the way from a check that gave up, so the cleanup always reads it', () => {
+    expect(state(def, 'GiveUp')).toEqual({
+      Type: 'Pass',
+      Result: {},
+      ResultPath: '$.error',
+      Next: 'CleanupAfterFailure',
+    });
   });
 
   it('waits 5 s for Route 53, then as long as the function says before each check', () => {
@@ -150,7 +160,6 @@ describe('the DNS-DCV state machine (docs/contract.md §12)', () => {
     ['ChangeStatus', 'change-status'],
     ['Check', 'check'],
     ['Cleanup', 'cleanup'],
-    ['CleanupAfterFailure', 'cleanup'],
   ])('invokes the function itself from %s with {"dns_dcv_task": "%s", "state": $}', (name, task) => {
     const s = state(def, name);
 
@@ -158,6 +167,13 @@ describe('the DNS-DCV state machine (docs/contract.md §12)', () => {
     // payloadResponseOnly: the function's answer is the new state, with no Lambda envelope.
     expect(s.Resource).toBe('FUNCTION');
     expect(s.Parameters).toEqual({ dns_dcv_task: task, 'state.$': '$' });
+  });
+
+  it('invokes the function from CleanupAfterFailure with the state and, beside it, the error', () => {
+    const s = state(def, 'CleanupAfterFailure');
+
+    expect(s.Resource).toBe('FUNCTION');
+    expect(s.Parameters).toEqual({ dns_dcv_task: 'cleanup', 'state.$': '$', 'error.$': '$.error' });
   });
 
   it.each(['Publish', 'ChangeStatus', 'Check', 'Cleanup', 'CleanupAfterFailure'])(
