@@ -121,7 +121,13 @@ export function dnsDcvDefinition(settings: StackConfigInput = {}): DnsDcvDefinit
 /**
  * Runs the synthesized workflow with `input` (the function's initial state) and every task bound to
  * `handler`. Resolves with how it ended; rejects only when the run itself breaks (timeout, an
- * invalid definition).
+ * invalid definition). A thrown error's `name` is what Retry and Catch match, as Lambda's
+ * `errorType` is. To run the real function:
+ *
+ * ```ts
+ * const run = await runDnsDcvWorkflow((event) => handler(event, context()), initialState);
+ * ```
+ * (`handler` from functions/resend-dcv-emails/handler.ts, `context` from ./audit-events.ts.)
  */
 export async function runDnsDcvWorkflow(
   handler: DnsDcvTaskHandler,
