@@ -11,7 +11,7 @@
  * run no cleanup, so it has an alarm of its own (`ResendAlarms`).
  */
 import { createHash } from 'node:crypto';
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -152,7 +152,7 @@ export class DnsDcvWorkflow extends Construct {
     });
     const cleanupAfterFailure = task(DNS_DCV_STATES.cleanupAfterFailure, 'cleanup', { withError: true });
     cleanupAfterFailure.next(notValidated);
-    const caught = <T extends tasks.LambdaInvoke>(invoke: T): T => {
+    const caught = (invoke: tasks.LambdaInvoke) => {
       invoke.addCatch(cleanupAfterFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
       return invoke;
     };
@@ -233,12 +233,4 @@ export class DnsDcvWorkflow extends Construct {
         'Step Functions needs the CloudWatch Logs delivery actions (logs:CreateLogDelivery, ...) and X-Ray (xray:PutTraceSegments, ...) on "*": neither service supports resource-level permissions for these actions.',
     });
   }
-}
-
-/** The ARN of a hosted zone (Route 53 ARNs have no region or account). */
-export function hostedZoneArn(scope: Construct, zoneId: string): string {
-  return Arn.format(
-    { service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: zoneId },
-    Stack.of(scope),
-  );
 }

@@ -11,7 +11,16 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, Aws, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Arn,
+  AssetHashType,
+  Aws,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -33,7 +42,6 @@ import {
 } from '../../functions/app/contract.js';
 import { BUNDLE_FILE, LAMBDA_ENTRY } from '../../tools/bundle-options.js';
 import { DeadLetterQueue, SendOnlyQueueDestination } from './dead-letter-queue.js';
-import { hostedZoneArn } from './dns-dcv-workflow.js';
 
 /** Repository root, found from this file so synth works from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -278,6 +286,14 @@ export interface DnsDcvBinding {
  */
 export const DNS_DCV_RECORD_TYPES = ['TXT', 'CNAME'] as const;
 export const DNS_DCV_CHANGE_ACTIONS = ['CREATE', 'DELETE'] as const;
+
+/** The ARN of a hosted zone (Route 53 ARNs have no region or account). */
+function hostedZoneArn(scope: Construct, zoneId: string): string {
+  return Arn.format(
+    { service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: zoneId },
+    Stack.of(scope),
+  );
+}
 
 /** The DynamoDB actions the function needs on its state table, and no more. */
 export const STATE_TABLE_ACTIONS = [
