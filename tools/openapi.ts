@@ -19,7 +19,6 @@ import {
 } from '../functions/app/contract.js';
 import { resendBodySchema } from '../functions/resend/request-schema.js';
 import { dcvEmailsPath, dcvStatusPath } from './openapi-dcv.js';
-import { dnsDcvPath } from './openapi-dns-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
 const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
@@ -256,7 +255,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       ...dcvEmailsPath(errorResponse),
       ...dcvStatusPath(errorResponse),
-      ...dnsDcvPath(errorResponse),
     },
     components: {
       securitySchemes: {

@@ -75,34 +75,3 @@ describe('the OpenAPI document of GET /order/certificate/{order_id}/dcv', () => 
     expect(Object.keys(json?.example ?? {}).sort()).toEqual(fields);
   });
 });
-
-describe('the OpenAPI document of POST /order/certificate/{order_id}/dcv/dns', () => {
-  const document = JSON.parse(renderOpenApiDocument()) as {
-    paths: Record<
-      string,
-      {
-        post?: {
-          responses: Record<
-            string,
-            { content?: { 'application/json': { example?: Record<string, unknown> } } }
-          >;
-        };
-      }
-    >;
-  };
-  const post = document.paths['/order/certificate/{order_id}/dcv/dns']?.post;
-
-  it('answers 202 with the records and the execution, as docs/contract.md §12 shows', () => {
-    const example = post?.responses['202']?.content?.['application/json'].example;
-
-    expect(Object.keys(example ?? {}).sort()).toEqual(
-      ['execution', 'expires_at', 'method', 'order_id', 'random_value', 'records'].sort(),
-    );
-  });
-
-  it('documents the statuses the other DigiCert-backed routes share', () => {
-    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(
-      ['202', '400', '403', '404', '429', '500', '502', '503', '504'].sort(),
-    );
-  });
-});
