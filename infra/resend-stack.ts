@@ -18,6 +18,7 @@ import {
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { DnsDcvWorkflow, dnsDcvStateMachineName } from './constructs/dns-dcv-workflow.js';
 import { OrdersQueue } from './constructs/orders-queue.js';
 import { ResendAlarms, type WatchedQueue } from './constructs/resend-alarms.js';
 import { ResendApi } from './constructs/resend-api.js';
@@ -47,6 +48,8 @@ export class ResendStack extends Stack {
   readonly schedules: ResendSchedules | undefined;
   readonly alarms: ResendAlarms;
   readonly dashboard: ResendDashboard;
+  /** The DNS-DCV workflow (docs/contract.md §12), whose tasks the function runs. */
+  readonly dnsDcv: DnsDcvWorkflow;
 
   constructor(scope: Construct, id: string, props: ResendStackProps) {
     super(scope, id, {
@@ -94,6 +97,20 @@ export class ResendStack extends Stack {
     this.resendFunction.bindApiKeySecret(this.apiKeySecret, encryptionKey ? { encryptionKey } : {});
     this.stateTable = new StateTable(this, 'State', { removalPolicy });
     this.resendFunction.bindStateTable(this.stateTable.table);
+
+    this.dnsDcv = new DnsDcvWorkflow(this, 'DnsDcv', {
+      handler: this.resendFunction.function,
+      stateMachineName: dnsDcvStateMachineName(config.stackName),
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
+    this.resendFunction.bindDnsDcv({
+      stateMachineArn: this.dnsDcv.stateMachineArn,
+      executionsArn: this.dnsDcv.executionsArn,
+      ...(config.dnsDcvHostedZoneIds ? { hostedZoneIds: config.dnsDcvHostedZoneIds } : {}),
+      ...(config.dnsDcvTxtName ? { txtName: config.dnsDcvTxtName } : {}),
+      ...(config.dnsDcvRoleArn ? { roleArn: config.dnsDcvRoleArn } : {}),
+    });
 
     this.api = new ResendApi(this, 'Api', {
       handler: this.resendFunction.function,
@@ -157,6 +174,7 @@ export class ResendStack extends Stack {
       ordersQueue: this.ordersQueue.queue,
       serviceName: this.resendFunction.serviceName,
       oldestPendingAlarmHours: config.oldestPendingAlarmHours,
+      dnsDcvStateMachine: this.dnsDcv.stateMachine,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
     this.dashboard = new ResendDashboard(this, 'Dashboard', {
@@ -169,6 +187,7 @@ export class ResendStack extends Stack {
       serviceName: this.resendFunction.serviceName,
       alarms: this.alarms.alarms,
       oldestPendingAlarmHours: config.oldestPendingAlarmHours,
+      dnsDcvStateMachine: this.dnsDcv.stateMachine,
     });
 
     this.outputs(config);
@@ -249,7 +268,21 @@ export class ResendStack extends Stack {
           "Grant execute-api:Invoke on this ARN to read orders' DCV status (GET /order/certificate/{order_id}/dcv)",
         value: this.api.dcvStatusInvokeArn,
       });
+      new CfnOutput(this, 'DnsDcvInvokePermissionResource', {
+        description:
+          'Grant execute-api:Invoke on this ARN to move orders to DNS DCV (POST /order/certificate/{order_id}/dcv/dns)',
+        value: this.api.dnsDcvInvokeArn,
+      });
     }
+    new CfnOutput(this, 'DnsDcvStateMachineArn', {
+      description:
+        'The DNS-DCV workflow: aws stepfunctions list-executions --state-machine-arn <this> (executions are named dcv-<order_id>-...)',
+      value: this.dnsDcv.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DnsDcvLogGroupName', {
+      description: 'The DNS-DCV executions log (every state entered and left, with its input and output)',
+      value: this.dnsDcv.logGroup.logGroupName,
+    });
     new CfnOutput(this, 'FunctionName', {
       description: 'For aws lambda invoke (direct or batch payloads)',
       value: this.resendFunction.function.functionName,

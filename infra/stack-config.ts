@@ -396,6 +396,13 @@ const settingsShape = {
   sweepCooldownHours: functionVariable(ENV.DCV_SWEEP_COOLDOWN_HOURS, (c) => c.sweep.cooldownHours),
   sweepBudgetShare: functionVariable(ENV.DCV_SWEEP_BUDGET_SHARE, (c) => c.sweep.budgetShare),
   oldestPendingAlarmHours: wholeNumber(...OLDEST_PENDING_ALARM_HOURS, DEFAULTS.oldestPendingAlarmHours),
+  // DNS DCV (docs/contract.md §12): the function's variables, checked with its rules. The zones
+  // also decide the function's Route 53 rights (none without them).
+  dnsDcvHostedZoneIds: functionVariable(ENV.DNS_DCV_HOSTED_ZONE_IDS, (c) =>
+    c.dnsDcv.hostedZoneIds.length > 0 ? c.dnsDcv.hostedZoneIds : undefined,
+  ),
+  dnsDcvTxtName: functionVariable(ENV.DNS_DCV_TXT_NAME, (c) => c.dnsDcv.txtName),
+  dnsDcvRoleArn: functionVariable(ENV.DNS_DCV_ROLE_ARN, (c) => c.dnsDcv.roleArn),
 };
 
 /** How callers authenticate to the HTTP API. */
@@ -442,10 +449,31 @@ function checkAuth<T extends AuthSettings>(settings: T, ctx: z.RefinementCtx<T>)
   }
 }
 
+/** A role to assume is for zones in its account: without zones it would never be used. */
+function checkDnsDcv(
+  settings: {
+    readonly dnsDcvHostedZoneIds?: readonly string[] | undefined;
+    readonly dnsDcvRoleArn?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+  if (failed.has('dnsDcvHostedZoneIds') || failed.has('dnsDcvRoleArn')) return;
+  if (settings.dnsDcvRoleArn !== undefined && !settings.dnsDcvHostedZoneIds?.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dnsDcvRoleArn'],
+      message:
+        "is set but dnsDcvHostedZoneIds is empty: the role is assumed to write in those zones (in the role's account); list them, or remove the role",
+    });
+  }
+}
+
 const stackConfigSchema = z
   .object(settingsShape)
   // Runs even when other settings failed, so one synth reports every problem.
   .superRefine(checkAuth, { when: () => true })
+  .superRefine(checkDnsDcv, { when: () => true })
   .transform(({ digicertRegion, httpAuth, jwtIssuer = '', jwtAudience = [], ...rest }) => {
     const auth: HttpAuthConfig =
       httpAuth === 'jwt' ? { type: 'jwt', issuer: jwtIssuer, audience: jwtAudience } : { type: 'iam' };

@@ -2,7 +2,8 @@
  * The alarms an operator needs, all to one SNS topic (with an e-mail subscription when an address
  * is configured): the function failing or being throttled, anything waiting in a dead-letter
  * queue, new records in the failure queues, asynchronous events Lambda could not record, the
- * API's 5xx rate, and an order left pending for DCV too long (docs/contract.md §11). Without an
+ * API's 5xx rate, an order left pending for DCV too long (docs/contract.md §11), and DNS-DCV
+ * workflows that failed or timed out (§12). Without an
  * address, the synth warns that the alarms reach no one.
  */
 import { Annotations, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -14,8 +15,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DEFAULTS, METRICS, SWEEP_METRICS } from '../../functions/app/contract.js';
+import {
+  DEPLOYMENT_DEFAULTS,
+  DNS_DCV_METRICS,
+  METRICS,
+  SWEEP_METRICS,
+} from '../../functions/app/contract.js';
 import { FAILURE_METRICS, INTERNAL_FAILURE_METRIC, METRIC } from '../../functions/observability/metrics.js';
 
 /** The id of the synth warning that alarms reach no one (acknowledge it with `Annotations.acknowledgeWarning`). */
@@ -79,6 +86,13 @@ export interface ResendAlarmsProps {
    * @default - no alarm on pending orders
    */
   readonly oldestPendingAlarmHours?: number;
+  /**
+   * The DNS-DCV workflow (docs/contract.md §12): an alarm on its executions that timed out (they
+   * ran no cleanup), and, with `serviceName`, on the workflows that ended without validation
+   * (`DnsDcvFailed`).
+   * @default - no DNS-DCV alarms
+   */
+  readonly dnsDcvStateMachine?: sfn.IStateMachine;
   /**
    * Alarm evaluation period.
    * @default Duration.minutes(5)
@@ -213,6 +227,7 @@ export class ResendAlarms extends Construct {
       if (props.oldestPendingAlarmHours !== undefined) {
         this.addOldestPending(props.serviceName, props.oldestPendingAlarmHours);
       }
+      if (props.dnsDcvStateMachine) this.addDnsDcvFailed(props.serviceName);
       this.add(
         'ConfigurationErrors',
         'The API key secret could not be read, DigiCert rejected the key, or a variable is invalid.',
@@ -222,6 +237,19 @@ export class ResendAlarms extends Construct {
             usingMetrics: Object.fromEntries(configuration.map((name, i) => [`m${i}`, emf(name)])),
             label: 'Configuration errors',
             period,
+          }),
+          threshold: 1,
+        },
+      );
+    }
+    if (props.dnsDcvStateMachine) {
+      this.add(
+        'DnsDcvExecutionsTimedOut',
+        'A DNS-DCV workflow reached its 25-hour limit and ran no cleanup: its records may still be in Route 53 (docs/runbook.md#dns-dcv-failed).',
+        {
+          metric: props.dnsDcvStateMachine.metricTimedOut({
+            period: Duration.hours(1),
+            statistic: cloudwatch.Stats.SUM,
           }),
           threshold: 1,
         },
@@ -270,6 +298,29 @@ export class ResendAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: Duration.days(1).toHours() / period.toHours(),
         datapointsToAlarm: 1,
+      },
+    );
+  }
+
+  /**
+   * A DNS-DCV workflow ended without validation (`DnsDcvFailed`, written once per workflow by its
+   * cleanup). Hourly: a workflow lasts up to a day, so a failure is news for an hour, not five
+   * minutes; any failure notifies.
+   */
+  private addDnsDcvFailed(serviceName: string): void {
+    this.add(
+      'DnsDcvFailed',
+      'A DNS-DCV workflow ended without validation (why: the Reason dimension of DnsDcvFailed, on the dashboard); the records it added were removed. See docs/runbook.md#dns-dcv-failed.',
+      {
+        metric: new cloudwatch.Metric({
+          namespace: METRICS.namespace,
+          metricName: DNS_DCV_METRICS.failed,
+          dimensionsMap: { [METRICS.serviceDimension]: serviceName },
+          period: Duration.hours(1),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       },
     );
   }

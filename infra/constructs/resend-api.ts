@@ -1,8 +1,9 @@
 /**
  * The HTTP entry: an API Gateway HTTP API with three routes mirroring DigiCert's own paths,
  * `PUT /order/certificate/{order_id}/resend-emails` (docs/contract.md §2) and the read-only
- * `GET /domain/{domain}/dcv/emails` (§9) and `GET /order/certificate/{order_id}/dcv` (§10), all
- * behind the same authorizer.
+ * `GET /domain/{domain}/dcv/emails` (§9) and `GET /order/certificate/{order_id}/dcv` (§10), and
+ * `POST /order/certificate/{order_id}/dcv/dns` (§12, which starts the DNS-DCV workflow), all behind
+ * the same authorizer.
  * Callers sign with SigV4 (IAM) by default, or present a JWT; every other path answers 404 from
  * API Gateway without invoking the function. The stage is throttled and writes JSON access logs.
  */
@@ -18,6 +19,7 @@ import {
   DCV_EMAILS_ROUTE,
   DCV_STATUS_ROUTE,
   DEPLOYMENT_DEFAULTS,
+  DNS_DCV_ROUTE,
   HTTP_LIMITS,
   RESEND_ROUTE,
   RESEND_ROUTE_KEY,
@@ -77,7 +79,7 @@ export interface ResendApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An HTTP API with the resend, DCV-address and DCV-status routes, IAM or JWT auth, throttling and JSON access logs. */
+/** An HTTP API with the resend, DCV-address, DCV-status and DNS-DCV routes, IAM or JWT auth, throttling and JSON access logs. */
 export class ResendApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -88,6 +90,8 @@ export class ResendApi extends Construct {
   readonly dcvEmailsInvokeArn: string;
   /** The `execute-api` ARN of `GET /order/certificate/{order_id}/dcv`, granted separately (it reads DigiCert). */
   readonly dcvStatusInvokeArn: string;
+  /** The `execute-api` ARN of `POST /order/certificate/{order_id}/dcv/dns`, granted separately (it changes the order and DNS). */
+  readonly dnsDcvInvokeArn: string;
   /** The route URL template, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/order/...`. */
   readonly routeUrl: string;
 
@@ -144,6 +148,12 @@ export class ResendApi extends Construct {
       integration,
       authorizer,
     });
+    this.httpApi.addRoutes({
+      path: DNS_DCV_ROUTE.path,
+      methods: [apigw.HttpMethod[DNS_DCV_ROUTE.method]],
+      integration,
+      authorizer,
+    });
 
     this.invokeArn = this.httpApi.arnForExecuteApi(
       RESEND_ROUTE.method,
@@ -158,6 +168,11 @@ export class ResendApi extends Construct {
     this.dcvStatusInvokeArn = this.httpApi.arnForExecuteApi(
       DCV_STATUS_ROUTE.method,
       DCV_STATUS_ROUTE.path.replace('{order_id}', '*'),
+      '$default',
+    );
+    this.dnsDcvInvokeArn = this.httpApi.arnForExecuteApi(
+      DNS_DCV_ROUTE.method,
+      DNS_DCV_ROUTE.path.replace('{order_id}', '*'),
       '$default',
     );
     this.routeUrl = `${this.httpApi.apiEndpoint}${RESEND_ROUTE.path}`;

@@ -11,7 +11,16 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, Aws, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Arn,
+  AssetHashType,
+  Aws,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,6 +33,7 @@ import {
   type DcvPrecheckMode,
   DEPLOYED_RUNTIME_ENV,
   DEPLOYMENT_DEFAULTS,
+  type DnsDcvTxtName,
   ENV,
   type EnvVar,
   FUNCTION_DEFAULTS,
@@ -246,6 +256,45 @@ function bundledCode(entry: string): lambda.Code {
   });
 }
 
+/** What {@link ResendFunction.bindDnsDcv} needs: the workflow and where the records may go. */
+export interface DnsDcvBinding {
+  /** The DNS-DCV state machine's ARN (`DNS_DCV_STATE_MACHINE_ARN`), written without a reference to it. */
+  readonly stateMachineArn: string;
+  /** `arn:...:execution:<state machine name>:*`. */
+  readonly executionsArn: string;
+  /**
+   * The hosted zones the function may write DCV records in (`DNS_DCV_HOSTED_ZONE_IDS`).
+   * @default - none: no Route 53 write at all; the function answers with the records to publish by hand
+   */
+  readonly hostedZoneIds?: readonly string[];
+  /**
+   * Where a TXT value goes (`DNS_DCV_TXT_NAME`).
+   * @default - unset: the function's `domain`
+   */
+  readonly txtName?: DnsDcvTxtName;
+  /**
+   * A role in the zones' account to assume (`DNS_DCV_ROLE_ARN`): the function may assume it and
+   * gets no Route 53 right in this account.
+   * @default - the zones are in this account
+   */
+  readonly roleArn?: string;
+}
+
+/**
+ * Route 53 changes the function makes (`functions/route53/records.ts`): an atomic DELETE of the set
+ * read plus a CREATE of the new set, of TXT (the value, or next to SPF) and CNAME records only.
+ */
+export const DNS_DCV_RECORD_TYPES = ['TXT', 'CNAME'] as const;
+export const DNS_DCV_CHANGE_ACTIONS = ['CREATE', 'DELETE'] as const;
+
+/** The ARN of a hosted zone (Route 53 ARNs have no region or account). */
+function hostedZoneArn(scope: Construct, zoneId: string): string {
+  return Arn.format(
+    { service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: zoneId },
+    Stack.of(scope),
+  );
+}
+
 /** The DynamoDB actions the function needs on its state table, and no more. */
 export const STATE_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -286,6 +335,7 @@ export class ResendFunction extends Construct {
   private boundSecret: secretsmanager.ISecret | undefined;
   private boundStateTable: dynamodb.ITable | undefined;
   private boundOrdersQueue: sqs.IQueue | undefined;
+  private boundDnsDcv: DnsDcvBinding | undefined;
 
   constructor(scope: Construct, id: string, props: ResendFunctionProps = {}) {
     super(scope, id);
@@ -421,6 +471,123 @@ export class ResendFunction extends Construct {
         resources: [queue.queueArn],
       }),
     );
+  }
+
+  /**
+   * Points the function at the DNS-DCV workflow and its zones (docs/contract.md §12), each variable
+   * with its grant: `states:StartExecution` on exactly that state machine and
+   * `states:DescribeExecution` on its executions (a second start for one order returns the running
+   * one). With zones, `route53:ChangeResourceRecordSets` on exactly those zones, only CREATE and
+   * DELETE of TXT and CNAME sets; reading their record sets; `GetChange` on changes and
+   * `ListHostedZonesByName` on `*` (Route 53 offers nothing narrower for either). With a role, the
+   * zones are in its account: `sts:AssumeRole` on that role and no Route 53 right here. Without
+   * zones, no Route 53 right at all.
+   */
+  bindDnsDcv(binding: DnsDcvBinding): void {
+    if (this.boundDnsDcv) {
+      throw new Error('ResendFunction already runs a DNS-DCV workflow; one function starts exactly one');
+    }
+    this.boundDnsDcv = binding;
+    const zones = binding.hostedZoneIds ?? [];
+    if (binding.roleArn !== undefined && zones.length === 0) {
+      throw new Error('A DNS-DCV role to assume is only used with hosted zones: give hostedZoneIds too');
+    }
+    this.function.addEnvironment(ENV.DNS_DCV_STATE_MACHINE_ARN, binding.stateMachineArn);
+    if (zones.length > 0) this.function.addEnvironment(ENV.DNS_DCV_HOSTED_ZONE_IDS, zones.join(','));
+    if (binding.txtName) this.function.addEnvironment(ENV.DNS_DCV_TXT_NAME, binding.txtName);
+    if (binding.roleArn) this.function.addEnvironment(ENV.DNS_DCV_ROLE_ARN, binding.roleArn);
+
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartDnsDcvWorkflow',
+        actions: ['states:StartExecution'],
+        resources: [binding.stateMachineArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeDnsDcvExecutions',
+        actions: ['states:DescribeExecution'],
+        resources: [binding.executionsArn],
+      }),
+    );
+    const acknowledge = (resource: string, reason: string) =>
+      Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    acknowledge(
+      this.nagResource(binding.executionsArn),
+      'An execution ARN ends with the execution name, which the function chooses at start (dcv-<order>-<value>); the wildcard covers the executions of the DNS-DCV state machine only, and only to describe them.',
+    );
+    if (binding.roleArn) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AssumeDnsDcvRole',
+          actions: ['sts:AssumeRole'],
+          resources: [binding.roleArn],
+        }),
+      );
+      return;
+    }
+    if (zones.length === 0) return;
+    const zoneArns = zones.map((id) => hostedZoneArn(this, id));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ChangeDnsDcvRecords',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: zoneArns,
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsRecordTypes': [...DNS_DCV_RECORD_TYPES],
+            'route53:ChangeResourceRecordSetsActions': [...DNS_DCV_CHANGE_ACTIONS],
+          },
+        },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDnsDcvZones',
+        actions: ['route53:ListResourceRecordSets'],
+        resources: zoneArns,
+      }),
+    );
+    const changes = `arn:${Aws.PARTITION}:route53:::change/*`;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WaitForDnsDcvChanges',
+        actions: ['route53:GetChange'],
+        resources: [changes],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindDnsDcvZones',
+        actions: ['route53:ListHostedZonesByName'],
+        resources: ['*'],
+      }),
+    );
+    acknowledge(
+      this.nagResource(changes),
+      "route53:GetChange takes a change id the function learns only from its own ChangeResourceRecordSets; Route 53 has no narrower resource than change/*, and GetChange only reads a change's status (PENDING or INSYNC).",
+    );
+    acknowledge(
+      '*',
+      'route53:ListHostedZonesByName supports no resource-level permission (Route 53 requires "*"); it lists zone names and ids, no records. The function uses it to find the longest matching zone and writes only in the configured zones.',
+    );
+  }
+
+  /** A resource as cdk-nag names it in a granular acknowledgement id (`<AWS::Partition>` for tokens). */
+  private nagResource(resource: string): string {
+    const resolved: unknown = Stack.of(this).resolve(resource);
+    if (typeof resolved === 'string') return resolved;
+    const join = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (!join) throw new Error(`cannot name ${resource} for cdk-nag`);
+    return join[1]
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const ref = (part as { Ref?: string }).Ref;
+        if (ref) return `<${ref}>`;
+        throw new Error(`cannot name ${JSON.stringify(part)} for cdk-nag`);
+      })
+      .join(join[0]);
   }
 
   /**

@@ -31,7 +31,7 @@ function watched(alarm: AlarmProperties): string {
 }
 
 describe('alarms', () => {
-  it('watch function errors, throttles, lost async events, new records in both failure queues, the bulk queue and the dead-letter queues, the API 5xx rate, internal and configuration errors, and the oldest pending order', () => {
+  it('watch function errors, throttles, lost async events, new records in both failure queues, the bulk queue and the dead-letter queues, the API 5xx rate, internal and configuration errors, the oldest pending order, and failed or timed-out DNS-DCV workflows', () => {
     const { template } = synth();
 
     expect(alarms(template).map(watched).sort()).toEqual([
@@ -44,7 +44,9 @@ describe('alarms', () => {
       'AWS/SQS/ApproximateNumberOfMessagesVisible',
       'AWS/SQS/NumberOfMessagesSent',
       'AWS/SQS/NumberOfMessagesSent',
+      'AWS/States/ExecutionsTimedOut',
       'AsyncEventsDropped+DestinationDeliveryFailures',
+      'DcvResend/DnsDcvFailed',
       'DcvResend/OldestPendingHours',
       'DcvResend/OrdersFailed_InternalError',
       [

@@ -6,17 +6,19 @@ import { onlyResource, synth } from './support.js';
 const ROUTE_KEY = 'PUT /order/certificate/{order_id}/resend-emails';
 const DCV_EMAILS_ROUTE_KEY = 'GET /domain/{domain}/dcv/emails';
 const DCV_STATUS_ROUTE_KEY = 'GET /order/certificate/{order_id}/dcv';
+const DNS_DCV_ROUTE_KEY = 'POST /order/certificate/{order_id}/dcv/dns';
 
 describe('the HTTP API', () => {
-  it('is an HTTP API with three routes: the resend PUT, the DCV-address GET and the DCV-status GET', () => {
+  it('is an HTTP API with four routes: the resend PUT, the DCV-address GET, the DCV-status GET and the DNS-DCV POST', () => {
     const { template } = synth();
 
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: ROUTE_KEY });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DCV_EMAILS_ROUTE_KEY });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DCV_STATUS_ROUTE_KEY });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: DNS_DCV_ROUTE_KEY });
   });
 
   it('requires SigV4 (AWS_IAM) on every route by default', () => {
@@ -32,6 +34,10 @@ describe('the HTTP API', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: DCV_STATUS_ROUTE_KEY,
+      AuthorizationType: 'AWS_IAM',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: DNS_DCV_ROUTE_KEY,
       AuthorizationType: 'AWS_IAM',
     });
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);

@@ -279,12 +279,31 @@ describe("settings that become the function's variables (docs/contract.md §4)",
     ['sweepCooldownHours from -c', { sweepCooldownHours: '96' }, { sweepCooldownHours: 96 }],
     ['sweepBudgetShare from cdk.json', { sweepBudgetShare: 0.25 }, { sweepBudgetShare: 0.25 }],
     ['sweepBudgetShare from -c', { sweepBudgetShare: '1' }, { sweepBudgetShare: 1 }],
+    [
+      'dnsDcvHostedZoneIds from -c, with /hostedzone/ prefixes and spaces',
+      { dnsDcvHostedZoneIds: ' /hostedzone/Z0123456789ABCDEFGHIJ , Z2BBBBBBBBBBBBB' },
+      { dnsDcvHostedZoneIds: ['Z0123456789ABCDEFGHIJ', 'Z2BBBBBBBBBBBBB'] },
+    ],
+    [
+      'dnsDcvHostedZoneIds as a cdk.json list',
+      { dnsDcvHostedZoneIds: ['Z0123456789ABCDEFGHIJ', 'Z0123456789ABCDEFGHIJ'] },
+      { dnsDcvHostedZoneIds: ['Z0123456789ABCDEFGHIJ'] },
+    ],
+    ['dnsDcvTxtName in any case', { dnsDcvTxtName: '_DNSAuth' }, { dnsDcvTxtName: '_dnsauth' }],
+    [
+      'dnsDcvRoleArn with its zones',
+      {
+        dnsDcvHostedZoneIds: 'Z0123456789ABCDEFGHIJ',
+        dnsDcvRoleArn: 'arn:aws:iam::210987654321:role/dns/dcv-resend',
+      },
+      { dnsDcvRoleArn: 'arn:aws:iam::210987654321:role/dns/dcv-resend' },
+    ],
   ])('accepts %s as the function reads it', (_what, input, expected) => {
     expect(resolveStackConfig(input)).toMatchObject(expected);
   });
 
   it('leaves each unset when not given, so the function keeps its own default', () => {
-    const config = resolveStackConfig({ dcvPrecheck: '', dnsServers: null });
+    const config = resolveStackConfig({ dcvPrecheck: '', dnsServers: null, dnsDcvHostedZoneIds: [] });
 
     for (const setting of [
       'dcvPrecheck',
@@ -296,6 +315,9 @@ describe("settings that become the function's variables (docs/contract.md §4)",
       'sweepResendAfterHours',
       'sweepCooldownHours',
       'sweepBudgetShare',
+      'dnsDcvHostedZoneIds',
+      'dnsDcvTxtName',
+      'dnsDcvRoleArn',
     ] as const) {
       expect(config[setting], setting).toBeUndefined();
     }
@@ -369,6 +391,30 @@ describe("settings that become the function's variables (docs/contract.md §4)",
       { sweepBudgetShare: 2 },
       'sweepBudgetShare',
       /DCV_SWEEP_BUDGET_SHARE/,
+    ],
+    [
+      'a hosted zone given by domain name',
+      { dnsDcvHostedZoneIds: 'example.com' },
+      'dnsDcvHostedZoneIds',
+      /must be comma-separated Route 53 hosted zone ids.*DNS_DCV_HOSTED_ZONE_IDS/,
+    ],
+    [
+      'an unknown TXT location',
+      { dnsDcvTxtName: '_acme-challenge' },
+      'dnsDcvTxtName',
+      /must be one of domain, _dnsauth, got "_acme-challenge" \(the function's rule for DNS_DCV_TXT_NAME\)/,
+    ],
+    [
+      'a role given by name',
+      { dnsDcvHostedZoneIds: 'Z0123456789ABCDEFGHIJ', dnsDcvRoleArn: 'dcv-resend-route53' },
+      'dnsDcvRoleArn',
+      /must be an IAM role ARN.*DNS_DCV_ROLE_ARN/,
+    ],
+    [
+      'a role without zones to use it for',
+      { dnsDcvRoleArn: 'arn:aws:iam::210987654321:role/dcv-resend-route53' },
+      'dnsDcvRoleArn',
+      /dnsDcvHostedZoneIds is empty/,
     ],
   ])(
     'fails the synth on %s, naming the setting and the function rule it broke',

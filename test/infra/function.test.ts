@@ -106,6 +106,7 @@ describe('the function environment (docs/contract.md §4)', () => {
           DIGICERT_RATE_LIMIT_SHARE_DIVISOR: '80',
           ORDERS_QUEUE_URL: { Ref: Match.stringLikeRegexp('^OrdersQueue') },
           FAILURE_QUEUE_URL: { Ref: Match.stringLikeRegexp('^ResendFunctionFailureQueue') },
+          DNS_DCV_STATE_MACHINE_ARN: Match.anyValue(),
           MALLOC_ARENA_MAX: '2',
         }),
       },

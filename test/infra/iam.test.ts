@@ -53,6 +53,35 @@ const SEND_TO_ORDERS_QUEUE = {
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue[0-9A-F]{8}$'), 'Arn'] },
 };
+const STATES_ARN = (resource: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':states:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:${resource}`,
+    ],
+  ],
+});
+/** The DNS-DCV workflow (docs/contract.md §12): start it, and describe its own executions. */
+const DNS_DCV_WORKFLOW = [
+  {
+    Sid: 'StartDnsDcvWorkflow',
+    Action: 'states:StartExecution',
+    Effect: 'Allow',
+    Resource: STATES_ARN('stateMachine:DcvResend-dns-dcv'),
+  },
+  {
+    Sid: 'DescribeDnsDcvExecutions',
+    Action: 'states:DescribeExecution',
+    Effect: 'Allow',
+    Resource: STATES_ARN('execution:DcvResend-dns-dcv:*'),
+  },
+];
 /** Lambda's on-failure destination and the failure queue of refused orders: sending only. */
 const FAILURE_QUEUES = {
   Action: 'sqs:SendMessage',
@@ -78,11 +107,11 @@ describe('least privilege for the function role', () => {
     });
   });
 
-  it('may write its logs, record failed events, read exactly the created secret, use items of exactly its state table, consume the bulk queue and send to it: nothing else', () => {
+  it('may write its logs, record failed events, read exactly the created secret, use items of exactly its state table, start the DNS-DCV workflow, consume the bulk queue and send to it: nothing else', () => {
     const { template, stack } = synth();
 
     const statements = statementsOfRole(template, stack.resendFunction.role);
-    expect(statements).toHaveLength(6);
+    expect(statements).toHaveLength(8);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.exact([
@@ -95,6 +124,7 @@ describe('least privilege for the function role', () => {
             Resource: { Ref: Match.stringLikeRegexp('^ApiKeySecret') },
           },
           STATE_TABLE,
+          ...DNS_DCV_WORKFLOW,
           CONSUME_ORDERS_QUEUE,
           SEND_TO_ORDERS_QUEUE,
         ]),
@@ -130,6 +160,7 @@ describe('least privilege for the function role', () => {
             },
           },
           STATE_TABLE,
+          ...DNS_DCV_WORKFLOW,
           CONSUME_ORDERS_QUEUE,
           SEND_TO_ORDERS_QUEUE,
         ]),
@@ -148,6 +179,8 @@ describe('least privilege for the function role', () => {
       'sqs:SendMessage',
       'secretsmanager:GetSecretValue',
       STATE_TABLE.Action,
+      'states:StartExecution',
+      'states:DescribeExecution',
       CONSUME_ORDERS_QUEUE.Action,
       SEND_TO_ORDERS_QUEUE.Action,
     ]);
@@ -194,11 +227,12 @@ describe('least privilege for the schedule role', () => {
     });
   });
 
-  it('lets API Gateway invoke the function only through its three routes', () => {
+  it('lets API Gateway invoke the function only through its four routes', () => {
     const { template } = synth();
 
-    template.resourceCountIs('AWS::Lambda::Permission', 3);
+    template.resourceCountIs('AWS::Lambda::Permission', 4);
     for (const route of [
+      '/order/certificate/\\{order_id\\}/dcv/dns$',
       '/order/certificate/\\{order_id\\}/resend-emails$',
       '/domain/\\{domain\\}/dcv/emails$',
       '/order/certificate/\\{order_id\\}/dcv$',

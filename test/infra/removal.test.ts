@@ -22,6 +22,8 @@ describe('what cdk destroy leaves behind', () => {
 
     expect(retained.map((r) => r.Type).sort()).toEqual([
       'AWS::DynamoDB::Table',
+      // the function's, the API's access log, the DNS-DCV executions'
+      'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
       'AWS::Logs::LogGroup',
       // the bulk queue and its dead-letter queue, the failure queue, the async failure queue, the
