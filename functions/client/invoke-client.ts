@@ -20,8 +20,9 @@
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { DirectErrorDetail } from '../app/contract.js';
+import type { DirectErrorDetail, DnsDcvMethod } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
+import type { DnsDcvStarted } from '../dcv/dns/state.js';
 import type { DcvStatus } from '../dcv/status.js';
 import {
   BatchError,
@@ -34,6 +35,7 @@ import {
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
 
+export type { DnsDcvStarted, DnsDcvStateRecord } from '../dcv/dns/state.js';
 export type { DcvStatus } from '../dcv/status.js';
 export {
   BatchError,
@@ -91,6 +93,11 @@ export interface ResendClient {
    * `DigiCertRequestError` with code `order_not_found` (status 404) for an order DigiCert does not know.
    */
   dcvStatus(orderId: number | string): Promise<DcvStatus>;
+  /**
+   * Moves an order to DNS DCV and starts its workflow (docs/contract.md §12):
+   * `{"action": "dns-dcv", "order_id": N, "method": ...}`; the records and the execution's ARN.
+   */
+  dnsDcv(orderId: number | string, method?: DnsDcvMethod): Promise<DnsDcvStarted>;
 }
 
 /**
@@ -151,6 +158,15 @@ export function createResendClient(options: ResendClientOptions): ResendClient {
     async dcvStatus(orderId) {
       const result = await invoke({ action: 'dcv-status', order_id: orderId });
       if (!isDcvStatus(result)) throw unexpected('a DCV status', result);
+      return result;
+    },
+    async dnsDcv(orderId, method) {
+      const result = await invoke({
+        action: 'dns-dcv',
+        order_id: orderId,
+        ...(method === undefined ? {} : { method }),
+      });
+      if (!isDnsDcvStarted(result)) throw unexpected('a DNS DCV start', result);
       return result;
     },
   };
@@ -265,6 +281,15 @@ function isDcvStatus(value: unknown): value is DcvStatus {
     typeof value.order_id === 'number' &&
     typeof value.order_status === 'string' &&
     Array.isArray(value.domains)
+  );
+}
+
+function isDnsDcvStarted(value: unknown): value is DnsDcvStarted {
+  return (
+    isRecord(value) &&
+    typeof value.order_id === 'number' &&
+    typeof value.execution === 'string' &&
+    Array.isArray(value.records)
   );
 }
 
