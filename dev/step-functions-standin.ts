@@ -26,6 +26,7 @@ export class StepFunctionsStandIn {
   readonly operations: string[] = [];
   readonly #http: LoopbackServer;
   #faults: { operation: string; status: number; code: string }[] = [];
+  #onStart: ((execution: StandInExecution) => void) | undefined;
 
   private constructor(http: LoopbackServer) {
     this.#http = http;
@@ -50,6 +51,11 @@ export class StepFunctionsStandIn {
     const execution = this.executions.get(executionArn);
     if (execution === undefined) throw new Error(`no execution ${executionArn}`);
     Object.assign(execution, result);
+  }
+
+  /** Runs `hook` on every execution started from now on (a test ends it there, at once). */
+  onStart(hook: ((execution: StandInExecution) => void) | undefined): void {
+    this.#onStart = hook;
   }
 
   /** The next call of `operation` answers `code` with `status` (`ThrottlingException` 400, `AccessDeniedException` 400, ...). */
@@ -96,7 +102,9 @@ export class StepFunctionsStandIn {
           return;
         }
         const input = String(body.input ?? '{}');
-        this.executions.set(executionArn, { executionArn, stateMachineArn, name, input, status: 'RUNNING' });
+        const execution: StandInExecution = { executionArn, stateMachineArn, name, input, status: 'RUNNING' };
+        this.executions.set(executionArn, execution);
+        this.#onStart?.(execution);
         answer(200, { executionArn, startDate: Date.now() / 1000 });
         return;
       }

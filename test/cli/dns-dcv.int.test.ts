@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaInvokeStandIn } from '../../dev/lambda-invoke-standin.js';
 import { DEMO_ZONE } from '../../dev/local-backend.js';
+import { StepFunctionsStandIn } from '../../dev/step-functions-standin.js';
+import { createHandler } from '../../functions/resend-dcv-emails/handler.js';
 import { ALLOWED_ZONE, type DnsDcvRig, startDnsDcvRig } from '../support/dns-dcv.js';
 import { type ChildRun, runChild } from '../support/run-child.js';
 
@@ -131,5 +133,93 @@ describe('dcv-resend dns-dcv --function-name', () => {
       ),
     );
     expect(run.stdout).toMatch(/^execution arn:aws:states:/m);
+  });
+});
+
+describe('dcv-resend dns-dcv --function-name --follow', () => {
+  const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:DnsDcv';
+  let rig: DnsDcvRig;
+  let lambda: LambdaInvokeStandIn;
+  let sfn: StepFunctionsStandIn;
+
+  beforeAll(async () => {
+    sfn = await StepFunctionsStandIn.start();
+    process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+    rig = await startDnsDcvRig({
+      simulator: {
+        orders: [
+          {
+            id: 8202,
+            status: 'pending',
+            dnsNames: ['f.example.com'],
+            dcvMethod: 'email',
+            createdAt: Date.now(),
+          },
+        ],
+      },
+    });
+    // The function as deployed: its workflow is the state machine (here the stand-in).
+    const handler = createHandler(() => rig.h.runtime({ DNS_DCV_STATE_MACHINE_ARN: STATE_MACHINE }));
+    lambda = await LambdaInvokeStandIn.start({ functions: { 'dcv-resend': handler } });
+  });
+  afterAll(async () => {
+    await lambda.close();
+    await rig.close();
+    await sfn.close();
+  });
+
+  const aws = () => ({
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+
+  it('reads the Step Functions execution until it ends, and exits 0 when it succeeded', async () => {
+    sfn.onStart((execution) =>
+      Object.assign(execution, {
+        status: 'SUCCEEDED',
+        output: JSON.stringify({ validated: true, checks: 3 }),
+      }),
+    );
+
+    const run = await cli(['dns-dcv', '--order', '8202', '--function-name', 'dcv-resend', '--follow'], aws());
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      '✓ order 8202: validated by DigiCert after 3 checks; the records were removed',
+    );
+    expect(sfn.operations).toEqual(['StartExecution', 'DescribeExecution']);
+  });
+
+  it('exits 1 and says why when the execution failed', async () => {
+    sfn.operations.splice(0);
+    sfn.onStart((execution) =>
+      Object.assign(execution, {
+        status: 'FAILED',
+        error: 'DnsDcvNotValidated',
+        cause: 'the random value expired',
+      }),
+    );
+    rig.h.simulator.addOrders([
+      { id: 8203, status: 'pending', dnsNames: ['g.example.com'], dcvMethod: 'email', createdAt: Date.now() },
+    ]);
+
+    const run = await cli(
+      ['dns-dcv', '--order', '8203', '--function-name', 'dcv-resend', '--follow', '--json'],
+      aws(),
+    );
+
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      order_id: 8203,
+      outcome: {
+        status: 'FAILED',
+        validated: false,
+        error: 'DnsDcvNotValidated',
+        cause: 'the random value expired',
+      },
+    });
   });
 });
