@@ -77,7 +77,7 @@ export async function startBackend(given: Env, options: BackendOptions = {}): Pr
   // The workflow's tasks invoke the real handler around the runtime built below.
   const bindWorkflow = (runtime: Runtime) => {
     const handler = createHandler(() => runtime);
-    workflow.bind((event) => handler(event, taskContext() as never));
+    workflow.bind((event) => handler(event, taskContext()));
     return runtime;
   };
   if (mode === 'digicert-key') {

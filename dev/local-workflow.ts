@@ -12,9 +12,11 @@
  * with the error, as the state machine's Catch does. Waits are shortened (`waits`).
  */
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import type { DnsDcvTask } from '../functions/app/contract.js';
 import { ExecutionNameTakenError, type WorkflowStarter } from '../functions/dcv/dns/ports.js';
 import type { DnsDcvState, WorkflowError } from '../functions/dcv/dns/state.js';
+import { lambdaContext } from './lambda-events.js';
 
 /** Invokes the function with one event (the real handler, with a Lambda context). */
 export type InvokeFunction = (event: unknown) => Promise<unknown>;
@@ -56,6 +58,8 @@ export class LocalWorkflow implements WorkflowStarter {
   readonly #options: LocalWorkflowOptions;
   #invoke: InvokeFunction | undefined;
   #closed = false;
+  /** Waits in progress: `close()` ends them at once. */
+  readonly #waking = new Set<() => void>();
 
   constructor(options: LocalWorkflowOptions = {}) {
     this.#options = options;
@@ -107,6 +111,7 @@ export class LocalWorkflow implements WorkflowStarter {
   /** Stops every running execution at its next step (after its cleanup) and waits for them. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of this.#waking) wake();
     await Promise.all([...this.#executions.values()].map(({ done }) => done));
   }
 
@@ -132,7 +137,7 @@ export class LocalWorkflow implements WorkflowStarter {
           return next;
         } catch (failure) {
           if (nameOf(failure) !== 'UpstreamError' || retry >= MAX_RETRIES) throw failure;
-          await sleep((waits.retryMs ?? 50) * 2 ** retry);
+          await this.#sleep((waits.retryMs ?? 50) * 2 ** retry);
         }
       }
     };
@@ -151,7 +156,7 @@ export class LocalWorkflow implements WorkflowStarter {
       await task('Publish', 'publish');
       for (;;) {
         history.push('WaitForSync');
-        await sleep(waits.syncMs ?? 200);
+        await this.#sleep(waits.syncMs ?? 200);
         const synced = await task('ChangeStatus', 'change-status');
         if (synced.in_sync) break;
         if (this.#closed) throw named('States.Aborted', 'the local runner was closed');
@@ -165,7 +170,8 @@ export class LocalWorkflow implements WorkflowStarter {
         }
         if (this.#closed) throw named('States.Aborted', 'the local runner was closed');
         history.push('WaitBeforeCheck');
-        await sleep(checked.next_check_seconds * (waits.checkMsPerSecond ?? 20));
+        await this.#sleep(checked.next_check_seconds * (waits.checkMsPerSecond ?? 20));
+        if (this.#closed) throw named('States.Aborted', 'the local runner was closed');
       }
       await task('Cleanup', 'cleanup');
       history.push('Validated');
@@ -186,6 +192,20 @@ export class LocalWorkflow implements WorkflowStarter {
     }
   }
 
+  /** A Wait state; over at once once the runner is closing. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waking.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#waking.add(wake);
+    });
+  }
+
   async #call(event: unknown): Promise<DnsDcvState> {
     const invoke = this.#invoke;
     if (invoke === undefined) throw new Error('LocalWorkflow: bind() the function before starting');
@@ -193,10 +213,10 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 }
 
-/** A Lambda context for the runner's invocations: a fresh request id, 5 minutes. */
-export function taskContext() {
+/** The Lambda context of one task invocation: a fresh request id and the function timeout's 5 minutes. */
+export function taskContext(): Context {
   const deadline = Date.now() + 300_000;
-  return { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() };
+  return lambdaContext(randomUUID(), () => Math.max(0, deadline - Date.now()));
 }
 
 function named(name: string, message: string): Error {
@@ -211,8 +231,4 @@ function nameOf(error: unknown): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

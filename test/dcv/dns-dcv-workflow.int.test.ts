@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatedOrder } from '../../dev/digicert-simulator.js';
+import { fakeContext } from '../../dev/lambda-events.js';
 import { DNS_DCV_METRICS } from '../../functions/app/contract.js';
 import { DigiCertRequestError } from '../../functions/lib/errors.js';
 import { ALLOWED_ZONE, type DnsDcvRig, OTHER_ZONE, SPF, startDnsDcvRig, until } from '../support/dns-dcv.js';
@@ -270,10 +271,7 @@ describe('failures', () => {
             crash.name = 'Sandbox.Timedout';
             throw crash;
           }
-          return handler(event, {
-            awsRequestId: 'crash-test',
-            getRemainingTimeInMillis: () => 60_000,
-          } as never);
+          return handler(event, fakeContext());
         },
       },
     );
@@ -318,6 +316,22 @@ describe('failures', () => {
     });
     expect(txtAt('example.com')?.values).toEqual([SPF]);
   });
+});
+
+describe('transient failures', () => {
+  it('retries a publish that Route 53 throttled past the SDK retries (UpstreamError), and still validates', async () => {
+    const { runtime, workflow } = rig.start();
+    // Every attempt of the SDK's first call (4) is throttled: the task fails with UpstreamError.
+    rig.route53.failNext('ChangeResourceRecordSets', 'Throttling', { times: 4 });
+
+    const started = await runtime.dnsDcv.start(EMAIL_ORDER.id, 'dns-txt-token', { deadline: deadline() });
+    const ended = await workflow.wait(started.execution);
+
+    expect(ended.status).toBe('SUCCEEDED');
+    expect(ended.history.filter((step) => step === 'Publish')).toEqual(['Publish']);
+    expect(changes().length).toBeGreaterThan(4);
+    expect(txtAt('example.com')?.values).toEqual([SPF]);
+  }, 30_000);
 });
 
 describe('starting twice', () => {

@@ -88,7 +88,7 @@ export async function startDnsDcvRig(options: HarnessOptions = {}): Promise<DnsD
         { workflow, ...rest },
       );
       const handler = createHandler(() => runtime);
-      workflow.bind((event) => (invoke ? invoke(handler, event) : handler(event, taskContext() as never)));
+      workflow.bind((event) => (invoke ? invoke(handler, event) : handler(event, taskContext())));
       return { runtime, handler, workflow };
     },
     reset() {
