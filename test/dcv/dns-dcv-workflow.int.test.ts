@@ -132,6 +132,55 @@ describe('a DNS-DCV workflow that ends validated', () => {
   });
 });
 
+describe('where the records go', () => {
+  it('with DNS_DCV_TXT_NAME=_dnsauth, publishes at _dnsauth.<name> and leaves the apex alone', async () => {
+    const { runtime, workflow } = rig.start({ DNS_DCV_TXT_NAME: '_dnsauth' });
+    const before = changes().length;
+
+    const started = await runtime.dnsDcv.start(EMAIL_ORDER.id, 'dns-txt-token', { deadline: deadline() });
+    const ended = await workflow.wait(started.execution);
+
+    expect(started.records.map((record) => record.name)).toEqual([
+      '_dnsauth.example.com',
+      '_dnsauth.www.example.com',
+    ]);
+    expect(ended.status).toBe('SUCCEEDED');
+    expect(rig.served.get('_dnsauth.example.com')?.at(-1)).toEqual([started.random_value]);
+    expect(JSON.stringify(rig.served.get('example.com') ?? [])).not.toContain(started.random_value);
+    expect(changes().length - before).toBe(4);
+    expect(txtAt('example.com')?.values).toEqual([SPF]);
+    expect(txtAt('_dnsauth.example.com')).toBeUndefined();
+  });
+
+  it('with dns-cname-token, points _dnsauth.<name> at <value>.dcv.digicert.com, then removes it', async () => {
+    const { runtime, workflow } = rig.start();
+
+    const started = await runtime.dnsDcv.start(EMAIL_ORDER.id, 'dns-cname-token', {
+      deadline: deadline(),
+    });
+    const ended = await workflow.wait(started.execution);
+
+    expect(started.records).toEqual([
+      {
+        name: '_dnsauth.example.com',
+        type: 'CNAME',
+        value: `${started.random_value}.dcv.digicert.com`,
+        hosted_zone_id: ALLOWED_ZONE.id,
+        published: true,
+      },
+      {
+        name: '_dnsauth.www.example.com',
+        type: 'CNAME',
+        value: `${started.random_value}.dcv.digicert.com`,
+        hosted_zone_id: ALLOWED_ZONE.id,
+        published: true,
+      },
+    ]);
+    expect(ended.status).toBe('SUCCEEDED');
+    expect(rig.route53.recordSets(ALLOWED_ZONE.id).filter((set) => set.type === 'CNAME')).toEqual([]);
+  });
+});
+
 describe('records outside the allowed zones', () => {
   it('answers published: false, writes nothing, and still checks until the record published by hand is seen', async () => {
     const { runtime, workflow } = rig.start();
