@@ -7,6 +7,7 @@
 import { VERSION } from '../functions/app/contract.js';
 import { batchCommand } from './commands/batch.js';
 import { checkCliCommand } from './commands/check.js';
+import { dnsDcvCommand } from './commands/dns-dcv.js';
 import { resendCommand } from './commands/resend.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], io: Io) => Pro
   batch: batchCommand,
   check: checkCliCommand,
   status: statusCommand,
+  'dns-dcv': dnsDcvCommand,
   submit: submitCommand,
   sweep: sweepCommand,
 };
@@ -33,6 +35,7 @@ Usage:
   dcv-resend batch --file FILE [target] [output]
   dcv-resend check --domain D [--email E] [--email-domain P] [--json]
   dcv-resend status --order ID [target] [--json]
+  dcv-resend dns-dcv --order ID [--method M] [--follow] [target] [--json]
   dcv-resend submit --file FILE [--queue-url URL] [output]
   dcv-resend sweep [--dry-run [--policy P]] [target] [--json]
   dcv-resend <command> --help
@@ -42,6 +45,7 @@ Commands:
   batch    resend for up to 500 orders from a JSON or NDJSON file; the answer comes back here
   check    list the addresses that can approve a domain by email, and check one
   status   show an order's DCV status: its method, how long it is pending, each domain
+  dns-dcv  move an order to DNS DCV: publish its records in Route 53, follow DigiCert's check
   submit   queue any number of orders for the deployed function, drained at the key's pace;
            the answer is in the function's logs, metrics and failure queue
   sweep    find every order pending DCV, report it, and resend by policy (--dry-run: the plan)

@@ -72,6 +72,8 @@ export async function startLocalFunction(
         }
       : handler,
     description: backend.description,
+    workflow: backend.workflow,
+    ...(backend.route53 ? { route53: backend.route53 } : {}),
     stateDescription: table
       ? `embedded (dynalite on ${table.endpoint.url}, in memory until this stops): Idempotency-Key replays and the shared rate budget work as deployed; set ${ENV.STATE_TABLE_NAME} to use a table of your own`
       : own

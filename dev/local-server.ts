@@ -12,6 +12,7 @@ import type { Env } from '../functions/app/config.js';
 import {
   DCV_EMAILS_ROUTE,
   DCV_STATUS_ROUTE,
+  DNS_DCV_ROUTE,
   HTTP_LIMITS,
   RESEND_ROUTE,
   resendPath,
@@ -57,6 +58,7 @@ const ROUTES: readonly LocalRoute[] = [
   localRoute(RESEND_ROUTE),
   localRoute(DCV_EMAILS_ROUTE),
   localRoute(DCV_STATUS_ROUTE),
+  localRoute(DNS_DCV_ROUTE),
 ];
 
 /** API Gateway's answer when no route matches (HTTP APIs have no 405). */
@@ -342,7 +344,7 @@ if (isMain) {
   const example = `curl -i -X ${RESEND_ROUTE.method} ${server.url}${resendPath(123)}${auth} -H 'content-type: application/json' -d '{"domain_approval_emails":[{"domain":"example.com","email":"admin@example.com"}],"locale":"en"}'`;
   const demo =
     server.mode === 'simulator'
-      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).\nAn order's DCV status: curl ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv (a stuck email-DCV order; 1001 to 1005 are in the simulated book).\nWhat the pending-DCV sweep would do to them: npx dcv-resend sweep --dry-run (--policy resend to see what it would resend).`
+      ? `\nOrder ids with a fixed simulated outcome: ${[...DEMO_ORDERS.keys()].join(', ')}: the simulator fails each as DigiCert would with that status, and you get what the deployed API answers: 404, 403 and 400 as DigiCert sent them; 429, and 502 for 500/502/503, after the retries; 504 when DigiCert does not answer in time.\nDCV addresses of a domain: curl ${server.url}/domain/example.com/dcv/emails (${DEMO_FORBIDDEN_DOMAIN} shows DigiCert's 403).\nAn order's DCV status: curl ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv (a stuck email-DCV order; 1001 to 1005 are in the simulated book).\nMove it to DNS DCV: curl -i -X POST ${server.url}/order/certificate/${DEMO_STUCK_ORDER}/dcv/dns${auth} (the workflow publishes the TXT in the Route 53 stand-in's example.com, DigiCert checks it, then it is removed).\nWhat the pending-DCV sweep would do to them: npx dcv-resend sweep --dry-run (--policy resend to see what it would resend).`
       : '';
   const tokenNote =
     server.token === undefined

@@ -19,6 +19,7 @@ import {
 } from '../functions/app/contract.js';
 import { resendBodySchema } from '../functions/resend/request-schema.js';
 import { dcvEmailsPath, dcvStatusPath } from './openapi-dcv.js';
+import { dnsDcvPath } from './openapi-dns-dcv.js';
 
 const { maxApprovalEmails: MAX_APPROVAL_EMAILS, maxOrderIdDigits: MAX_ORDER_ID_DIGITS } = REQUEST_LIMITS;
 const MAX_BODY_BYTES = HTTP_LIMITS.maxBodyBytes;
@@ -255,6 +256,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       ...dcvEmailsPath(errorResponse),
       ...dcvStatusPath(errorResponse),
+      ...dnsDcvPath(errorResponse),
     },
     components: {
       securitySchemes: {

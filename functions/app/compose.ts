@@ -10,6 +10,12 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SqsFailureQueue } from '../aws/failure-queue.js';
 import type { StateTableEndpoint } from '../aws/state-table.js';
 import { SqsSweepQueue } from '../aws/sweep-queue.js';
+import { SfnWorkflowStarter } from '../aws/workflow-starter.js';
+import { createDnsDcvCalls, type DigiCertDnsDcv } from '../dcv/dns/digicert-dcv.js';
+import type { DnsZones, WorkflowStarter } from '../dcv/dns/ports.js';
+import { createDnsDcvReporter } from '../dcv/dns/report.js';
+import { createMigratable, createStartDnsDcv, type StartDnsDcv } from '../dcv/dns/start.js';
+import { createDnsDcvTasks, type DnsDcvTasks } from '../dcv/dns/tasks.js';
 import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
@@ -66,6 +72,8 @@ export interface Runtime {
   readonly sweep: Sweep;
   /** Records deliveries (docs/contract.md §6); `undefined` without `STATE_TABLE_NAME` (no idempotency). */
   readonly idempotency: IdempotencyStore | undefined;
+  /** DNS DCV (docs/contract.md §12): the start every way in calls, and the workflow's tasks. */
+  readonly dnsDcv: { readonly start: StartDnsDcv; readonly tasks: DnsDcvTasks };
 }
 
 /** Builds the state table's pieces (`state.ts`'s `createState`); passed in, never imported here. */
@@ -108,6 +116,13 @@ export interface RuntimeOverrides {
   readonly orderClaimMs?: number;
   /** Shared budget settings (tests on a loaded machine give dynalite longer). @default the budget's */
   readonly sharedBudget?: Partial<SharedRateBudgetOptions>;
+  /**
+   * Where DNS-DCV workflows start: the local in-process runner (dev/local-workflow.ts).
+   * @default Step Functions with `DNS_DCV_STATE_MACHINE_ARN`, else none (a start is refused)
+   */
+  readonly workflow?: WorkflowStarter;
+  /** The hosted zones. @default Route 53 (with `DNS_DCV_ROLE_ARN`), built only when zones are configured */
+  readonly dnsZones?: DnsZones;
 }
 
 /**
@@ -202,6 +217,40 @@ export function composeRuntime(
     (overrides.limiter === undefined ? state?.sweepShare : undefined) ??
     createSlidingWindowLimiter({ windows: shareOf(config.rateLimits, config.sweep.budgetShare) });
   const sweepCalls: DigiCertCallDependencies = { ...calls, limiter: withinShare(sweepShare, limiter) };
+  // DNS DCV (docs/contract.md §12): the start and the tasks share the key, the budget and the retries.
+  const dnsDcvClient = hasDnsDcv(digicert) ? digicert : undiciClient();
+  const dnsDcvSettings = config.dnsDcv;
+  const report = createDnsDcvReporter({
+    logger,
+    service: telemetry.service,
+    documentLevel: telemetry.documentLevel,
+  });
+  const zones = dnsZonesOf(dnsDcvSettings, overrides.dnsZones);
+  const workflow =
+    overrides.workflow ??
+    (dnsDcvSettings.stateMachineArn === undefined
+      ? undefined
+      : new SfnWorkflowStarter({ stateMachineArn: dnsDcvSettings.stateMachineArn }));
+  const startWith = (callDeps: DigiCertCallDependencies) =>
+    createStartDnsDcv({
+      settings: dnsDcvSettings,
+      readOrder: createOrderQuery({ ...callDeps, digicert: orderReader }),
+      calls: createDnsDcvCalls({ ...callDeps, digicert: dnsDcvClient }),
+      zones,
+      workflow,
+      report,
+    });
+  // The sweep's migrations take their DigiCert calls from its share, like its resends.
+  const migrate = startWith(sweepCalls);
+  const dnsDcv = {
+    start: startWith(calls),
+    tasks: createDnsDcvTasks({
+      hostedZoneIds: dnsDcvSettings.hostedZoneIds,
+      calls: createDnsDcvCalls({ ...calls, digicert: dnsDcvClient }),
+      zones,
+      report,
+    }),
+  };
   const sweep = createSweep({
     settings: config.sweep,
     pendingOrders: createPendingOrdersQuery({ ...sweepCalls, digicert: orderReader }),
@@ -209,6 +258,10 @@ export function composeRuntime(
     resend: createResendUseCase({ ...sweepCalls, digicert }),
     idempotency,
     ledger: overrides.sweepLedger ?? state?.sweepLedger ?? new MemorySweepLedger(),
+    migratable: createMigratable({ settings: dnsDcvSettings, zones }),
+    migrate: async (orderId, options) => {
+      await migrate(orderId, 'dns-txt-token', options);
+    },
     queue:
       config.ordersQueueUrl === undefined
         ? undefined
@@ -246,11 +299,36 @@ export function composeRuntime(
     dcvStatus,
     sweep,
     idempotency,
+    dnsDcv,
   };
+}
+
+/**
+ * The hosted zones, built on first use and only when zones are configured: a function without them
+ * never loads the Route 53 client (nor STS).
+ */
+function dnsZonesOf(
+  settings: Config['dnsDcv'],
+  given: DnsZones | undefined,
+): (() => Promise<DnsZones>) | undefined {
+  if (given !== undefined) return () => Promise.resolve(given);
+  if (settings.hostedZoneIds.length === 0) return undefined;
+  let zones: Promise<DnsZones> | undefined;
+  return () =>
+    (zones ??= import('../route53/dns-dcv-zones.js')
+      .then((adapter) => adapter.createDnsDcvZones({ roleArn: settings.roleArn }))
+      .catch((error: unknown) => {
+        zones = undefined;
+        throw error;
+      }));
 }
 
 function hasOrderReads(client: DigiCertClient): client is DigiCertClient & DigiCertOrderReader {
   return typeof (client as Partial<DigiCertOrderReader>).orderInfo === 'function';
+}
+
+function hasDnsDcv(client: DigiCertClient): client is DigiCertClient & DigiCertDnsDcv {
+  return typeof (client as Partial<DigiCertDnsDcv>).checkDcv === 'function';
 }
 
 function hasDomainEmails(client: DigiCertClient): client is DigiCertClient & DigiCertDomainEmails {

@@ -59,11 +59,24 @@ export const DNS_DCV_METRICS = {
   timeToValidation: 'DnsDcvTimeToValidationSeconds',
 } as const;
 
+/**
+ * The `name` (Lambda `errorType`) of each DNS-DCV task failure that is not one of `ERROR_TYPES`:
+ * the workflow does not retry them (docs/contract.md §12), it cleans up and fails.
+ */
+export const DNS_DCV_ERROR_TYPES = {
+  /** A CNAME (or a record with a routing policy) is where our record would go: never overwritten. */
+  recordConflict: 'DnsRecordConflict',
+  /** Route 53 refused the change batch every time (the set kept changing under us). */
+  changeRefused: 'DnsChangeRefused',
+  /** Route 53 did not report `INSYNC` within the polls allowed. */
+  changeNotInSync: 'DnsChangeNotInSync',
+} as const;
+
 /** Its API Gateway route key, `GET /order/certificate/{order_id}/dcv`. */
 export const DCV_STATUS_ROUTE_KEY = `${DCV_STATUS_ROUTE.method} ${DCV_STATUS_ROUTE.path}` as const;
 
 /** The direct payload's `action` values (docs/contract.md §10). */
-export const DIRECT_ACTIONS = ['dcv-status', 'sweep'] as const;
+export const DIRECT_ACTIONS = ['dcv-status', 'sweep', 'dns-dcv'] as const;
 export type DirectAction = (typeof DIRECT_ACTIONS)[number];
 
 /** Its API Gateway route key, `GET /domain/{domain}/dcv/emails`. */

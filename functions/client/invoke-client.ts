@@ -20,8 +20,9 @@
  * This module imports no schema library: it adds only the Lambda client to a caller's bundle.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { DirectErrorDetail, SweepPolicy } from '../app/contract.js';
+import type { DirectErrorDetail, DnsDcvMethod, SweepPolicy } from '../app/contract.js';
 import { ERROR_CODES } from '../app/contract.js';
+import type { DnsDcvStarted } from '../dcv/dns/state.js';
 import type { DcvStatus } from '../dcv/status.js';
 import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import {
@@ -35,6 +36,7 @@ import {
 import { isRecord } from '../lib/is-record.js';
 import type { BatchResult, OrderResult, SentResult } from '../resend/batch-result.js';
 
+export type { DnsDcvStarted, DnsDcvStateRecord } from '../dcv/dns/state.js';
 export type { DcvStatus } from '../dcv/status.js';
 export {
   BatchError,
@@ -97,6 +99,11 @@ export interface ResendClient {
    * plan from `offset` (which may stop short: follow `next_offset`), with `policy` if given.
    */
   sweep(request?: { dryRun?: boolean; policy?: SweepPolicy; offset?: number }): Promise<SweepAnswer>;
+  /**
+   * Moves an order to DNS DCV and starts its workflow (docs/contract.md §12):
+   * `{"action": "dns-dcv", "order_id": N, "method": ...}`; the records and the execution's ARN.
+   */
+  dnsDcv(orderId: number | string, method?: DnsDcvMethod): Promise<DnsDcvStarted>;
 }
 
 /**
@@ -167,6 +174,15 @@ export function createResendClient(options: ResendClientOptions): ResendClient {
         ...(request.offset === undefined ? {} : { offset: request.offset }),
       });
       if (!isSweepAnswer(result)) throw unexpected('a sweep', result);
+      return result;
+    },
+    async dnsDcv(orderId, method) {
+      const result = await invoke({
+        action: 'dns-dcv',
+        order_id: orderId,
+        ...(method === undefined ? {} : { method }),
+      });
+      if (!isDnsDcvStarted(result)) throw unexpected('a DNS DCV start', result);
       return result;
     },
   };
@@ -286,6 +302,15 @@ function isDcvStatus(value: unknown): value is DcvStatus {
 
 function isSweepAnswer(value: unknown): value is SweepAnswer {
   return isRecord(value) && typeof value.dry_run === 'boolean' && typeof value.policy === 'string';
+}
+
+function isDnsDcvStarted(value: unknown): value is DnsDcvStarted {
+  return (
+    isRecord(value) &&
+    typeof value.order_id === 'number' &&
+    typeof value.execution === 'string' &&
+    Array.isArray(value.records)
+  );
 }
 
 function isSentResult(value: unknown): value is SentResult {

@@ -1,11 +1,12 @@
 /**
  * Lambda entry of the function: which kind of event arrived, and the trigger that answers it
- * (docs/contract.md §2, §3, §8). The runtime is built once per container on first use, from the
+ * (docs/contract.md §2, §3, §8, §12). The runtime is built once per container on first use, from the
  * environment Lambda set; a bad environment is reported to every caller as a `ConfigurationError`
  * naming the variable, and is not kept (a fixed environment is picked up).
  */
 import type { Context } from 'aws-lambda';
 import { composeRuntime, type Runtime } from '../app/compose.js';
+import type { DnsDcvStarted, DnsDcvState } from '../dcv/dns/state.js';
 import type { DcvStatus } from '../dcv/status.js';
 import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import type { BatchResult, SentResult } from '../resend/batch-result.js';
@@ -14,6 +15,7 @@ import { handleDirect } from '../triggers/direct.js';
 import { handleHttp, isHttpEvent } from '../triggers/http.js';
 import { type Invocation, startInvocation } from '../triggers/invocation.js';
 import { handleSqs, isSqsEvent, type SqsBatchResponse } from '../triggers/sqs.js';
+import { handleWorkflowTask, isWorkflowTaskEvent } from '../triggers/workflow.js';
 
 export type HandlerResult =
   | HttpResponse
@@ -21,7 +23,9 @@ export type HandlerResult =
   | BatchResult
   | DcvStatus
   | SweepAnswer
-  | SqsBatchResponse;
+  | SqsBatchResponse
+  | DnsDcvStarted
+  | DnsDcvState;
 export type Handler = (event: unknown, context: Context) => Promise<HandlerResult>;
 
 /** One way in: the events it recognises and how it answers them. */
@@ -34,6 +38,7 @@ interface Trigger {
 const TRIGGERS: readonly Trigger[] = [
   { matches: isHttpEvent, handle: handleHttp },
   { matches: isSqsEvent, handle: handleSqs },
+  { matches: isWorkflowTaskEvent, handle: handleWorkflowTask },
   { matches: () => true, handle: handleDirect },
 ];
 

@@ -238,9 +238,21 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
     );
   }
 
+  const json = parseJsonBody(request);
+  if (json === undefined) return { order_id: orderId };
+  const body = parseOrThrow(resendBodySchema, json);
+  return { order_id: orderId, ...body };
+}
+
+/**
+ * The request's JSON body, `undefined` when there is none (empty, or the JSON value `null`: a public
+ * Go client sends exactly that for "no recipients"). Checks size, encoding and media type; throws
+ * `HttpRequestError` / `ValidationError` (`invalid_json`, with the place of the mistake).
+ */
+export function parseJsonBody(request: HttpRequest): unknown {
   if (request.bodyMalformed) throw ValidationError.single('', 'body must be a JSON text', 'invalid_json');
   const text = decodeBody(request);
-  if (text.trim() === '') return { order_id: orderId };
+  if (text.trim() === '') return undefined;
   // No Content-Type at all is read as JSON, as DigiCert's own clients and scripts often send it
   // (docs/contract.md §2); only a type that is present and not JSON is refused.
   const contentType = request.headers['content-type'];
@@ -253,10 +265,7 @@ export function parseResendHttpRequest(request: HttpRequest): ResendRequest {
   } catch (error) {
     throw ValidationError.single('', `body must be valid JSON${jsonErrorPlace(text, error)}`, 'invalid_json');
   }
-  // JSON null is an absent body: a public Go client sends exactly that for "no recipients".
-  if (json === null) return { order_id: orderId };
-  const body = parseOrThrow(resendBodySchema, json);
-  return { order_id: orderId, ...body };
+  return json === null ? undefined : json;
 }
 
 /**

@@ -3,7 +3,14 @@
  * EventBridge event envelopes (docs/contract.md §3): recognise the payload and validate it whole. Running
  * it is the domain's (`resend/use-case.ts`, `resend/batch.ts`).
  */
-import { DIRECT_ACTIONS, REQUEST_LIMITS, SWEEP_POLICIES, type SweepPolicy } from '../app/contract.js';
+import {
+  DIRECT_ACTIONS,
+  DNS_DCV_METHODS,
+  type DnsDcvMethod,
+  REQUEST_LIMITS,
+  SWEEP_POLICIES,
+  type SweepPolicy,
+} from '../app/contract.js';
 import { type Issue, ValidationError } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import {
@@ -17,7 +24,7 @@ import {
 } from '../resend/request-schema.js';
 
 export const ACCEPTED_SHAPES =
-  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an action {"action": "dcv-status", "order_id": 123} or {"action": "sweep"}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
+  'expected a single order {"order_id": 123, ...}, a batch {"orders": [...]}, an action {"action": "dcv-status", "order_id": 123}, {"action": "dns-dcv", "order_id": 123} or {"action": "sweep"}, an EventBridge event whose "detail" is one of those, or an API Gateway proxy event';
 
 /**
  * Whether `event` is an EventBridge event envelope. EventBridge always sends both fields; a direct
@@ -38,9 +45,16 @@ function describeShape(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** An action of a direct invocation (docs/contract.md §10, §11): not a resend. */
+/** An action of a direct invocation (docs/contract.md §10, §11, §12): not a resend. */
 export type ActionPayload =
   | { readonly kind: 'action'; readonly action: 'dcv-status'; readonly orderId: number }
+  | {
+      readonly kind: 'action';
+      readonly action: 'dns-dcv';
+      readonly orderId: number;
+      /** @default 'dns-txt-token' */
+      readonly method: DnsDcvMethod;
+    }
   | {
       readonly kind: 'action';
       readonly action: 'sweep';
@@ -67,9 +81,10 @@ export function isActionInvocation(event: unknown): boolean {
   return isRecord(payload) && 'action' in payload;
 }
 
-/** Each action's fields (docs/contract.md §10, §11). */
+/** Each action's fields (docs/contract.md §10, §11, §12). */
 const ACTION_FIELDS: Readonly<Record<(typeof DIRECT_ACTIONS)[number], ReadonlySet<string>>> = {
   'dcv-status': new Set(['action', 'order_id']),
+  'dns-dcv': new Set(['action', 'order_id', 'method']),
   sweep: new Set(['action', 'dry_run', 'policy', 'offset']),
 };
 
@@ -104,8 +119,28 @@ function parseAction(payload: Record<string, unknown>, prefix: readonly string[]
       code: 'invalid_order_id',
     });
   }
+  const method =
+    action === 'dns-dcv' ? parseDnsDcvMethod(payload.method, field('method'), issues) : undefined;
   if (orderId === undefined || issues.length > 0) throw new ValidationError(issues);
+  if (action === 'dns-dcv') return { kind: 'action', action, orderId, method: method ?? 'dns-txt-token' };
   return { kind: 'action', action, orderId };
+}
+
+/**
+ * A DNS DCV method (docs/contract.md §12): absent is TXT; anything else but the two methods is an
+ * issue naming `field`. Shared with the HTTP route's body.
+ */
+export function parseDnsDcvMethod(raw: unknown, field: string, issues: Issue[]): DnsDcvMethod | undefined {
+  if (raw === undefined) return 'dns-txt-token';
+  const method = DNS_DCV_METHODS.find((name) => name === raw);
+  if (method === undefined) {
+    issues.push({
+      field,
+      message: `must be one of ${DNS_DCV_METHODS.map((name) => `"${name}"`).join(', ')}`,
+      code: 'invalid_input',
+    });
+  }
+  return method;
 }
 
 function parseSweep(

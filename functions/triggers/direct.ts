@@ -3,6 +3,7 @@
  * events (docs/contract.md §3): a single order, a batch, or an action (§10); any failure throws an
  * error whose `name` is Lambda's `errorType`.
  */
+import type { DnsDcvStarted } from '../dcv/dns/state.js';
 import type { DcvStatus } from '../dcv/status.js';
 import type { SweepAnswer } from '../dcv/sweep/sweep.js';
 import { BatchError } from '../lib/errors.js';
@@ -20,7 +21,7 @@ import type { Invocation } from './invocation.js';
 export async function handleDirect(
   event: unknown,
   invocation: Invocation,
-): Promise<SentResult | BatchResult | DcvStatus | SweepAnswer> {
+): Promise<SentResult | BatchResult | DcvStatus | SweepAnswer | DnsDcvStarted> {
   if (isActionInvocation(event)) return handleAction(event, invocation);
   const { awsRequestId, deadline } = invocation;
   const eventId = eventBridgeId(event);

@@ -151,10 +151,10 @@ export function noContentResponse(requestId: string): HttpResponse {
   };
 }
 
-/** 200 with a JSON body (the read-only routes). */
-export function jsonResponse(requestId: string, body: string): HttpResponse {
+/** 200 with a JSON body (the read-only routes); 202 for a started workflow (docs/contract.md §12). */
+export function jsonResponse(requestId: string, body: string, statusCode: 200 | 202 = 200): HttpResponse {
   return {
-    statusCode: 200,
+    statusCode,
     headers: { 'content-type': 'application/json', [HEADERS.requestId]: requestId },
     body,
   };

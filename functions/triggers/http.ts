@@ -1,6 +1,7 @@
 /**
  * API Gateway (HTTP API 2.0 and REST 1.0 proxy events, docs/contract.md §2): the resend route,
- * `GET /domain/{domain}/dcv/emails` (§9) and `GET /order/certificate/{order_id}/dcv` (§10). Statuses are decided in one place, `error-mapping.ts`.
+ * `GET /domain/{domain}/dcv/emails` (§9), `GET /order/certificate/{order_id}/dcv` (§10) and
+ * `POST /order/certificate/{order_id}/dcv/dns` (§12). Statuses are decided in one place, `error-mapping.ts`.
  */
 import { HTTP_LIMITS } from '../app/contract.js';
 import { InvocationObserver, observing } from '../observability/invocation.js';
@@ -11,6 +12,7 @@ import { type HttpResponse, isHttpEvent, parseResendHttpRequest, toHttpRequest }
 import { errorResponse, noContentResponse, replayedResponse } from './error-mapping.js';
 import { answerDcvEmails, isDcvEmailsPath } from './http-dcv-emails.js';
 import { answerDcvStatus, isDcvStatusPath } from './http-dcv-status.js';
+import { answerDnsDcv, isDnsDcvPath } from './http-dns-dcv.js';
 import type { Invocation } from './invocation.js';
 
 export { isHttpEvent };
@@ -29,6 +31,9 @@ export async function handleHttp(
   }
   if (isDcvStatusPath(request)) {
     return answerDcvStatus(request, () => invocation.runtime(), { requestId, deadline });
+  }
+  if (isDnsDcvPath(request)) {
+    return answerDnsDcv(request, () => invocation.runtime(), { requestId, deadline });
   }
   const observer = new InvocationObserver(
     invocation.telemetry,

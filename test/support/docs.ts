@@ -217,6 +217,7 @@ export const KNOWN = new Set([
   'npx dcv-resend batch',
   'npx dcv-resend check',
   'npx dcv-resend status',
+  'npx dcv-resend dns-dcv',
   'npx dcv-resend submit',
   'npx dcv-resend sweep',
   'npm run start:queue',

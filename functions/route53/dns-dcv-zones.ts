@@ -1,0 +1,52 @@
+/**
+ * The DNS-DCV feature's hosted zones (`dcv/dns/ports.ts` `DnsZones`) on Route 53: the adapter's
+ * own failures become the feature's. Throttling, a 5xx or a timeout is an `UpstreamError` (the
+ * workflow retries it); access denied or a missing zone is a `ConfigurationError`; a CNAME in the
+ * way is `DnsRecordConflict`; a set that kept changing is `DnsChangeRefused`.
+ */
+import { DnsChangeRefusedError, DnsRecordConflictError } from '../dcv/dns/errors.js';
+import type { DnsZones, ZoneRecord } from '../dcv/dns/ports.js';
+import { ConfigurationError, UpstreamError } from '../lib/errors.js';
+import { createRoute53Client } from './client.js';
+import { ChangeRefusedError, RecordConflictError, RecordNameError, Route53Error } from './errors.js';
+import { Route53Records } from './records.js';
+
+/** Builds the container's zones: one Route 53 client, with the role to assume when one is set. */
+export function createDnsDcvZones(options: { readonly roleArn?: string | undefined }): DnsZones {
+  const records = new Route53Records(
+    createRoute53Client(options.roleArn === undefined ? {} : { roleArn: options.roleArn }),
+  );
+  return dnsZonesOn(records);
+}
+
+/** The port on an existing adapter (tests give theirs). */
+export function dnsZonesOn(records: Route53Records): DnsZones {
+  return {
+    findZone: (name, allowed) =>
+      translated(async () => {
+        const match = await records.findZone(name, allowed);
+        return match.allowed
+          ? { allowed: true, zoneId: match.zoneId }
+          : { allowed: false, reason: match.reason };
+      }),
+    publish: (record: ZoneRecord) => translated(() => records.publish(record)),
+    cleanup: (record: ZoneRecord) => translated(() => records.cleanup(record)),
+    changeStatus: (changeId) => translated(() => records.changeStatus(changeId)),
+  };
+}
+
+async function translated<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof RecordConflictError || error instanceof RecordNameError) {
+      throw new DnsRecordConflictError(error.message, { cause: error });
+    }
+    if (error instanceof ChangeRefusedError) throw new DnsChangeRefusedError(error.message, { cause: error });
+    if (error instanceof Route53Error) {
+      if (error.retryable) throw new UpstreamError('upstream_unavailable', error.message, { cause: error });
+      throw new ConfigurationError('invalid_configuration', error.message, { cause: error });
+    }
+    throw error;
+  }
+}
