@@ -9,10 +9,10 @@
 import { type Env, parseBaseUrl } from '../functions/app/config.js';
 import { ENV } from '../functions/app/contract.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../functions/app/runtime.js';
+import { unquoteTxt } from '../functions/aws/route53/names.js';
 import type { StateTableEndpoint } from '../functions/aws/state-table.js';
 import type { Logger } from '../functions/observability/logger.js';
 import { createHandler } from '../functions/resend-dcv-emails/handler.js';
-import { unquoteTxt } from '../functions/route53/names.js';
 import { StaticApiKeyProvider } from '../functions/secrets/static-api-key-provider.js';
 import { DEMO_ORDERS, DigiCertSimulator, demoBook } from './digicert-simulator.js';
 import { LocalDnsServer } from './dns-server.js';

@@ -175,7 +175,7 @@ export class Route53StandIn {
   /**
    * What an authoritative server for the public zones answers for `name`/`type`: the set in the
    * longest public zone holding the name, or `undefined`. No wildcard synthesis. Values as Route 53
-   * holds them: TXT quoted (`unquoteTxt` in functions/route53/names.ts reads them).
+   * holds them: TXT quoted (`unquoteTxt` in functions/aws/route53/names.ts reads them).
    */
   lookup(name: string, type: string): StandInRecordSet | undefined {
     const wanted = norm(name);

@@ -315,7 +315,7 @@ function dnsZonesOf(
   if (settings.hostedZoneIds.length === 0) return undefined;
   let zones: Promise<DnsZones> | undefined;
   return () =>
-    (zones ??= import('../route53/dns-dcv-zones.js')
+    (zones ??= import('../aws/route53/dns-dcv-zones.js')
       .then((adapter) => adapter.createDnsDcvZones({ roleArn: settings.roleArn }))
       .catch((error: unknown) => {
         zones = undefined;

@@ -281,7 +281,7 @@ export interface DnsDcvBinding {
 }
 
 /**
- * Route 53 changes the function makes (`functions/route53/records.ts`): an atomic DELETE of the set
+ * Route 53 changes the function makes (`functions/aws/route53/records.ts`): an atomic DELETE of the set
  * read plus a CREATE of the new set, of TXT (the value, or next to SPF) and CNAME records only.
  */
 export const DNS_DCV_RECORD_TYPES = ['TXT', 'CNAME'] as const;

@@ -8,8 +8,8 @@ import { LocalDnsServer } from '../../dev/dns-server.js';
 import { LocalWorkflow, type LocalWorkflowOptions, taskContext } from '../../dev/local-workflow.js';
 import { pointRoute53At, Route53StandIn } from '../../dev/route53-standin.js';
 import type { Runtime, RuntimeOverrides } from '../../functions/app/runtime.js';
+import { unquoteTxt } from '../../functions/aws/route53/names.js';
 import { createHandler, type Handler } from '../../functions/resend-dcv-emails/handler.js';
-import { unquoteTxt } from '../../functions/route53/names.js';
 import { type Harness, type HarnessOptions, startHarness } from './harness.js';
 
 export const ALLOWED_ZONE = { id: 'Z0000000000EXMP', name: 'example.com' } as const;

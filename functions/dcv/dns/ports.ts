@@ -1,6 +1,6 @@
 /**
  * What DNS DCV needs from the outside, in its own terms: the hosted zones (Route 53,
- * `route53/dns-dcv-zones.ts`) and the workflow engine (Step Functions, `aws/workflow-starter.ts`;
+ * `aws/route53/dns-dcv-zones.ts`) and the workflow engine (Step Functions, `aws/workflow-starter.ts`;
  * locally `dev/local-workflow.ts`).
  */
 import type { DnsDcvState } from './state.js';

@@ -9,14 +9,14 @@ import {
   Route53StandIn,
   type StandInZone,
 } from '../../dev/route53-standin.js';
-import { createRoute53Client } from '../../functions/route53/client.js';
+import { createRoute53Client } from '../../functions/aws/route53/client.js';
 import {
   ChangeRefusedError,
   RecordConflictError,
   RecordNameError,
   Route53Error,
-} from '../../functions/route53/errors.js';
-import { Route53Records } from '../../functions/route53/records.js';
+} from '../../functions/aws/route53/errors.js';
+import { Route53Records } from '../../functions/aws/route53/records.js';
 
 const SPF = '"v=spf1 include:_spf.example.com -all"';
 const VALUE = 'fdy6m0wy5lq063sz4h0r6qmdt722gyfc';

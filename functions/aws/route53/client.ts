@@ -5,7 +5,7 @@
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { ClientBounds } from '../lib/client-bounds.js';
+import type { ClientBounds } from '../../lib/client-bounds.js';
 
 /**
  * Route 53's control plane answers in well under a second, but allows about 5 requests per second

@@ -4,9 +4,9 @@
  * workflow retries it); access denied or a missing zone is a `ConfigurationError`; a CNAME in the
  * way is `DnsRecordConflict`; a set that kept changing is `DnsChangeRefused`.
  */
-import { DnsChangeRefusedError, DnsRecordConflictError } from '../dcv/dns/errors.js';
-import type { DnsZones, ZoneRecord } from '../dcv/dns/ports.js';
-import { ConfigurationError, UpstreamError } from '../lib/errors.js';
+import { DnsChangeRefusedError, DnsRecordConflictError } from '../../dcv/dns/errors.js';
+import type { DnsZones, ZoneRecord } from '../../dcv/dns/ports.js';
+import { ConfigurationError, UpstreamError } from '../../lib/errors.js';
 import { createRoute53Client } from './client.js';
 import { ChangeRefusedError, RecordConflictError, RecordNameError, Route53Error } from './errors.js';
 import { Route53Records } from './records.js';
