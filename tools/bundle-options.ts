@@ -14,6 +14,8 @@
  * `npm run bench -- --only=size` reports what a cold HTTP resend loads, `--only=cold-state` the
  * deployed cold start.
  */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { BUNDLE_BANNER } from '../functions/app/contract.js';
 import { BUILTIN_ALIAS } from './bundle-builtins.js';
@@ -125,6 +127,88 @@ export function stubPlugin(stubs: readonly BundleStub[] = BUNDLE_STUBS): Plugin 
 }
 
 /**
+ * The AWS SDK's protocol barrels, `@aws-sdk/core/protocols` and `@smithy/core/protocols`: one
+ * module re-exporting every protocol (JSON, XML, Query, CBOR). esbuild places a file in every chunk
+ * whose entry reaches it, and a barrel reaches all of them: once the lazily loaded Route 53 (REST-XML)
+ * and STS (Query) clients use the XML and Query code, the DynamoDB client's import of the barrel put
+ * that code in a chunk every cold start loads (about 30 KB, `npm run bench -- --only=size`).
+ */
+export const SDK_PROTOCOL_BARRELS: readonly string[] = ['@aws-sdk/core/protocols', '@smithy/core/protocols'];
+
+/** The names an importer takes from `specifier` (`import {a, b as c}` and `export {a}`), or `undefined` for `*`. */
+function namesTakenFrom(source: string, specifier: string): string[] | undefined {
+  const quoted = specifier.replaceAll('/', '\\/');
+  if (new RegExp(`(import|export)\\s*\\*[^;]*?from\\s*["']${quoted}["']`).test(source)) return undefined;
+  const names = new Set<string>();
+  for (const match of source.matchAll(new RegExp(`(?:import|export)\\s*\\{([^}]*)\\}\\s*from\\s*["']${quoted}["']`, 'g'))) {
+    for (const part of (match[1] ?? '').split(',')) {
+      const name = part.trim().split(/\s+as\s+/)[0]?.trim();
+      if (name) names.add(name);
+    }
+  }
+  return names.size === 0 ? undefined : [...names].sort();
+}
+
+/** A barrel's `export { a, b as c } from "./x"` lines: exported name -> [specifier, name there]. */
+function barrelExports(source: string): Map<string, readonly [string, string]> | undefined {
+  if (/export\s*\*/.test(source)) return undefined;
+  const map = new Map<string, readonly [string, string]>();
+  for (const match of source.matchAll(/export\s*\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
+    for (const part of (match[1] ?? '').split(',')) {
+      const [original, alias] = part.trim().split(/\s+as\s+/).map((word) => word.trim());
+      if (original) map.set(alias ?? original, [match[2] ?? '', original]);
+    }
+  }
+  return map;
+}
+
+/**
+ * Each import of a protocol barrel becomes a module that re-exports only the names that importer
+ * takes, from the files that define them, so that a file is reached only by the clients that use it
+ * and the XML and Query code stays in the lazy chunks of the clients that need it. An import that
+ * takes `*`, or a name the barrel does not list as a plain re-export, keeps the barrel.
+ */
+export function sdkBarrelPlugin(barrels: readonly string[] = SDK_PROTOCOL_BARRELS): Plugin {
+  const filter = new RegExp(`^(${barrels.map((b) => b.replaceAll('/', '\\/')).join('|')})$`);
+  return {
+    name: 'dcv-resend-sdk-barrels',
+    setup(build) {
+      // The modules this plugin wrote, by path: they import the next barrel in turn.
+      const written = new Map<string, string>();
+      build.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'barrel' || args.importer === '') return undefined;
+        const source = written.get(args.importer) ?? readFileSync(args.importer, 'utf8');
+        const names = namesTakenFrom(source, args.path);
+        if (names === undefined) return undefined;
+        const barrel = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'barrel',
+        });
+        if (barrel.errors.length > 0) return undefined;
+        const exported = barrelExports(readFileSync(barrel.path, 'utf8'));
+        const picked = names.map((name) => [name, exported?.get(name)] as const);
+        if (picked.some(([, from]) => from === undefined)) return undefined;
+        const contents = picked
+          .map(([name, from]) => `export { ${from?.[1]} as ${name} } from ${JSON.stringify(from?.[0])};`)
+          .join('\n');
+        const path = `${barrel.path}?${names.join(',')}`;
+        written.set(path, contents);
+        return {
+          path,
+          namespace: 'sdk-barrel',
+          pluginData: { contents, resolveDir: dirname(barrel.path) },
+        };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'sdk-barrel' }, (args) => {
+        const { contents, resolveDir } = args.pluginData as { contents: string; resolveDir: string };
+        return { contents, resolveDir, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * The build as esbuild options, writing `<outdir>/index.mjs` and its chunks (each with a `.map`).
  * It holds a plugin, so it needs esbuild's asynchronous `build` (`tools/build-bundle.ts` runs it for
  * the CDK construct, whose bundling hook is synchronous).
@@ -160,7 +244,7 @@ export function esbuildOptions(options: {
     external: [...BUNDLE_EXTERNALS],
     define: { ...BUNDLE_DEFINE },
     alias: { ...BUNDLE_ALIAS },
-    plugins: [stubPlugin()],
+    plugins: [stubPlugin(), sdkBarrelPlugin()],
     legalComments: BUNDLE_LEGAL_COMMENTS,
     logLevel: 'warning',
   };

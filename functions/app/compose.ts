@@ -9,27 +9,17 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SqsFailureQueue } from '../aws/failure-queue.js';
 import type { StateTableEndpoint } from '../aws/state-table.js';
-import { SqsSweepQueue } from '../aws/sweep-queue.js';
-import { SfnWorkflowStarter } from '../aws/workflow-starter.js';
-import { createDnsDcvCalls, type DigiCertDnsDcv } from '../dcv/dns/digicert-dcv.js';
+import type { DigiCertDnsDcv } from '../dcv/dns/digicert-dcv.js';
 import type { DnsZones, WorkflowStarter } from '../dcv/dns/ports.js';
-import { createDnsDcvReporter } from '../dcv/dns/report.js';
-import { createMigratable, createStartDnsDcv, type StartDnsDcv } from '../dcv/dns/start.js';
-import { createDnsDcvTasks, type DnsDcvTasks } from '../dcv/dns/tasks.js';
+import type { StartDnsDcv } from '../dcv/dns/start.js';
+import type { DnsDcvTasks } from '../dcv/dns/tasks.js';
 import { createDcvEmailsQuery, type DcvEmailsQuery, type DigiCertDomainEmails } from '../dcv/emails-query.js';
 import type { DcvDnsLookup } from '../dcv/precheck/check.js';
 import { createPrecheckReporter } from '../dcv/precheck/report.js';
 import { withDcvPrecheck } from '../dcv/precheck/resend.js';
-import {
-  createDcvStatusQuery,
-  createOrderQuery,
-  createPendingOrdersQuery,
-  type DcvStatusQuery,
-  type DigiCertOrderReader,
-} from '../dcv/status.js';
-import { MemorySweepLedger, type SweepLedger } from '../dcv/sweep/ledger.js';
-import { createSweepReporter } from '../dcv/sweep/report.js';
-import { createSweep, type Sweep } from '../dcv/sweep/sweep.js';
+import { createDcvStatusQuery, type DcvStatusQuery, type DigiCertOrderReader } from '../dcv/status.js';
+import type { SweepLedger } from '../dcv/sweep/ledger.js';
+import type { Sweep } from '../dcv/sweep/sweep.js';
 import { UndiciDigiCertClient } from '../digicert/client.js';
 import { NodeDnsLookup } from '../dns/lookup.js';
 import type { ClientBounds } from '../lib/client-bounds.js';
@@ -38,7 +28,7 @@ import { createLogger, type Logger, lambdaLogLevel } from '../observability/logg
 import { shareOf, withinShare } from '../rate-limit/budget-share.js';
 import { pauseOnRateLimited } from '../rate-limit/pause.js';
 import { withLimiterRetryAfter } from '../rate-limit/retry-after.js';
-import type { SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
+import type { DynamoDbSender, SharedRateBudgetOptions } from '../rate-limit/shared-budget.js';
 import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
 import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
@@ -46,6 +36,7 @@ import type { ApiKeyProvider, DigiCertClient, FailureQueue, RateLimiter } from '
 import { createResendUseCase, DEFAULT_RETRY_POLICY, type ResendUseCase } from '../resend/use-case.js';
 import { SecretsManagerApiKeyProvider, type SecretValueReader } from '../secrets/api-key-provider.js';
 import { fastSecretsManagerEligible, SigV4SecretsManagerClient } from '../secrets/secrets-manager-sigv4.js';
+import type { DcvFeatures } from './compose-dcv.js';
 import { type Config, type DcvConfig, type Env, loadConfig } from './config.js';
 import { USER_AGENT } from './contract.js';
 
@@ -87,7 +78,8 @@ export type StateFactory = (options: {
   /** The sweep's share of the budget, kept in the table like the budget itself. */
   readonly sweepShare: RateLimiter | undefined;
   readonly idempotency: IdempotencyStore;
-  readonly sweepLedger: SweepLedger;
+  /** The table itself, for the sweep's ledger (built with the sweep, on its first use). */
+  readonly stateTable: { readonly client: DynamoDbSender; readonly tableName: string };
 };
 
 export interface RuntimeOverrides {
@@ -216,62 +208,42 @@ export function composeRuntime(
     overrides.sweepShare ??
     (overrides.limiter === undefined ? state?.sweepShare : undefined) ??
     createSlidingWindowLimiter({ windows: shareOf(config.rateLimits, config.sweep.budgetShare) });
-  const sweepCalls: DigiCertCallDependencies = { ...calls, limiter: withinShare(sweepShare, limiter) };
-  // DNS DCV (docs/contract.md §12): the start and the tasks share the key, the budget and the retries.
-  const dnsDcvClient = hasDnsDcv(digicert) ? digicert : undiciClient();
-  const dnsDcvSettings = config.dnsDcv;
-  const report = createDnsDcvReporter({
-    logger,
-    service: telemetry.service,
-    documentLevel: telemetry.documentLevel,
-  });
-  const zones = dnsZonesOf(dnsDcvSettings, overrides.dnsZones);
-  const workflow =
-    overrides.workflow ??
-    (dnsDcvSettings.stateMachineArn === undefined
-      ? undefined
-      : new SfnWorkflowStarter({ stateMachineArn: dnsDcvSettings.stateMachineArn }));
-  const startWith = (callDeps: DigiCertCallDependencies) =>
-    createStartDnsDcv({
-      settings: dnsDcvSettings,
-      readOrder: createOrderQuery({ ...callDeps, digicert: orderReader }),
-      calls: createDnsDcvCalls({ ...callDeps, digicert: dnsDcvClient }),
-      zones,
-      workflow,
-      report,
-    });
-  // The sweep's migrations take their DigiCert calls from its share, like its resends.
-  const migrate = startWith(sweepCalls);
-  const dnsDcv = {
-    start: startWith(calls),
-    tasks: createDnsDcvTasks({
-      hostedZoneIds: dnsDcvSettings.hostedZoneIds,
-      calls: createDnsDcvCalls({ ...calls, digicert: dnsDcvClient }),
-      zones,
-      report,
-    }),
+  // The sweep and DNS DCV (docs/contract.md §11, §12) are wired on their first use, in their own
+  // chunk: a cold HTTP resend never loads them (docs/performance.md, "What a cold start loads").
+  let features: Promise<DcvFeatures> | undefined;
+  const dcvFeatures = () =>
+    (features ??= import('./compose-dcv.js').then((module) =>
+      module.composeDcvFeatures({
+        config,
+        calls,
+        sweepCalls: { ...calls, limiter: withinShare(sweepShare, limiter) },
+        digicert,
+        orderReader,
+        dnsDcvClient: hasDnsDcv(digicert) ? digicert : undiciClient(),
+        idempotency,
+        stateTable: state?.stateTable,
+        overrides,
+        logger,
+        telemetry,
+      }),
+    ));
+  const sweep: Sweep = {
+    start: async (request, options) => (await dcvFeatures()).sweep.start(request, options),
+    work: async (message, options) => (await dcvFeatures()).sweep.work(message, options),
   };
-  const sweep = createSweep({
-    settings: config.sweep,
-    pendingOrders: createPendingOrdersQuery({ ...sweepCalls, digicert: orderReader }),
-    readOrder: createOrderQuery({ ...sweepCalls, digicert: orderReader }),
-    resend: createResendUseCase({ ...sweepCalls, digicert }),
-    idempotency,
-    ledger: overrides.sweepLedger ?? state?.sweepLedger ?? new MemorySweepLedger(),
-    migratable: createMigratable({ settings: dnsDcvSettings, zones }),
-    migrate: async (orderId, options) => {
-      await migrate(orderId, 'dns-txt-token', options);
+  const task =
+    (name: keyof DnsDcvTasks): DnsDcvTasks[keyof DnsDcvTasks] =>
+    async (state, options) =>
+      (await dcvFeatures()).dnsDcv.tasks[name](state, options);
+  const dnsDcv: Runtime['dnsDcv'] = {
+    start: async (orderId, method, options) => (await dcvFeatures()).dnsDcv.start(orderId, method, options),
+    tasks: {
+      publish: task('publish'),
+      'change-status': task('change-status'),
+      check: task('check'),
+      cleanup: task('cleanup'),
     },
-    queue:
-      config.ordersQueueUrl === undefined
-        ? undefined
-        : new SqsSweepQueue({ queueUrl: config.ordersQueueUrl }),
-    report: createSweepReporter({
-      logger,
-      service: telemetry.service,
-      documentLevel: telemetry.documentLevel,
-    }),
-  });
+  };
   const dcvEmails = createDcvEmailsQuery({
     dns,
     digicert: hasDomainEmails(digicert) ? digicert : undiciClient(),
@@ -301,26 +273,6 @@ export function composeRuntime(
     idempotency,
     dnsDcv,
   };
-}
-
-/**
- * The hosted zones, built on first use and only when zones are configured: a function without them
- * never loads the Route 53 client (nor STS).
- */
-function dnsZonesOf(
-  settings: Config['dnsDcv'],
-  given: DnsZones | undefined,
-): (() => Promise<DnsZones>) | undefined {
-  if (given !== undefined) return () => Promise.resolve(given);
-  if (settings.hostedZoneIds.length === 0) return undefined;
-  let zones: Promise<DnsZones> | undefined;
-  return () =>
-    (zones ??= import('../aws/route53/dns-dcv-zones.js')
-      .then((adapter) => adapter.createDnsDcvZones({ roleArn: settings.roleArn }))
-      .catch((error: unknown) => {
-        zones = undefined;
-        throw error;
-      }));
 }
 
 function hasOrderReads(client: DigiCertClient): client is DigiCertClient & DigiCertOrderReader {

@@ -6,7 +6,6 @@
  */
 import { DynamoDBIdempotencyStore } from '../aws/idempotency-store.js';
 import { createStateTableClient } from '../aws/state-table.js';
-import { DynamoDBSweepLedger } from '../aws/sweep-ledger.js';
 import { shareOf } from '../rate-limit/budget-share.js';
 import { createRateLimiter } from '../rate-limit/container-limiter.js';
 import type { StateFactory } from './compose.js';
@@ -29,7 +28,7 @@ export const createState: StateFactory = ({ config, tableName, logger, overrides
       overrides.limiter === undefined
         ? budget(shareOf(config.rateLimits, config.sweep.budgetShare), 'sweep-budget')
         : undefined,
-    sweepLedger: new DynamoDBSweepLedger({ client, tableName }),
+    stateTable: { client, tableName },
     idempotency: new DynamoDBIdempotencyStore({
       client,
       tableName,
