@@ -209,7 +209,8 @@ export function composeRuntime(
     (overrides.limiter === undefined ? state?.sweepShare : undefined) ??
     createSlidingWindowLimiter({ windows: shareOf(config.rateLimits, config.sweep.budgetShare) });
   // The sweep and DNS DCV (docs/contract.md §11, §12) are wired on their first use, in their own
-  // chunk: a cold HTTP resend never loads them (docs/performance.md, "What a cold start loads").
+  // chunk: a cold HTTP resend never loads them (docs/performance.md, "Wave 3: what the sweep and
+  // DNS DCV cost a cold start").
   let features: Promise<DcvFeatures> | undefined;
   const dcvFeatures = () =>
     (features ??= import('./compose-dcv.js').then((module) =>
