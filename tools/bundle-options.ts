@@ -140,9 +140,14 @@ function namesTakenFrom(source: string, specifier: string): string[] | undefined
   const quoted = specifier.replaceAll('/', '\\/');
   if (new RegExp(`(import|export)\\s*\\*[^;]*?from\\s*["']${quoted}["']`).test(source)) return undefined;
   const names = new Set<string>();
-  for (const match of source.matchAll(new RegExp(`(?:import|export)\\s*\\{([^}]*)\\}\\s*from\\s*["']${quoted}["']`, 'g'))) {
+  for (const match of source.matchAll(
+    new RegExp(`(?:import|export)\\s*\\{([^}]*)\\}\\s*from\\s*["']${quoted}["']`, 'g'),
+  )) {
     for (const part of (match[1] ?? '').split(',')) {
-      const name = part.trim().split(/\s+as\s+/)[0]?.trim();
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)[0]
+        ?.trim();
       if (name) names.add(name);
     }
   }
@@ -155,7 +160,10 @@ function barrelExports(source: string): Map<string, readonly [string, string]> |
   const map = new Map<string, readonly [string, string]>();
   for (const match of source.matchAll(/export\s*\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
     for (const part of (match[1] ?? '').split(',')) {
-      const [original, alias] = part.trim().split(/\s+as\s+/).map((word) => word.trim());
+      const [original, alias] = part
+        .trim()
+        .split(/\s+as\s+/)
+        .map((word) => word.trim());
       if (original) map.set(alias ?? original, [match[2] ?? '', original]);
     }
   }
