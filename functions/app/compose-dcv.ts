@@ -8,12 +8,12 @@ import { DynamoDBSweepLedger } from '../aws/sweep-ledger.js';
 import { SqsSweepQueue } from '../aws/sweep-queue.js';
 import { SfnWorkflowStarter } from '../aws/workflow-starter.js';
 import { createDnsDcvCalls, type DigiCertDnsDcv } from '../dcv/dns/digicert-dcv.js';
-import type { DnsZones } from '../dcv/dns/ports.js';
+import type { DnsZones, WorkflowStarter } from '../dcv/dns/ports.js';
 import { createDnsDcvReporter } from '../dcv/dns/report.js';
 import { createMigratable, createStartDnsDcv, type StartDnsDcv } from '../dcv/dns/start.js';
 import { createDnsDcvTasks, type DnsDcvTasks } from '../dcv/dns/tasks.js';
 import { createOrderQuery, createPendingOrdersQuery, type DigiCertOrderReader } from '../dcv/status.js';
-import { MemorySweepLedger } from '../dcv/sweep/ledger.js';
+import { MemorySweepLedger, type SweepLedger } from '../dcv/sweep/ledger.js';
 import { createSweepReporter } from '../dcv/sweep/report.js';
 import { createSweep, type Sweep } from '../dcv/sweep/sweep.js';
 import type { Telemetry } from '../observability/invocation.js';
@@ -23,7 +23,6 @@ import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
 import type { DigiCertClient } from '../resend/ports.js';
 import { createResendUseCase } from '../resend/use-case.js';
-import type { RuntimeOverrides } from './compose.js';
 import type { Config } from './config.js';
 
 /** What the composition root hands over: the parts it already built. */
@@ -38,7 +37,12 @@ export interface DcvFeatureParts {
   readonly dnsDcvClient: DigiCertDnsDcv;
   readonly idempotency: IdempotencyStore | undefined;
   readonly stateTable: { readonly client: DynamoDbSender; readonly tableName: string } | undefined;
-  readonly overrides: RuntimeOverrides;
+  /** The runtime's overrides these features take (tests, local runs, the bench). */
+  readonly overrides: {
+    readonly sweepLedger?: SweepLedger;
+    readonly dnsZones?: DnsZones;
+    readonly workflow?: WorkflowStarter;
+  };
   readonly logger: Logger;
   readonly telemetry: Telemetry;
 }
