@@ -2,44 +2,19 @@
  * `GET /order/certificate/{order_id}/dcv` (docs/contract.md §10): what DigiCert knows of an order's
  * validation, as one JSON answer. Statuses come from `error-mapping.ts`, as for the resend route.
  */
-import { DCV_STATUS_ROUTE, DCV_STATUS_ROUTE_KEY, REQUEST_LIMITS } from '../app/contract.js';
+import { DCV_STATUS_ROUTE } from '../app/contract.js';
 import type { Runtime } from '../app/runtime.js';
-import { ValidationError } from '../lib/errors.js';
 import { fallbackTelemetry } from '../observability/invocation.js';
 import { describeError, type Logger } from '../observability/logger.js';
-import { parseOrderId } from '../resend/request-schema.js';
-import { type HttpRequest, HttpRequestError, type HttpResponse, safeDecode } from './api-gateway.js';
+import type { HttpRequest, HttpResponse } from './api-gateway.js';
 import { errorResponse, jsonResponse } from './error-mapping.js';
+import { orderRoute } from './order-route.js';
 
-const ROUTE_PATH = new RegExp(`${DCV_STATUS_ROUTE.path.replace('{order_id}', '([^/]*)')}/?$`);
+const ROUTE = orderRoute(DCV_STATUS_ROUTE);
 
 /** Whether the request is for this route (any method: a wrong one gets 405 here, not 404). */
 export function isDcvStatusPath(request: HttpRequest): boolean {
-  return ROUTE_PATH.test(request.path);
-}
-
-/**
- * The order id of the path, checked as the resend route checks it; `ValidationError`
- * (`invalid_order_id`) when it is not one.
- */
-export function parseDcvStatusRequest(request: HttpRequest): number {
-  if (request.method !== DCV_STATUS_ROUTE.method) {
-    throw new HttpRequestError(
-      'method_not_allowed',
-      `Method ${request.method} is not allowed; use ${DCV_STATUS_ROUTE_KEY}`,
-      DCV_STATUS_ROUTE.method,
-    );
-  }
-  const raw = request.orderIdParam ?? safeDecode(ROUTE_PATH.exec(request.path)?.[1] ?? '');
-  const orderId = /^[0-9]+$/.test(raw) ? parseOrderId(raw) : undefined;
-  if (orderId === undefined) {
-    throw ValidationError.single(
-      'order_id',
-      `must be a positive integer of at most ${REQUEST_LIMITS.maxOrderIdDigits} digits`,
-      'invalid_order_id',
-    );
-  }
-  return orderId;
+  return ROUTE.matches(request);
 }
 
 /** Answers the route; never throws. */
@@ -51,7 +26,7 @@ export async function answerDcvStatus(
   let logger: Logger = fallbackTelemetry().logger;
   let orderId: number | undefined;
   try {
-    orderId = parseDcvStatusRequest(request);
+    orderId = ROUTE.orderId(request);
     const runtime = getRuntime();
     logger = runtime.logger;
     const status = await runtime.dcvStatus(orderId, { deadline: options.deadline });

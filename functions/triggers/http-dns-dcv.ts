@@ -4,48 +4,27 @@
  * execution. Body optional: `{"method": "dns-txt-token" | "dns-cname-token"}` (TXT by default).
  * Statuses come from `error-mapping.ts`, as for every route.
  */
-import { DNS_DCV_ROUTE, DNS_DCV_ROUTE_KEY, type DnsDcvMethod, REQUEST_LIMITS } from '../app/contract.js';
+import { DNS_DCV_ROUTE, type DnsDcvMethod } from '../app/contract.js';
 import type { Runtime } from '../app/runtime.js';
 import { type Issue, ValidationError } from '../lib/errors.js';
 import { isRecord } from '../lib/is-record.js';
 import { fallbackTelemetry } from '../observability/invocation.js';
 import { describeError, type Logger } from '../observability/logger.js';
-import { parseOrderId } from '../resend/request-schema.js';
-import {
-  type HttpRequest,
-  HttpRequestError,
-  type HttpResponse,
-  parseJsonBody,
-  safeDecode,
-} from './api-gateway.js';
+import { type HttpRequest, type HttpResponse, parseJsonBody } from './api-gateway.js';
 import { parseDnsDcvMethod } from './direct-payload.js';
 import { errorResponse, jsonResponse } from './error-mapping.js';
+import { orderRoute } from './order-route.js';
 
-const ROUTE_PATH = new RegExp(`${DNS_DCV_ROUTE.path.replace('{order_id}', '([^/]*)')}/?$`);
+const ROUTE = orderRoute(DNS_DCV_ROUTE);
 
 /** Whether the request is for this route (any method: a wrong one gets 405 here, not 404). */
 export function isDnsDcvPath(request: HttpRequest): boolean {
-  return ROUTE_PATH.test(request.path);
+  return ROUTE.matches(request);
 }
 
 /** The order id and the method; `ValidationError` naming `order_id` or `method`, before DigiCert is called. */
 export function parseDnsDcvRequest(request: HttpRequest): { orderId: number; method: DnsDcvMethod } {
-  if (request.method !== DNS_DCV_ROUTE.method) {
-    throw new HttpRequestError(
-      'method_not_allowed',
-      `Method ${request.method} is not allowed; use ${DNS_DCV_ROUTE_KEY}`,
-      DNS_DCV_ROUTE.method,
-    );
-  }
-  const raw = request.orderIdParam ?? safeDecode(ROUTE_PATH.exec(request.path)?.[1] ?? '');
-  const orderId = /^[0-9]+$/.test(raw) ? parseOrderId(raw) : undefined;
-  if (orderId === undefined) {
-    throw ValidationError.single(
-      'order_id',
-      `must be a positive integer of at most ${REQUEST_LIMITS.maxOrderIdDigits} digits`,
-      'invalid_order_id',
-    );
-  }
+  const orderId = ROUTE.orderId(request);
   const body = parseJsonBody(request);
   if (body === undefined) return { orderId, method: 'dns-txt-token' };
   if (!isRecord(body))
