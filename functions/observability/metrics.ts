@@ -12,7 +12,7 @@
  */
 import { ERROR_CODES, ERROR_TYPES, METRICS } from '../app/contract.js';
 
-export type MetricUnit = 'Count' | 'Milliseconds';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
 
 /** The metrics every invocation reports (counts are reported even when zero, so graphs have no gaps). */
 export const METRIC = {
@@ -257,4 +257,55 @@ export interface EmfDocument {
     }[];
   };
   readonly [member: string]: unknown;
+}
+
+/** One value of a document written by {@link metricDocumentWriter}. */
+export interface MetricValue {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly value: number;
+}
+
+/**
+ * Writes EMF documents of their own, beside the invocation's (the pre-check's, the sweep's, DNS
+ * DCV's): in the function's namespace, with the `Service` dimension by default, other dimension sets
+ * and their values when given, and properties (searchable, never dimensions).
+ */
+export function metricDocumentWriter(options: {
+  readonly logger: { write(record: Record<string, unknown>): void };
+  readonly service: string;
+  /** The `level` the document carries (`Telemetry.documentLevel`). */
+  readonly documentLevel: string;
+  readonly now?: () => number;
+}): (
+  metrics: readonly MetricValue[],
+  extra?: {
+    readonly dimensions?: readonly (readonly string[])[];
+    /** The values of the dimensions other than `Service`. */
+    readonly dimensionValues?: Readonly<Record<string, string>>;
+    readonly properties?: Readonly<Record<string, unknown>>;
+  },
+) => void {
+  const now = options.now ?? Date.now;
+  return (metrics, extra = {}) => {
+    const timestamp = now();
+    options.logger.write({
+      _aws: {
+        Timestamp: timestamp,
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS.namespace,
+            Dimensions: (extra.dimensions ?? [[METRICS.serviceDimension]]).map((set) => [...set]),
+            Metrics: metrics.map(({ name, unit }) => ({ Name: name, Unit: unit })),
+          },
+        ],
+      },
+      [METRICS.serviceDimension]: options.service,
+      ...extra.dimensionValues,
+      ...Object.fromEntries(metrics.map(({ name, value }) => [name, value])),
+      timestamp: new Date(timestamp).toISOString(),
+      level: options.documentLevel,
+      ...extra.properties,
+    });
+  };
 }

@@ -5,8 +5,8 @@
  * because in `warn` mode the verdict may come after the invocation's own document was written.
  */
 
-import { METRICS } from '../../app/contract.js';
 import type { Logger } from '../../observability/logger.js';
+import { metricDocumentWriter } from '../../observability/metrics.js';
 import type { PrecheckEvent } from './resend.js';
 
 /** The pre-check's metrics (names are the contract with dashboards and alarms). */
@@ -26,8 +26,8 @@ export function createPrecheckReporter(options: {
   readonly documentLevel: string;
   readonly now?: () => number;
 }): (event: PrecheckEvent) => void {
-  const now = options.now ?? Date.now;
   const log = options.logger.child({ component: 'dcv-precheck' });
+  const write = metricDocumentWriter(options);
   return (event) => {
     const { verdict } = event;
     // The warm path of every passing address: nothing to say unless debugging.
@@ -67,23 +67,6 @@ export function createPrecheckReporter(options: {
       log.debug('dcv pre-check: the address can approve the domain', { ...fields, via: verdict.via });
     }
     if (metric === undefined) return;
-    const timestamp = now();
-    options.logger.write({
-      _aws: {
-        Timestamp: timestamp,
-        CloudWatchMetrics: [
-          {
-            Namespace: METRICS.namespace,
-            Dimensions: [[METRICS.serviceDimension]],
-            Metrics: [{ Name: metric, Unit: 'Count' }],
-          },
-        ],
-      },
-      [METRICS.serviceDimension]: options.service,
-      [metric]: 1,
-      timestamp: new Date(timestamp).toISOString(),
-      level: options.documentLevel,
-      orderId: event.orderId,
-    });
+    write([{ name: metric, unit: 'Count', value: 1 }], { properties: { orderId: event.orderId } });
   };
 }

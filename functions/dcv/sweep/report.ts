@@ -7,6 +7,7 @@
 import { METRICS, SWEEP_METRICS } from '../../app/contract.js';
 import { DigiCertRequestError } from '../../lib/errors.js';
 import { describeError, type Logger } from '../../observability/logger.js';
+import { metricDocumentWriter } from '../../observability/metrics.js';
 import type { SweepCounts, SweepSummary } from './plan.js';
 import type { SweepReporter } from './sweep.js';
 
@@ -19,29 +20,18 @@ export function createSweepReporter(options: {
   readonly documentLevel: string;
   readonly now?: () => number;
 }): SweepReporter {
-  const now = options.now ?? Date.now;
   const log = options.logger.child({ component: 'dcv-sweep' });
-  const write = (metrics: Readonly<Record<string, number>>, extra: Readonly<Record<string, string>> = {}) => {
-    const timestamp = now();
-    const names = Object.keys(metrics);
-    options.logger.write({
-      _aws: {
-        Timestamp: timestamp,
-        CloudWatchMetrics: [
-          {
-            Namespace: METRICS.namespace,
-            Dimensions: [[METRICS.serviceDimension, ...Object.keys(extra)]],
-            Metrics: names.map((name) => ({ Name: name, Unit: 'Count' })),
-          },
-        ],
-      },
-      [METRICS.serviceDimension]: options.service,
-      ...extra,
-      ...metrics,
-      timestamp: new Date(timestamp).toISOString(),
-      level: options.documentLevel,
+  const document = metricDocumentWriter(options);
+  const counts = (values: Readonly<Record<string, number>>) =>
+    Object.entries(values).map(([name, value]) => ({ name, unit: 'Count' as const, value }));
+  const write = (
+    metrics: Readonly<Record<string, number>>,
+    dimensionValues: Readonly<Record<string, string>> = {},
+  ) =>
+    document(counts(metrics), {
+      dimensions: [[METRICS.serviceDimension, ...Object.keys(dimensionValues)]],
+      dimensionValues,
     });
-  };
   return {
     acted(sweepId: string, counts: SweepCounts) {
       write({
