@@ -1,6 +1,6 @@
 /**
  * The DNS records that prove control of an order's domains to DigiCert (docs/contract.md §12,
- * ../shared FACTS "Where the DNS and HTTP values go"): the random value as a TXT record at the
+ * docs/dns-dcv.md "What it changes in a zone"): the random value as a TXT record at the
  * domain (or at `_dnsauth.<domain>`, `DNS_DCV_TXT_NAME`), or a CNAME from `_dnsauth.<domain>` to
  * `<random value>.dcv.digicert.com`. A wildcard (`*.example.com`) is proven at its base name.
  * Pure.
