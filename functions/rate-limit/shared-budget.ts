@@ -1,19 +1,22 @@
 /**
- * The shared budget (docs/contract.md §7): a ring of slots per window on the state table, so that
- * all containers together never send DigiCert more than `limit` requests in any `windowMs`, for
- * each window, whatever the network delays. A ticket names one slot in every ring; a request claims
- * them with a conditional write (or books them from when they free), is sent, and on `release()`
- * blocks them for one window after DigiCert's answer. The design, why it is exact, its throughput
- * and its cost: docs/design/rate-budget.md. The 429 pause rides on the ticket item (`pause.ts`);
- * while the table cannot be reached, `fallback.ts` takes over.
+ * The shared budget (docs/contract.md §7): slots on the state table, so that all containers together
+ * never send DigiCert more than `limit` requests in any `windowMs`, for each window, whatever the
+ * network delays. A request holds one item (`budget-items.ts`) and on it one slot of every window:
+ * it takes them with one conditional write (an item this container picks, or the item its ticket
+ * names when picks collide), is sent, and on `release()` blocks them for one window after DigiCert's
+ * answer with a second write. The design, why it is exact, its throughput and its cost:
+ * docs/design/rate-budget.md. The 429 pause is written on the items (`pause.ts`); while the table
+ * cannot be reached, `fallback.ts` takes over.
  */
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   type DynamoDBClient,
   UpdateItemCommand,
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { BudgetLayout, earliestSlots, type ItemView } from './budget-items.js';
 import { ClockSkewGauge, NO_SKEW } from './clock-skew.js';
 import {
   DeadlineReachedError,
@@ -96,20 +99,22 @@ const POLL_SHARE = 16;
  */
 const PAUSE_READ_SLACK_MS = 1_000;
 
-interface Ring {
-  readonly limit: number;
-  readonly windowMs: number;
-  readonly prefix: string;
+/** A 429 pause is written on this many items at a time. */
+const PAUSE_WRITES_AT_ONCE = 16;
+
+/** An item and, on it, one slot per ring (indexes into the item's slots of that ring). */
+interface Slots {
+  readonly item: number;
+  readonly slots: readonly number[];
 }
 
-interface Grant {
+interface Grant extends Slots {
   readonly holder: string;
-  readonly slots: readonly string[];
   readonly grantedAt: number;
 }
 
 interface Ticket {
-  /** Ticket number from 0: slot n mod L in each ring. */
+  /** Ticket number from 0: the item it names is `BudgetLayout.ticketItem(n)`. */
   readonly n: number;
   readonly pausedUntil: number;
 }
@@ -146,12 +151,11 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
   });
 }
 
-/** The ring itself: its acquire rejects when the table cannot be reached (`fallback.ts` decides what then). */
+/** The budget itself: its acquire rejects when the table cannot be reached (`fallback.ts` decides what then). */
 class RingBudget implements TableBudget {
   readonly #client: DynamoDbSender;
   readonly #table: string;
-  readonly #rings: readonly Ring[];
-  readonly #ticketsKey: string;
+  readonly #layout: BudgetLayout;
   readonly #attemptTimeoutMs: number;
   readonly #marginMs: number;
   readonly #callTimeoutMs: number;
@@ -162,26 +166,32 @@ class RingBudget implements TableBudget {
   /** This clock against the `Date` of the table's answers (`clock-skew.ts`). */
   readonly #skew: ClockSkewGauge;
   #onClockSkew: SharedRateBudgetOptions['onClockSkew'];
+  /**
+   * The pickable items as this container last wrote or read them: where it looks for a free one.
+   * Only a hint (another container may have taken one since): the claim's condition decides.
+   */
+  readonly #known = new Map<number, ItemView>();
+  /** The next item to try first: containers start at different ones. */
+  #cursor: number;
   /** Grants not yet released, oldest first (`release()` carries no identity: docs/design/rate-budget.md). */
   readonly #grants: Grant[] = [];
   readonly #pending = new Set<Promise<void>>();
   #sequence = 0;
   readonly #ticketWaiters: TicketWaiter[] = [];
   #ticketInFlight = false;
-  /** How long this container's requests take from grant to answer (a moving average): when a held slot is likely to free. */
+  /** How long this container's requests take from grant to answer (a moving average): when a held item is likely to free. */
   #latencyMs = 0;
+  /** The pause this container wrote (its own 429). */
   #pausedUntil = 0;
+  /** The latest pause read from the table (another container's 429). */
+  #sharedPausedUntil = 0;
   /** When the slot or the pause behind this container's latest refusal ends (the caller's `Retry-After`). */
   #refusedUntil: number | undefined;
 
   constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
     this.#client = options.client;
     this.#table = options.tableName;
-    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    this.#rings = [...options.windows]
-      .sort((a, b) => a.windowMs - b.windowMs)
-      .map(({ limit, windowMs }) => ({ limit, windowMs, prefix: `${keyPrefix}#${windowMs}ms#` }));
-    this.#ticketsKey = `${keyPrefix}#tickets`;
+    this.#layout = new BudgetLayout(options.windows, options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#marginMs = options.clockSkewMarginMs ?? 50;
     this.#callTimeoutMs = options.callTimeoutMs ?? 1_000;
@@ -191,16 +201,18 @@ class RingBudget implements TableBudget {
     this.#random = options.random ?? Math.random;
     this.#skew = new ClockSkewGauge(this.#marginMs);
     this.#onClockSkew = options.onClockSkew;
+    this.#cursor = Math.floor(this.#random() * this.#layout.pickable);
   }
 
   /** Rejects with `TableUnavailableError` or `DeadlineReachedError` (see `TableBudget`). */
   async acquire(deadline: number): Promise<boolean> {
     if (deadline < this.#clock.now()) return this.#refuse(undefined);
-    return this.#acquireShared(deadline, `${this.#containerId}#${++this.#sequence}`);
+    const holder = `${this.#containerId}#${++this.#sequence}`;
+    return (await this.#acquireByPick(deadline, holder)) ?? this.#acquireByTicket(deadline, holder);
   }
 
   retryAt(): number | undefined {
-    return latestAhead(this.#clock.now(), this.#refusedUntil, this.#pausedUntil);
+    return latestAhead(this.#clock.now(), this.#refusedUntil, this.#paused());
   }
 
   release(): void {
@@ -208,16 +220,11 @@ class RingBudget implements TableBudget {
     if (!grant) return;
     const answeredAt = this.#clock.now();
     this.#latencyMs += (answeredAt - grant.grantedAt - this.#latencyMs) / 8;
-    this.#track(
-      Promise.all(
-        grant.slots.map((key, i) => {
-          const ring = this.#rings[i] as Ring;
-          // A clock proven behind frees its slots that much later (as the others' clocks read them).
-          const late = this.#skew.skew().behindUpToMs;
-          return this.#releaseSlot(key, grant.holder, answeredAt + ring.windowMs + this.#marginMs + late);
-        }),
-      ).then(() => undefined),
-    );
+    // A clock proven behind frees its slots that much later (as the others' clocks read them).
+    const late = this.#skew.skew().behindUpToMs;
+    const freeAt = this.#layout.rings.map((ring) => answeredAt + ring.windowMs + this.#marginMs + late);
+    this.#remember(grant, freeAt, false, grant.grantedAt);
+    this.#track(this.#releaseItem(grant, freeAt));
   }
 
   pause(retryAfterSeconds?: number): void {
@@ -225,13 +232,15 @@ class RingBudget implements TableBudget {
     const until = now + pauseMs(retryAfterSeconds, this.#random);
     if (until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
-    // Only ever extended: a shorter pause written later must not cut a longer one short. A stored
-    // pause longer than one 429 can cause (written before pauses were capped) is replaced.
-    this.#track(
+    // On every item a container picks itself (its claim's condition reads it), then on the ticket
+    // item (a ticket's write reads it): once the ticket item has it, every item has it. Only ever
+    // extended: a shorter pause written later must not cut a longer one short. A stored pause
+    // longer than one 429 can cause (written before pauses were capped) is replaced.
+    const write = (key: string) =>
       this.#update(
         {
-          Key: { id: { S: this.#ticketsKey } },
-          UpdateExpression: 'SET paused_until = :until, expiration = :exp',
+          Key: { id: { S: key } },
+          UpdateExpression: 'SET paused_until = :until, expiration = if_not_exists(expiration, :exp)',
           ConditionExpression:
             'attribute_not_exists(paused_until) OR paused_until < :until OR paused_until > :longest',
           ExpressionAttributeValues: {
@@ -240,11 +249,19 @@ class RingBudget implements TableBudget {
             ':exp': num(expirationOf(until)),
           },
         },
-        now + this.#callTimeoutMs,
+        this.#clock.now() + this.#callTimeoutMs,
       ).then(
         () => undefined,
         () => undefined,
-      ),
+      );
+    const items = Array.from({ length: this.#layout.pickable }, (_, item) => this.#layout.key(item));
+    this.#track(
+      (async () => {
+        for (let i = 0; i < items.length; i += PAUSE_WRITES_AT_ONCE) {
+          await Promise.all(items.slice(i, i + PAUSE_WRITES_AT_ONCE).map(write));
+        }
+        await write(this.#layout.ticketsKey);
+      })(),
     );
   }
 
@@ -253,33 +270,72 @@ class RingBudget implements TableBudget {
   }
 
   pausedUntil(): number {
-    return this.#pausedUntil;
+    return this.#paused();
   }
 
-  async #acquireShared(deadline: number, holder: string): Promise<boolean> {
-    const ticket = await this.#takeTicket(deadline);
-    const n = ticket.n;
-    let pausedUntil = this.#cappedPause(ticket.pausedUntil);
-    const slots = this.#rings.map((ring) => `${ring.prefix}${n % ring.limit}`);
+  /**
+   * The common case, one write: claim an item this container believes free. A pick another
+   * container took meanwhile teaches this one what the item is, and it picks again. `undefined` when
+   * it knows of none free now: the ticket decides then.
+   */
+  async #acquireByPick(deadline: number, holder: string): Promise<boolean | undefined> {
+    // Each failed pick learns one item: bounded by their number.
+    for (let attempt = 0; attempt <= this.#layout.pickable; attempt += 1) {
+      const paused = this.#paused();
+      if (!(await waitOutPause(this.#clock, paused, deadline))) return this.#refuse(paused);
+      const pick = this.#pick(this.#clock.now());
+      if (pick === undefined) return undefined;
+      const outcome = await this.#claim(pick, holder, pick.start, deadline);
+      if (outcome === true) {
+        await this.#granted(pick, holder, pick.start);
+        return true;
+      }
+      // The table's answer says what the item is (DynamoDB returns it with the failed condition);
+      // without it, read it: the next pick, or the ticket, then knows.
+      if (outcome === undefined) await this.#look(pick.item, deadline);
+    }
+    return undefined;
+  }
 
-    // A claim may book a slot ahead: "held by me from `start`", where `start` is when the slot frees
-    // (`free_at <= :start`); the request then leaves at `start`, not one table round trip after it.
-    // A ticket below every ring's limit names slots no earlier ticket used: claim them all at once
-    // (one round trip). Any other ticket's slots were used before and are most likely still held
-    // by a request one round earlier: read them first (one read instead of a failed write), and
-    // book them all at once from when the last of them frees.
+  /**
+   * The pickable item to claim now, from the cursor on: the first this container knows free (or has
+   * never seen). Marks it taken at once, so that acquires started together pick different items.
+   * None while every item is busy: then the ticket queues the request, in order, for the next one.
+   */
+  #pick(now: number): (Slots & { readonly start: number }) | undefined {
+    const count = this.#layout.pickable;
+    for (let step = 0; step < count; step += 1) {
+      const item = (this.#cursor + step) % count;
+      if (this.#known.has(item) && !this.#knownFree(item, now)) continue;
+      this.#cursor = (item + 1) % count;
+      return { item, slots: this.#slotsFor(item), start: now };
+    }
+    return undefined;
+  }
+
+  /** Every other request: a ticket names the item, whose slots are booked from when they free. */
+  async #acquireByTicket(deadline: number, holder: string): Promise<boolean> {
+    const ticket = await this.#takeTicket(deadline);
+    this.#notePause(this.#cappedPause(ticket.pausedUntil, this.#layout.ticketsKey));
+    const item = this.#layout.ticketItem(ticket.n);
+    let slots = this.#slotsFor(item);
+
+    // A claim may book an item ahead: "held by me from `start`", where `start` is when its slots
+    // free (each `<= :start`); the request then leaves at `start`, not one table round trip after
+    // it. The first ticket on an item, or an item this container knows free, is claimed at once
+    // (one round trip). Any other was used before and is most likely still held by a request one
+    // round earlier: read it first (one read instead of a failed write), and book its slots from
+    // when the last of them frees.
     let start = this.#clock.now();
-    let claimFirst = this.#rings.every((ring) => n < ring.limit);
+    let claimFirst = this.#layout.firstTicketOn(ticket.n) || this.#knownFree(item, start);
     for (;;) {
-      const paused = Math.max(pausedUntil, this.#pausedUntil);
+      const paused = this.#paused();
       if (!(await waitOutPause(this.#clock, paused, deadline))) return this.#refuse(paused);
       start = Math.max(start, this.#clock.now());
       if (start > deadline) return this.#refuse(start);
       if (claimFirst) {
-        if (await this.#claimAll(slots, holder, start, deadline)) {
-          // A clock proven ahead claims early by the others' clocks: it sends that much later.
-          await sleepUntil(this.#clock, start + this.#skew.skew().aheadUpToMs);
-          this.#grants.push({ holder, slots, grantedAt: this.#clock.now() });
+        if ((await this.#claim({ item, slots }, holder, start, deadline)) === true) {
+          await this.#granted({ item, slots }, holder, start);
           return true;
         }
       }
@@ -287,41 +343,41 @@ class RingBudget implements TableBudget {
       // Doubles while a holder stays overdue: a slow table must not be polled harder.
       let pollMs = POLL_MS;
       for (;;) {
-        const seen = await this.#look(slots, deadline);
-        pausedUntil = this.#cappedPause(seen.pausedUntil);
+        const view = await this.#look(item, deadline);
         const now = this.#clock.now();
-        const paused = Math.max(pausedUntil, this.#pausedUntil);
+        const paused = this.#paused();
+        slots = earliestSlots(view);
+        const frees = slots.map((slot, r) => view.free[r]?.[slot] ?? 0);
+        const holds = this.#layout.rings.map((ring) => ring.windowMs + this.#marginMs);
         // Released (its free time is known), or a lease about to run out: bookable from then.
-        const held = seen.slots
-          .map((slot, i) => ({ ...slot, hold: (this.#rings[i] as Ring).windowMs + this.#marginMs }))
-          .filter((slot) => slot.held && slot.freeAt > now + pollMs);
-        if (held.length === 0) {
-          start = Math.max(paused, now, ...seen.slots.map((slot) => slot.freeAt));
+        if (!view.held || (frees[this.#layout.base] ?? 0) <= now + pollMs) {
+          start = Math.max(paused, now, ...frees);
           if (start > deadline) return this.#refuse(start);
-          // A slot in use that frees well before another of this ticket's slots would sit idle
-          // from then until `start` once booked, while an older ticket on it could use it: leave
-          // it to them, and look again shortly before `start`.
-          const lookBy = start - Math.min(...this.#rings.map((ring) => ring.windowMs)) / 4;
-          if (seen.slots.some((slot) => slot.freeAt > now && slot.freeAt < lookBy) && lookBy > now + pollMs) {
+          // A slot in use that frees well before another of this item's would sit idle from then
+          // until `start` once booked, while an older ticket on the item could use it: leave it to
+          // them, and look again shortly before `start`.
+          const lookBy = start - Math.min(...this.#layout.rings.map((ring) => ring.windowMs)) / 4;
+          if (frees.some((freeAt) => freeAt > now && freeAt < lookBy) && lookBy > now + pollMs) {
             await this.#clock.sleep(lookBy - now);
             continue;
           }
           break;
         }
-        // Held: it frees W after an answer that cannot precede its claim; look again when this
-        // container's requests usually answer (the release then says when), then less and less often.
-        const freeNoEarlier = Math.max(paused, ...held.map((slot) => slot.claimedAt + slot.hold));
+        // Held: each slot frees W after an answer that cannot precede the claim; look again when
+        // this container's requests usually answer (the release then says when), then less and
+        // less often.
+        const freeNoEarlier = Math.max(
+          paused,
+          ...frees.map((freeAt, r) => Math.min(freeAt, view.claimedAt + (holds[r] ?? 0))),
+        );
         if (freeNoEarlier > deadline) return this.#refuse(freeNoEarlier);
         const lookAt = Math.max(
           now + pollMs,
-          ...held.map((slot) => Math.min(slot.freeAt, slot.claimedAt + this.#latencyMs)),
+          Math.min(frees[this.#layout.base] ?? 0, view.claimedAt + this.#latencyMs),
         );
         // Capped at a small part of the window: a waiter that looks late lets a later ticket on the
-        // same slot (another container's, one round ahead of it) book the slot first, and loses a round.
-        pollMs = Math.min(
-          2 * pollMs,
-          Math.max(POLL_MS, Math.min(...held.map((slot) => slot.hold)) / POLL_SHARE),
-        );
+        // same item (another container's, one round ahead of it) book it first, and loses a round.
+        pollMs = Math.min(2 * pollMs, Math.max(POLL_MS, Math.min(...holds) / POLL_SHARE));
         await this.#clock.sleep(lookAt - now);
       }
     }
@@ -332,19 +388,46 @@ class RingBudget implements TableBudget {
     return false;
   }
 
+  #paused(): number {
+    return Math.max(this.#pausedUntil, this.#sharedPausedUntil);
+  }
+
+  #notePause(until: number): void {
+    this.#sharedPausedUntil = Math.max(this.#sharedPausedUntil, until);
+  }
+
+  /** The item's slots this container would claim: those it knows free first, or any for an item it has not seen. */
+  #slotsFor(item: number): number[] {
+    const view = this.#known.get(item);
+    if (view !== undefined) return earliestSlots(view);
+    return this.#layout.rings.map((_, r) => Math.floor(this.#random() * this.#layout.slotsOn(r, item)));
+  }
+
+  #knownFree(item: number, now: number): boolean {
+    const view = this.#known.get(item);
+    if (view === undefined || view.held) return false;
+    return earliestSlots(view).every((slot, r) => (view.free[r]?.[slot] ?? 0) <= now);
+  }
+
+  async #granted(taken: Slots, holder: string, start: number): Promise<void> {
+    // A clock proven ahead claims early by the others' clocks: it sends that much later.
+    await sleepUntil(this.#clock, start + this.#skew.skew().aheadUpToMs);
+    this.#grants.push({ ...taken, holder, grantedAt: this.#clock.now() });
+  }
+
   /**
    * The pause as stored, or `MAX_PAUSE_MS` from now for one stored further ahead than a 429 can
    * pause (written before pauses were capped), which is then rewritten so: it ends within
    * `MAX_PAUSE_MS` of being first read, not a day after the 429.
    */
-  #cappedPause(stored: number): number {
+  #cappedPause(stored: number, key: string): number {
     const now = this.#clock.now();
     if (stored <= now + MAX_PAUSE_MS + PAUSE_READ_SLACK_MS) return stored;
     const capped = now + MAX_PAUSE_MS;
     this.#track(
       this.#update(
         {
-          Key: { id: { S: this.#ticketsKey } },
+          Key: { id: { S: key } },
           UpdateExpression: 'SET paused_until = :capped',
           ConditionExpression: 'paused_until = :stored',
           ExpressionAttributeValues: { ':capped': num(capped), ':stored': { N: String(stored) } },
@@ -376,7 +459,7 @@ class RingBudget implements TableBudget {
     this.#ticketInFlight = true;
     void this.#update(
       {
-        Key: { id: { S: this.#ticketsKey } },
+        Key: { id: { S: this.#layout.ticketsKey } },
         UpdateExpression: 'ADD n :k SET expiration = :exp',
         ExpressionAttributeValues: { ':k': num(batch.length), ':exp': num(expirationOf(this.#clock.now())) },
         ReturnValues: 'ALL_NEW',
@@ -402,69 +485,63 @@ class RingBudget implements TableBudget {
   }
 
   /**
-   * Claims (or books from `start`) the ticket's slot in every ring, all at once. `false` when one is
-   * not free by `start`; the others are then given back free from `start` (never earlier than they
-   * were: the claim required `free_at <= start`), since nothing was sent on them.
+   * Claims (or books from `start`) the item's slot in every ring with one conditional write, unless
+   * the item is paused past `start`. `true` when taken; `false` when not free by then, with what the
+   * table said the item is remembered; `undefined` when not free and the table did not say (an
+   * emulator that does not return the item). The lease covers the request until it has surely been
+   * answered and counted, should this container never release it.
    */
-  async #claimAll(
-    slots: readonly string[],
-    holder: string,
-    start: number,
-    deadline: number,
-  ): Promise<boolean> {
-    const claimed = await Promise.all(
-      slots.map((key, i) => this.#claim(key, holder, start, this.#rings[i] as Ring, deadline)),
+  async #claim(taken: Slots, holder: string, start: number, deadline: number): Promise<boolean | undefined> {
+    const { behindUpToMs, aheadUpToMs } = this.#skew.skew();
+    const leases = this.#layout.rings.map(
+      (ring) =>
+        start +
+        this.#attemptTimeoutMs +
+        ring.windowMs +
+        this.#marginMs +
+        this.#leaseSlackMs +
+        behindUpToMs +
+        aheadUpToMs,
     );
-    if (claimed.every(Boolean)) return true;
-    await Promise.all(
-      slots.map((key, i) => (claimed[i] ? this.#releaseSlot(key, holder, start) : undefined)),
-    );
-    return false;
-  }
-
-  /**
-   * Claims one slot for a request that leaves at `start` (now, or when the slot frees); `false` when
-   * it is not free by then. The lease covers that request until it has surely been answered and
-   * counted, should this container never release it.
-   */
-  async #claim(key: string, holder: string, start: number, ring: Ring, deadline: number): Promise<boolean> {
-    const lease =
-      start +
-      this.#attemptTimeoutMs +
-      ring.windowMs +
-      this.#marginMs +
-      this.#leaseSlackMs +
-      this.#skew.skew().behindUpToMs +
-      this.#skew.skew().aheadUpToMs;
+    const names = taken.slots.map((slot, r) => this.#layout.attribute(r, slot));
+    const values: Record<string, AttributeValue> = {
+      ':held': { BOOL: true },
+      ':me': { S: holder },
+      ':start': num(start),
+      ':exp': num(expirationOf(Math.max(...leases))),
+    };
+    for (const [r, lease] of leases.entries()) values[`:lease${r}`] = num(lease);
+    // Taken as soon as it is asked for, so that acquires started meanwhile pick other items.
+    const before = this.#known.get(taken.item);
+    this.#remember(taken, leases, true, start);
     try {
       await this.#update(
         {
-          Key: { id: { S: key } },
-          UpdateExpression:
-            'SET free_at = :lease, held = :held, holder = :me, claimed_at = :start, expiration = :exp',
-          ConditionExpression: 'attribute_not_exists(free_at) OR free_at <= :start',
-          ExpressionAttributeValues: {
-            ':lease': num(lease),
-            ':held': { BOOL: true },
-            ':me': { S: holder },
-            ':start': num(start),
-            ':exp': num(expirationOf(lease)),
-          },
+          Key: { id: { S: this.#layout.key(taken.item) } },
+          UpdateExpression: `SET ${names.map((name, r) => `${name} = :lease${r}, `).join('')}held = :held, holder = :me, claimed_at = :start, expiration = :exp`,
+          ConditionExpression: [
+            ...names.map((name) => `(attribute_not_exists(${name}) OR ${name} <= :start)`),
+            '(attribute_not_exists(paused_until) OR paused_until <= :start)',
+          ].join(' AND '),
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
         deadline,
       );
       return true;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
+      this.#forget(taken.item, before);
+      if (!isConditionFailed(error)) throw error;
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      if (item === undefined) return undefined;
+      this.#learn(taken.item, item);
+      return false;
     }
   }
 
-  /** The ticket's slots and the shared pause, in one read. */
-  async #look(
-    keys: readonly string[],
-    deadline: number,
-  ): Promise<{ slots: { freeAt: number; held: boolean; claimedAt: number }[]; pausedUntil: number }> {
+  /** The item and the ticket item (its pause), in one read. */
+  async #look(item: number, deadline: number): Promise<ItemView> {
+    const key = this.#layout.key(item);
     const read = await this.#call(
       (abortSignal) =>
         this.#client.send(
@@ -472,9 +549,8 @@ class RingBudget implements TableBudget {
             new BatchGetItemCommand({
               RequestItems: {
                 [this.#table]: {
-                  Keys: [...keys, this.#ticketsKey].map((key) => ({ id: { S: key } })),
+                  Keys: [key, this.#layout.ticketsKey].map((id) => ({ id: { S: id } })),
                   ConsistentRead: true,
-                  ProjectionExpression: 'id, free_at, held, claimed_at, paused_until',
                 },
               },
             }),
@@ -488,43 +564,64 @@ class RingBudget implements TableBudget {
       // DynamoDB may leave keys unread under load: ask again (bounded by the caller's deadline).
       throw new TableUnavailableError('The state table left a read unprocessed');
     }
-    const tickets = items.find((item) => item.id?.S === this.#ticketsKey);
-    return {
-      slots: keys.map((key) => {
-        const slot = items.find((item) => item.id?.S === key);
-        return {
-          freeAt: Number(slot?.free_at?.N ?? '0'),
-          held: slot?.held?.BOOL === true,
-          claimedAt: Number(slot?.claimed_at?.N ?? '0'),
-        };
-      }),
-      pausedUntil: Number(tickets?.paused_until?.N ?? '0'),
-    };
+    const tickets = items.find((found) => found.id?.S === this.#layout.ticketsKey);
+    this.#notePause(this.#cappedPause(Number(tickets?.paused_until?.N ?? '0'), this.#layout.ticketsKey));
+    return this.#learn(item, items.find((found) => found.id?.S === key) ?? {});
   }
 
-  /** Frees a slot from `freeAt`, if `holder` still holds it; retried a few times, never thrown. */
-  async #releaseSlot(key: string, holder: string, freeAt: number): Promise<void> {
+  /** Remembers an item as the table had it (and its pause); answers it. */
+  #learn(item: number, attributes: Record<string, AttributeValue>): ItemView {
+    const read = this.#layout.view(item, attributes);
+    const view = { ...read, pausedUntil: this.#cappedPause(read.pausedUntil, this.#layout.key(item)) };
+    this.#notePause(view.pausedUntil);
+    if (item < this.#layout.pickable) this.#known.set(item, view);
+    return view;
+  }
+
+  /** Remembers what this container wrote on an item (`frees`: the taken slots' times, per ring). */
+  #remember(taken: Slots, frees: readonly number[], held: boolean, claimedAt: number): void {
+    if (taken.item >= this.#layout.pickable) return;
+    const view = this.#known.get(taken.item) ?? this.#layout.view(taken.item, undefined);
+    this.#known.set(taken.item, {
+      free: view.free.map((slots, r) =>
+        slots.map((freeAt, slot) => (slot === taken.slots[r] ? (frees[r] ?? freeAt) : freeAt)),
+      ),
+      held,
+      claimedAt,
+      pausedUntil: view.pausedUntil,
+    });
+  }
+
+  #forget(item: number, before: ItemView | undefined): void {
+    if (before === undefined) this.#known.delete(item);
+    else this.#known.set(item, before);
+  }
+
+  /** Frees the item's taken slots from `freeAt` (per ring), if `holder` still holds it; retried a few times, never thrown. */
+  async #releaseItem(grant: Grant, freeAt: readonly number[]): Promise<void> {
+    const names = grant.slots.map((slot, r) => this.#layout.attribute(r, slot));
+    const values: Record<string, AttributeValue> = {
+      ':held': { BOOL: false },
+      ':me': { S: grant.holder },
+      ':exp': num(expirationOf(Math.max(...freeAt))),
+    };
+    for (const [r, at] of freeAt.entries()) values[`:free${r}`] = num(at);
     for (let attempt = 1; attempt <= RELEASE_ATTEMPTS; attempt += 1) {
       try {
         await this.#update(
           {
-            Key: { id: { S: key } },
-            UpdateExpression: 'SET free_at = :free, held = :held, expiration = :exp',
+            Key: { id: { S: this.#layout.key(grant.item) } },
+            UpdateExpression: `SET ${names.map((name, r) => `${name} = :free${r}, `).join('')}held = :held, expiration = :exp`,
             ConditionExpression: 'holder = :me',
-            ExpressionAttributeValues: {
-              ':free': num(freeAt),
-              ':held': { BOOL: false },
-              ':me': { S: holder },
-              ':exp': num(expirationOf(freeAt)),
-            },
+            ExpressionAttributeValues: values,
           },
           this.#clock.now() + this.#callTimeoutMs,
         );
         return;
       } catch (error) {
-        // Someone else holds it: our lease ran out, which only ever frees the slot later than this would.
+        // Someone else holds it: our lease ran out, which only ever frees the slots later than this would.
         if (isConditionFailed(error)) return;
-        // Otherwise the lease frees the slot eventually: later than this release would, never earlier.
+        // Otherwise the lease frees the slots eventually: later than this release would, never earlier.
       }
     }
   }

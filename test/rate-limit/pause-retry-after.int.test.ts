@@ -4,7 +4,7 @@
  * container for at most 180 s whatever DigiCert's Retry-After, and a caller refused during a pause
  * is told when it really ends.
  */
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeContext, httpV2Event } from '../../dev/lambda-events.js';
 import type { Handler } from '../../functions/resend-dcv-emails/handler.js';
@@ -99,12 +99,19 @@ describe('one 429 from DigiCert pauses every container for at most 180 s', () =>
   it('reads a stored pause longer than 180 s (written before the cap) as 180 s, and rewrites it', async () => {
     const table = await db.createTable();
     const aDayAhead = Date.now() + 86_400_000;
-    await db.client.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { id: { S: 'rate-budget#tickets' }, n: { N: '0' }, paused_until: { N: String(aDayAhead) } },
-      }),
-    );
+    // Where a pause is kept: on the ticket item and on every item a container may pick (at most 256).
+    const ids = ['rate-budget#tickets', ...Array.from({ length: 256 }, (_, i) => `rate-budget#slot#${i}`)];
+    for (let i = 0; i < ids.length; i += 25) {
+      await db.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [table]: ids.slice(i, i + 25).map((id) => ({
+              PutRequest: { Item: { id: { S: id }, paused_until: { N: String(aDayAhead) } } },
+            })),
+          },
+        }),
+      );
+    }
 
     const response = await put(container(table), 805);
 
