@@ -10,6 +10,7 @@ import {
   FIXED_MONTHLY,
   PRICES,
 } from '../../tools/bench/cost.js';
+import { queueBilledMsPerOrder, stepFunctionsLogBytes, transitionsOf } from '../../tools/bench/rows/cost.js';
 
 describe('the cost of 1,000 resends', () => {
   it('charges each service its unit price: requests per million, duration per GB-second, logs per GB', () => {
@@ -106,5 +107,34 @@ describe('the price list', () => {
 
   it('says where a price was not found rather than citing a page for it', () => {
     expect(PRICES.route53ApiCalls.source).toMatch(/^not found in stored pages; value 0 from /);
+  });
+});
+
+describe('what the cost row counts', () => {
+  it('counts a Standard transition for each state entered, the unnamed Choice states and each retry', () => {
+    const history = [
+      'Publish',
+      'WaitForSync',
+      'ChangeStatus',
+      'WaitForSync',
+      'ChangeStatus',
+      'Check',
+      'WaitBeforeCheck',
+      'Check',
+      'Cleanup',
+      'Validated',
+    ];
+
+    // 10 entered, InSync after 2 ChangeStatus, CheckOutcome after 2 Check, 1 retry.
+    expect(transitionsOf(history, 1)).toBe(15);
+  });
+
+  it('bills a backlogged queue consumer for its wait on the budget: 2 consumers at 5 orders a second', () => {
+    expect(queueBilledMsPerOrder(0.5, 6)).toBe(400);
+  });
+
+  it('estimates the execution log from its events: two per state, three more per task', () => {
+    // 14 × 2 × (300 + 600) + 6 × (900 + 1,200)
+    expect(stepFunctionsLogBytes(14, 6, 600)).toBe(25_200 + 12_600);
   });
 });

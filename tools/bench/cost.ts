@@ -266,6 +266,20 @@ export function dynamoDbUnits(
   }
 }
 
+/** {@link dynamoDbUnits} of a request as it travels: its operation and its JSON body's bytes. */
+export function dynamoDbRequestUnits(
+  operation: string,
+  body: Uint8Array | string,
+): { readonly read: number; readonly write: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  return dynamoDbUnits(operation, parsed);
+}
+
 function sumOverTables(items: unknown, units: (entry: unknown) => number): number {
   return isRecord(items) ? Object.values(items).reduce<number>((sum, entry) => sum + units(entry), 0) : 0;
 }
