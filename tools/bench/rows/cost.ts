@@ -559,7 +559,7 @@ function dnsRow(dns: DnsMeasure): Row {
     gated: false,
     detail:
       `ours: ${breakdown(o)}; naive (one Lambda invocation publishes, sleeps through the same waits, checks and cleans up; no Step Functions, no table; cannot outlast Lambda's 15 minutes): ${breakdown(n)}. ` +
-      `Measured per workflow over ${dns.workflows} happy-path runs of dev/local-workflow.ts (DigiCert validated at check ${fixed(dns.checks, 0)}, Route 53 INSYNC after ${fixed(dns.syncPolls, 0)} GetChange polls): ` +
+      `Measured per workflow over ${dns.workflows} happy-path runs of dev/local-workflow.ts (DigiCert validated at check ${fixed(dns.checks, 0)}, INSYNC at ChangeStatus ${fixed(dns.syncPolls, 0)}, the Route 53 stand-in answering PENDING once per change): ` +
       `${fixed(dns.transitions, 1)} state transitions (${dns.history.join(' > ')}, plus a Choice after each ChangeStatus and Check), ` +
       `${fixed(dns.invocations, 1)} Lambda invocations (${fixed(dns.handlerMs, 2)} ms handler time in all, billed ${fixed(ours.lambda.billedMs, 0)} ms with ${DIGICERT_ROUND_TRIP_MS} ms per DigiCert and ${ROUTE53_ROUND_TRIP_MS} ms per Route 53 request), ` +
       `DigiCert ${fixed(dns.digicertRequests, 1)} requests, Route 53 ${fixed(dns.route53Requests, 1)} (${Object.entries(
