@@ -47,8 +47,16 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
+export interface CountingProxyOptions {
+  /** Sees each request's operation and body before it is forwarded (the bench's cost row reads units). */
+  readonly observe?: (operation: string, body: Buffer) => void;
+}
+
 /** Starts the proxy in front of `target`. */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: string,
+  options: CountingProxyOptions = {},
+): Promise<CountingProxy> {
   const counts = new Map<string, number>();
   const pass = passThrough(target);
   const server = await LoopbackServer.listen((req, res) => {
@@ -57,7 +65,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     req.on('end', () => {
       const operation = operationOf(req);
       counts.set(operation, (counts.get(operation) ?? 0) + 1);
-      pass(req, res, Buffer.concat(chunks));
+      const body = Buffer.concat(chunks);
+      options.observe?.(operation, body);
+      pass(req, res, body);
     });
   });
   return {

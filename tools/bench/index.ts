@@ -28,6 +28,8 @@
  *            what the sweep's budget share allows, DigiCert requests per order, duplicates
  *   table    state-table requests per order sent (dynalite behind a counting proxy): plain HTTP,
  *            with an Idempotency-Key, a direct batch
+ *   cost     US$ per 1,000 resends and per 1,000 DNS validations from counts measured in the run
+ *            (`cost.ts` holds the prices), ours beside a naive deployment
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -45,6 +47,7 @@ import { type BenchContext, type BenchRow, boundedInt, progress, type Row } from
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { coldStateRow } from './rows/cold-state.js';
+import { costRow } from './rows/cost.js';
 import { memoryRow } from './rows/memory.js';
 import { peersRow } from './rows/peers.js';
 import { precheckRow } from './rows/precheck.js';
@@ -73,6 +76,7 @@ const ROWS: readonly BenchRow[] = [
   queueRow,
   sweepRow,
   tableRow,
+  costRow,
 ];
 
 interface Options {
