@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCountingProxy } from '../../dev/counting-proxy.js';
 import { createLogger } from '../../functions/observability/logger.js';
 import { createRateLimiter } from '../../functions/rate-limit/container-limiter.js';
 import { fallbackShare, ringWindows } from '../../functions/rate-limit/fallback.js';
@@ -210,6 +211,64 @@ describe('the shared rate budget (a ring of slots in the state table)', () => {
     expect(late).toBe(false);
     // A held slot cannot free before a whole window from now, so there is nothing to wait for.
     expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
+  it("takes a request's slot in every window with one write and gives them back with another, below the limits", async () => {
+    const tableName = await db.createTable();
+    const proxy = await startCountingProxy(db.endpoint);
+    const counted = sdkClient(proxy.endpoint);
+    try {
+      const budget = createSharedRateBudget({
+        client: counted,
+        tableName,
+        windows: [
+          { limit: 10, windowMs: 1_000 },
+          { limit: 30, windowMs: 60_000 },
+        ],
+        attemptTimeoutMs: 1_000,
+      });
+
+      for (let i = 0; i < 8; i += 1) {
+        expect(await budget.acquire(Date.now() + 5_000)).toBe(true);
+        budget.release();
+      }
+      await budget.flush();
+
+      expect(Object.fromEntries(proxy.counts)).toEqual({ UpdateItem: 16 });
+    } finally {
+      counted.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('lets two containers that pick the same items learn them from the table and still fill the window at once', async () => {
+    const tableName = await db.createTable();
+    const proxy = await startCountingProxy(db.endpoint);
+    const counted = sdkClient(proxy.endpoint);
+    try {
+      const [a, b] = [0, 1].map((i) =>
+        createSharedRateBudget({
+          client: counted,
+          tableName,
+          windows: [{ limit: 6, windowMs: 60_000 }],
+          attemptTimeoutMs: 1_000,
+          containerId: `container-${i}`,
+          // Both start their picks at item 0.
+          random: () => 0,
+        }),
+      );
+      if (!a || !b) throw new Error('two budgets');
+
+      const grants = await Promise.all(
+        [0, 1, 2, 3, 4, 5].map((i) => (i % 2 ? a : b).acquire(Date.now() + 2_000)),
+      );
+
+      expect(grants).toEqual(Array(6).fill(true));
+      expect(proxy.counts.get('UpdateItem') ?? 0).toBeGreaterThan(6);
+    } finally {
+      counted.destroy();
+      await proxy.close();
+    }
   });
 
   it('frees a slot one window after the answer, not after the grant', async () => {
