@@ -3,7 +3,8 @@
  * importing our bundle with the state table the stack always sets (dynalite on 127.0.0.1, behind the
  * counting proxy holding every table request `DELAY_MS`, an in-region round trip) and completing a
  * first plain HTTP resend, over a fresh `node` importing the naive peer (`peers/naive.ts`, which keeps
- * no state) and completing its first call; medians of interleaved runs, with `node -e 0` beside them.
+ * no state) and completing its first call; medians of interleaved runs, with `node -e 0` and ours
+ * without the table beside them (the table's part of the time).
  * Ours gets the stack's runtime variables (`MALLOC_ARENA_MAX`) and no `NODE_OPTIONS` (the stack sets
  * none); the peer and `node -e 0` neither, as in the peers row.
  *
@@ -59,6 +60,8 @@ export const coldDeployedRow: BenchRow = {
         { name: 'baseline', args: ['-e', '0'], exitTimed: true, env: peerEnv },
         { name: 'ours', args: ['-e', coldScript(context.bundle, true)], env: oursEnv },
         { name: 'naive', args: ['-e', coldScript(naive.bundle, true)], env: peerEnv },
+        // Ours without the table, as the peers row runs it: what the table's part is.
+        { name: 'stateless', args: ['-e', coldScript(context.bundle, true)], env: context.env },
       ];
       proxy.reset();
       const { done } = await interleavedColdRuns(kinds, RUNS, peerEnv, node, 'cold start as deployed');
@@ -75,7 +78,7 @@ export const coldDeployedRow: BenchRow = {
           target: `≤ ${TARGETS.deployedColdRatio}`,
           verdict: ratio <= TARGETS.deployedColdRatio ? 'PASS' : 'MISS',
           gated: false,
-          detail: `${node.label}, import + first HTTP resend to the answer in a fresh process, medians of ${RUNS} interleaved runs: ours with STATE_TABLE_NAME (dynalite, ${DELAY_MS} ms per table call, ${fixed(requests, 1)} table requests per cold start) ${ms(at('ours'))}, naive (no table) ${ms(at('naive'))}, node -e 0 ${ms(at('baseline'))}; ours with the stack's ${runtimeEnvLabel()} and no NODE_OPTIONS, the peer without`,
+          detail: `${node.label}, import + first HTTP resend to the answer in a fresh process, medians of ${RUNS} interleaved runs: ours with STATE_TABLE_NAME (dynalite, ${DELAY_MS} ms per table call, ${fixed(requests, 1)} table requests per cold start) ${ms(at('ours'))}, naive (no table) ${ms(at('naive'))}, node -e 0 ${ms(at('baseline'))}; ours without STATE_TABLE_NAME ${ms(at('stateless'))} (${fixed(at('stateless') / at('naive'))} × naive), so the table's part is +${ms(at('ours') - at('stateless'))}; ours with the stack's ${runtimeEnvLabel()} and no NODE_OPTIONS, the peer without`,
         },
       ];
     } finally {
