@@ -2,7 +2,9 @@
  * A pass-through proxy on 127.0.0.1 in front of an AWS JSON-protocol server (dynalite,
  * local-aws-sqs) that counts the requests by operation (`X-Amz-Target`'s last part: `UpdateItem`,
  * `TransactWriteItems`, ...): what the bench counts per order, and what the tests' fault proxies
- * forward. The real SDK talks to it as to the service.
+ * forward. The real SDK talks to it as to the service. With `delayMs`, every request waits that long
+ * before it is forwarded: a round trip to the service in the function's region (a few milliseconds)
+ * instead of loopback's tenth of one, for the bench's latency and cold-start rows as deployed.
  */
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackServer } from './loopback-server.js';
@@ -50,6 +52,8 @@ export interface CountingProxy {
 export interface CountingProxyOptions {
   /** Sees each request's operation and body before it is forwarded (the bench's cost row reads units). */
   readonly observe?: (operation: string, body: Buffer) => void;
+  /** Milliseconds every request waits before it is forwarded. @default 0 */
+  readonly delayMs?: number;
 }
 
 /** Starts the proxy in front of `target`. */
@@ -57,6 +61,7 @@ export async function startCountingProxy(
   target: string,
   options: CountingProxyOptions = {},
 ): Promise<CountingProxy> {
+  const delayMs = options.delayMs ?? 0;
   const counts = new Map<string, number>();
   const pass = passThrough(target);
   const server = await LoopbackServer.listen((req, res) => {
@@ -67,7 +72,8 @@ export async function startCountingProxy(
       counts.set(operation, (counts.get(operation) ?? 0) + 1);
       const body = Buffer.concat(chunks);
       options.observe?.(operation, body);
-      pass(req, res, body);
+      if (delayMs > 0) setTimeout(() => pass(req, res, body), delayMs);
+      else pass(req, res, body);
     });
   });
   return {

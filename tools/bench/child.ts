@@ -23,10 +23,19 @@ export interface NodeRuntime {
 
 /**
  * Finds Lambda's Node (`npx -y -p node@24.21.0`, the npm package that ships the binary) once per
- * run. If it cannot be found (no registry, no cache), falls back to the node running the bench and
+ * run, or takes this process's node when it is a Node 24 already. If it cannot be found (no registry, no cache), falls back to the node running the bench and
  * says so in `label`, which every timing row prints: figures from another major are not Lambda's.
  */
 export function resolveLambdaNode(): Promise<NodeRuntime> {
+  // The bench re-runs itself on Lambda's Node (index.ts): its children then run on the same binary.
+  if (process.versions.node.startsWith('24.')) {
+    return Promise.resolve({
+      path: process.execPath,
+      version: process.version,
+      lambda: true,
+      label: `Node ${process.version}`,
+    });
+  }
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && name !== 'NODE_OPTIONS') env[name] = value;

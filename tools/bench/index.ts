@@ -7,9 +7,12 @@
  * Secrets Manager stand-in run in this process); every loop is bounded, and the whole run is cut
  * off after `BENCH_MAX_SECONDS` (default 900: the timing rows alone take minutes on a loaded machine).
  *
- * The timing rows (warm, cold, memory, peers) run their children on Lambda's Node 24
- * (`npx -p node@24.21.0`, found once per run; if it cannot be, this node, and every such row says
- * so). They are informative: `--gate` fails only on the machine-independent rows.
+ * The whole bench runs on Lambda's Node 24: started on an older node (`npm run bench` is `tsx` on the
+ * machine's node), it finds `npx -p node@24.21.0` and runs itself again on it, with tsx's loader, so
+ * that the in-process rows measure Lambda's runtime too (`BENCH_NODE=current` keeps it on this node).
+ * The timing rows (warm, cold, memory, peers) run their children on the same node. If it cannot be
+ * found, everything runs on this node, and the progress, the timing rows and the table's last line
+ * say so loudly. Timing rows are informative: `--gate` fails only on the machine-independent rows.
  *
  * One file per row in `rows/` (details in docs/performance.md), run in this order:
  *   warm     handler p50/p99 in-process over a bare pooled undici PUT to the same simulator
@@ -30,11 +33,17 @@
  *            with an Idempotency-Key, a direct batch
  *   cost     US$ per 1,000 resends and per 1,000 DNS validations from counts measured in the run
  *            (`cost.ts` holds the prices), ours beside a naive deployment
+ *   latency-deployed  the p50 a 5 ms round trip per table call adds to a warm resend, over the same
+ *            handler without a state table
+ *   cold-deployed  a fresh process with the state table (5 ms per table call), import + first
+ *            resend, over the naive peer's import + first call
  */
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DigiCertSimulator } from '../../dev/digicert-simulator.js';
 import { LocalDnsServer } from '../../dev/dns-server.js';
 import { pointSdkAt, quietSdkNodeWarning } from '../../dev/sdk-endpoint.js';
@@ -46,8 +55,10 @@ import { KEY, SECRET_ID } from './fixtures.js';
 import { type BenchContext, type BenchRow, boundedInt, progress, type Row } from './row.js';
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
+import { coldDeployedRow } from './rows/cold-deployed.js';
 import { coldStateRow } from './rows/cold-state.js';
 import { costRow } from './rows/cost.js';
+import { latencyDeployedRow } from './rows/latency-deployed.js';
 import { memoryRow } from './rows/memory.js';
 import { peersRow } from './rows/peers.js';
 import { precheckRow } from './rows/precheck.js';
@@ -77,6 +88,8 @@ const ROWS: readonly BenchRow[] = [
   sweepRow,
   tableRow,
   costRow,
+  latencyDeployedRow,
+  coldDeployedRow,
 ];
 
 interface Options {
@@ -120,6 +133,32 @@ function table(rows: readonly Row[]): string {
   ].join('\n');
 }
 
+/**
+ * On a node older than Lambda's 24 (and without `BENCH_NODE=current`), runs this bench again on
+ * Lambda's Node 24 with tsx's loader and answers its exit code; `undefined` to run here, with the
+ * node it fell back to when Node 24 could not be found.
+ */
+async function onLambdaNode(): Promise<{ code?: number; fallback?: NodeRuntime }> {
+  if (Number(process.versions.node.split('.')[0]) >= 24 || process.env.BENCH_NODE === 'current') return {};
+  const node = await resolveLambdaNode();
+  if (!node.lambda) return { fallback: node };
+  progress(
+    `running on ${node.label} (${node.path}), started on ${process.version}; BENCH_NODE=current keeps it there`,
+  );
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = spawn(
+    node.path,
+    ['--import', tsx, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, BENCH_NODE: 'current' } },
+  );
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward).on('SIGTERM', forward);
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolvePromise({ code: code ?? (signal ? 2 : 1) }));
+  });
+}
+
 async function main(): Promise<number> {
   quietSdkNodeWarning();
   let options: Options;
@@ -129,6 +168,12 @@ async function main(): Promise<number> {
     progress(error instanceof Error ? error.message : String(error));
     return 2;
   }
+  const { code, fallback } = await onLambdaNode();
+  if (code !== undefined) return code;
+  const benchNode = fallback
+    ? fallback.label
+    : `Node ${process.version}${process.versions.node.startsWith('24.') ? '' : " (BENCH_NODE=current: not Lambda's Node 24)"}`;
+  progress(`the bench runs on ${benchNode}`);
   const limitS = boundedInt('BENCH_MAX_SECONDS', 900, 30, 1800);
   setTimeout(() => {
     progress(`gave up after ${limitS} s`);
@@ -182,7 +227,7 @@ async function main(): Promise<number> {
     simulator,
     slowSimulator,
     lambdaNode: () => {
-      lambdaNode ??= resolveLambdaNode().then((found) => {
+      lambdaNode ??= (fallback ? Promise.resolve(fallback) : resolveLambdaNode()).then((found) => {
         progress(`timing rows run on ${found.label} (${found.path})`);
         runtime = found;
         return found;
@@ -215,7 +260,7 @@ async function main(): Promise<number> {
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else
     process.stdout.write(
-      `${table(rows)}\n\nNode ${report.node}${runtime ? ` (timing rows: ${runtime.label})` : ''}, ${report.platform}, ${report.cpus} CPUs\n`,
+      `${table(rows)}\n\n${benchNode}${runtime && runtime.path !== process.execPath ? ` (timing rows: ${runtime.label})` : ''}, ${report.platform}, ${report.cpus} CPUs\n`,
     );
   // `--gate` (CI, with the machine-independent rows): a missed target fails the run.
   const missed = rows.filter((row) => row.verdict === 'MISS' && row.gated !== false);

@@ -9,7 +9,10 @@ import type { NodeRuntime } from './child.js';
 
 /** The budget. Keep these; if one is wrong, say why in docs/performance.md rather than moving it. */
 export const TARGETS = {
-  /** Issue 16: validation and the required log line alone cost more than 10 % of a loopback PUT. */
+  /**
+   * Issue 16: validation and the required log line alone cost more than 10 % of a loopback PUT.
+   * Issue 26: over the PUT followed by one stdout write of the handler's log line's size.
+   */
   warmP50Ratio: 1.5,
   coldImportRatio: 2.2,
   coldFirstInvocationRatio: 3.3,
@@ -18,9 +21,20 @@ export const TARGETS = {
   batchOverBound: 1.1,
   /** Heap used after a full GC, after 10,000 invocations over after 1,000 (issue 16; was RSS). */
   memoryGrowth: 1.05,
-  memoryMB: 100,
+  /**
+   * Issue 26: RSS after 10,000 invocations over the RSS of a process doing the same 10,000 PUTs
+   * through a bare undici Pool, in the same run (was `memoryMB: 100`, which no Node 24 process doing
+   * this job meets: docs/performance.md).
+   */
+  memoryOverFloor: 1,
   /** Cold start (import + first invocation) of ours over the naive handler's, on Node 24. */
   peersColdRatio: 0.6,
+  /** Issue 26: the same with our state table on (a table round trip of 5 ms), over the naive handler's. */
+  deployedColdRatio: 0.75,
+  /** Issue 26: warm p50 of ours over the naive handler's, in one process. */
+  peersWarmRatio: 1.1,
+  /** Issue 26: the `enforce` pre-check's added p50 over a warm resend's with the pre-check off. */
+  precheckEnforceShare: 0.1,
   queueDrainRatio: 0.9,
   queueDuplicates: 0,
   /** Issue 24: a 10,000-order sweep within 1.2x of what its share of the budget allows. */

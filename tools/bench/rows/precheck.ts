@@ -2,16 +2,18 @@
  * `npm run bench` row: what the DCV pre-check adds to a warm resend when its DNS answers are
  * cached (docs/contract.md §9). The same handler setup is measured with `DCV_PRECHECK=off`, `warn`
  * and `enforce`, in interleaved rounds, in this process, against the DigiCert simulator and a
- * loopback DNS server; the address is a TXT contact, so matching it needs the DNS answers.
+ * loopback DNS server; the address is a TXT contact, so matching it needs the DNS answers. The added
+ * p50 over `off`: `warn` under 5 %, `enforce` under 10 % (issue 26). Machine-dependent: `--gate`
+ * reports it, never fails on it.
  */
 import { LocalDnsServer } from '../../../dev/dns-server.js';
 import { createRuntime } from '../../../functions/app/runtime.js';
 import { createLogger } from '../../../functions/observability/logger.js';
 import { createHandler } from '../../../functions/resend-dcv-emails/handler.js';
 import { benchContext, SECRET_ID } from '../fixtures.js';
-import type { BenchRow, Row } from '../row.js';
+import { type BenchRow, type Row, TARGETS } from '../row.js';
 
-/** The added p50 latency the pre-check may cost, as a fraction of the warm resend's p50. */
+/** The added p50 latency the pre-check may cost, as a fraction of the warm resend's p50 (`warn`). */
 export const PRECHECK_TARGET = 0.05;
 
 const ROUNDS = 7;
@@ -117,6 +119,7 @@ export async function precheckRows(options: PrecheckBenchOptions): Promise<Row[]
         display: percent(added(warn)),
         target: `< ${percent(PRECHECK_TARGET)}`,
         verdict: added(warn) < PRECHECK_TARGET ? 'PASS' : 'MISS',
+        gated: false,
         detail,
       },
       {
@@ -124,9 +127,10 @@ export async function precheckRows(options: PrecheckBenchOptions): Promise<Row[]
         figure: 'DCV pre-check (enforce), cached DNS: added p50 / warm resend p50',
         value: added(enforce),
         display: percent(added(enforce)),
-        target: `< ${percent(PRECHECK_TARGET)}`,
-        verdict: added(enforce) < PRECHECK_TARGET ? 'PASS' : 'MISS',
-        detail: 'enforce waits for the verdict before calling DigiCert; the same requests as the row above',
+        target: `< ${percent(TARGETS.precheckEnforceShare)}`,
+        verdict: added(enforce) < TARGETS.precheckEnforceShare ? 'PASS' : 'MISS',
+        gated: false,
+        detail: `enforce waits for the verdict before calling DigiCert (answered from the cache here); the same requests as the row above, ${process.version}; issue 26's target`,
       },
     ];
   } finally {
