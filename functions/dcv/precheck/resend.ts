@@ -117,18 +117,21 @@ export function withDcvPrecheck(resend: ResendUseCase, deps: PrecheckDependencie
   };
   /**
    * Each email's verdict, or `undefined` for an email not verified because its lookups did not fit
-   * in the request's bound. Addresses that need DNS to be allowed go first, so that constructed
-   * ones (which need only the MX note) cannot use up the bound; then each email in order takes its
-   * lookups not already taken, if they fit.
+   * in the request's bound. Verdicts known or in flight from earlier requests come first: they cost
+   * no lookup, and on a warm container they are all there is (nothing else of the rules runs).
+   * Of the rest, addresses that need DNS to be allowed go first, so that constructed ones (which
+   * need only the MX note) cannot use up the bound; then each email in order takes its lookups not
+   * already taken, if they fit.
    */
   const judgeRequest = (items: readonly ApprovalEmailInput[]): (Judged | undefined)[] => {
-    const judged: (Judged | undefined)[] = items.map(() => undefined);
-    const constructed = items.map(isConstructedEmail);
+    const judged = items.map((item) => cachedVerdict(item));
+    const constructed = items.map((item, index) => judged[index] === undefined && isConstructedEmail(item));
     const order = [...items.keys()].sort((a, b) => Number(constructed[a]) - Number(constructed[b]));
     const asked = new Set<string>();
     for (const index of order) {
+      if (judged[index] !== undefined) continue;
       const item = items[index] as ApprovalEmailInput;
-      // Known or in flight (an earlier request, or the same email earlier in this one): no lookup.
+      // The same email earlier in this request is in flight now: no lookup.
       const cached = cachedVerdict(item);
       if (cached !== undefined) {
         judged[index] = cached;
