@@ -28,6 +28,8 @@
  *            what the sweep's budget share allows, DigiCert requests per order, duplicates
  *   table    state-table requests per order sent (dynalite behind a counting proxy): plain HTTP,
  *            with an Idempotency-Key, a direct batch
+ *   dns-scale  100 DNS-DCV workflows at once across 4 containers on one state table: Route 53
+ *            requests per order, the most in any second (Route 53 allows 5), records left, validated
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -45,6 +47,7 @@ import { type BenchContext, type BenchRow, boundedInt, progress, type Row } from
 import { BATCH_LATENCY_MS, batchRow } from './rows/batch.js';
 import { coldRow } from './rows/cold.js';
 import { coldStateRow } from './rows/cold-state.js';
+import { dnsScaleRow } from './rows/dns-scale.js';
 import { memoryRow } from './rows/memory.js';
 import { peersRow } from './rows/peers.js';
 import { precheckRow } from './rows/precheck.js';
@@ -73,6 +76,7 @@ const ROWS: readonly BenchRow[] = [
   queueRow,
   sweepRow,
   tableRow,
+  dnsScaleRow,
 ];
 
 interface Options {

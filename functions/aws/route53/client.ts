@@ -6,6 +6,8 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ClientBounds } from '../../lib/client-bounds.js';
+import type { RateLimiter } from '../../resend/ports.js';
+import { limitRoute53Requests, ROUTE53_ATTEMPT_TIMEOUT_MS } from './request-budget.js';
 
 /**
  * Route 53's control plane answers in well under a second, but allows about 5 requests per second
@@ -16,7 +18,7 @@ import type { ClientBounds } from '../../lib/client-bounds.js';
 export const ROUTE53_BOUNDS: ClientBounds = {
   maxAttempts: 4,
   connectionTimeoutMs: 1_000,
-  requestTimeoutMs: 5_000,
+  requestTimeoutMs: ROUTE53_ATTEMPT_TIMEOUT_MS,
 };
 
 /** An assumed role's session: long enough for a publish and a cleanup, refreshed by the SDK before it ends. */
@@ -31,6 +33,11 @@ export interface Route53ClientOptions {
   /** @default the SDK's (`AWS_REGION`) */
   readonly region?: string;
   readonly bounds?: Partial<ClientBounds>;
+  /**
+   * Every request (each SDK attempt) takes a slot of this limiter first: Route 53's 5 per second per
+   * account (`request-budget.ts`). @default none (tests of the adapter alone)
+   */
+  readonly limiter?: RateLimiter;
 }
 
 /** What the Route 53 client and the assumed role's STS client share: the region and the bounds. */
@@ -44,7 +51,10 @@ interface SharedConfig {
   };
 }
 
-/** Builds the container's Route 53 client, with bounded retries and timeouts, and the assumed role's credentials when one is set. */
+/**
+ * Builds the container's Route 53 client, with bounded retries and timeouts, the assumed role's
+ * credentials when one is set, and the request budget when a limiter is given.
+ */
 export function createRoute53Client(options: Route53ClientOptions = {}): Route53Client {
   const bounds = { ...ROUTE53_BOUNDS, ...options.bounds };
   const common: SharedConfig = {
@@ -57,11 +67,12 @@ export function createRoute53Client(options: Route53ClientOptions = {}): Route53
       throwOnRequestTimeout: true,
     },
   };
-  return new Route53Client({
+  const client = new Route53Client({
     ...common,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.roleArn === undefined ? {} : { credentials: assumedRole(options.roleArn, common) }),
   });
+  return options.limiter === undefined ? client : limitRoute53Requests(client, options.limiter);
 }
 
 /**
