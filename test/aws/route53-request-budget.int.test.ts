@@ -50,6 +50,8 @@ describe('the Route 53 client with a request budget', () => {
   it('never lets more than 5 requests arrive within any second, however many calls are made at once', async () => {
     const records = new Route53Records(
       createRoute53Client({ limiter: createSlidingWindowLimiter({ windows: route53Windows(5) }) }),
+      // Each call lists the zones: 12 requests.
+      { zoneListMs: 0 },
     );
 
     const found = await Promise.all(
@@ -73,6 +75,22 @@ describe('the Route 53 client with a request budget', () => {
     expect(status).toMatchObject({ name: 'Route53Error', code: 'NoSuchChange' });
     expect(counts).toEqual({ acquired: 3, released: 3 });
   });
+
+  it.each(['Throttling', 'PriorRequestNotComplete'])(
+    "turns Route 53's %s (HTTP 400) past the SDK's attempts into an UpstreamError the workflow retries",
+    async (code) => {
+      standIn.failNext('ChangeResourceRecordSets', code);
+      const zones = dnsZonesOn(new Route53Records(createRoute53Client({ bounds: { maxAttempts: 1 } })));
+
+      const publishing = zones.publish({ zoneId: ZONE.id, name: 'www.example.com', type: 'TXT', value: 'v' });
+
+      await expect(publishing).rejects.toBeInstanceOf(UpstreamError);
+      expect(standIn.requests.map((r) => `${r.operation} ${r.status}`)).toEqual([
+        'ListResourceRecordSets 200',
+        'ChangeResourceRecordSets 400',
+      ]);
+    },
+  );
 
   it('sends nothing when no slot frees within the wait, and fails as an UpstreamError the workflow retries', async () => {
     const refusing: RateLimiter = { acquire: async () => false };

@@ -62,7 +62,17 @@ export interface Route53RecordsOptions {
   readonly ttlSeconds?: number;
   /** `MaxItems` of each listing call. @default 100 */
   readonly pageSize?: number;
+  /**
+   * How long this container trusts its list of the account's public zones (`findZone`); 0 asks
+   * Route 53 every time. @default 60_000
+   */
+  readonly zoneListMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
+
+/** The account's public zones by name (ids), or `undefined` when there are too many to list. */
+type ZoneList = ReadonlyMap<string, readonly string[]> | undefined;
 
 /** Pages of one listing read before giving up on it (a name with hundreds of record sets). */
 const MAX_PAGES = 5;
@@ -73,24 +83,37 @@ export class Route53Records {
   readonly #casAttempts: number;
   readonly #ttl: number;
   readonly #pageSize: number;
+  readonly #zoneListMs: number;
+  readonly #now: () => number;
+  #zoneList: { readonly until: number; readonly zones: Promise<ZoneList> } | undefined;
 
   constructor(client: Route53Client, options: Route53RecordsOptions = {}) {
     this.#client = client;
     this.#casAttempts = options.casAttempts ?? 3;
     this.#ttl = options.ttlSeconds ?? 60;
     this.#pageSize = options.pageSize ?? 100;
+    this.#zoneListMs = options.zoneListMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
    * The longest public hosted zone holding `name`, if it is one of `allowedZoneIds`. A name whose
    * closest public zone is not allowed is refused even when a parent zone is allowed: a record in
    * the parent would be hidden by the delegation to the closer zone. Private zones are ignored.
+   *
+   * Route 53 allows 5 requests per second per account, and asking name by name costs one
+   * `ListHostedZonesByName` per label (`shop.example.com`, then `example.com`). So the container
+   * lists the account's zones once (one request per 100 zones) and answers from that list for
+   * `zoneListMs`; an account with more zones than `MAX_PAGES` pages is asked name by name.
    */
   async findZone(name: string, allowedZoneIds: readonly string[]): Promise<ZoneMatch> {
     const allowed = new Set(allowedZoneIds.map(zoneIdOf));
     if (allowed.size === 0) return { allowed: false, reason: 'no_zones' };
-    for (const candidate of suffixesOf(baseName(normaliseName(name)))) {
-      const zones = await this.#publicZonesNamed(candidate);
+    const target = baseName(normaliseName(name));
+    const listed = await this.#publicZones();
+    for (const candidate of suffixesOf(target)) {
+      const zones =
+        listed === undefined ? await this.#publicZonesNamed(candidate) : (listed.get(candidate) ?? []);
       if (zones.length === 0) continue;
       const mine = zones.find((id) => allowed.has(id));
       if (mine !== undefined) return { allowed: true, zoneId: mine, zoneName: candidate };
@@ -173,6 +196,42 @@ export class Route53Records {
       this.#casAttempts,
       { cause: refusal },
     );
+  }
+
+  /** Every public zone of the account, by name: listed once per `zoneListMs`; a failed listing is not kept. */
+  #publicZones(): Promise<ZoneList> {
+    const at = this.#now();
+    if (this.#zoneListMs > 0 && this.#zoneList !== undefined && at < this.#zoneList.until) {
+      return this.#zoneList.zones;
+    }
+    const zones = this.#listPublicZones();
+    const entry = { until: at + this.#zoneListMs, zones };
+    this.#zoneList = entry;
+    zones.catch(() => {
+      if (this.#zoneList === entry) this.#zoneList = undefined;
+    });
+    return zones;
+  }
+
+  async #listPublicZones(): Promise<ZoneList> {
+    const byName = new Map<string, string[]>();
+    let start: { DNSName?: string; HostedZoneId?: string } = {};
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const out = await this.#call('ListHostedZonesByName', (c) =>
+        c.send(new ListHostedZonesByNameCommand({ ...start, MaxItems: this.#pageSize })),
+      );
+      for (const zone of out.HostedZones ?? []) {
+        if (zone.Config?.PrivateZone === true || zone.Id === undefined) continue;
+        const zoneName = fromRoute53Name(zone.Name ?? '');
+        byName.set(zoneName, [...(byName.get(zoneName) ?? []), zoneIdOf(zone.Id)]);
+      }
+      if (out.IsTruncated !== true || out.NextDNSName === undefined) return byName;
+      start = {
+        DNSName: out.NextDNSName,
+        ...(out.NextHostedZoneId ? { HostedZoneId: out.NextHostedZoneId } : {}),
+      };
+    }
+    return undefined;
   }
 
   /** The ids of the public zones named exactly `zoneName`. */
