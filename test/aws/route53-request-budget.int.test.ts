@@ -9,7 +9,11 @@ import { pointRoute53At, Route53StandIn } from '../../dev/route53-standin.js';
 import { createRoute53Client } from '../../functions/aws/route53/client.js';
 import { dnsZonesOn } from '../../functions/aws/route53/dns-dcv-zones.js';
 import { Route53Records } from '../../functions/aws/route53/records.js';
-import { limitRoute53Requests, route53Windows } from '../../functions/aws/route53/request-budget.js';
+import {
+  ROUTE53_ATTEMPT_TIMEOUT_MS,
+  ROUTE53_SLOT_WAIT_MS,
+  route53Windows,
+} from '../../functions/aws/route53/request-budget.js';
 import type { DnsDcvState } from '../../functions/dcv/dns/state.js';
 import { UpstreamError } from '../../functions/lib/errors.js';
 import { createSlidingWindowLimiter } from '../../functions/rate-limit/sliding-window.js';
@@ -48,11 +52,11 @@ function counting(inner: RateLimiter) {
 
 describe('the Route 53 client with a request budget', () => {
   it('never lets more than 5 requests arrive within any second, however many calls are made at once', async () => {
-    const records = new Route53Records(
-      createRoute53Client({ limiter: createSlidingWindowLimiter({ windows: route53Windows(5) }) }),
+    const records = new Route53Records(createRoute53Client(), {
+      limiter: createSlidingWindowLimiter({ windows: route53Windows(5) }),
       // Each call lists the zones: 12 requests.
-      { zoneListMs: 0 },
-    );
+      zoneListMs: 0,
+    });
 
     const found = await Promise.all(
       Array.from({ length: 12 }, (_, i) => records.findZone(`example.com`, [ZONE.id]).then(() => i)),
@@ -66,7 +70,7 @@ describe('the Route 53 client with a request budget', () => {
   it('takes a slot for each attempt of a throttled call that the SDK retries, and gives each back', async () => {
     standIn.failNext('GetChange', 'Throttling', { times: 2 });
     const { limiter, counts } = counting(createSlidingWindowLimiter({ windows: route53Windows(5) }));
-    const records = new Route53Records(createRoute53Client({ limiter }));
+    const records = new Route53Records(createRoute53Client(), { limiter });
 
     const status = await records.changeStatus('C0000STANDIN').catch((error: unknown) => error);
 
@@ -94,13 +98,38 @@ describe('the Route 53 client with a request budget', () => {
 
   it('sends nothing when no slot frees within the wait, and fails as an UpstreamError the workflow retries', async () => {
     const refusing: RateLimiter = { acquire: async () => false };
-    const client = limitRoute53Requests(createRoute53Client(), refusing, { maxWaitMs: 10 });
-    const zones = dnsZonesOn(new Route53Records(client));
+    const zones = dnsZonesOn(new Route53Records(createRoute53Client(), { limiter: refusing }));
 
     const publishing = zones.publish({ zoneId: ZONE.id, name: 'www.example.com', type: 'TXT', value: 'v' });
 
     await expect(publishing).rejects.toBeInstanceOf(UpstreamError);
     await expect(publishing).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(standIn.requests).toEqual([]);
+  });
+});
+
+describe('how long a request waits for its slot', () => {
+  it("waits no longer than leaves one attempt's time before the call's deadline, else a minute", async () => {
+    const asked: number[] = [];
+    const recording: RateLimiter = {
+      acquire: async (deadline) => {
+        asked.push(deadline);
+        return false;
+      },
+    };
+    const records = new Route53Records(createRoute53Client(), { limiter: recording });
+    const before = Date.now();
+
+    const soon = before + 20_000;
+    await expect(records.changeStatus('C1', { deadline: soon })).rejects.toMatchObject({
+      code: 'Route53BudgetExhausted',
+      retryable: true,
+    });
+    await expect(records.changeStatus('C2')).rejects.toMatchObject({ code: 'Route53BudgetExhausted' });
+
+    expect(asked[0]).toBe(soon - ROUTE53_ATTEMPT_TIMEOUT_MS);
+    expect(asked[1]).toBeGreaterThanOrEqual(before + ROUTE53_SLOT_WAIT_MS);
+    expect(asked[1]).toBeLessThan(Date.now() + ROUTE53_SLOT_WAIT_MS + 1);
     expect(standIn.requests).toEqual([]);
   });
 });

@@ -6,8 +6,7 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ClientBounds } from '../../lib/client-bounds.js';
-import type { RateLimiter } from '../../resend/ports.js';
-import { limitRoute53Requests, ROUTE53_ATTEMPT_TIMEOUT_MS } from './request-budget.js';
+import { ROUTE53_ATTEMPT_TIMEOUT_MS } from './request-budget.js';
 
 /**
  * Route 53's control plane answers in well under a second, but allows about 5 requests per second
@@ -33,11 +32,6 @@ export interface Route53ClientOptions {
   /** @default the SDK's (`AWS_REGION`) */
   readonly region?: string;
   readonly bounds?: Partial<ClientBounds>;
-  /**
-   * Every request (each SDK attempt) takes a slot of this limiter first: Route 53's 5 per second per
-   * account (`request-budget.ts`). @default none (tests of the adapter alone)
-   */
-  readonly limiter?: RateLimiter;
 }
 
 /** What the Route 53 client and the assumed role's STS client share: the region and the bounds. */
@@ -51,10 +45,7 @@ interface SharedConfig {
   };
 }
 
-/**
- * Builds the container's Route 53 client, with bounded retries and timeouts, the assumed role's
- * credentials when one is set, and the request budget when a limiter is given.
- */
+/** Builds the container's Route 53 client, with bounded retries and timeouts, and the assumed role's credentials when one is set. */
 export function createRoute53Client(options: Route53ClientOptions = {}): Route53Client {
   const bounds = { ...ROUTE53_BOUNDS, ...options.bounds };
   const common: SharedConfig = {
@@ -67,12 +58,11 @@ export function createRoute53Client(options: Route53ClientOptions = {}): Route53
       throwOnRequestTimeout: true,
     },
   };
-  const client = new Route53Client({
+  return new Route53Client({
     ...common,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.roleArn === undefined ? {} : { credentials: assumedRole(options.roleArn, common) }),
   });
-  return options.limiter === undefined ? client : limitRoute53Requests(client, options.limiter);
 }
 
 /**

@@ -22,10 +22,8 @@ export function createDnsDcvZones(options: {
   readonly limiter: RateLimiter;
 }): DnsZones {
   const records = new Route53Records(
-    createRoute53Client({
-      limiter: options.limiter,
-      ...(options.roleArn === undefined ? {} : { roleArn: options.roleArn }),
-    }),
+    createRoute53Client(options.roleArn === undefined ? {} : { roleArn: options.roleArn }),
+    { limiter: options.limiter },
   );
   return dnsZonesOn(records);
 }
@@ -33,16 +31,16 @@ export function createDnsDcvZones(options: {
 /** The port on an existing adapter (tests give theirs). */
 export function dnsZonesOn(records: Route53Records): DnsZones {
   return {
-    findZone: (name, allowed) =>
+    findZone: (name, allowed, call) =>
       translated(async () => {
-        const match = await records.findZone(name, allowed);
+        const match = await records.findZone(name, allowed, call);
         return match.allowed
           ? { allowed: true, zoneId: match.zoneId }
           : { allowed: false, reason: match.reason };
       }),
-    publish: (record: ZoneRecord) => translated(() => records.publish(record)),
-    cleanup: (record: ZoneRecord) => translated(() => records.cleanup(record)),
-    changeStatus: (changeId) => translated(() => records.changeStatus(changeId)),
+    publish: (record: ZoneRecord, call) => translated(() => records.publish(record, call)),
+    cleanup: (record: ZoneRecord, call) => translated(() => records.cleanup(record, call)),
+    changeStatus: (changeId, call) => translated(() => records.changeStatus(changeId, call)),
   };
 }
 
