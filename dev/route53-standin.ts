@@ -11,7 +11,8 @@
  * back fully qualified with `*` as `\052`. Anything else is answered 400 and kept in `protocolErrors`.
  *
  * Test hooks: {@link Route53StandIn.putRecordSet} (an outside edit), {@link Route53StandIn.beforeChange}
- * (an edit that lands between the adapter's read and its write), the request log, and
+ * (an edit that lands between the adapter's read and its write), the request log with each
+ * request's arrival time ({@link Route53StandIn.busiestWindow}: the most in any second), and
  * {@link Route53StandIn.lookup} for a DNS server serving the zones.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -48,6 +49,8 @@ export interface Route53Request {
   /** The access key id that signed the request (`Authorization: AWS4-HMAC-SHA256 Credential=<id>/...`). */
   readonly accessKeyId: string | undefined;
   readonly status: number;
+  /** When the request arrived (epoch ms): what Route 53's per-second limit counts. */
+  readonly receivedAt: number;
 }
 
 /** A change batch's changes, as the stand-in read them. */
@@ -166,6 +169,23 @@ export class Route53StandIn {
     this.#inSyncAfter = { polls, ms };
   }
 
+  /**
+   * The most Route 53 requests (`AssumeRole` aside) that arrived within any `windowMs`: what Route 53's
+   * 5 requests per second per account is held against.
+   */
+  busiestWindow(windowMs = 1_000): number {
+    const times = this.requests
+      .filter((request) => request.operation !== 'AssumeRole')
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b);
+    let most = 0;
+    for (let first = 0, last = 0; last < times.length; last += 1) {
+      while ((times[last] as number) - (times[first] as number) >= windowMs) first += 1;
+      most = Math.max(most, last - first + 1);
+    }
+    return most;
+  }
+
   /** Every record set of one zone, or of all zones, names without the trailing dot. */
   recordSets(zoneId?: string): (StandInRecordSet & { readonly zoneId: string })[] {
     const zones = zoneId === undefined ? [...this.#zones.values()] : [this.#zone(zoneId)];
@@ -199,6 +219,7 @@ export class Route53StandIn {
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const receivedAt = Date.now();
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = new URL(req.url ?? '/', 'http://standin');
@@ -206,7 +227,14 @@ export class Route53StandIn {
       const accessKeyId = typeof auth === 'string' ? /Credential=([^/]+)\//.exec(auth)?.[1] : undefined;
       let operation = 'Unknown';
       const answer = (status: number, xml: string) => {
-        this.requests.push({ operation, method: req.method ?? '', path: url.pathname, accessKeyId, status });
+        this.requests.push({
+          operation,
+          method: req.method ?? '',
+          path: url.pathname,
+          accessKeyId,
+          status,
+          receivedAt,
+        });
         const send = () => {
           if (res.destroyed) return;
           res.writeHead(status, {

@@ -4,6 +4,7 @@
  * resends and the status route never load them. Everything here is built once per container.
  */
 
+import { route53Windows } from '../aws/route53/request-budget.js';
 import { DynamoDBSweepLedger } from '../aws/sweep-ledger.js';
 import { SqsSweepQueue } from '../aws/sweep-queue.js';
 import { SfnWorkflowStarter } from '../aws/workflow-starter.js';
@@ -19,9 +20,10 @@ import { createSweep, type Sweep } from '../dcv/sweep/sweep.js';
 import type { Telemetry } from '../observability/invocation.js';
 import type { Logger } from '../observability/logger.js';
 import type { DynamoDbSender } from '../rate-limit/shared-budget.js';
+import { createSlidingWindowLimiter } from '../rate-limit/sliding-window.js';
 import type { DigiCertCallDependencies } from '../resend/digicert-call.js';
 import type { IdempotencyStore } from '../resend/idempotency.js';
-import type { DigiCertClient } from '../resend/ports.js';
+import type { DigiCertClient, RateLimiter } from '../resend/ports.js';
 import { createResendUseCase } from '../resend/use-case.js';
 import type { Config } from './config.js';
 
@@ -37,6 +39,11 @@ export interface DcvFeatureParts {
   readonly dnsDcvClient: DigiCertDnsDcv;
   readonly idempotency: IdempotencyStore | undefined;
   readonly stateTable: { readonly client: DynamoDbSender; readonly tableName: string } | undefined;
+  /**
+   * Every Route 53 request takes a slot of it (Route 53's 5 per second per account): the state
+   * table's budget; `undefined` without a table (this container's own window is built here).
+   */
+  readonly route53Limiter: RateLimiter | undefined;
   /** The runtime's overrides these features take (tests, local runs, the bench). */
   readonly overrides: {
     readonly sweepLedger?: SweepLedger;
@@ -61,7 +68,10 @@ export function composeDcvFeatures(parts: DcvFeatureParts): DcvFeatures {
     service: telemetry.service,
     documentLevel: telemetry.documentLevel,
   });
-  const zones = dnsZonesOf(settings, overrides.dnsZones);
+  const route53Limiter =
+    parts.route53Limiter ??
+    createSlidingWindowLimiter({ windows: route53Windows(settings.route53RatePerSecond) });
+  const zones = dnsZonesOf(settings, overrides.dnsZones, route53Limiter);
   const workflow =
     overrides.workflow ??
     (settings.stateMachineArn === undefined
@@ -115,18 +125,19 @@ export function composeDcvFeatures(parts: DcvFeatureParts): DcvFeatures {
 
 /**
  * The hosted zones, built on first use and only when zones are configured: a function without them
- * never loads the Route 53 client (nor STS).
+ * never loads the Route 53 client (nor STS). Every Route 53 request takes a slot of `limiter`.
  */
 function dnsZonesOf(
   settings: Config['dnsDcv'],
   given: DnsZones | undefined,
+  limiter: RateLimiter,
 ): (() => Promise<DnsZones>) | undefined {
   if (given !== undefined) return () => Promise.resolve(given);
   if (settings.hostedZoneIds.length === 0) return undefined;
   let zones: Promise<DnsZones> | undefined;
   return () =>
     (zones ??= import('../aws/route53/dns-dcv-zones.js')
-      .then((adapter) => adapter.createDnsDcvZones({ roleArn: settings.roleArn }))
+      .then((adapter) => adapter.createDnsDcvZones({ roleArn: settings.roleArn, limiter }))
       .catch((error: unknown) => {
         zones = undefined;
         throw error;

@@ -77,6 +77,8 @@ export type StateFactory = (options: {
   readonly limiter: RateLimiter | undefined;
   /** The sweep's share of the budget, kept in the table like the budget itself. */
   readonly sweepShare: RateLimiter | undefined;
+  /** Route 53's requests per second (`DNS_DCV_ROUTE53_RATE_PER_S`), shared by every container the same way. */
+  readonly route53Limiter: RateLimiter;
   readonly idempotency: IdempotencyStore;
   /** The table itself, for the sweep's ledger (built with the sweep, on its first use). */
   readonly stateTable: { readonly client: DynamoDbSender; readonly tableName: string };
@@ -115,6 +117,11 @@ export interface RuntimeOverrides {
   readonly workflow?: WorkflowStarter;
   /** The hosted zones. @default Route 53 (with `DNS_DCV_ROLE_ARN`), built only when zones are configured */
   readonly dnsZones?: DnsZones;
+  /**
+   * Every Route 53 request's slot. @default the state table's budget (key prefix `route53-budget`),
+   * else this container's sliding window, at `DNS_DCV_ROUTE53_RATE_PER_S` per second
+   */
+  readonly route53Limiter?: RateLimiter;
 }
 
 /**
@@ -223,6 +230,8 @@ export function composeRuntime(
         dnsDcvClient: hasDnsDcv(digicert) ? digicert : undiciClient(),
         idempotency,
         stateTable: state?.stateTable,
+        // docs/contract.md §12: every Route 53 request of every container within 5 per second.
+        route53Limiter: overrides.route53Limiter ?? state?.route53Limiter,
         overrides,
         logger,
         telemetry,

@@ -98,6 +98,8 @@ export interface DnsDcvConfig {
   readonly txtName: DnsDcvTxtName;
   /** A role to assume for zones in another account. */
   readonly roleArn: string | undefined;
+  /** Route 53 requests per second, all containers together (`DNS_DCV_ROUTE53_RATE_PER_S`). */
+  readonly route53RatePerSecond: number;
 }
 
 export interface RateLimit {
@@ -419,6 +421,10 @@ export const FUNCTION_ENV_RULES = {
   [ENV.DNS_DCV_HOSTED_ZONE_IDS]: withDefault(hostedZoneIds, [], true),
   [ENV.DNS_DCV_TXT_NAME]: withDefault(dnsDcvTxtName, d.dnsDcvTxtName, true),
   [ENV.DNS_DCV_ROLE_ARN]: unlessUnset(roleArn, true),
+  [ENV.DNS_DCV_ROUTE53_RATE_PER_S]: withDefault(
+    wholeNumber(FUNCTION_LIMITS.route53RatePerSecond),
+    d.dnsDcvRoute53RatePerSecond,
+  ),
   [ENV.SERVICE_NAME]: optional(string()),
   // Set by Lambda: there, the key goes to DigiCert and nowhere else.
   [ENV.AWS_LAMBDA_FUNCTION_NAME]: unlessUnset(string()),
@@ -511,6 +517,7 @@ export function loadConfig(env: Env): Config {
       hostedZoneIds: e[ENV.DNS_DCV_HOSTED_ZONE_IDS],
       txtName: e[ENV.DNS_DCV_TXT_NAME],
       roleArn: e[ENV.DNS_DCV_ROLE_ARN],
+      route53RatePerSecond: e[ENV.DNS_DCV_ROUTE53_RATE_PER_S],
     },
   };
 }

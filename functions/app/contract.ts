@@ -126,6 +126,8 @@ const envNames = {
   DNS_DCV_TXT_NAME: 'DNS_DCV_TXT_NAME',
   /** The role to assume for hosted zones in another account (stack setting `dnsDcvRoleArn`). */
   DNS_DCV_ROLE_ARN: 'DNS_DCV_ROLE_ARN',
+  /** Route 53 requests per second, all containers together (Route 53 allows 5 per account). */
+  DNS_DCV_ROUTE53_RATE_PER_S: 'DNS_DCV_ROUTE53_RATE_PER_S',
   // Set by Lambda or read by the AWS SDK itself; the function reads them, never sets them.
   AWS_REGION: 'AWS_REGION',
   AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL',
@@ -208,6 +210,8 @@ export const FUNCTION_DEFAULTS = {
   /** The most of the rate budget a sweep may hold: callers always have the rest. */
   sweepBudgetShare: 0.5,
   dnsDcvTxtName: 'domain',
+  /** Route 53's own limit: about 5 API requests per second per account (less when other tools share it). */
+  dnsDcvRoute53RatePerSecond: 5,
 } as const satisfies {
   readonly [setting: string]: unknown;
   readonly logLevel: LogLevel;
@@ -234,6 +238,8 @@ export const FUNCTION_LIMITS = {
   sweepCooldownHours: [1, 720],
   /** A fraction of the budget, above 0 and at most 1. */
   sweepBudgetShare: [0.01, 1],
+  /** Route 53 refuses more than 5 requests per second per account: a higher budget would only be throttled. */
+  route53RatePerSecond: [1, 5],
 } as const;
 
 /** How the stack deploys the function and the API unless told otherwise (docs/deploy.md explains each). */

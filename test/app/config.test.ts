@@ -198,3 +198,16 @@ describe('the pre-check settings (docs/contract.md §9)', () => {
     },
   );
 });
+
+describe("DNS DCV's Route 53 request budget (docs/contract.md §12)", () => {
+  it('allows Route 53 its own 5 requests per second by default, and less when set', () => {
+    expect(loadConfig(base).dnsDcv.route53RatePerSecond).toBe(5);
+    expect(loadConfig({ ...base, DNS_DCV_ROUTE53_RATE_PER_S: '2' }).dnsDcv.route53RatePerSecond).toBe(2);
+  });
+
+  it.each(['0', '6', '2.5', 'five'])('names DNS_DCV_ROUTE53_RATE_PER_S when it is %j', (value) => {
+    expect(() => loadConfig({ ...base, DNS_DCV_ROUTE53_RATE_PER_S: value })).toThrow(
+      /^DNS_DCV_ROUTE53_RATE_PER_S must be a whole number from 1 to 5$/,
+    );
+  });
+});

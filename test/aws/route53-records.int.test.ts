@@ -92,6 +92,70 @@ describe('Route53Records.findZone', () => {
   });
 });
 
+describe("Route53Records.findZone from one list of the account's zones", () => {
+  const listings = () => standIn.requests.filter((r) => r.operation === 'ListHostedZonesByName').length;
+
+  it('answers many names, in different zones and levels deep, from one ListHostedZonesByName', async () => {
+    const found = [
+      await records.findZone('a.b.c.example.com', ['ZEXAMPLE']),
+      await records.findZone('www.sub.example.com', ['ZSUB']),
+      await records.findZone('shop.example.org', ['ZOTHER']),
+      await records.findZone('example.net', ['ZEXAMPLE']),
+    ];
+
+    expect(found.map((match) => (match.allowed ? match.zoneId : match.reason))).toEqual([
+      'ZEXAMPLE',
+      'ZSUB',
+      'ZOTHER',
+      'no_public_zone',
+    ]);
+    expect(listings()).toBe(1);
+  });
+
+  it('lists the zones again once its list is older than zoneListMs, and sees a zone created meanwhile', async () => {
+    let now = 1_000_000;
+    const timed = new Route53Records(createRoute53Client(), { zoneListMs: 60_000, now: () => now });
+    await timed.findZone('www.example.com', ['ZEXAMPLE']);
+    standIn.addZone({ id: 'ZWWW', name: 'www.example.com' });
+
+    const within = await timed.findZone('www.example.com', ['ZEXAMPLE', 'ZWWW']);
+    now += 60_000;
+    const after = await timed.findZone('www.example.com', ['ZEXAMPLE', 'ZWWW']);
+
+    expect(within).toMatchObject({ allowed: true, zoneId: 'ZEXAMPLE' });
+    expect(after).toMatchObject({ allowed: true, zoneId: 'ZWWW' });
+    expect(listings()).toBe(2);
+  });
+
+  it('does not keep a listing that failed: the next call asks again', async () => {
+    standIn.failNext('ListHostedZonesByName', 'AccessDenied', { status: 403 });
+
+    await expect(records.findZone('www.example.com', ['ZEXAMPLE'])).rejects.toBeInstanceOf(Route53Error);
+    const match = await records.findZone('www.example.com', ['ZEXAMPLE']);
+
+    expect(match).toMatchObject({ allowed: true, zoneId: 'ZEXAMPLE' });
+    expect(listings()).toBe(2);
+  });
+
+  it('asks name by name when the account has more zones than its pages hold', async () => {
+    standIn.addZone({ id: 'ZMORE', name: 'example.net' });
+    standIn.addZone({ id: 'ZWWW', name: 'www.example.com' });
+    // Six zones at one per page: more than the five pages it lists.
+    const paged = new Route53Records(createRoute53Client(), { pageSize: 1 });
+
+    const match = await paged.findZone('shop.www.example.com', ['ZEXAMPLE']);
+
+    expect(match).toEqual({
+      allowed: false,
+      reason: 'zone_not_allowed',
+      zoneId: 'ZWWW',
+      zoneName: 'www.example.com',
+    });
+    // Five pages of the list, then the names `shop.www.example.com` and `www.example.com`.
+    expect(listings()).toBe(7);
+  });
+});
+
 describe('Route53Records.publish', () => {
   it('adds the value beside SPF in one change batch, keeping the set TTL', async () => {
     const changeId = await records.publish({

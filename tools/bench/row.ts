@@ -44,6 +44,11 @@ export const TARGETS = {
   tablePlain: 2,
   tableKeyed: 4,
   tableBatch: 4,
+  /** Issue 26: DNS DCV at scale, Route 53 requests per order (find the zone, publish, INSYNC, clean up). */
+  dnsRoute53PerOrder: 6,
+  /** Route 53's own limit: about 5 requests per second per account. */
+  dnsRoute53PerSecond: 5,
+  dnsRecordsLeft: 0,
 } as const;
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | 'info';

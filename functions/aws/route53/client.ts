@@ -6,6 +6,7 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ClientBounds } from '../../lib/client-bounds.js';
+import { ROUTE53_ATTEMPT_TIMEOUT_MS } from './request-budget.js';
 
 /**
  * Route 53's control plane answers in well under a second, but allows about 5 requests per second
@@ -16,7 +17,7 @@ import type { ClientBounds } from '../../lib/client-bounds.js';
 export const ROUTE53_BOUNDS: ClientBounds = {
   maxAttempts: 4,
   connectionTimeoutMs: 1_000,
-  requestTimeoutMs: 5_000,
+  requestTimeoutMs: ROUTE53_ATTEMPT_TIMEOUT_MS,
 };
 
 /** An assumed role's session: long enough for a publish and a cleanup, refreshed by the SDK before it ends. */

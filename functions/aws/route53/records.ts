@@ -16,6 +16,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
+import type { RateLimiter } from '../../resend/ports.js';
 import { ChangeRefusedError, RecordConflictError, Route53Error } from './errors.js';
 import {
   baseName,
@@ -27,6 +28,7 @@ import {
   toRoute53Name,
   unquoteTxt,
 } from './names.js';
+import { type Route53Command, takesSlot } from './request-budget.js';
 
 export type DcvRecordType = 'TXT' | 'CNAME';
 
@@ -62,7 +64,27 @@ export interface Route53RecordsOptions {
   readonly ttlSeconds?: number;
   /** `MaxItems` of each listing call. @default 100 */
   readonly pageSize?: number;
+  /**
+   * How long this container trusts its list of the account's public zones (`findZone`); 0 asks
+   * Route 53 every time. @default 60_000
+   */
+  readonly zoneListMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /**
+   * Every request (each SDK attempt) takes a slot of it first: Route 53's 5 per second per account
+   * (`request-budget.ts`). @default none (the adapter alone, in tests)
+   */
+  readonly limiter?: RateLimiter;
 }
+
+/** One call's bound: a request waits for its slot no longer than it leaves time to be answered by `deadline` (epoch ms). */
+export interface CallOptions {
+  readonly deadline?: number | undefined;
+}
+
+/** The account's public zones by name (ids), or `undefined` when there are too many to list. */
+type ZoneList = ReadonlyMap<string, readonly string[]> | undefined;
 
 /** Pages of one listing read before giving up on it (a name with hundreds of record sets). */
 const MAX_PAGES = 5;
@@ -73,24 +95,43 @@ export class Route53Records {
   readonly #casAttempts: number;
   readonly #ttl: number;
   readonly #pageSize: number;
+  readonly #zoneListMs: number;
+  readonly #now: () => number;
+  #zoneList: { readonly until: number; readonly zones: Promise<ZoneList> } | undefined;
+  readonly #limiter: RateLimiter | undefined;
 
   constructor(client: Route53Client, options: Route53RecordsOptions = {}) {
     this.#client = client;
     this.#casAttempts = options.casAttempts ?? 3;
     this.#ttl = options.ttlSeconds ?? 60;
     this.#pageSize = options.pageSize ?? 100;
+    this.#zoneListMs = options.zoneListMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+    this.#limiter = options.limiter;
   }
 
   /**
    * The longest public hosted zone holding `name`, if it is one of `allowedZoneIds`. A name whose
    * closest public zone is not allowed is refused even when a parent zone is allowed: a record in
    * the parent would be hidden by the delegation to the closer zone. Private zones are ignored.
+   *
+   * Route 53 allows 5 requests per second per account, and asking name by name costs one
+   * `ListHostedZonesByName` per label (`shop.example.com`, then `example.com`). So the container
+   * lists the account's zones once (one request per 100 zones) and answers from that list for
+   * `zoneListMs`; an account with more zones than `MAX_PAGES` pages is asked name by name.
    */
-  async findZone(name: string, allowedZoneIds: readonly string[]): Promise<ZoneMatch> {
+  async findZone(
+    name: string,
+    allowedZoneIds: readonly string[],
+    call: CallOptions = {},
+  ): Promise<ZoneMatch> {
     const allowed = new Set(allowedZoneIds.map(zoneIdOf));
     if (allowed.size === 0) return { allowed: false, reason: 'no_zones' };
-    for (const candidate of suffixesOf(baseName(normaliseName(name)))) {
-      const zones = await this.#publicZonesNamed(candidate);
+    const target = baseName(normaliseName(name));
+    const listed = await this.#publicZones(call);
+    for (const candidate of suffixesOf(target)) {
+      const zones =
+        listed === undefined ? await this.#publicZonesNamed(candidate, call) : (listed.get(candidate) ?? []);
       if (zones.length === 0) continue;
       const mine = zones.find((id) => allowed.has(id));
       if (mine !== undefined) return { allowed: true, zoneId: mine, zoneName: candidate };
@@ -105,21 +146,25 @@ export class Route53Records {
    * @throws {RecordConflictError} a CNAME in the way (never overwritten)
    * @throws {ChangeRefusedError} the set kept changing under us, `casAttempts` times
    */
-  async publish(record: DcvRecord): Promise<string | undefined> {
-    return this.#compareAndSwap(record, 'publish', (sets, target) => planPublish(sets, target, this.#ttl));
+  async publish(record: DcvRecord, call: CallOptions = {}): Promise<string | undefined> {
+    return this.#compareAndSwap(record, 'publish', call, (sets, target) =>
+      planPublish(sets, target, this.#ttl),
+    );
   }
 
   /**
    * Removes our value only: the set goes away when nothing else is left in it, else the rest
    * stays, with its TTL. Returns the change id, or `undefined` when our value was already gone.
    */
-  async cleanup(record: DcvRecord): Promise<string | undefined> {
-    return this.#compareAndSwap(record, 'cleanup', planCleanup);
+  async cleanup(record: DcvRecord, call: CallOptions = {}): Promise<string | undefined> {
+    return this.#compareAndSwap(record, 'cleanup', call, planCleanup);
   }
 
   /** One `GetChange`: whether Route 53's servers all have the change yet. */
-  async changeStatus(changeId: string): Promise<ChangeStatus> {
-    const out = await this.#call('GetChange', (c) => c.send(new GetChangeCommand({ Id: changeId })));
+  async changeStatus(changeId: string, call: CallOptions = {}): Promise<ChangeStatus> {
+    const out = await this.#call('GetChange', (c) =>
+      c.send(this.#slot(new GetChangeCommand({ Id: changeId }), call)),
+    );
     return out.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
   }
 
@@ -132,7 +177,7 @@ export class Route53Records {
     { deadline, pollMs = 4_000 }: { readonly deadline: number; readonly pollMs?: number },
   ): Promise<ChangeStatus> {
     for (;;) {
-      const status = await this.changeStatus(changeId);
+      const status = await this.changeStatus(changeId, { deadline });
       const left = deadline - Date.now();
       if (status === 'INSYNC' || left <= 0) return status;
       await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
@@ -142,6 +187,7 @@ export class Route53Records {
   async #compareAndSwap(
     record: DcvRecord,
     action: 'publish' | 'cleanup',
+    call: CallOptions,
     plan: (sets: readonly ResourceRecordSet[], target: Target) => Change[],
   ): Promise<string | undefined> {
     const target: Target = {
@@ -152,14 +198,17 @@ export class Route53Records {
     };
     let refusal: unknown;
     for (let attempt = 1; attempt <= this.#casAttempts; attempt += 1) {
-      const changes = plan(await this.#setsAt(target.zoneId, target.name), target);
+      const changes = plan(await this.#setsAt(target.zoneId, target.name, call), target);
       if (changes.length === 0) return undefined;
       try {
         const out = await this.#client.send(
-          new ChangeResourceRecordSetsCommand({
-            HostedZoneId: target.zoneId,
-            ChangeBatch: { Comment: `dcv-resend DNS DCV ${action}`, Changes: changes },
-          }),
+          this.#slot(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: target.zoneId,
+              ChangeBatch: { Comment: `dcv-resend DNS DCV ${action}`, Changes: changes },
+            }),
+            call,
+          ),
         );
         return (out.ChangeInfo?.Id ?? '').replace(/^\/change\//, '');
       } catch (error) {
@@ -175,13 +224,49 @@ export class Route53Records {
     );
   }
 
+  /** Every public zone of the account, by name: listed once per `zoneListMs`; a failed listing is not kept. */
+  #publicZones(call: CallOptions): Promise<ZoneList> {
+    const at = this.#now();
+    if (this.#zoneListMs > 0 && this.#zoneList !== undefined && at < this.#zoneList.until) {
+      return this.#zoneList.zones;
+    }
+    const zones = this.#listPublicZones(call);
+    const entry = { until: at + this.#zoneListMs, zones };
+    this.#zoneList = entry;
+    zones.catch(() => {
+      if (this.#zoneList === entry) this.#zoneList = undefined;
+    });
+    return zones;
+  }
+
+  async #listPublicZones(call: CallOptions): Promise<ZoneList> {
+    const byName = new Map<string, string[]>();
+    let start: { DNSName?: string; HostedZoneId?: string } = {};
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const out = await this.#call('ListHostedZonesByName', (c) =>
+        c.send(this.#slot(new ListHostedZonesByNameCommand({ ...start, MaxItems: this.#pageSize }), call)),
+      );
+      for (const zone of out.HostedZones ?? []) {
+        if (zone.Config?.PrivateZone === true || zone.Id === undefined) continue;
+        const zoneName = fromRoute53Name(zone.Name ?? '');
+        byName.set(zoneName, [...(byName.get(zoneName) ?? []), zoneIdOf(zone.Id)]);
+      }
+      if (out.IsTruncated !== true || out.NextDNSName === undefined) return byName;
+      start = {
+        DNSName: out.NextDNSName,
+        ...(out.NextHostedZoneId ? { HostedZoneId: out.NextHostedZoneId } : {}),
+      };
+    }
+    return undefined;
+  }
+
   /** The ids of the public zones named exactly `zoneName`. */
-  async #publicZonesNamed(zoneName: string): Promise<string[]> {
+  async #publicZonesNamed(zoneName: string, call: CallOptions): Promise<string[]> {
     const ids: string[] = [];
     let start: { DNSName: string; HostedZoneId?: string } = { DNSName: zoneName };
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const out = await this.#call('ListHostedZonesByName', (c) =>
-        c.send(new ListHostedZonesByNameCommand({ ...start, MaxItems: this.#pageSize })),
+        c.send(this.#slot(new ListHostedZonesByNameCommand({ ...start, MaxItems: this.#pageSize }), call)),
       );
       // Route 53 lists from `DNSName` on in name order; some emulators list only that name. Either
       // way, only exact names count, and a next page matters only while it can still hold them.
@@ -200,7 +285,7 @@ export class Route53Records {
   }
 
   /** Every record set at exactly `name` in the zone, of any type. */
-  async #setsAt(zoneId: string, name: string): Promise<ResourceRecordSet[]> {
+  async #setsAt(zoneId: string, name: string, call: CallOptions): Promise<ResourceRecordSet[]> {
     const sets: ResourceRecordSet[] = [];
     let start: {
       StartRecordName: string;
@@ -210,7 +295,10 @@ export class Route53Records {
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const out = await this.#call('ListResourceRecordSets', (c) =>
         c.send(
-          new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start, MaxItems: this.#pageSize }),
+          this.#slot(
+            new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start, MaxItems: this.#pageSize }),
+            call,
+          ),
         ),
       );
       sets.push(...(out.ResourceRecordSets ?? []).filter((set) => fromRoute53Name(set.Name ?? '') === name));
@@ -223,6 +311,11 @@ export class Route53Records {
       };
     }
     return sets;
+  }
+
+  /** `command`, each of whose attempts first takes a slot of the limiter (when there is one). */
+  #slot<C extends Route53Command>(command: C, call: CallOptions): C {
+    return this.#limiter === undefined ? command : takesSlot(command, this.#limiter, call.deadline);
   }
 
   async #call<T>(operation: string, send: (client: Route53Client) => Promise<T>): Promise<T> {

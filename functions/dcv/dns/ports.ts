@@ -18,18 +18,24 @@ export type ZoneLookup =
   | { readonly allowed: true; readonly zoneId: string }
   | { readonly allowed: false; readonly reason: string };
 
+/** The invocation's deadline (epoch ms): a call waits for Route 53's request budget no longer than it allows. */
+export interface ZoneCallOptions {
+  readonly deadline?: number | undefined;
+}
+
 /**
- * The hosted zones. Failures are thrown as `UpstreamError` (worth retrying), `ConfigurationError`
- * (access denied, no such zone) or the DNS-DCV errors of `errors.ts`.
+ * The hosted zones. Failures are thrown as `UpstreamError` (worth retrying; also when no request
+ * slot frees in time), `ConfigurationError` (access denied, no such zone) or the DNS-DCV errors of
+ * `errors.ts`.
  */
 export interface DnsZones {
   /** The longest public zone holding `name`, if it is one of `allowedZoneIds`. */
-  findZone(name: string, allowedZoneIds: readonly string[]): Promise<ZoneLookup>;
+  findZone(name: string, allowedZoneIds: readonly string[], call?: ZoneCallOptions): Promise<ZoneLookup>;
   /** Adds our value, keeping the others; the change id to wait for, or `undefined` when already there. */
-  publish(record: ZoneRecord): Promise<string | undefined>;
+  publish(record: ZoneRecord, call?: ZoneCallOptions): Promise<string | undefined>;
   /** Removes our value only; `undefined` when it was already gone. */
-  cleanup(record: ZoneRecord): Promise<string | undefined>;
-  changeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
+  cleanup(record: ZoneRecord, call?: ZoneCallOptions): Promise<string | undefined>;
+  changeStatus(changeId: string, call?: ZoneCallOptions): Promise<'PENDING' | 'INSYNC'>;
 }
 
 /** An execution with this name exists and is over: the name cannot be used again. */

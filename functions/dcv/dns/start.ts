@@ -64,7 +64,7 @@ export function createStartDnsDcv(deps: StartDnsDcvDependencies): StartDnsDcv {
       order.dcv_method === method
         ? await deps.calls.currentRandomValue(orderId, { deadline })
         : await deps.calls.switchToDns(orderId, method, { deadline });
-    const records = await recordsFor(names, method, value, deps);
+    const records = await recordsFor(names, method, value, deps, deadline);
     let state = initialState(orderId, method, value, records, now());
     let started: { executionArn: string; alreadyRunning: boolean };
     try {
@@ -74,7 +74,13 @@ export function createStartDnsDcv(deps: StartDnsDcvDependencies): StartDnsDcv {
       // A workflow with this value has ended (failed, or validated and the order reopened): a new
       // value gives a new name.
       value = await deps.calls.switchToDns(orderId, method, { deadline });
-      state = initialState(orderId, method, value, await recordsFor(names, method, value, deps), now());
+      state = initialState(
+        orderId,
+        method,
+        value,
+        await recordsFor(names, method, value, deps, deadline),
+        now(),
+      );
       started = await workflow.start(executionName(orderId, value.randomValue), state);
     }
     if (!started.alreadyRunning) {
@@ -125,6 +131,7 @@ async function recordsFor(
   method: DnsDcvMethod,
   value: RandomValue,
   deps: Pick<StartDnsDcvDependencies, 'settings' | 'zones'>,
+  deadline: number,
 ): Promise<DnsDcvStateRecord[]> {
   const records = dnsRecordsFor(names, method, value.randomValue, deps.settings.txtName);
   const allowed = deps.settings.hostedZoneIds;
@@ -135,7 +142,7 @@ async function recordsFor(
   const zones = await getZones();
   const placed: DnsDcvStateRecord[] = [];
   for (const record of records) {
-    const found = await zones.findZone(record.name, allowed);
+    const found = await zones.findZone(record.name, allowed, { deadline });
     placed.push(
       found.allowed
         ? { ...record, hosted_zone_id: found.zoneId, published: true }

@@ -63,11 +63,11 @@ export function createDnsDcvTasks(deps: DnsDcvTaskDependencies): DnsDcvTasks {
     deps.zones === undefined || ours(state).length === 0 ? undefined : deps.zones();
 
   return {
-    async publish(state) {
+    async publish(state, { deadline }) {
       const zones = await zonesFor(state);
       const changes: string[] = [];
       for (const record of ours(state)) {
-        const change = await zones?.publish(toZoneRecord(record));
+        const change = await zones?.publish(toZoneRecord(record), { deadline });
         if (change !== undefined) changes.push(change);
       }
       // A record whose zone is no longer allowed is the user's to publish.
@@ -79,7 +79,7 @@ export function createDnsDcvTasks(deps: DnsDcvTaskDependencies): DnsDcvTasks {
       return { ...state, records, changes, in_sync: false, sync_polls: 0 };
     },
 
-    async 'change-status'(state) {
+    async 'change-status'(state, { deadline }) {
       if (state.changes.length === 0) return { ...state, in_sync: true };
       if (state.sync_polls >= MAX_SYNC_POLLS) {
         throw new DnsChangeNotInSyncError(
@@ -89,7 +89,7 @@ export function createDnsDcvTasks(deps: DnsDcvTaskDependencies): DnsDcvTasks {
       const zones = deps.zones === undefined ? undefined : await deps.zones();
       let inSync = true;
       for (const change of state.changes) {
-        if ((await zones?.changeStatus(change)) !== 'INSYNC') {
+        if ((await zones?.changeStatus(change, { deadline })) !== 'INSYNC') {
           inSync = false;
           break;
         }
@@ -119,9 +119,9 @@ export function createDnsDcvTasks(deps: DnsDcvTaskDependencies): DnsDcvTasks {
       };
     },
 
-    async cleanup(state, { error }) {
+    async cleanup(state, { deadline, error }) {
       const zones = await zonesFor(state);
-      for (const record of ours(state)) await zones?.cleanup(toZoneRecord(record));
+      for (const record of ours(state)) await zones?.cleanup(toZoneRecord(record), { deadline });
       if (!state.validated) deps.report.failed(state.order_id, reasonOf(state, error));
       return state;
     },
