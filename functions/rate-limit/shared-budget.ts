@@ -299,8 +299,9 @@ class RingBudget implements TableBudget {
 
   /**
    * The pickable item to claim now, from the cursor on: the first this container knows free (or has
-   * never seen). Marks it taken at once, so that acquires started together pick different items.
-   * None while every item is busy: then the ticket queues the request, in order, for the next one.
+   * never seen). The claim marks it taken before its write leaves, so that acquires started together
+   * pick different items. None while every item is busy: then the ticket queues the request, in
+   * order, for the next one.
    */
   #pick(now: number): (Slots & { readonly start: number }) | undefined {
     const count = this.#layout.pickable;
