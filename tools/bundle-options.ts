@@ -7,10 +7,10 @@
  * The bundle is a directory: `index.mjs` (the entry, exporting `handler`) and `chunk-*.mjs` files
  * beside it, each with its source map. What only some deliveries need (the SQS client) and SDK code
  * this function never runs sit in chunks that are `import()`ed when needed, or never, so a cold
- * start neither reads nor compiles them. The state table's code (the DynamoDB client, the shared
- * budget, Powertools idempotency) is its own chunk, which the entry imports with the container when
- * `STATE_TABLE_NAME` is set, as every deployed container has (docs/design/rate-budget.md, "Why it is
- * built eagerly").
+ * start neither reads nor compiles them. The state table's code (the shared budget on its signed
+ * client) is its own chunk, which the entry imports with the container when `STATE_TABLE_NAME` is
+ * set, as every deployed container has (docs/design/rate-budget.md, "Why it is built eagerly"); the
+ * DynamoDB client and Powertools idempotency are chunks it imports on their first use.
  * `npm run bench -- --only=size` reports what a cold HTTP resend loads, `--only=cold-state` the
  * deployed cold start.
  */

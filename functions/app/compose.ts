@@ -80,8 +80,11 @@ export type StateFactory = (options: {
   /** Route 53's requests per second (`DNS_DCV_ROUTE53_RATE_PER_S`), shared by every container the same way. */
   readonly route53Limiter: RateLimiter;
   readonly idempotency: IdempotencyStore;
-  /** The table itself, for the sweep's ledger (built with the sweep, on its first use). */
-  readonly stateTable: { readonly client: DynamoDbSender; readonly tableName: string };
+  /**
+   * The table itself, for the sweep's ledger (built with the sweep, on its first use): its SDK
+   * client is loaded then, not with the container.
+   */
+  readonly stateTable: { readonly client: () => Promise<DynamoDbSender>; readonly tableName: string };
 };
 
 export interface RuntimeOverrides {
@@ -220,23 +223,32 @@ export function composeRuntime(
   // DNS DCV cost a cold start").
   let features: Promise<DcvFeatures> | undefined;
   const dcvFeatures = () =>
-    (features ??= import('./compose-dcv.js').then((module) =>
-      module.composeDcvFeatures({
-        config,
-        calls,
-        sweepCalls: { ...calls, limiter: withinShare(sweepShare, limiter) },
-        digicert,
-        orderReader,
-        dnsDcvClient: hasDnsDcv(digicert) ? digicert : undiciClient(),
-        idempotency,
-        stateTable: state?.stateTable,
-        // docs/contract.md §12: every Route 53 request of every container within 5 per second.
-        route53Limiter: overrides.route53Limiter ?? state?.route53Limiter,
-        overrides,
-        logger,
-        telemetry,
-      }),
-    ));
+    (features ??= import('./compose-dcv.js')
+      .then(async (module) =>
+        module.composeDcvFeatures({
+          config,
+          calls,
+          sweepCalls: { ...calls, limiter: withinShare(sweepShare, limiter) },
+          digicert,
+          orderReader,
+          dnsDcvClient: hasDnsDcv(digicert) ? digicert : undiciClient(),
+          idempotency,
+          stateTable:
+            state === undefined
+              ? undefined
+              : { client: await state.stateTable.client(), tableName: state.stateTable.tableName },
+          // docs/contract.md §12: every Route 53 request of every container within 5 per second.
+          route53Limiter: overrides.route53Limiter ?? state?.route53Limiter,
+          overrides,
+          logger,
+          telemetry,
+        }),
+      )
+      .catch((error: unknown) => {
+        // A chunk or the state table's SDK client that could not be loaded is tried again next time.
+        features = undefined;
+        throw error;
+      }));
   const sweep: Sweep = {
     start: async (request, options) => (await dcvFeatures()).sweep.start(request, options),
     work: async (message, options) => (await dcvFeatures()).sweep.work(message, options),

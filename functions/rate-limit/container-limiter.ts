@@ -7,6 +7,7 @@
 import type { Config } from '../app/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { RateLimiter } from '../resend/ports.js';
+import type { BudgetTable } from './budget-table.js';
 import { fallbackShare, ringWindows } from './fallback.js';
 import {
   createSharedRateBudget,
@@ -20,8 +21,11 @@ export interface RateBudgetWiring {
     Config,
     'rateLimits' | 'rateLimitShareDivisor' | 'stateTableName' | 'digicertTimeoutMs'
   >;
-  /** The container's state-table client; `undefined` without `STATE_TABLE_NAME`. */
-  readonly stateTable: DynamoDbSender | undefined;
+  /**
+   * The container's state table: its DynamoDB SDK client, or the budget's own table client
+   * (`aws/signed-budget-table.ts`); `undefined` without `STATE_TABLE_NAME`.
+   */
+  readonly stateTable: DynamoDbSender | BudgetTable | undefined;
   readonly logger: Logger;
   /** Overrides for tests (shorter windows go in through `config.rateLimits`). */
   readonly shared?: Partial<SharedRateBudgetOptions>;
@@ -35,7 +39,7 @@ export function createRateLimiter({ config, stateTable, logger, shared }: RateBu
   const share = fallbackShare(config.rateLimits, config.rateLimitShareDivisor);
   let warned = false;
   return createSharedRateBudget({
-    client: stateTable,
+    ...('send' in stateTable ? { client: stateTable } : { table: stateTable }),
     tableName: config.stateTableName,
     // The ring leaves the shares of the containers that may be on theirs at once unused.
     windows: ringWindows(config.rateLimits, config.rateLimitShareDivisor),

@@ -8,15 +8,9 @@
  * docs/design/rate-budget.md. The 429 pause is written on the items (`pause.ts`); while the table
  * cannot be reached, `fallback.ts` takes over.
  */
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type DynamoDBClient,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-  type UpdateItemCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BudgetLayout, earliestSlots, type ItemView } from './budget-items.js';
+import type { BudgetTable, UpdateItemInput, UpdateItemOutput } from './budget-table.js';
 import { ClockSkewGauge, NO_SKEW } from './clock-skew.js';
 import {
   DeadlineReachedError,
@@ -35,13 +29,16 @@ import {
   systemBudgetClock,
   waitOutPause,
 } from './pause.js';
+import { type DynamoDbSender, sdkBudgetTable } from './sdk-budget-table.js';
 import type { RateWindow } from './window.js';
 
-/** The narrow part of the DynamoDB client this adapter uses (tests may wrap it to inject faults). */
-export type DynamoDbSender = Pick<DynamoDBClient, 'send'>;
+export type { DynamoDbSender } from './sdk-budget-table.js';
 
 export interface SharedRateBudgetOptions {
-  readonly client: DynamoDbSender;
+  /** The state table through a DynamoDB SDK client; or give `table`. */
+  readonly client?: DynamoDbSender;
+  /** The state table through another adapter (the signed client, `aws/signed-budget-table.ts`); wins over `client`. */
+  readonly table?: BudgetTable;
   readonly tableName: string;
   readonly windows: readonly RateWindow[];
   /** Upper bound on one DigiCert attempt (`DIGICERT_TIMEOUT_MS`): part of a slot's lease. */
@@ -140,6 +137,9 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
       );
     }
   }
+  if (options.table === undefined && options.client === undefined) {
+    throw new TypeError('the shared budget needs the state table: give `table` or `client`');
+  }
   const clock = options.clock ?? systemBudgetClock;
   return withFallback(new RingBudget(options, clock), {
     fallback: options.fallback,
@@ -153,7 +153,7 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): Shared
 
 /** The budget itself: its acquire rejects when the table cannot be reached (`fallback.ts` decides what then). */
 class RingBudget implements TableBudget {
-  readonly #client: DynamoDbSender;
+  readonly #db: BudgetTable;
   readonly #table: string;
   readonly #layout: BudgetLayout;
   readonly #attemptTimeoutMs: number;
@@ -189,7 +189,7 @@ class RingBudget implements TableBudget {
   #refusedUntil: number | undefined;
 
   constructor(options: SharedRateBudgetOptions, clock: BudgetClock) {
-    this.#client = options.client;
+    this.#db = options.table ?? sdkBudgetTable(options.client as DynamoDbSender);
     this.#table = options.tableName;
     this.#layout = new BudgetLayout(options.windows, options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
@@ -544,19 +544,17 @@ class RingBudget implements TableBudget {
   async #look(item: number, deadline: number): Promise<ItemView> {
     const key = this.#layout.key(item);
     const read = await this.#call(
-      (abortSignal) =>
-        this.#client.send(
-          this.#sampled(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [this.#table]: {
-                  Keys: [key, this.#layout.ticketsKey].map((id) => ({ id: { S: id } })),
-                  ConsistentRead: true,
-                },
+      (signal) =>
+        this.#db.batchGetItem(
+          {
+            RequestItems: {
+              [this.#table]: {
+                Keys: [key, this.#layout.ticketsKey].map((id) => ({ id: { S: id } })),
+                ConsistentRead: true,
               },
-            }),
-          ),
-          { abortSignal },
+            },
+          },
+          { signal, tap: this.#tap },
         ),
       deadline,
     );
@@ -627,15 +625,9 @@ class RingBudget implements TableBudget {
     }
   }
 
-  #update(
-    input: Omit<UpdateItemCommandInput, 'TableName'>,
-    deadline: number,
-  ): Promise<UpdateItemCommandOutput> {
+  #update(input: Omit<UpdateItemInput, 'TableName'>, deadline: number): Promise<UpdateItemOutput> {
     return this.#call(
-      (abortSignal) =>
-        this.#client.send(this.#sampled(new UpdateItemCommand({ ...input, TableName: this.#table })), {
-          abortSignal,
-        }),
+      (signal) => this.#db.updateItem({ ...input, TableName: this.#table }, { signal, tap: this.#tap }),
       deadline,
     );
   }
@@ -660,31 +652,23 @@ class RingBudget implements TableBudget {
   }
 
   /**
-   * `command`, whose answer's `Date` is weighed against this clock (`clock-skew.ts`): at the wire,
-   * once per attempt, so that neither the client's retries nor its backoff widen the bounds.
+   * One attempt at the wire, whose answer's `Date` is weighed against this clock (`clock-skew.ts`):
+   * once per attempt, so that neither the table client's retries nor its backoff widen the bounds.
    */
-  #sampled<C extends BatchGetItemCommand | UpdateItemCommand>(command: C): C {
-    // The middleware only reads the raw answer: the same for either command's types.
-    const stack = command.middlewareStack as UpdateItemCommand['middlewareStack'];
-    stack.add((next) => (args) => this.#weigh(() => next(args)), {
-      step: 'deserialize',
-      name: 'rateBudgetClockSkew',
-    });
-    return command;
-  }
-
-  async #weigh<R extends { readonly response: unknown }>(send: () => Promise<R>): Promise<R> {
+  readonly #tap = async <R>(
+    send: () => Promise<R>,
+    dateOf: (answer: R) => string | undefined,
+  ): Promise<R> => {
     const sentAt = this.#clock.now();
     const result = await send();
-    const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
-    this.#skew.record(sentAt, this.#clock.now(), headers?.date);
+    this.#skew.record(sentAt, this.#clock.now(), dateOf(result));
     if (this.#onClockSkew !== undefined && this.#skew.skew() !== NO_SKEW) {
       const tell = this.#onClockSkew;
       this.#onClockSkew = undefined;
       tell(this.#skew.bounds());
     }
     return result;
-  }
+  };
 
   #track(work: Promise<void>): void {
     this.#pending.add(work);

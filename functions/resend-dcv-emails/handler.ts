@@ -54,9 +54,10 @@ export function createHandler(
   };
 }
 
-// The state table's code (DynamoDB client, shared budget, Powertools idempotency) is needed only
-// by a container with a table, and a container without one never loads it. On Lambda the
-// environment is there at init, so its import starts then, in the init phase.
+// The state table's code (the shared budget; the DynamoDB client and Powertools idempotency, which it
+// loads on their first use) is needed only by a container with a table, and a container without one
+// never loads it. On Lambda the environment is there at init, so its import starts then, in the
+// init phase.
 let stateCode: Promise<typeof import('../app/state.js')> | undefined;
 const loadStateCode = () =>
   (stateCode ??= import('../app/state.js').catch((error: unknown) => {

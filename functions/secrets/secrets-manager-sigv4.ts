@@ -76,6 +76,17 @@ const MAX_SAMPLE_ROUND_TRIP_MS = 900_000;
  * switches that change the endpoint (FIPS, dual-stack, ignoring configured endpoints).
  */
 export function fastSecretsManagerEligible(env: Readonly<Record<string, string | undefined>>): boolean {
+  return sdkFreeEligible(env, 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+}
+
+/**
+ * The same rule for any service's SDK-free client: `endpointVariable` is the service's own endpoint
+ * variable (`AWS_ENDPOINT_URL_DYNAMODB` for the budget's signed client, `aws/signed-budget-table.ts`).
+ */
+export function sdkFreeEligible(
+  env: Readonly<Record<string, string | undefined>>,
+  endpointVariable: string,
+): boolean {
   const set = (name: string) => (env[name] ?? '') !== '';
   if (!set('AWS_ACCESS_KEY_ID') || !set('AWS_SECRET_ACCESS_KEY') || !set('AWS_REGION')) return false;
   if (
@@ -83,7 +94,7 @@ export function fastSecretsManagerEligible(env: Readonly<Record<string, string |
   )
     return false;
   if (set('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS')) return false;
-  const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL;
+  const endpoint = env[endpointVariable] || env.AWS_ENDPOINT_URL;
   if (endpoint) return URL.canParse(endpoint);
   return AWS_PARTITION_REGION.test(env.AWS_REGION ?? '');
 }
@@ -137,9 +148,7 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
         return await this.#attempt(body);
       } catch (error) {
         if (attempt >= this.#bounds.maxAttempts || !isRetryable(error)) throw error;
-        const base = isThrottling(error) ? THROTTLING_DELAY_BASE_MS : DELAY_BASE_MS;
-        const delay = Math.floor(Math.min(MAX_DELAY_MS, this.#random() * 2 ** attempt * base));
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(error, attempt, this.#random)));
       }
     }
   }
@@ -208,6 +217,14 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
 
 /** The SDK's signer for Secrets Manager, with the credentials and region Lambda puts in the environment. */
 export function secretsManagerSigner(env: Readonly<Record<string, string | undefined>>): SignatureV4 {
+  return environmentSigner(env, SERVICE);
+}
+
+/** The SDK's signer for `service`, with the credentials and region Lambda puts in the environment. */
+export function environmentSigner(
+  env: Readonly<Record<string, string | undefined>>,
+  service: string,
+): SignatureV4 {
   return new SignatureV4({
     credentials: {
       accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
@@ -215,7 +232,7 @@ export function secretsManagerSigner(env: Readonly<Record<string, string | undef
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     },
     region: env.AWS_REGION ?? '',
-    service: SERVICE,
+    service,
     sha256: Sha256,
   });
 }
@@ -226,7 +243,15 @@ export function secretsManagerSigner(env: Readonly<Record<string, string | undef
  */
 export async function signedHeaders(
   signer: SignatureV4,
-  input: { readonly host: string; readonly path: string; readonly body: string; readonly date: Date },
+  input: {
+    readonly host: string;
+    readonly path: string;
+    readonly body: string;
+    readonly date: Date;
+    /** @default Secrets Manager's `GetSecretValue` over awsJson1_1 */
+    readonly target?: string;
+    readonly contentType?: string;
+  },
 ): Promise<Record<string, string>> {
   const signed = await signer.sign(
     {
@@ -234,7 +259,11 @@ export async function signedHeaders(
       protocol: 'https:',
       hostname: input.host.split(':')[0] ?? input.host,
       path: input.path,
-      headers: { host: input.host, 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET },
+      headers: {
+        host: input.host,
+        'content-type': input.contentType ?? CONTENT_TYPE,
+        'x-amz-target': input.target ?? TARGET,
+      },
       body: input.body,
     },
     { signingDate: input.date },
@@ -278,7 +307,7 @@ function requestTimeout(ms: number): Error {
 }
 
 /** undici's transport failures under the names and codes the SDK's Node handler gives them. */
-function transportError(error: unknown): unknown {
+export function transportError(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof SecretsManagerServiceError) return error;
   const code = (error as { code?: unknown }).code;
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return Object.assign(error, { name: 'TimeoutError' });
@@ -287,13 +316,21 @@ function transportError(error: unknown): unknown {
   return error;
 }
 
-function isThrottling(error: unknown): boolean {
+/** The standard retry strategy's wait after failed attempt `attempt` (from 1). */
+export function backoffMs(error: unknown, attempt: number, random: () => number): number {
+  const base = isThrottling(error) ? THROTTLING_DELAY_BASE_MS : DELAY_BASE_MS;
+  return Math.floor(Math.min(MAX_DELAY_MS, random() * 2 ** attempt * base));
+}
+
+/** The standard retry strategy's throttling errors (a longer backoff). */
+export function isThrottling(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 429 || THROTTLING.has(error.name);
 }
 
-function isRetryable(error: unknown): boolean {
+/** What the SDK's standard retry strategy retries: throttling, 5xx, resets and timeouts, a corrected clock. */
+export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error) || error.name === 'AbortError') return false;
   const code = (error as { code?: unknown }).code;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -1,8 +1,9 @@
 /**
  * Row 3, bundle size: what a cold HTTP resend loads from the deployable bundle (minified, AWS SDK
- * bundled): `index.mjs` and the chunks it imports statically, the state table's code (the DynamoDB
- * client, the shared budget, Powertools idempotency) included. The chunks loaded on demand (the SQS
- * client, SDK code this function never runs) are listed with their sizes but not counted.
+ * bundled): `index.mjs` and the chunks it imports statically, the state table's code (the shared
+ * budget on its signed client) included. The chunks loaded on demand (the DynamoDB client and
+ * Powertools idempotency for a delivery with a key or the sweep, the SQS client, SDK code this
+ * function never runs) are listed with their sizes but not counted.
  */
 import { type BundleFile, readBundleLayout } from '../build.js';
 import { atMost, type BenchRow, fixed, type Row, TARGETS } from '../row.js';
