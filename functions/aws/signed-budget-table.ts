@@ -24,11 +24,15 @@ import type {
 } from '../rate-limit/budget-table.js';
 import {
   backoffMs,
+  clockSkewCorrected,
   environmentSigner,
+  header,
   isRetryable,
+  requestTimeout,
   sdkFreeEligible,
   signedHeaders,
   transportError,
+  updatedClockOffset,
 } from '../secrets/secrets-manager-sigv4.js';
 
 const SERVICE = 'dynamodb';
@@ -36,10 +40,6 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 /** The budget's answers are a few items of a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** An answer that corrects the signing clock by this much is retried (the SDK's `isClockSkewCorrectedError`). */
-const CLOCK_SKEW_THRESHOLD_MS = 240_000;
-/** An answer that took longer than this says nothing reliable about the clock. */
-const MAX_SAMPLE_ROUND_TRIP_MS = 900_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -157,27 +157,15 @@ export class SignedBudgetTable implements BudgetTable {
       call.signal,
     );
     if (result.kind === 'failed') {
-      throw result.timedOut ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(result.error);
+      throw result.timedOut
+        ? requestTimeout('DynamoDB', this.#bounds.requestTimeoutMs)
+        : transportError(result.error);
     }
-    this.#clockOffsetMs = this.#updatedClockOffset(result.headers, sentAt);
+    this.#clockOffsetMs = updatedClockOffset(this.#clockOffsetMs, result.headers, sentAt, this.#now());
     if (result.status >= 200 && result.status < 300) return JSON.parse(result.text || '{}');
     const error = serviceError(result.status, result.text, header(result.headers['x-amzn-requestid']));
-    if (Math.abs(this.#clockOffsetMs) >= CLOCK_SKEW_THRESHOLD_MS && this.#clockOffsetMs !== offsetBefore) {
-      error.$metadata.clockSkewCorrected = true;
-    }
+    if (clockSkewCorrected(offsetBefore, this.#clockOffsetMs)) error.$metadata.clockSkewCorrected = true;
     throw error;
-  }
-
-  /** The SDK's `getUpdatedSystemClockOffset`, on this client's clock. */
-  #updatedClockOffset(
-    headers: Readonly<Record<string, string | string[] | undefined>>,
-    sentAt: number,
-  ): number {
-    const serverTime = Date.parse(header(headers.date) ?? '');
-    if (headers.age !== undefined || Number.isNaN(serverTime)) return this.#clockOffsetMs;
-    const receivedAt = this.#now();
-    if (receivedAt - sentAt > MAX_SAMPLE_ROUND_TRIP_MS) return this.#clockOffsetMs;
-    return serverTime - receivedAt;
   }
 }
 
@@ -189,10 +177,6 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The awsJson1_0 error: `__type` (`namespace#Name`), its message, and the item a refused condition returns. */
@@ -212,12 +196,4 @@ function serviceError(status: number, text: string, requestId: string | undefine
       ? (parsed.Item as Record<string, unknown>)
       : undefined;
   return new DynamoDbServiceError(name, message, status, requestId, item);
-}
-
-/** The SDK's name for a request that passed its time limit (`throwOnRequestTimeout`). */
-function requestTimeout(ms: number): Error {
-  return Object.assign(new Error(`DynamoDB request exceeded the ${ms} ms request timeout`), {
-    name: 'TimeoutError',
-    code: 'ETIMEDOUT',
-  });
 }

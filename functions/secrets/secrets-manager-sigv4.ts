@@ -182,9 +182,16 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
       maxBodyBytes: MAX_RESPONSE_BYTES,
     });
     if (result.kind === 'failed') {
-      throw result.timedOut ? requestTimeout(this.#bounds.requestTimeoutMs) : transportError(result.error);
+      throw result.timedOut
+        ? requestTimeout('Secrets Manager', this.#bounds.requestTimeoutMs)
+        : transportError(result.error);
     }
-    this.#clockOffsetMs = this.#updatedClockOffset(result.headers, sentAt);
+    this.#clockOffsetMs = updatedClockOffset(
+      this.#clockOffsetMs,
+      result.headers,
+      sentAt,
+      this.#now().getTime(),
+    );
     const requestId = header(result.headers['x-amzn-requestid']);
     if (result.status >= 200 && result.status < 300) {
       const output = JSON.parse(result.text) as Omit<GetSecretValueCommandOutput, '$metadata'>;
@@ -196,22 +203,8 @@ export class SigV4SecretsManagerClient implements SecretValueReader {
       header(result.headers['x-amzn-errortype']),
       requestId,
     );
-    if (Math.abs(this.#clockOffsetMs) >= CLOCK_SKEW_THRESHOLD_MS && this.#clockOffsetMs !== offsetBefore) {
-      error.$metadata.clockSkewCorrected = true;
-    }
+    if (clockSkewCorrected(offsetBefore, this.#clockOffsetMs)) error.$metadata.clockSkewCorrected = true;
     throw error;
-  }
-
-  /** The SDK's `getUpdatedSystemClockOffset`, on this client's clock. */
-  #updatedClockOffset(
-    headers: Readonly<Record<string, string | string[] | undefined>>,
-    sentAt: number,
-  ): number {
-    const serverTime = Date.parse(header(headers.date) ?? '');
-    if (headers.age !== undefined || Number.isNaN(serverTime)) return this.#clockOffsetMs;
-    const receivedAt = this.#now().getTime();
-    if (receivedAt - sentAt > MAX_SAMPLE_ROUND_TRIP_MS) return this.#clockOffsetMs;
-    return serverTime - receivedAt;
   }
 }
 
@@ -272,8 +265,30 @@ export async function signedHeaders(
   return sent;
 }
 
-function header(value: string | string[] | undefined): string | undefined {
+/** A header's value as undici hands it (one, or the first of several). */
+export function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The SDK's `getUpdatedSystemClockOffset`: server time minus this clock, from an answer's `Date`,
+ * unless the answer was cached (`Age`) or took too long to say anything reliable.
+ */
+export function updatedClockOffset(
+  currentMs: number,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  sentAt: number,
+  receivedAt: number,
+): number {
+  const serverTime = Date.parse(header(headers.date) ?? '');
+  if (headers.age !== undefined || Number.isNaN(serverTime)) return currentMs;
+  if (receivedAt - sentAt > MAX_SAMPLE_ROUND_TRIP_MS) return currentMs;
+  return serverTime - receivedAt;
+}
+
+/** Whether an answer moved the clock offset by enough that the SDK retries the request (`clockSkewCorrected`). */
+export function clockSkewCorrected(beforeMs: number, afterMs: number): boolean {
+  return Math.abs(afterMs) >= CLOCK_SKEW_THRESHOLD_MS && afterMs !== beforeMs;
 }
 
 /** The awsJson1_1 error: `__type` (maybe `namespace#Name`) or the error-type header, and its message. */
@@ -298,9 +313,9 @@ function serviceError(
   return new SecretsManagerServiceError(name, message, status, requestId);
 }
 
-/** The SDK's name for a request that passed its time limit (`throwOnRequestTimeout`). */
-function requestTimeout(ms: number): Error {
-  return Object.assign(new Error(`Secrets Manager request exceeded the ${ms} ms request timeout`), {
+/** The SDK's name for a request to `service` that passed its time limit (`throwOnRequestTimeout`). */
+export function requestTimeout(service: string, ms: number): Error {
+  return Object.assign(new Error(`${service} request exceeded the ${ms} ms request timeout`), {
     name: 'TimeoutError',
     code: 'ETIMEDOUT',
   });
