@@ -8,9 +8,9 @@
  * Ours gets the stack's runtime variables (`MALLOC_ARENA_MAX`) and no `NODE_OPTIONS` (the stack sets
  * none); the peer and `node -e 0` neither, as in the peers row.
  *
- * Before the runs the budget's 5-second ring is sent round once, in this process, with limits set
- * for the row (`LIMIT_PER_5S`): every cold child's ticket then names a slot used before, as on a
- * deployed table, not the first-use slots a fresh table hands out. Machine-dependent: `--gate`
+ * Before the runs as many orders as the 5-second window has slots are sent, in this process, with
+ * limits set for the row (`LIMIT_PER_5S`): every item a cold child picks was then used before, as on
+ * a deployed table, not the never-used items of a fresh table. Machine-dependent: `--gate`
  * never fails on it.
  */
 import { startCountingProxy } from '../../../dev/counting-proxy.js';
@@ -23,13 +23,10 @@ import { buildPeer } from '../build.js';
 import { runtimeEnvLabel, withoutRuntimeEnv } from '../child.js';
 import { type BenchRow, boundedInt, fixed, progress, TARGETS } from '../row.js';
 import { type ColdKind, coldScript, interleavedColdRuns } from './cold.js';
-import { DELAY_MS } from './latency-deployed.js';
+import { DELAY_MS, LIMIT_PER_3MIN, LIMIT_PER_5S } from './latency-deployed.js';
 
 const RUNS = boundedInt('BENCH_COLD_RUNS', 15, 3, 51);
-/** Small enough to send round before the runs; the children never come near it. */
-const LIMIT_PER_5S = 1_000;
-const LIMIT_PER_3MIN = 10_000;
-/** A ring's slot is free again a window (5 s) and the clock-skew margin after its release. */
+/** A slot is free again a window (5 s) and the clock-skew margin after its release. */
 const SLOTS_FREE_AFTER_MS = 5_500;
 
 export const coldDeployedRow: BenchRow = {
@@ -48,7 +45,7 @@ export const coldDeployedRow: BenchRow = {
         DIGICERT_RATE_LIMIT_PER_5S: String(LIMIT_PER_5S),
         DIGICERT_RATE_LIMIT_PER_3MIN: String(LIMIT_PER_3MIN),
       };
-      await roundTheRing(context.env, limits, state);
+      await useEverySlot(context.env, limits, state);
       const oursEnv = {
         ...context.env,
         ...limits,
@@ -89,15 +86,15 @@ export const coldDeployedRow: BenchRow = {
 };
 
 /**
- * Takes every slot of the 5-second ring once (a direct batch, straight to dynalite), then waits until
- * they are all free again, so that the children's tickets name used slots and never wait.
+ * Takes every slot of the 5-second window once (direct batches, straight to dynalite), then waits
+ * until they are all free again, so that the children pick used items and never wait.
  */
-async function roundTheRing(
+async function useEverySlot(
   env: Record<string, string>,
   limits: Record<string, string>,
   state: Awaited<ReturnType<typeof startLocalStateTable>>,
 ): Promise<void> {
-  progress(`cold start as deployed: sending the budget's ring round (${LIMIT_PER_5S} orders)`);
+  progress(`cold start as deployed: using every slot of the budget's 5-second window (${LIMIT_PER_5S} orders)`);
   const runtime = createRuntime(
     { ...env, ...limits, STATE_TABLE_NAME: state.tableName },
     { logger: createLogger({ write: () => undefined }), stateTableEndpoint: state.endpoint },
