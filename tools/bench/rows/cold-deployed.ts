@@ -94,7 +94,9 @@ async function useEverySlot(
   limits: Record<string, string>,
   state: Awaited<ReturnType<typeof startLocalStateTable>>,
 ): Promise<void> {
-  progress(`cold start as deployed: using every slot of the budget's 5-second window (${LIMIT_PER_5S} orders)`);
+  progress(
+    `cold start as deployed: using every slot of the budget's 5-second window (${LIMIT_PER_5S} orders)`,
+  );
   const runtime = createRuntime(
     { ...env, ...limits, STATE_TABLE_NAME: state.tableName },
     { logger: createLogger({ write: () => undefined }), stateTableEndpoint: state.endpoint },
